@@ -5,6 +5,11 @@
 package crud
 
 import (
+	"net/http"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
 	"github.com/caddy-crud/caddy-crud/rules"
 )
 
@@ -124,3 +129,31 @@ type FetchOld struct {
 	// optional query. Default: the request's own path.
 	Path string `json:"path,omitempty"`
 }
+
+func init() {
+	caddy.RegisterModule(Handler{})
+}
+
+// CaddyModule returns the Caddy module information.
+func (Handler) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "http.handlers.crud",
+		New: func() caddy.Module { return new(Handler) },
+	}
+}
+
+// Provision compiles the resources and their rules.
+func (h *Handler) Provision(ctx caddy.Context) error {
+	return nil
+}
+
+// ServeHTTP implements caddyhttp.MiddlewareHandler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	return next.ServeHTTP(w, r)
+}
+
+// Interface guards
+var (
+	_ caddy.Provisioner           = (*Handler)(nil)
+	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
+)
