@@ -1,0 +1,310 @@
+package rules
+
+import (
+	"fmt"
+	"github.com/tidwall/gjson"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// BeforeResult is what the before phase decided for a request.
+type BeforeResult struct {
+	// Reject is set when the request must be refused.
+	Reject *Rejection
+
+	// Body is the rewritten body; nil when no statement changed it.
+	Body []byte
+
+	// Headers and Query are the edits to the request sent upstream.
+	Headers []Edit
+	Query   []Edit
+
+	// Changed names the statements that changed the body (for report mode).
+	Changed []string
+}
+
+// Edit sets or removes a header or query parameter.
+type Edit struct {
+	Name   string
+	Value  string
+	Remove bool
+}
+
+// RunBefore runs the before program on a request whose JSON body (already
+// validated; nil when there is none) is body. A JSON array is a bulk body:
+// every element is a record and meets every statement.
+func (p *Program) RunBefore(in *Input, body []byte) (BeforeResult, error) {
+	var res BeforeResult
+	if p.Empty() {
+		return res, nil
+	}
+	r := &beforeRun{p: p, in: in, env: newEnv(p, in), res: &res}
+	if p.vars&varBody != 0 && len(body) > 0 {
+		r.env.Body = valueOf(parse(body))
+	}
+	root := parse(body)
+	if !root.IsArray() {
+		out, changed, err := r.record(body, -1)
+		if err != nil || res.Reject != nil {
+			return res, err
+		}
+		if changed {
+			res.Body = out
+		}
+		return r.finish(), nil
+	}
+	var (
+		out     = make([]byte, 0, len(body)+16)
+		changed bool
+		i       = -1
+		err     error
+	)
+	out = append(out, '[')
+	root.ForEach(func(_, v gjson.Result) bool {
+		i++
+		if i > 0 {
+			out = append(out, ',')
+		}
+		rec, c, e := r.record([]byte(v.Raw), i)
+		if e != nil || res.Reject != nil {
+			err = e
+			return false
+		}
+		changed = changed || c
+		out = append(out, rec...)
+		return true
+	})
+	if err != nil || res.Reject != nil {
+		return res, err
+	}
+	if changed {
+		res.Body = append(out, ']')
+	}
+	return r.finish(), nil
+}
+
+type beforeRun struct {
+	p      *Program
+	in     *Input
+	env    *Env
+	res    *BeforeResult
+	errors []FieldError
+}
+
+func (r *beforeRun) finish() BeforeResult {
+	if len(r.errors) > 0 {
+		r.res.Reject = &Rejection{Status: 422, Detail: "the request is not valid", Errors: r.errors}
+		r.res.Body = nil
+	}
+	return *r.res
+}
+
+// record runs every statement on one record. It returns the record, whether
+// it changed, and a runtime error. A rejection is left in r.res.
+func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
+	env := r.env
+	env.Index = index
+	needs := r.p.needs
+	if needs && len(raw) > 0 && !parse(raw).IsObject() && r.p.mutatesOrGuards() {
+		r.res.Reject = &Rejection{Status: 400, Detail: "the request body must be a JSON object or an array of objects"}
+		return raw, false, nil
+	}
+	stale := true
+	refresh := func() {
+		if stale && r.p.vars&varRecord != 0 {
+			env.Record = view(raw, &r.p.record)
+		}
+		stale = false
+	}
+	changed := false
+	for _, s := range r.p.stmts {
+		refresh()
+		fail := func(err error) ([]byte, bool, error) {
+			return raw, changed, &RuntimeError{Where: s.where, Err: err}
+		}
+		switch s.op {
+		case opDeny, opRequire:
+			ok, err := s.test(env)
+			if err != nil {
+				return fail(err)
+			}
+			if ok == (s.op == opDeny) {
+				detail, err := s.msg.render(env)
+				if err != nil {
+					return fail(err)
+				}
+				r.res.Reject = &Rejection{Status: s.status, Detail: detail, Where: s.where}
+				return raw, changed, nil
+			}
+		case opCheck:
+			ok, err := s.test(env)
+			if err != nil {
+				return fail(err)
+			}
+			if !ok {
+				msg, err := s.msg.render(env)
+				if err != nil {
+					return fail(err)
+				}
+				field := s.name
+				if index >= 0 {
+					field = "[" + strconv.Itoa(index) + "]." + field
+				}
+				r.errors = append(r.errors, FieldError{Field: field, Message: msg})
+			}
+		case opSet, opDefault, opTransform:
+			if s.ifCond != nil {
+				ok, err := s.test2(env)
+				if err != nil {
+					return fail(err)
+				}
+				if !ok {
+					continue
+				}
+			}
+			cur := getRaw(raw, s.path)
+			switch {
+			case s.op == opDefault && cur.Exists() && cur.Type != gjson.Null:
+				continue
+			case s.op == opTransform && !cur.Exists():
+				continue
+			}
+			if s.op == opTransform {
+				env.Value = valueOf(cur)
+			}
+			v, err := s.expr.run(env)
+			env.Value = nil
+			if err != nil {
+				return fail(err)
+			}
+			enc, err := appendJSON(nil, v)
+			if err != nil {
+				return fail(err)
+			}
+			out, err := appendSetting(make([]byte, 0, len(raw)+len(enc)+len(s.path.text)+8), parse(raw), s.path.keys(), enc)
+			if err != nil {
+				r.res.Reject = &Rejection{Status: 400, Detail: "the request body must be a JSON object or an array of objects"}
+				return raw, changed, nil
+			}
+			raw, changed, stale = out, true, true
+			r.res.Changed = append(r.res.Changed, s.where)
+		case opProtect, opOnly:
+			if s.ifCond != nil {
+				ok, err := s.test2(env)
+				if err != nil {
+					return fail(err)
+				}
+				if !ok {
+					continue
+				}
+			}
+			if s.strict {
+				if fields := r.strictViolations(s, raw); len(fields) > 0 {
+					r.res.Reject = &Rejection{Status: 403, Where: s.where,
+						Detail: "the request may not set " + strings.Join(fields, ", ")}
+					return raw, changed, nil
+				}
+				continue
+			}
+			var out []byte
+			var c bool
+			if s.op == opOnly {
+				out, c = appendKeeping(make([]byte, 0, len(raw)), parse(raw), s.tree)
+			} else {
+				out, c = appendDeleting(make([]byte, 0, len(raw)), parse(raw), s.tree)
+			}
+			if c {
+				raw, changed, stale = out, true, true
+				r.res.Changed = append(r.res.Changed, s.where)
+			}
+		case opHeader, opQuery:
+			e := Edit{Name: s.name, Remove: s.remove}
+			if !s.remove {
+				v, err := s.expr.run(env)
+				if err != nil {
+					return fail(err)
+				}
+				e.Value = string(render(nil, v))
+			}
+			if s.op == opHeader {
+				r.res.Headers = append(r.res.Headers, e)
+			} else {
+				r.res.Query = append(r.res.Query, e)
+			}
+		case opLog:
+			if err := s.log(env, r.in); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	return raw, changed, nil
+}
+
+// strictViolations lists the protected fields the record carries; with an
+// old record, a field whose value is unchanged is allowed.
+func (r *beforeRun) strictViolations(s *stmt, raw []byte) []string {
+	var fields []string
+	old, _ := r.in.Old.(map[string]any)
+	for _, p := range s.paths {
+		if p.hasStar() {
+			if present(parse(raw), newPathTree([]Path{p})) {
+				fields = append(fields, p.text)
+			}
+			continue
+		}
+		v := getRaw(raw, p)
+		if !v.Exists() {
+			continue
+		}
+		if old != nil {
+			if ov, ok := fieldOf(old, p.keys()); ok && reflect.DeepEqual(ov, valueOf(v)) {
+				continue
+			}
+		}
+		fields = append(fields, p.text)
+	}
+	return fields
+}
+
+// fieldOf reads keys out of decoded JSON.
+func fieldOf(v any, keys []string) (any, bool) {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if v, ok = m[k]; !ok {
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// test evaluates the statement's condition.
+func (s *stmt) test(env *Env) (bool, error) { return testProgram(s.expr, env) }
+
+// test2 evaluates the statement's `if` condition.
+func (s *stmt) test2(env *Env) (bool, error) { return testProgram(s.ifCond, env) }
+
+func testProgram(p *program, env *Env) (bool, error) {
+	v, err := p.run(env)
+	if err != nil {
+		return false, err
+	}
+	b, ok := v.(bool)
+	if !ok && v != nil {
+		return false, fmt.Errorf("condition is %T, not bool", v)
+	}
+	return b, nil
+}
+
+// mutatesOrGuards reports whether some statement must see an object.
+func (p *Program) mutatesOrGuards() bool {
+	for _, s := range p.stmts {
+		if s.touchesRecord() {
+			return true
+		}
+	}
+	return false
+}

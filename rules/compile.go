@@ -1,0 +1,302 @@
+package rules
+
+import (
+	"fmt"
+	"net/textproto"
+	"strings"
+
+	"go.uber.org/zap/zapcore"
+)
+
+// Phase is when a block runs.
+type Phase uint8
+
+const (
+	Before Phase = iota // on the request, before the next handler
+	After               // on the 2xx JSON response
+	Async               // after the response is written
+)
+
+func (p Phase) String() string {
+	return [...]string{"before", "after", "async"}[p]
+}
+
+type op uint8
+
+const (
+	opDeny op = iota
+	opRequire
+	opCheck
+	opSet
+	opDefault
+	opTransform
+	opProtect
+	opOnly
+	opHide
+	opDrop
+	opHeader
+	opQuery
+	opLog
+	opWebhook
+)
+
+// phaseOps lists the statements each phase accepts.
+var phaseOps = [...]map[string]op{
+	Before: {"deny": opDeny, "require": opRequire, "check": opCheck, "set": opSet,
+		"default": opDefault, "transform": opTransform, "protect": opProtect,
+		"only": opOnly, "header": opHeader, "query": opQuery, "log": opLog},
+	After: {"hide": opHide, "only": opOnly, "drop": opDrop, "set": opSet,
+		"deny": opDeny, "require": opRequire, "header": opHeader, "log": opLog},
+	Async: {"webhook": opWebhook, "log": opLog},
+}
+
+// stmt is one compiled statement.
+type stmt struct {
+	op     op
+	where  string // resource, block and statement, for errors and logs
+	expr   *program
+	ifCond *program
+	path   Path
+	tree   *pathTree // protect, only, hide
+	paths  []Path
+	status int
+	msg    *template
+	name   string
+	remove bool
+	strict bool
+	level  zapcore.Level
+	url    string
+	body   *program
+}
+
+// CompiledBlock is a block whose statements are compiled.
+type CompiledBlock struct {
+	// Actions are the block's actions as written (groups not expanded).
+	Actions []string
+	stmts   []*stmt
+}
+
+// CompileBlock compiles every statement of b once. Errors name the
+// resource, the block and the statement.
+func CompileBlock(phase Phase, resource string, b *Block) (*CompiledBlock, error) {
+	blockName := fmt.Sprintf("resource %q: %s %s", resource, phase, strings.Join(b.Actions, " "))
+	if len(b.Actions) == 0 {
+		return nil, fmt.Errorf("%s: block names no action", blockName)
+	}
+	cb := &CompiledBlock{Actions: b.Actions}
+	for i, s := range b.Statements {
+		where := fmt.Sprintf("%s: statement %d (%s)", blockName, i+1, describe(s))
+		st, err := compileStmt(phase, s)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", where, err)
+		}
+		st.where = where
+		cb.stmts = append(cb.stmts, st)
+	}
+	return cb, nil
+}
+
+// describe shortens a statement to its op and first argument, for locations.
+func describe(s *Statement) string {
+	arg := s.Path
+	switch {
+	case len(s.Paths) > 0:
+		arg = strings.Join(s.Paths, " ")
+	case s.Name != "":
+		arg = s.Name
+	case s.URL != "":
+		arg = s.URL
+	case arg == "":
+		arg = s.Expr
+	}
+	if len(arg) > 60 {
+		arg = arg[:57] + "..."
+	}
+	return strings.TrimSpace(s.Op + " " + arg)
+}
+
+func compileStmt(phase Phase, s *Statement) (*stmt, error) {
+	o, ok := phaseOps[phase][s.Op]
+	if !ok {
+		return nil, fmt.Errorf("%q is not a %s statement", s.Op, phase)
+	}
+	st := &stmt{op: o, status: s.Status, strict: s.Strict, remove: s.Remove}
+	var err error
+	cond := func(src string) (*program, error) { return compileExpr(src, true) }
+	value := func(src string) (*program, error) { return compileExpr(src, false) }
+	optional := func(src string) (*program, error) {
+		if src == "" {
+			return nil, nil
+		}
+		return cond(src)
+	}
+
+	switch o {
+	case opDeny, opRequire:
+		if st.expr, err = cond(s.Expr); err != nil {
+			return nil, err
+		}
+		if st.status == 0 {
+			st.status = 403
+		}
+		if st.status < 400 || st.status > 599 {
+			return nil, fmt.Errorf("status %d is not an error status", st.status)
+		}
+		if s.Message != "" {
+			if st.msg, err = compileTemplate(s.Message); err != nil {
+				return nil, err
+			}
+		}
+	case opCheck:
+		if s.Path == "" || s.Message == "" {
+			return nil, fmt.Errorf("check needs a field, a condition and a message")
+		}
+		if st.expr, err = cond(s.Expr); err != nil {
+			return nil, err
+		}
+		if st.msg, err = compileTemplate(s.Message); err != nil {
+			return nil, err
+		}
+		st.name = s.Path
+	case opDrop:
+		if st.expr, err = cond(s.Expr); err != nil {
+			return nil, err
+		}
+	case opSet, opDefault, opTransform:
+		if st.path, err = ParsePath(s.Path); err != nil {
+			return nil, err
+		}
+		if st.path.hasStar() {
+			return nil, fmt.Errorf("%s takes a field path without *", s.Op)
+		}
+		if st.expr, err = value(s.Expr); err != nil {
+			return nil, err
+		}
+		if st.ifCond, err = optional(s.If); err != nil {
+			return nil, err
+		}
+	case opProtect, opOnly, opHide:
+		if len(s.Paths) == 0 {
+			return nil, fmt.Errorf("%s needs at least one field", s.Op)
+		}
+		for _, text := range s.Paths {
+			p, err := ParsePath(text)
+			if err != nil {
+				return nil, err
+			}
+			st.paths = append(st.paths, p)
+		}
+		st.tree = newPathTree(st.paths)
+		if st.ifCond, err = optional(s.If); err != nil {
+			return nil, err
+		}
+	case opHeader, opQuery:
+		if s.Name == "" {
+			return nil, fmt.Errorf("%s needs a name", s.Op)
+		}
+		st.name = s.Name
+		if o == opHeader {
+			st.name = textproto.CanonicalMIMEHeaderKey(s.Name)
+		}
+		if !st.remove {
+			if st.expr, err = value(s.Expr); err != nil {
+				return nil, err
+			}
+		}
+	case opLog:
+		if st.expr, err = value(s.Expr); err != nil {
+			return nil, err
+		}
+		level := s.Level
+		if level == "" {
+			level = "info"
+		}
+		if st.level, err = zapcore.ParseLevel(level); err != nil {
+			return nil, err
+		}
+	case opWebhook:
+		if s.URL == "" {
+			return nil, fmt.Errorf("webhook needs a URL")
+		}
+		st.url = s.URL
+		if st.ifCond, err = optional(s.If); err != nil {
+			return nil, err
+		}
+		if s.Body != "" {
+			if st.body, err = value(s.Body); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return st, nil
+}
+
+// usage is what the statement's expressions read.
+func (s *stmt) usage() (varSet, fieldSet) {
+	var vs varSet
+	var fs fieldSet
+	for _, p := range []*program{s.expr, s.ifCond, s.body} {
+		if p != nil {
+			vs |= p.vars
+			fs.add(p.record)
+		}
+	}
+	mv, mf := s.msg.usage()
+	vs |= mv
+	fs.add(mf)
+	return vs, fs
+}
+
+// mutates reports whether the statement changes the record.
+func (s *stmt) mutates() bool {
+	switch s.op {
+	case opSet, opDefault, opTransform, opOnly, opHide:
+		return true
+	case opProtect:
+		return !s.strict
+	}
+	return false
+}
+
+// touchesRecord reports whether the statement reads or writes the record by
+// itself (protect strict and transform read fields without an expression).
+func (s *stmt) touchesRecord() bool {
+	return s.mutates() || s.op == opProtect
+}
+
+// Program is every statement that one action runs in one phase, in
+// declaration order, with what they read worked out once.
+type Program struct {
+	phase  Phase
+	stmts  []*stmt
+	vars   varSet
+	record fieldSet
+	needs  bool // some statement reads or writes the record
+}
+
+// NewProgram joins the statements of the blocks, in order.
+func NewProgram(phase Phase, blocks []*CompiledBlock) *Program {
+	p := &Program{phase: phase}
+	for _, b := range blocks {
+		for _, s := range b.stmts {
+			p.stmts = append(p.stmts, s)
+			vs, fs := s.usage()
+			p.vars |= vs
+			p.record.add(fs)
+			if s.touchesRecord() || vs&(varRecord|varBody) != 0 {
+				p.needs = true
+			}
+		}
+	}
+	return p
+}
+
+// Empty reports whether the program has no statement.
+func (p *Program) Empty() bool { return p == nil || len(p.stmts) == 0 }
+
+// NeedsBody reports whether the program reads or rewrites the body.
+func (p *Program) NeedsBody() bool { return p != nil && p.needs }
+
+// Reads reports whether an expression of the program reads the variable
+// name (user, old, request, response, lookup...).
+func (p *Program) Reads(name string) bool { return p != nil && p.vars&varBits[name] != 0 }

@@ -1,0 +1,105 @@
+package rules
+
+import (
+	"fmt"
+
+	"github.com/google/uuid"
+	"go.uber.org/zap"
+)
+
+// Input is what one request brings to its rules.
+type Input struct {
+	Resource string
+	Action   string
+
+	// User is the caller's claims (user.id always set), or nil.
+	User any
+
+	// Old is the stored record before the change, or nil.
+	Old any
+
+	// Request builds the request variable; called at most once, and only
+	// when an expression reads it.
+	Request func() map[string]any
+
+	// Response builds the response variable (after and async phases).
+	Response func() map[string]any
+
+	// Placeholder resolves a Caddy placeholder such as {http.auth.user.id}.
+	Placeholder func(string) string
+
+	// Lookup fetches a path through the gateway (nil when not available).
+	Lookup func(string) (any, error)
+
+	// Logger receives log statements.
+	Logger *zap.Logger
+}
+
+// RuntimeError is a rule that failed while it ran; Where names it. Its text
+// is for logs, never for clients.
+type RuntimeError struct {
+	Where string
+	Err   error
+}
+
+func (e *RuntimeError) Error() string { return e.Where + ": " + e.Err.Error() }
+func (e *RuntimeError) Unwrap() error { return e.Err }
+
+// Rejection is a request or response the rules refused.
+type Rejection struct {
+	Status int
+	Detail string
+	Errors []FieldError
+	Where  string
+}
+
+// FieldError is one failed check.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// newEnv fills an Env with what every expression of p may read.
+func newEnv(p *Program, in *Input) *Env {
+	env := &Env{
+		Old:      in.Old,
+		User:     in.User,
+		Action:   in.Action,
+		Resource: in.Resource,
+		Index:    -1,
+		UUID:     uuid.NewString,
+	}
+	if p.vars&varRequest != 0 && in.Request != nil {
+		env.Request = in.Request()
+	}
+	if p.vars&varResponse != 0 && in.Response != nil {
+		env.Response = in.Response()
+	}
+	env.Placeholder = in.Placeholder
+	if env.Placeholder == nil {
+		env.Placeholder = func(string) string { return "" }
+	}
+	env.Lookup = in.Lookup
+	if env.Lookup == nil {
+		env.Lookup = func(path string) (any, error) {
+			return nil, fmt.Errorf("lookup(%q): lookups are not available here", path)
+		}
+	}
+	return env
+}
+
+// log writes a log statement's value.
+func (s *stmt) log(env *Env, in *Input) error {
+	v, err := s.expr.run(env)
+	if err != nil {
+		return err
+	}
+	if in.Logger == nil {
+		return nil
+	}
+	if ce := in.Logger.Check(s.level, "rule log"); ce != nil {
+		ce.Write(zap.String("resource", in.Resource), zap.String("action", in.Action),
+			zap.String("rule", s.where), zap.String("value", string(render(nil, v))))
+	}
+	return nil
+}

@@ -1,0 +1,137 @@
+package rules
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// Path is a parsed field path: dot-separated keys, where `*` is every
+// element of an array or every value of an object, and `\.` escapes a dot.
+type Path struct {
+	segs []segment
+	text string
+}
+
+type segment struct {
+	key  string
+	star bool
+}
+
+// ParsePath parses a field path as rules write it.
+func ParsePath(text string) (Path, error) {
+	if text == "" {
+		return Path{}, errors.New("empty field path")
+	}
+	var (
+		segs    []segment
+		cur     strings.Builder
+		escaped bool // the current segment holds an escaped character
+	)
+	flush := func() error {
+		if cur.Len() == 0 && !escaped {
+			return errors.New("empty segment in field path " + text)
+		}
+		key := cur.String()
+		segs = append(segs, segment{key: key, star: key == "*" && !escaped})
+		cur.Reset()
+		escaped = false
+		return nil
+	}
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case c == '\\' && i+1 < len(text):
+			i++
+			cur.WriteByte(text[i])
+			escaped = true
+		case c == '.':
+			if err := flush(); err != nil {
+				return Path{}, err
+			}
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	if err := flush(); err != nil {
+		return Path{}, err
+	}
+	return Path{segs: segs, text: text}, nil
+}
+
+// String returns the path as written.
+func (p Path) String() string { return p.text }
+
+// hasStar reports whether the path holds a wildcard.
+func (p Path) hasStar() bool {
+	for _, s := range p.segs {
+		if s.star {
+			return true
+		}
+	}
+	return false
+}
+
+// gjsonPath returns the path in gjson syntax (no wildcards).
+func (p Path) gjsonPath() string {
+	var b strings.Builder
+	for i, s := range p.segs {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(gjson.Escape(s.key))
+	}
+	return b.String()
+}
+
+// keys returns the path's keys.
+func (p Path) keys() []string {
+	keys := make([]string, len(p.segs))
+	for i, s := range p.segs {
+		keys[i] = s.key
+	}
+	return keys
+}
+
+// pathTree is a set of paths merged into a tree, for one-pass rewrites.
+type pathTree struct {
+	leaf     bool // the path ends here: the whole value is selected
+	children map[string]*pathTree
+	star     *pathTree
+}
+
+func newPathTree(paths []Path) *pathTree {
+	t := &pathTree{}
+	for _, p := range paths {
+		n := t
+		for _, s := range p.segs {
+			n = n.child(s)
+		}
+		n.leaf = true
+	}
+	return t
+}
+
+func (t *pathTree) child(s segment) *pathTree {
+	if s.star {
+		if t.star == nil {
+			t.star = &pathTree{}
+		}
+		return t.star
+	}
+	if t.children == nil {
+		t.children = make(map[string]*pathTree)
+	}
+	c, ok := t.children[s.key]
+	if !ok {
+		c = &pathTree{}
+		t.children[s.key] = c
+	}
+	return c
+}
+
+// lookup returns the subtrees that apply to key (its own and the wildcard's).
+func (t *pathTree) lookup(key string) (named, star *pathTree) {
+	return t.children[key], t.star
+}

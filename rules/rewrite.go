@@ -1,0 +1,226 @@
+package rules
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/tidwall/gjson"
+)
+
+// The rewrites below copy a JSON value into dst in one pass, leaving out or
+// replacing what a path tree selects. Keys are compared after unescaping, so
+// "r\u006fle" is role, and every duplicate of a key is treated alike.
+
+var errNotObject = errors.New("expected a JSON object")
+
+// appendDeleting appends raw less every value the trees select. It reports
+// whether anything was removed.
+func appendDeleting(dst []byte, raw gjson.Result, trees ...*pathTree) ([]byte, bool) {
+	if !raw.IsObject() && !raw.IsArray() {
+		return append(dst, raw.Raw...), false
+	}
+	changed := false
+	isObject := raw.IsObject()
+	if isObject {
+		dst = append(dst, '{')
+	} else {
+		dst = append(dst, '[')
+	}
+	first := true
+	i := -1
+	var sub [4]*pathTree
+	raw.ForEach(func(k, v gjson.Result) bool {
+		i++
+		key := k.Str
+		if !isObject {
+			key = strconv.Itoa(i)
+		}
+		next := sub[:0]
+		leaf := false
+		for _, t := range trees {
+			named, star := t.lookup(key)
+			for _, n := range [2]*pathTree{named, star} {
+				if n == nil {
+					continue
+				}
+				if n.leaf {
+					leaf = true
+				}
+				next = append(next, n)
+			}
+		}
+		if leaf {
+			changed = true
+			return true
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		if isObject {
+			dst = append(dst, k.Raw...)
+			dst = append(dst, ':')
+		}
+		if len(next) == 0 {
+			dst = append(dst, v.Raw...)
+			return true
+		}
+		var c bool
+		dst, c = appendDeleting(dst, v, next...)
+		changed = changed || c
+		return true
+	})
+	if isObject {
+		dst = append(dst, '}')
+	} else {
+		dst = append(dst, ']')
+	}
+	return dst, changed
+}
+
+// appendKeeping appends raw with only the values the tree selects (for
+// `only`). Within arrays the tree applies to each element through `*`.
+func appendKeeping(dst []byte, raw gjson.Result, t *pathTree) ([]byte, bool) {
+	if t.leaf || (!raw.IsObject() && !raw.IsArray()) {
+		return append(dst, raw.Raw...), false
+	}
+	changed := false
+	isObject := raw.IsObject()
+	if isObject {
+		dst = append(dst, '{')
+	} else {
+		dst = append(dst, '[')
+	}
+	first := true
+	i := -1
+	raw.ForEach(func(k, v gjson.Result) bool {
+		i++
+		key := k.Str
+		if !isObject {
+			key = strconv.Itoa(i)
+		}
+		n, _ := t.lookup(key)
+		if n == nil {
+			n = t.star
+		}
+		if n == nil {
+			if isObject {
+				changed = true
+				return true
+			}
+			n = &pathTree{leaf: true} // array elements not named stay
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		if isObject {
+			dst = append(dst, k.Raw...)
+			dst = append(dst, ':')
+		}
+		var c bool
+		dst, c = appendKeeping(dst, v, n)
+		changed = changed || c
+		return true
+	})
+	if isObject {
+		dst = append(dst, '}')
+	} else {
+		dst = append(dst, ']')
+	}
+	return dst, changed
+}
+
+// appendSetting appends the object raw with the value at keys replaced by
+// value (raw JSON), creating the member and intermediate objects when absent.
+func appendSetting(dst []byte, raw gjson.Result, keys []string, value []byte) ([]byte, error) {
+	if !raw.IsObject() {
+		return dst, errNotObject
+	}
+	dst = append(dst, '{')
+	first, found := true, false
+	var err error
+	raw.ForEach(func(k, v gjson.Result) bool {
+		if k.Str == keys[0] {
+			if found { // duplicates are refused before rules run; keep one
+				return true
+			}
+			found = true
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst = append(dst, k.Raw...)
+			dst = append(dst, ':')
+			switch {
+			case len(keys) == 1:
+				dst = append(dst, value...)
+			case v.IsObject():
+				dst, err = appendSetting(dst, v, keys[1:], value)
+			default:
+				dst = appendNested(dst, keys[1:], value)
+			}
+			return err == nil
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = append(dst, k.Raw...)
+		dst = append(dst, ':')
+		dst = append(dst, v.Raw...)
+		return true
+	})
+	if err != nil {
+		return dst, err
+	}
+	if !found {
+		if !first {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, keys[0])
+		dst = append(dst, ':')
+		dst = appendNested(dst, keys[1:], value)
+	}
+	return append(dst, '}'), nil
+}
+
+// appendNested appends value wrapped in one object per key.
+func appendNested(dst []byte, keys []string, value []byte) []byte {
+	for _, k := range keys {
+		dst = append(dst, '{')
+		dst = appendString(dst, k)
+		dst = append(dst, ':')
+	}
+	dst = append(dst, value...)
+	for range keys {
+		dst = append(dst, '}')
+	}
+	return dst
+}
+
+// present reports whether raw holds a value at any path the tree selects.
+func present(raw gjson.Result, t *pathTree) bool {
+	if !raw.IsObject() && !raw.IsArray() {
+		return false
+	}
+	isObject := raw.IsObject()
+	found := false
+	i := -1
+	raw.ForEach(func(k, v gjson.Result) bool {
+		i++
+		key := k.Str
+		if !isObject {
+			key = strconv.Itoa(i)
+		}
+		named, star := t.lookup(key)
+		for _, n := range [2]*pathTree{named, star} {
+			if n != nil && (n.leaf || present(v, n)) {
+				found = true
+				return false
+			}
+		}
+		return true
+	})
+	return found
+}
