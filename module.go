@@ -5,7 +5,11 @@
 package crud
 
 import (
+	"fmt"
+	"github.com/caddy-crud/caddy-crud/intercept"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -49,6 +53,8 @@ type Handler struct {
 	// CaseSensitive makes path matching case-sensitive. Default: false, so
 	// /API/users meets the rules of /api/users.
 	CaseSensitive bool `json:"case_sensitive,omitempty"`
+
+	engine *intercept.Engine
 }
 
 // Resource is one API resource: a base path, its actions and its rules.
@@ -142,18 +148,134 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 	}
 }
 
-// Provision compiles the resources and their rules.
+// Provision applies defaults and compiles every resource and rule once.
 func (h *Handler) Provision(ctx caddy.Context) error {
+	cfg := intercept.Config{
+		MaxBody:     orDefault(h.MaxBody, 1<<20),
+		MaxDepth:    int(orDefault(int64(h.MaxDepth), 64)),
+		MaxResponse: orDefault(h.MaxResponse, 16<<20),
+		MaxLookups:  int(orDefault(int64(h.MaxLookups), 16)),
+		OnErrorPass: h.OnError == "pass",
+		Logger:      ctx.Logger(),
+	}
+	for _, res := range h.Resources {
+		rc, err := h.compileResource(res)
+		if err != nil {
+			return err
+		}
+		cfg.Resources = append(cfg.Resources, rc)
+	}
+	engine, err := intercept.New(cfg)
+	if err != nil {
+		return err
+	}
+	h.engine = engine
 	return nil
+}
+
+// Validate checks the options that take one of a few values.
+func (h *Handler) Validate() error {
+	if err := oneOf("on_error", h.OnError, "deny", "pass"); err != nil {
+		return err
+	}
+	if err := oneOf("mode", h.Mode, "enforce", "report"); err != nil {
+		return err
+	}
+	if err := oneOf("method_override", h.MethodOverride, "reject", "allow"); err != nil {
+		return err
+	}
+	for _, r := range h.Resources {
+		where := fmt.Sprintf("resource %q: ", r.Name)
+		if err := oneOf(where+"mode", r.Mode, "enforce", "report"); err != nil {
+			return err
+		}
+		if err := oneOf(where+"method_override", r.MethodOverride, "reject", "allow"); err != nil {
+			return err
+		}
+		if err := oneOf(where+"unmapped", r.Unmapped, "reject", "pass"); err != nil {
+			return err
+		}
+		if r.Total != "" && r.Records == "" {
+			return fmt.Errorf("%stotal needs records", where)
+		}
+	}
+	if h.MaxBody < 0 || h.MaxDepth < 0 || h.MaxResponse < 0 || h.MaxLookups < 0 {
+		return fmt.Errorf("limits must not be negative")
+	}
+	return nil
+}
+
+// compileResource compiles one resource's blocks and resolves its options
+// against the handler's.
+func (h *Handler) compileResource(res *Resource) (*intercept.ResourceConfig, error) {
+	rc := &intercept.ResourceConfig{
+		Name:                res.Name,
+		Base:                res.Base,
+		RestOff:             res.RestOff,
+		Records:             res.Records,
+		Total:               res.Total,
+		Report:              firstOf(res.Mode, h.Mode) == "report",
+		CaseSensitive:       h.CaseSensitive,
+		MethodOverrideAllow: firstOf(res.MethodOverride, h.MethodOverride) == "allow",
+		UnmappedPass:        res.Unmapped == "pass",
+	}
+	if res.CaseSensitive != nil {
+		rc.CaseSensitive = *res.CaseSensitive
+	}
+	for _, a := range res.Actions {
+		rc.Actions = append(rc.Actions, intercept.ActionConfig{Name: a.Name, Method: a.Method, Path: a.Path, Query: a.Query})
+	}
+	for _, phase := range []struct {
+		phase  rules.Phase
+		blocks []*rules.Block
+		dst    *[]*rules.CompiledBlock
+	}{
+		{rules.Before, res.Before, &rc.Before},
+		{rules.After, res.After, &rc.After},
+		{rules.Async, res.Async, &rc.Async},
+	} {
+		for _, b := range phase.blocks {
+			cb, err := rules.CompileBlock(phase.phase, res.Name, b)
+			if err != nil {
+				return nil, err
+			}
+			*phase.dst = append(*phase.dst, cb)
+		}
+	}
+	return rc, nil
 }
 
 // ServeHTTP implements caddyhttp.MiddlewareHandler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
-	return next.ServeHTTP(w, r)
+	return h.engine.ServeHTTP(w, r, next)
+}
+
+func orDefault(v, def int64) int64 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func firstOf(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func oneOf(name, v string, allowed ...string) error {
+	if v == "" || slices.Contains(allowed, v) {
+		return nil
+	}
+	return fmt.Errorf("%s: %q is not one of %s", name, v, strings.Join(allowed, ", "))
 }
 
 // Interface guards
 var (
 	_ caddy.Provisioner           = (*Handler)(nil)
+	_ caddy.Validator             = (*Handler)(nil)
 	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
 )

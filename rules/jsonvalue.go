@@ -158,7 +158,10 @@ func appendFloat(dst []byte, f float64) ([]byte, error) {
 
 const hexDigits = "0123456789abcdef"
 
-// appendString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
+// AppendString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
+func AppendString(dst []byte, s string) []byte { return appendString(dst, s) }
+
+// appendString is AppendString.
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0

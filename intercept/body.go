@@ -1,0 +1,115 @@
+package intercept
+
+import (
+	"bytes"
+	"github.com/caddy-crud/caddy-crud/rules"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+)
+
+// bodyBuffer is a pooled buffer holding a request body while the request
+// is served.
+type bodyBuffer struct{ bytes.Buffer }
+
+var bodyPool = sync.Pool{New: func() any { return new(bodyBuffer) }}
+
+func (b *bodyBuffer) release() {
+	if b.Cap() > 4<<20 {
+		return // let big buffers go
+	}
+	b.Reset()
+	bodyPool.Put(b)
+}
+
+// hasBody reports whether the request may carry a body.
+func hasBody(r *http.Request) bool {
+	return r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0
+}
+
+// readBody reads and checks a JSON request body: 415 for a non-JSON or
+// encoded body, 413 over max_body, 400 for bad JSON. An empty body is nil.
+func (x *exchange) readBody() ([]byte, *problem) {
+	r, max := x.r, x.e.cfg.MaxBody
+	if ce := r.Header.Get("Content-Encoding"); ce != "" && ce != "identity" {
+		return nil, &problem{status: http.StatusUnsupportedMediaType,
+			detail: "encoded request bodies are not accepted"}
+	}
+	if r.ContentLength > max {
+		return nil, &problem{status: http.StatusRequestEntityTooLarge,
+			detail: "the request body is larger than " + strconv.FormatInt(max, 10) + " bytes"}
+	}
+	buf := bodyPool.Get().(*bodyBuffer)
+	x.body = buf
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength))
+	}
+	n, err := buf.ReadFrom(io.LimitReader(r.Body, max+1))
+	if err != nil {
+		return nil, &problem{status: http.StatusBadRequest, detail: "the request body could not be read"}
+	}
+	if n > max {
+		return nil, &problem{status: http.StatusRequestEntityTooLarge,
+			detail: "the request body is larger than " + strconv.FormatInt(max, 10) + " bytes"}
+	}
+	body := buf.Bytes()
+	setBody(r, body) // what goes upstream unless a rule changes it: the exact bytes
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, nil
+	}
+	if !IsJSON(r.Header.Get("Content-Type")) {
+		return nil, &problem{status: http.StatusUnsupportedMediaType,
+			detail: "the request body must be JSON (application/json or a +json type)"}
+	}
+	if err := ValidateJSON(body, x.e.cfg.MaxDepth); err != nil {
+		detail := "malformed JSON"
+		if be, ok := err.(*BodyError); ok {
+			detail = be.Detail
+		}
+		return nil, &problem{status: http.StatusBadRequest, detail: detail}
+	}
+	return body, nil
+}
+
+// setBody replaces the request body, keeping Content-Length right.
+func setBody(r *http.Request, body []byte) {
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	r.TransferEncoding = nil
+	r.Header.Del("Transfer-Encoding")
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+}
+
+// drain reads up to max bytes of the body so the client sees the answer
+// rather than a reset connection.
+func drain(r *http.Request, max int64) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, max))
+}
+
+// applyEdits sets the headers and query parameters the rules asked for.
+func (x *exchange) applyEdits(res rules.BeforeResult) {
+	for _, h := range res.Headers {
+		if h.Remove {
+			x.r.Header.Del(h.Name)
+		} else {
+			x.r.Header.Set(h.Name, h.Value)
+		}
+	}
+	if len(res.Query) == 0 {
+		return
+	}
+	q := x.r.URL.Query()
+	for _, e := range res.Query {
+		if e.Remove {
+			q.Del(e.Name)
+		} else {
+			q.Set(e.Name, e.Value)
+		}
+	}
+	x.r.URL.RawQuery = q.Encode()
+}

@@ -1,0 +1,88 @@
+package intercept
+
+// IsJSON reports whether a Content-Type names JSON: application/json or any
+// type/subtype whose subtype ends in "+json" (application/problem+json,
+// application/vnd.api+json, ...). Case is ignored, as are parameters
+// ("; charset=utf-8") and whitespace around the media type. The type and
+// subtype must be RFC 9110 tokens, so lists ("application/json, text/plain")
+// and inner whitespace ("application / json") are not JSON.
+//
+// It does not allocate; mime.ParseMediaType would, and would also reject
+// harmless parameter oddities this check does not care about.
+func IsJSON(contentType string) bool {
+	s := contentType
+	for i := 0; i < len(s); i++ {
+		if s[i] == ';' {
+			s = s[:i]
+			break
+		}
+	}
+	s = trimOWS(s)
+	slash := -1
+	for i := 0; i < len(s); i++ {
+		if s[i] == '/' {
+			slash = i
+			break
+		}
+	}
+	if slash <= 0 {
+		return false
+	}
+	typ, sub := s[:slash], s[slash+1:]
+	if !isToken(typ) || !isToken(sub) {
+		return false
+	}
+	if equalFoldASCII(typ, "application") && equalFoldASCII(sub, "json") {
+		return true
+	}
+	const suffix = "+json"
+	return len(sub) > len(suffix) && equalFoldASCII(sub[len(sub)-len(suffix):], suffix)
+}
+
+// trimOWS trims HTTP optional whitespace (spaces and tabs) from both ends.
+func trimOWS(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// isToken reports whether s is a non-empty RFC 9110 token.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		default:
+			switch c {
+			case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// equalFoldASCII reports whether s equals the lower-case ASCII t, ignoring ASCII case.
+func equalFoldASCII(s, t string) bool {
+	if len(s) != len(t) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != t[i] {
+			return false
+		}
+	}
+	return true
+}

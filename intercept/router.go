@@ -1,0 +1,216 @@
+package intercept
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// route maps one method and path pattern (and optional query pattern) to
+// an action of a resource.
+type route struct {
+	res    *resource
+	action string
+	method string
+	segs   []patSeg
+	query  []queryPat
+	order  int
+}
+
+type patSeg struct {
+	lit   string
+	param string // set for {name}
+}
+
+type queryPat struct {
+	name  string
+	lit   string
+	param string
+}
+
+// parsePattern splits /a/{b}/c into segments.
+func parsePattern(p string) ([]patSeg, error) {
+	if !strings.HasPrefix(p, "/") {
+		return nil, fmt.Errorf("path %q must start with /", p)
+	}
+	p = strings.TrimSuffix(p, "/")
+	var segs []patSeg
+	if p == "" {
+		return segs, nil
+	}
+	for _, s := range strings.Split(p[1:], "/") {
+		switch {
+		case s == "" || s == "." || s == "..":
+			return nil, fmt.Errorf("path %q has an empty or dot segment", p)
+		case strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") && len(s) > 2:
+			segs = append(segs, patSeg{param: s[1 : len(s)-1]})
+		case strings.ContainsAny(s, "{}"):
+			return nil, fmt.Errorf("path %q: a parameter must be a whole segment", p)
+		default:
+			segs = append(segs, patSeg{lit: s})
+		}
+	}
+	return segs, nil
+}
+
+// parseQueryPattern reads `op=add&id={id}`.
+func parseQueryPattern(q string) ([]queryPat, error) {
+	if q == "" {
+		return nil, nil
+	}
+	var out []queryPat
+	for _, pair := range strings.Split(q, "&") {
+		name, value, ok := strings.Cut(pair, "=")
+		if !ok || name == "" {
+			return nil, fmt.Errorf("query pattern %q: want name=value pairs", q)
+		}
+		if strings.HasPrefix(value, "{") && strings.HasSuffix(value, "}") && len(value) > 2 {
+			out = append(out, queryPat{name: name, param: value[1 : len(value)-1]})
+		} else {
+			out = append(out, queryPat{name: name, lit: value})
+		}
+	}
+	return out, nil
+}
+
+// trimSlash removes one trailing slash: /api/users/ is /api/users.
+func trimSlash(p string) string {
+	if len(p) > 1 && p[len(p)-1] == '/' {
+		return p[:len(p)-1]
+	}
+	return p
+}
+
+// matchPath reports whether path matches segs, without allocating.
+func matchPath(segs []patSeg, path string, fold bool) bool {
+	if path == "" || path[0] != '/' {
+		return false
+	}
+	rest := path[1:]
+	if rest == "" {
+		return len(segs) == 0
+	}
+	for _, s := range segs {
+		if rest == "" {
+			return false
+		}
+		seg := rest
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			seg, rest = rest[:i], rest[i+1:]
+			if rest == "" {
+				return false // an empty last segment (//)
+			}
+		} else {
+			rest = ""
+		}
+		if seg == "" {
+			return false
+		}
+		if s.param != "" {
+			continue
+		}
+		if seg != s.lit && !(fold && strings.EqualFold(seg, s.lit)) {
+			return false
+		}
+	}
+	return rest == ""
+}
+
+// hasPrefix reports whether path starts with the segments (for "under a
+// resource base"), parameters matching any segment.
+func hasPrefix(segs []patSeg, path string) bool {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	if len(parts) < len(segs) {
+		return false
+	}
+	for i, s := range segs {
+		if s.param == "" && !strings.EqualFold(parts[i], s.lit) {
+			return false
+		}
+	}
+	return true
+}
+
+// matchQuery reports whether the query satisfies the pattern.
+func matchQuery(pats []queryPat, q url.Values) bool {
+	for _, p := range pats {
+		v, ok := q[p.name]
+		if !ok || len(v) == 0 {
+			return false
+		}
+		if p.param != "" {
+			if v[0] == "" {
+				return false
+			}
+			continue
+		}
+		if v[0] != p.lit {
+			return false
+		}
+	}
+	return true
+}
+
+// params extracts the path and query parameters of a matched route.
+func (rt *route) params(path string, q url.Values) map[string]string {
+	out := make(map[string]string, 2)
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	for i, s := range rt.segs {
+		if s.param != "" && i < len(parts) {
+			out[s.param] = parts[i]
+		}
+	}
+	for _, p := range rt.query {
+		if p.param != "" {
+			out[p.param] = q.Get(p.name)
+		}
+	}
+	return out
+}
+
+// moreSpecific orders routes: literal segments beat parameters, left to
+// right; then more query constraints; then declaration order.
+func moreSpecific(a, b *route) bool {
+	for i := 0; i < len(a.segs) && i < len(b.segs); i++ {
+		al, bl := a.segs[i].param == "", b.segs[i].param == ""
+		if al != bl {
+			return al
+		}
+	}
+	if len(a.query) != len(b.query) {
+		return len(a.query) > len(b.query)
+	}
+	return a.order < b.order
+}
+
+// sortRoutes puts the most specific routes first.
+func sortRoutes(routes []*route) {
+	slices.SortStableFunc(routes, func(a, b *route) int {
+		switch {
+		case moreSpecific(a, b):
+			return -1
+		case moreSpecific(b, a):
+			return 1
+		}
+		return 0
+	})
+}
+
+// suspicious reports whether a request path holds a trick that a backend
+// may resolve differently from us: dot segments, empty segments, encoded
+// slashes or backslashes, or a backslash.
+func suspicious(u *url.URL) bool {
+	p := u.Path
+	if strings.Contains(p, "//") || strings.Contains(p, "\\") ||
+		strings.Contains(p, "/./") || strings.Contains(p, "/../") ||
+		strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..") {
+		return true
+	}
+	raw := u.RawPath
+	if raw == "" {
+		return false
+	}
+	raw = strings.ToLower(raw)
+	return strings.Contains(raw, "%2f") || strings.Contains(raw, "%5c")
+}

@@ -1,0 +1,237 @@
+package intercept
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/caddy-crud/caddy-crud/rules"
+)
+
+// Outcomes, as {http.crud.outcome} and the metrics name them.
+const (
+	outcomePassed          = "passed"
+	outcomeRejected        = "rejected"
+	outcomeInvalid         = "invalid"
+	outcomeError           = "error"
+	outcomeWouldReject     = "would_reject"
+	outcomeWouldInvalidate = "would_invalidate"
+)
+
+// ServeHTTP matches the request, runs the rules of its action around next,
+// and passes requests that match no resource through untouched.
+func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	m, prob := e.match(r)
+	if prob != nil {
+		e.decide(r, m, outcomeInvalid)
+		return e.refuse(w, r, *prob)
+	}
+	if m.res == nil {
+		return next.ServeHTTP(w, r)
+	}
+	if m.route == nil {
+		e.decide(r, m, outcomePassed)
+		if r.Method == http.MethodOptions || m.res.cfg.UnmappedPass {
+			return next.ServeHTTP(w, r)
+		}
+		e.decide(r, m, outcomeRejected)
+		w.Header().Set("Allow", strings.Join(m.allow, ", "))
+		return e.refuse(w, r, problem{status: http.StatusMethodNotAllowed,
+			detail: "method " + m.method + " is not mapped on this resource"})
+	}
+	x := newExchange(e, w, r, m)
+	defer x.release()
+	return x.serve(next)
+}
+
+// decide sets the decision placeholders.
+func (e *Engine) decide(r *http.Request, m match, outcome string) {
+	repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
+	if !ok {
+		return
+	}
+	if m.res != nil {
+		repl.Set("http.crud.resource", m.res.name)
+	}
+	if m.route != nil {
+		repl.Set("http.crud.action", m.route.action)
+	}
+	repl.Set("http.crud.outcome", outcome)
+}
+
+// refuse reads what the client sent (up to max_body), so it sees the
+// error and not a reset connection, then writes the problem.
+func (e *Engine) refuse(w http.ResponseWriter, r *http.Request, p problem) error {
+	drain(r, e.cfg.MaxBody)
+	writeProblem(w, p)
+	return nil
+}
+
+// exchange is one matched request on its way through the rules.
+type exchange struct {
+	e    *Engine
+	w    http.ResponseWriter
+	r    *http.Request
+	m    match
+	act  *action
+	res  *resource
+	in   rules.Input
+	body *bodyBuffer
+}
+
+func newExchange(e *Engine, w http.ResponseWriter, r *http.Request, m match) *exchange {
+	x := &exchange{e: e, w: w, r: r, m: m, res: m.res, act: m.res.actions[m.route.action]}
+	x.in = rules.Input{
+		Resource:    m.res.name,
+		Action:      m.route.action,
+		Request:     x.requestVar,
+		Placeholder: x.placeholder,
+		Logger:      e.logger,
+	}
+	return x
+}
+
+func (x *exchange) release() {
+	if x.body != nil {
+		x.body.release()
+		x.body = nil
+	}
+}
+
+// report reports whether this resource only reports what it would do.
+func (x *exchange) report() bool { return x.res.cfg.Report }
+
+func (x *exchange) serve(next caddyhttp.Handler) error {
+	x.e.decide(x.r, x.m, outcomePassed)
+	if !x.act.before.Empty() {
+		done, err := x.before()
+		if done || err != nil {
+			return err
+		}
+	}
+	return next.ServeHTTP(x.w, x.r)
+}
+
+// before runs the before phase; done means the response is written.
+func (x *exchange) before() (bool, error) {
+	var body []byte
+	if x.act.before.NeedsBody() && hasBody(x.r) {
+		b, prob := x.readBody()
+		if prob != nil {
+			x.e.decide(x.r, x.m, outcomeInvalid)
+			return true, x.e.refuse(x.w, x.r, *prob)
+		}
+		body = b
+	}
+	res, err := x.act.before.RunBefore(&x.in, body)
+	if err != nil {
+		return x.runtimeError(err)
+	}
+	if res.Reject != nil {
+		return x.reject(res.Reject)
+	}
+	if x.report() {
+		for _, where := range res.Changed {
+			x.logReport("would change the request", where)
+		}
+		return false, nil
+	}
+	if res.Body != nil {
+		setBody(x.r, res.Body)
+	}
+	x.applyEdits(res)
+	return false, nil
+}
+
+// reject refuses the request, or in report mode logs that it would have.
+func (x *exchange) reject(rej *rules.Rejection) (bool, error) {
+	outcome := outcomeRejected
+	if rej.Status == http.StatusUnprocessableEntity || rej.Status == http.StatusBadRequest {
+		outcome = outcomeInvalid
+	}
+	if x.report() {
+		if outcome == outcomeInvalid {
+			outcome = outcomeWouldInvalidate
+		} else {
+			outcome = outcomeWouldReject
+		}
+		x.e.decide(x.r, x.m, outcome)
+		x.logReport("would reject", rej.Where)
+		return false, nil
+	}
+	x.e.decide(x.r, x.m, outcome)
+	if ce := x.e.logger.Check(zap.InfoLevel, "request rejected"); ce != nil {
+		ce.Write(zap.String("resource", x.res.name), zap.String("action", x.m.route.action),
+			zap.String("rule", rej.Where), zap.Int("status", rej.Status))
+	}
+	return true, x.e.refuse(x.w, x.r, problem{status: rej.Status, detail: rej.Detail, errors: rej.Errors})
+}
+
+// runtimeError fails closed (500) unless on_error pass lets the request
+// through; either way the detail goes to the log, never to the client.
+func (x *exchange) runtimeError(err error) (bool, error) {
+	where := ""
+	var re *rules.RuntimeError
+	if errors.As(err, &re) {
+		where = re.Where
+	}
+	x.e.logger.Error("rule failed", zap.String("resource", x.res.name),
+		zap.String("action", x.m.route.action), zap.String("rule", where), zap.Error(err))
+	x.e.decide(x.r, x.m, outcomeError)
+	if x.e.cfg.OnErrorPass || x.report() {
+		return false, nil
+	}
+	return true, x.e.refuse(x.w, x.r, problem{status: http.StatusInternalServerError,
+		detail: "a rule could not be evaluated"})
+}
+
+func (x *exchange) logReport(msg, where string) {
+	if ce := x.e.logger.Check(zap.InfoLevel, msg); ce != nil {
+		ce.Write(zap.String("resource", x.res.name), zap.String("action", x.m.route.action),
+			zap.String("rule", where), zap.String("mode", "report"))
+	}
+}
+
+// placeholder resolves a Caddy placeholder for placeholder("{...}").
+func (x *exchange) placeholder(s string) string {
+	repl, ok := x.r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
+	if !ok {
+		return ""
+	}
+	return repl.ReplaceKnown(s, "")
+}
+
+// requestVar builds the `request` variable.
+func (x *exchange) requestVar() map[string]any {
+	r := x.r
+	query := map[string]any{}
+	for k, v := range r.URL.Query() {
+		if len(v) > 0 {
+			query[k] = v[0]
+		}
+	}
+	headers := make(map[string]any, len(r.Header))
+	for k, v := range r.Header {
+		if len(v) > 0 {
+			headers[strings.ToLower(k)] = v[0]
+		}
+	}
+	params := map[string]any{}
+	for k, v := range x.m.route.params(trimSlash(r.URL.Path), r.URL.Query()) {
+		params[k] = v
+	}
+	remote, _ := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string)
+	return map[string]any{
+		"method":    x.m.method,
+		"path":      r.URL.Path,
+		"query":     query,
+		"headers":   headers,
+		"params":    params,
+		"host":      r.Host,
+		"remote_ip": remote,
+	}
+}
