@@ -90,11 +90,12 @@ type beforeRun struct {
 	env    *Env
 	res    *BeforeResult
 	errors []FieldError
+	where  string // the first failed check
 }
 
 func (r *beforeRun) finish() BeforeResult {
 	if len(r.errors) > 0 {
-		r.res.Reject = &Rejection{Status: 422, Detail: "the request is not valid", Errors: r.errors}
+		r.res.Reject = &Rejection{Status: 422, Detail: "the request is not valid", Errors: r.errors, Where: r.where}
 		r.res.Body = nil
 	}
 	return *r.res
@@ -150,6 +151,9 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 				field := s.name
 				if index >= 0 {
 					field = "[" + strconv.Itoa(index) + "]." + field
+				}
+				if r.where == "" {
+					r.where = s.where
 				}
 				r.errors = append(r.errors, FieldError{Field: field, Message: msg})
 			}
