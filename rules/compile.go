@@ -271,15 +271,22 @@ type Program struct {
 	stmts  []*stmt
 	vars   varSet
 	record fieldSet
-	needs  bool // some statement reads or writes the record
+	needs  bool   // some statement reads or writes the record
+	flush  []bool // after phase: apply pending hides before statement i
 }
 
 // NewProgram joins the statements of the blocks, in order.
 func NewProgram(phase Phase, blocks []*CompiledBlock) *Program {
 	p := &Program{phase: phase}
+	var hidden []Path // hide paths of earlier statements
 	for _, b := range blocks {
 		for _, s := range b.stmts {
 			p.stmts = append(p.stmts, s)
+			_, reads := s.usage()
+			p.flush = append(p.flush, len(hidden) > 0 && (s.op == opSet || s.op == opOnly || overlaps(reads, hidden)))
+			if s.op == opHide {
+				hidden = append(hidden, s.paths...)
+			}
 			vs, fs := s.usage()
 			p.vars |= vs
 			p.record.add(fs)
@@ -300,3 +307,24 @@ func (p *Program) NeedsBody() bool { return p != nil && p.needs }
 // Reads reports whether an expression of the program reads the variable
 // name (user, old, request, response, lookup...).
 func (p *Program) Reads(name string) bool { return p != nil && p.vars&varBits[name] != 0 }
+
+// overlaps reports whether reading fs may see a field that a pending hide
+// of one of paths would remove.
+func overlaps(fs fieldSet, paths []Path) bool {
+	if fs.whole {
+		return true
+	}
+	for _, read := range fs.paths {
+		for _, p := range paths {
+			n := min(len(read), len(p.segs))
+			same := true
+			for i := 0; i < n && same; i++ {
+				same = p.segs[i].star || p.segs[i].key == read[i]
+			}
+			if same {
+				return true
+			}
+		}
+	}
+	return false
+}

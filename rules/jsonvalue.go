@@ -218,3 +218,8 @@ func render(dst []byte, v any) []byte {
 	}
 	return out
 }
+
+// unsafeBytes views s as bytes; the bytes must not be written.
+func unsafeBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}

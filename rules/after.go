@@ -1,0 +1,330 @@
+package rules
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/tidwall/gjson"
+)
+
+// Shape says where records sit in a response body.
+type Shape struct {
+	// Records is the path of the record(s) in the body; empty: the body.
+	Records []string
+	// Total is the path of a count field lowered by dropped records.
+	Total []string
+}
+
+// AfterResult is what the after phase did to a response.
+type AfterResult struct {
+	// Reject replaces the response with a problem.
+	Reject *Rejection
+
+	// Body is the filtered body; nil when unchanged.
+	Body []byte
+
+	// Headers are response headers to set or remove.
+	Headers []Edit
+
+	// Hidden counts records that lost fields; Dropped counts removed records.
+	Hidden, Dropped int
+
+	// Changed names the statements that changed the body (for report mode).
+	Changed []string
+}
+
+// RunAfter runs the after program on a JSON response body (validated),
+// writing the filtered body into out (a reused buffer). A JSON array at the
+// records path is a list: every element is a record; an object is one record.
+func (p *Program) RunAfter(in *Input, body []byte, shape Shape, out []byte) (AfterResult, error) {
+	var res AfterResult
+	if p.Empty() {
+		return res, nil
+	}
+	r := &afterRun{p: p, in: in, env: newEnv(p, in), res: &res}
+	if p.vars&varBody != 0 {
+		r.env.Body = valueOf(parse(body))
+	}
+	root := parse(body)
+	target := root
+	if len(shape.Records) > 0 {
+		target = root.Get(joinPath(shape.Records))
+		if !target.Exists() || (!target.IsArray() && !target.IsObject()) {
+			return res, nil // nothing where records should be: not an error
+		}
+	} else if !root.IsArray() && !root.IsObject() {
+		return res, nil
+	}
+	var err error
+	if len(shape.Records) == 0 {
+		out, err = r.records(out, target)
+	} else {
+		out, err = r.envelope(out, root, shape.Records, shape.Total)
+	}
+	if err != nil || res.Reject != nil {
+		return res, err
+	}
+	if r.changed {
+		res.Body = out
+	}
+	return res, nil
+}
+
+type afterRun struct {
+	p       *Program
+	in      *Input
+	env     *Env
+	res     *AfterResult
+	changed bool
+	scratch []byte
+	pending []*pathTree
+	view    map[string]any
+}
+
+// envelope copies the object obj, filtering the records at path and
+// lowering the total; the total's digits are rewritten in place, padded
+// with spaces, so the body is written in one pass.
+func (r *afterRun) envelope(out []byte, obj gjson.Result, path, total []string) ([]byte, error) {
+	var (
+		err        error
+		totalAt    = -1 // where the total's digits sit in out
+		totalWidth int
+		totalValue int64
+	)
+	out = append(out, '{')
+	first := true
+	obj.ForEach(func(k, v gjson.Result) bool {
+		if !first {
+			out = append(out, ',')
+		}
+		first = false
+		out = append(out, k.Raw...)
+		out = append(out, ':')
+		switch {
+		case k.Str == path[0] && len(path) == 1:
+			out, err = r.records(out, v)
+		case k.Str == path[0] && v.IsObject():
+			var sub []string
+			if len(total) > 1 && total[0] == path[0] {
+				sub = total[1:]
+			}
+			out, err = r.envelope(out, v, path[1:], sub)
+		case len(total) == 1 && k.Str == total[0] && v.Type == gjson.Number:
+			if n, perr := strconv.ParseInt(v.Raw, 10, 64); perr == nil && n >= 0 {
+				totalAt, totalWidth, totalValue = len(out), len(v.Raw), n
+			}
+			out = append(out, v.Raw...)
+		default:
+			out = append(out, v.Raw...)
+		}
+		return err == nil && r.res.Reject == nil
+	})
+	out = append(out, '}')
+	if totalAt >= 0 && r.res.Dropped > 0 {
+		n := strconv.AppendInt(nil, max(totalValue-int64(r.res.Dropped), 0), 10)
+		copy(out[totalAt:], n)
+		for i := totalAt + len(n); i < totalAt+totalWidth; i++ {
+			out[i] = ' '
+		}
+	}
+	return out, err
+}
+
+// records filters a list (array) or a single record (object).
+func (r *afterRun) records(out []byte, v gjson.Result) ([]byte, error) {
+	if !v.IsArray() {
+		keep, err := r.record(&out, v.Raw, -1)
+		if err == nil && !keep && r.res.Reject == nil {
+			r.res.Reject = &Rejection{Status: 404, Detail: "not found"}
+		}
+		return out, err
+	}
+	var err error
+	out = append(out, '[')
+	n, i := 0, -1
+	v.ForEach(func(_, e gjson.Result) bool {
+		i++
+		mark := len(out)
+		if n > 0 {
+			out = append(out, ',')
+		}
+		var keep bool
+		keep, err = r.record(&out, e.Raw, i)
+		if err != nil || r.res.Reject != nil {
+			return false
+		}
+		if !keep {
+			out = out[:mark]
+			r.res.Dropped++
+			r.changed = true
+			return true
+		}
+		n++
+		return true
+	})
+	return append(out, ']'), err
+}
+
+// record runs the statements on one record and appends what is kept to
+// *out. It reports whether the record is kept (drop removes it).
+func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
+	env := r.env
+	env.Index = index
+	cur := []byte(raw) // only read; rewrites go to scratch
+	if len(raw) > 0 {
+		cur = unsafeBytes(raw)
+	}
+	r.pending = r.pending[:0]
+	stale, hid := true, false
+	flush := func() {
+		if len(r.pending) == 0 {
+			return
+		}
+		next, c := appendDeleting(make([]byte, 0, len(cur)), parse(cur), r.pending...)
+		r.pending = r.pending[:0]
+		if c {
+			cur, stale, hid = next, true, true
+		}
+	}
+	for i, s := range r.p.stmts {
+		if r.p.flush[i] {
+			flush()
+		}
+		if stale && r.p.vars&varRecord != 0 {
+			env.Record = r.recordView(cur)
+			stale = false
+		}
+		fail := func(err error) (bool, error) { return false, &RuntimeError{Where: s.where, Err: err} }
+		switch s.op {
+		case opHide:
+			if s.ifCond != nil {
+				ok, err := s.test2(env)
+				if err != nil {
+					return fail(err)
+				}
+				if !ok {
+					continue
+				}
+			}
+			r.pending = append(r.pending, s.tree)
+			r.note(s)
+		case opOnly:
+			next, c := appendKeeping(make([]byte, 0, len(cur)), parse(cur), s.tree)
+			if c {
+				cur, stale, hid = next, true, true
+				r.note(s)
+			}
+		case opDrop:
+			ok, err := s.test(env)
+			if err != nil {
+				return fail(err)
+			}
+			if ok {
+				r.note(s)
+				return false, nil
+			}
+		case opSet:
+			if s.ifCond != nil {
+				ok, err := s.test2(env)
+				if err != nil {
+					return fail(err)
+				}
+				if !ok {
+					continue
+				}
+			}
+			v, err := s.expr.run(env)
+			if err != nil {
+				return fail(err)
+			}
+			enc, err := appendJSON(nil, v)
+			if err != nil {
+				return fail(err)
+			}
+			next, err := appendSetting(make([]byte, 0, len(cur)+len(enc)+16), parse(cur), s.path.keys(), enc)
+			if err != nil {
+				continue // not an object: nothing to set
+			}
+			cur, stale = next, true
+			r.changed = true
+			r.note(s)
+		case opDeny, opRequire:
+			ok, err := s.test(env)
+			if err != nil {
+				return fail(err)
+			}
+			if ok == (s.op == opDeny) {
+				detail, err := s.msg.render(env)
+				if err != nil {
+					return fail(err)
+				}
+				r.res.Reject = &Rejection{Status: s.status, Detail: detail, Where: s.where}
+				return false, nil
+			}
+		case opHeader:
+			e := Edit{Name: s.name, Remove: s.remove}
+			if !s.remove {
+				v, err := s.expr.run(env)
+				if err != nil {
+					return fail(err)
+				}
+				e.Value = string(render(nil, v))
+			}
+			r.res.Headers = append(r.res.Headers, e)
+		case opLog:
+			if err := s.log(env, r.in); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	if len(r.pending) > 0 {
+		var c bool
+		*out, c = appendDeleting(*out, parse(cur), r.pending...)
+		r.pending = r.pending[:0]
+		hid = hid || c
+	} else {
+		*out = append(*out, cur...)
+	}
+	if hid {
+		r.res.Hidden++
+		r.changed = true
+	}
+	return true, nil
+}
+
+// note records that a statement acted, once, for report mode.
+func (r *afterRun) note(s *stmt) {
+	if !slices.Contains(r.res.Changed, s.where) {
+		r.res.Changed = append(r.res.Changed, s.where)
+	}
+}
+
+// recordView builds `record`, reusing one map across the records of a list
+// when only some fields are read.
+func (r *afterRun) recordView(cur []byte) any {
+	fs := &r.p.record
+	root := parse(cur)
+	if fs.whole || !root.IsObject() {
+		return valueOf(root)
+	}
+	if r.view == nil {
+		r.view = make(map[string]any, len(fs.paths))
+	} else {
+		clear(r.view)
+	}
+	for _, path := range fs.paths {
+		addField(r.view, root, path)
+	}
+	return r.view
+}
+
+func joinPath(keys []string) string {
+	s := ""
+	for i, k := range keys {
+		if i > 0 {
+			s += "."
+		}
+		s += gjson.Escape(k)
+	}
+	return s
+}

@@ -1,0 +1,113 @@
+package rules
+
+import (
+	"testing"
+)
+
+func TestRunAfter(t *testing.T) {
+	user := map[string]any{"id": "u1"}
+	tests := []struct {
+		name    string
+		stmts   []*Statement
+		shape   Shape
+		body    string
+		want    string // "" when unchanged
+		status  int
+		dropped int
+	}{
+		{
+			name:  "hide nested and wildcard in a list",
+			stmts: []*Statement{{Op: "hide", Paths: []string{"password", "profile.ssn", "items.*.cost"}}},
+			body:  `[{"id":1,"password":"p","profile":{"ssn":"1","bio":"b"},"items":[{"cost":1,"sku":"a"}]},{"id":2}]`,
+			want:  `[{"id":1,"profile":{"bio":"b"},"items":[{"sku":"a"}]},{"id":2}]`,
+		},
+		{
+			name:  "hide every duplicate and escaped key",
+			stmts: []*Statement{{Op: "hide", Paths: []string{"password"}}},
+			body:  `{"p\u0061ssword":"a","password":"b","x":1}`,
+			want:  `{"x":1}`,
+		},
+		{
+			name: "conditional hide and drop with envelope total",
+			stmts: []*Statement{
+				{Op: "hide", Paths: []string{"password"}},
+				{Op: "hide", Paths: []string{"secret"}, If: `user?.id != record.creatorId`},
+				{Op: "drop", Expr: `record.deleted == true`},
+			},
+			shape:   Shape{Records: []string{"data"}, Total: []string{"total"}},
+			body:    `{"total":103,"data":[{"creatorId":"u1","secret":"s","password":"p"},{"creatorId":"u2","secret":"s"},{"deleted":true}],"page":1}`,
+			want:    `{"total":102,"data":[{"creatorId":"u1","secret":"s"},{"creatorId":"u2"}],"page":1}`,
+			dropped: 1,
+		},
+		{
+			name:    "total padded when it shrinks a digit",
+			stmts:   []*Statement{{Op: "drop", Expr: `record.d`}},
+			shape:   Shape{Records: []string{"data"}, Total: []string{"total"}},
+			body:    `{"data":[{"d":true}],"total":10}`,
+			want:    `{"data":[],"total":9 }`,
+			dropped: 1,
+		},
+		{
+			name:   "drop on a single record is 404",
+			stmts:  []*Statement{{Op: "drop", Expr: `record.deleted == true`}},
+			body:   `{"deleted":true}`,
+			status: 404,
+		},
+		{
+			name: "set masks and sees earlier hides",
+			stmts: []*Statement{
+				{Op: "set", Path: "card", Expr: `"****" + record.card[-4:]`},
+				{Op: "hide", Paths: []string{"cvv"}},
+				{Op: "set", Path: "hadCvv", Expr: `record.cvv != nil`},
+			},
+			shape: Shape{Records: []string{"result", "item"}},
+			body:  `{"result":{"item":{"card":"4111111111111111","cvv":"123"}}}`,
+			want:  `{"result":{"item":{"card":"****1111","hadCvv":false}}}`,
+		},
+		{
+			name:  "only",
+			stmts: []*Statement{{Op: "only", Paths: []string{"id", "name"}}},
+			body:  `[{"id":1,"name":"a","password":"p"}]`,
+			want:  `[{"id":1,"name":"a"}]`,
+		},
+		{
+			name:   "deny replaces the response",
+			stmts:  []*Statement{{Op: "deny", Expr: `record.ownerId != user.id`, Status: 403, Message: "not yours"}},
+			body:   `{"ownerId":"u2"}`,
+			status: 403,
+		},
+		{
+			name:  "missing records path is not an error",
+			stmts: []*Statement{{Op: "hide", Paths: []string{"password"}}},
+			shape: Shape{Records: []string{"data"}},
+			body:  `{"error":"x"}`,
+		},
+		{
+			name:  "untouched list keeps its bytes",
+			stmts: []*Statement{{Op: "hide", Paths: []string{"password"}}},
+			body:  "[ {\"id\": 12345678901234567890} ]",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := mustProgram(t, After, tt.stmts...)
+			res, err := p.RunAfter(&Input{User: user}, []byte(tt.body), tt.shape, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			status := 0
+			if res.Reject != nil {
+				status = res.Reject.Status
+			}
+			if status != tt.status {
+				t.Fatalf("status = %d, want %d", status, tt.status)
+			}
+			if status == 0 && string(res.Body) != tt.want {
+				t.Errorf("body = %s\nwant   %s", res.Body, tt.want)
+			}
+			if res.Dropped != tt.dropped {
+				t.Errorf("dropped = %d, want %d", res.Dropped, tt.dropped)
+			}
+		})
+	}
+}
