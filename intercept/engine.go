@@ -62,6 +62,7 @@ type resource struct {
 	base    []patSeg
 	cfg     *ResourceConfig
 	actions map[string]*action
+	shape   rules.Shape
 }
 
 // action holds the programs of one action of a resource.
@@ -101,6 +102,19 @@ func New(cfg Config) (*Engine, error) {
 			return nil, fmt.Errorf("resource %q: %w", rc.Name, err)
 		}
 		res := &resource{name: rc.Name, base: base, cfg: rc, actions: map[string]*action{}}
+		for _, f := range []struct {
+			text string
+			dst  *[]string
+		}{{rc.Records, &res.shape.Records}, {rc.Total, &res.shape.Total}} {
+			if f.text == "" {
+				continue
+			}
+			p, err := rules.ParsePath(f.text)
+			if err != nil {
+				return nil, fmt.Errorf("resource %q: %w", rc.Name, err)
+			}
+			*f.dst = p.Keys()
+		}
 		add := func(name, method string, segs []patSeg, query []queryPat) {
 			order++
 			e.routes = append(e.routes, &route{res: res, action: name, method: method, segs: segs, query: query, order: order})

@@ -113,7 +113,10 @@ func (x *exchange) serve(next caddyhttp.Handler) error {
 			return err
 		}
 	}
-	return next.ServeHTTP(x.w, x.r)
+	if x.act.after.Empty() || x.r.Method == http.MethodHead {
+		return next.ServeHTTP(x.w, x.r)
+	}
+	return x.after(next)
 }
 
 // before runs the before phase; done means the response is written.

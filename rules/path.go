@@ -85,6 +85,9 @@ func (p Path) gjsonPath() string {
 	return b.String()
 }
 
+// Keys returns the path's keys.
+func (p Path) Keys() []string { return p.keys() }
+
 // keys returns the path's keys.
 func (p Path) keys() []string {
 	keys := make([]string, len(p.segs))
