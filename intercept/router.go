@@ -44,7 +44,11 @@ func parsePattern(p string) ([]patSeg, error) {
 		case s == "" || s == "." || s == "..":
 			return nil, fmt.Errorf("path %q has an empty or dot segment", p)
 		case strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") && len(s) > 2:
-			segs = append(segs, patSeg{param: s[1 : len(s)-1]})
+			name := s[1 : len(s)-1]
+			if err := checkParam(name); err != nil {
+				return nil, fmt.Errorf("path %q: %w", p, err)
+			}
+			segs = append(segs, patSeg{param: name})
 		case strings.ContainsAny(s, "{}"):
 			return nil, fmt.Errorf("path %q: a parameter must be a whole segment", p)
 		default:
@@ -66,12 +70,25 @@ func parseQueryPattern(q string) ([]queryPat, error) {
 			return nil, fmt.Errorf("query pattern %q: want name=value pairs", q)
 		}
 		if strings.HasPrefix(value, "{") && strings.HasSuffix(value, "}") && len(value) > 2 {
-			out = append(out, queryPat{name: name, param: value[1 : len(value)-1]})
+			param := value[1 : len(value)-1]
+			if err := checkParam(param); err != nil {
+				return nil, fmt.Errorf("query pattern %q: %w", q, err)
+			}
+			out = append(out, queryPat{name: name, param: param})
 		} else {
 			out = append(out, queryPat{name: name, lit: value})
 		}
 	}
 	return out, nil
+}
+
+// checkParam refuses parameter names with a dot: the Caddyfile adapter
+// rewrites shorthands such as {path} or {host} into {http.request...}.
+func checkParam(name string) error {
+	if strings.ContainsAny(name, ".{}/") {
+		return fmt.Errorf("parameter {%s}: the name may not hold a dot (the Caddyfile turns shorthands such as {path}, {host}, {query} into Caddy placeholders; pick another name, e.g. {id} or {slug})", name)
+	}
+	return nil
 }
 
 // trimSlash removes one trailing slash: /api/users/ is /api/users.

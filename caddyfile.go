@@ -1,0 +1,551 @@
+package crud
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/dustin/go-humanize"
+
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/caddy-crud/caddy-crud/rules"
+)
+
+func init() {
+	httpcaddyfile.RegisterHandlerDirective("crud", parseCaddyfile)
+	// inside encode (so filtered responses are still compressed), after
+	// basic_auth and forward_auth (so the caller is known), before handle,
+	// route and reverse_proxy
+	httpcaddyfile.RegisterDirectiveOrder("crud", httpcaddyfile.After, "encode")
+}
+
+func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
+	handler := new(Handler)
+	if err := handler.UnmarshalCaddyfile(h.Dispenser); err != nil {
+		return nil, err
+	}
+	return handler, nil
+}
+
+// UnmarshalCaddyfile sets up the handler from Caddyfile tokens. Syntax:
+//
+//	crud [<matcher>] {
+//	    max_body        <size>          # 1MiB, 16MB or bytes; default 1MiB
+//	    max_depth       <n>             # default 64
+//	    max_response    <size>          # default 16MiB
+//	    max_lookups     <n>             # default 16
+//	    on_error        deny|pass       # default deny
+//	    mode            enforce|report  # default enforce
+//	    method_override reject|allow    # default reject
+//	    case_sensitive  [on|off]        # bare means on; default off
+//
+//	    resource <name> <base-path> {
+//	        rest            off
+//	        action          <name> <METHOD> <path>[?<query>]
+//	        records         <path>
+//	        total           <path>
+//	        fetch_old       [<METHOD> <path>[?<query>]]
+//	        mode            enforce|report
+//	        case_sensitive  [on|off]
+//	        method_override reject|allow
+//	        unmapped        reject|pass
+//
+//	        before <actions...> {
+//	            <statement>
+//	        }
+//	        after <actions...> {
+//	            <statement>
+//	        }
+//	        async <actions...> {
+//	            <statement>
+//	        }
+//	    }
+//	}
+//
+// where each <statement> is one line of:
+//
+//	deny      <cond> [<status> [<message>]]
+//	require   <cond> [<status> [<message>]]
+//	check     <field> <cond> <message>
+//	set       <path> <expr> [if <cond>]
+//	default   <path> <expr>
+//	transform <path> <expr>
+//	protect   <paths...> [if <cond>]
+//	protect   strict <paths...>
+//	only      <paths...>
+//	hide      <paths...> [if <cond>]
+//	drop      <cond>
+//	header    <name> <expr>
+//	header    -<name>
+//	query     <name> <expr>
+//	log       <expr> [debug|info|warn|error]
+//	webhook   <url> [if <cond>] [{
+//	    body <expr>
+//	}]
+//
+// Expressions (<cond>, <expr>) are expr-lang, written in backticks so each
+// is one token; messages are usually double-quoted. <status> is 400-599. The
+// options of the crud block and of a resource may each be given once;
+// action, resource and the rule blocks may repeat. <actions...> are action
+// names or the groups read, write and all, kept as written. A word `if` is a
+// keyword where the grammar shows one; quote it ("if") to name a field.
+//
+// The parser checks the grammar only; which statement may stand in which
+// phase, and whether expressions and paths compile, is checked when the
+// handler is provisioned, so JSON configs get the same checks.
+func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
+	d.Next() // consume directive name
+	if d.NextArg() {
+		return d.Errf("unexpected argument %q; crud takes its options in a block", d.Val())
+	}
+
+	seen := make(map[string]bool)
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		opt := d.Val()
+		if opt != "resource" {
+			if seen[opt] {
+				return d.Errf("%s: given more than once", opt)
+			}
+			seen[opt] = true
+		}
+
+		var err error
+		switch opt {
+		case "max_body":
+			h.MaxBody, err = sizeArg(d, "", opt)
+		case "max_depth":
+			h.MaxDepth, err = countArg(d, "", opt)
+		case "max_response":
+			h.MaxResponse, err = sizeArg(d, "", opt)
+		case "max_lookups":
+			h.MaxLookups, err = countArg(d, "", opt)
+		case "on_error":
+			h.OnError, err = enumArg(d, "", opt, "deny", "pass")
+		case "mode":
+			h.Mode, err = enumArg(d, "", opt, "enforce", "report")
+		case "method_override":
+			h.MethodOverride, err = enumArg(d, "", opt, "reject", "allow")
+		case "case_sensitive":
+			h.CaseSensitive, err = onOffArg(d, "", opt)
+		case "resource":
+			var r *Resource
+			r, err = parseResource(d)
+			if err == nil {
+				h.Resources = append(h.Resources, r)
+			}
+		default:
+			return d.Errf("unknown option %q", opt)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parseResource parses `resource <name> <base-path> [{ ... }]`; the
+// dispenser is on the `resource` token.
+func parseResource(d *caddyfile.Dispenser) (*Resource, error) {
+	args := d.RemainingArgs()
+	if len(args) != 2 {
+		return nil, d.Errf("resource: wrong argument count, want: resource <name> <base-path> { ... }")
+	}
+	if args[0] == "" || args[1] == "" {
+		return nil, d.Errf("resource: empty name or base path")
+	}
+	r := &Resource{Name: args[0], Base: args[1]}
+	where := fmt.Sprintf("resource %q: ", r.Name)
+
+	seen := make(map[string]bool)
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		opt := d.Val()
+		switch opt {
+		case "action", "before", "after", "async":
+		default:
+			if seen[opt] {
+				return nil, d.Errf("%s%s: given more than once", where, opt)
+			}
+			seen[opt] = true
+		}
+
+		var err error
+		switch opt {
+		case "rest":
+			var v string
+			v, err = enumArg(d, where, opt, "off")
+			r.RestOff = v == "off"
+		case "action":
+			var a *Action
+			a, err = parseAction(d, where)
+			if err == nil {
+				r.Actions = append(r.Actions, a)
+			}
+		case "records":
+			r.Records, err = oneArg(d, where, opt, "records <path>")
+		case "total":
+			r.Total, err = oneArg(d, where, opt, "total <path>")
+		case "fetch_old":
+			args := d.RemainingArgs()
+			switch len(args) {
+			case 0:
+				r.FetchOld = &FetchOld{}
+			case 2:
+				r.FetchOld = &FetchOld{Method: strings.ToUpper(args[0]), Path: args[1]}
+			default:
+				return nil, d.Errf("%sfetch_old: wrong argument count, want: fetch_old [<METHOD> <path>]", where)
+			}
+			err = noBlock(d, where, opt)
+		case "mode":
+			r.Mode, err = enumArg(d, where, opt, "enforce", "report")
+		case "case_sensitive":
+			var on bool
+			on, err = onOffArg(d, where, opt)
+			r.CaseSensitive = &on
+		case "method_override":
+			r.MethodOverride, err = enumArg(d, where, opt, "reject", "allow")
+		case "unmapped":
+			r.Unmapped, err = enumArg(d, where, opt, "reject", "pass")
+		case "before", "after", "async":
+			var b *rules.Block
+			b, err = parseBlock(d, where, opt)
+			if err != nil {
+				break
+			}
+			switch opt {
+			case "before":
+				r.Before = append(r.Before, b)
+			case "after":
+				r.After = append(r.After, b)
+			case "async":
+				r.Async = append(r.Async, b)
+			}
+		default:
+			return nil, d.Errf("%sunknown option %q", where, opt)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// parseAction parses `action <name> <METHOD> <path>[?<query>]`.
+func parseAction(d *caddyfile.Dispenser, where string) (*Action, error) {
+	args := d.RemainingArgs()
+	if len(args) != 3 {
+		return nil, d.Errf("%saction: wrong argument count, want: action <name> <METHOD> <path>[?<query>]", where)
+	}
+	a := &Action{Name: args[0], Method: strings.ToUpper(args[1]), Path: args[2]}
+	if a.Name == "" || a.Method == "" {
+		return nil, d.Errf("%saction: empty name or method", where)
+	}
+	if path, query, ok := strings.Cut(a.Path, "?"); ok {
+		if query == "" {
+			return nil, d.Errf("%saction %s: empty query after '?' in %q", where, a.Name, a.Path)
+		}
+		a.Path, a.Query = path, query
+	}
+	if a.Path == "" {
+		return nil, d.Errf("%saction %s: empty path", where, a.Name)
+	}
+	return a, noBlock(d, where, "action")
+}
+
+// parseBlock parses `before|after|async <actions...> { statements }`; the
+// dispenser is on the phase token.
+func parseBlock(d *caddyfile.Dispenser, where, phase string) (*rules.Block, error) {
+	actions := d.RemainingArgs()
+	if len(actions) == 0 {
+		return nil, d.Errf("%s%s: no actions, want: %s <actions...> { statements }", where, phase, phase)
+	}
+	b := &rules.Block{Actions: actions}
+	where += phase + " " + strings.Join(actions, " ") + ": "
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		st, err := parseStatement(d, where)
+		if err != nil {
+			return nil, err
+		}
+		b.Statements = append(b.Statements, st)
+	}
+	if len(b.Statements) == 0 {
+		return nil, d.Errf("%sno statements, want: %s <actions...> { statements }", where, phase)
+	}
+	return b, nil
+}
+
+// statementUsage is the grammar of each statement, for error messages; a
+// name that is not here is not a statement.
+var statementUsage = map[string]string{
+	"deny":      "deny <cond> [<status> [<message>]]",
+	"require":   "require <cond> [<status> [<message>]]",
+	"check":     "check <field> <cond> <message>",
+	"set":       "set <path> <expr> [if <cond>]",
+	"default":   "default <path> <expr>",
+	"transform": "transform <path> <expr>",
+	"protect":   "protect <paths...> [if <cond>] | protect strict <paths...>",
+	"only":      "only <paths...>",
+	"hide":      "hide <paths...> [if <cond>]",
+	"drop":      "drop <cond>",
+	"header":    "header <name> <expr> | header -<name>",
+	"query":     "query <name> <expr>",
+	"log":       "log <expr> [debug|info|warn|error]",
+	"webhook":   "webhook <url> [if <cond>] [{ body <expr> }]",
+}
+
+// parseStatement parses one statement line; the dispenser is on its first
+// token.
+func parseStatement(d *caddyfile.Dispenser, where string) (*rules.Statement, error) {
+	st := &rules.Statement{Op: d.Val()}
+	usage, ok := statementUsage[st.Op]
+	if !ok {
+		return nil, d.Errf("%sunknown statement %q", where, st.Op)
+	}
+	where += fmt.Sprintf("statement %q: ", st.Op)
+	argErr := func() error {
+		return d.Errf("%swrong argument count, want: %s", where, usage)
+	}
+
+	tokens := d.RemainingArgsAsTokens()
+	args := make([]string, len(tokens))
+	for i, t := range tokens {
+		args[i] = t.Text
+	}
+
+	switch st.Op {
+	case "deny", "require":
+		if len(args) < 1 || len(args) > 3 {
+			return nil, argErr()
+		}
+		st.Expr = args[0]
+		if len(args) > 1 {
+			status, err := strconv.Atoi(args[1])
+			if err != nil {
+				return nil, d.Errf("%sstatus %q is not a number (a message comes after the status)", where, args[1])
+			}
+			if status < 400 || status > 599 {
+				return nil, d.Errf("%sstatus %d is not an error status (400-599)", where, status)
+			}
+			st.Status = status
+		}
+		if len(args) > 2 {
+			st.Message = args[2]
+		}
+
+	case "check":
+		if len(args) != 3 {
+			return nil, argErr()
+		}
+		st.Path, st.Expr, st.Message = args[0], args[1], args[2]
+
+	case "set":
+		rest, cond, hasIf, err := splitIf(d, where, tokens)
+		if err != nil {
+			return nil, err
+		}
+		if len(rest) != 2 {
+			return nil, argErr()
+		}
+		st.Path, st.Expr = rest[0], rest[1]
+		if hasIf {
+			st.If = cond
+		}
+
+	case "default", "transform", "query":
+		if len(args) != 2 {
+			return nil, argErr()
+		}
+		if st.Op == "query" {
+			st.Name, st.Expr = args[0], args[1]
+		} else {
+			st.Path, st.Expr = args[0], args[1]
+		}
+
+	case "protect", "hide", "only":
+		if st.Op == "protect" && len(tokens) > 0 && tokens[0].Text == "strict" && !tokens[0].Quoted() {
+			st.Strict = true
+			tokens = tokens[1:]
+		}
+		rest, cond, hasIf, err := splitIf(d, where, tokens)
+		if err != nil {
+			return nil, err
+		}
+		if hasIf && (st.Op == "only" || st.Strict) {
+			return nil, d.Errf("%sunexpected if: want: %s", where, usage)
+		}
+		if len(rest) == 0 {
+			return nil, argErr()
+		}
+		st.Paths, st.If = rest, cond
+
+	case "drop":
+		if len(args) != 1 {
+			return nil, argErr()
+		}
+		st.Expr = args[0]
+
+	case "header":
+		switch {
+		case len(args) == 1 && strings.HasPrefix(args[0], "-") && len(args[0]) > 1:
+			st.Name, st.Remove = args[0][1:], true
+		case len(args) == 2 && strings.HasPrefix(args[0], "-"):
+			return nil, d.Errf("%sheader %s removes the header and takes no value", where, args[0])
+		case len(args) == 2:
+			st.Name, st.Expr = args[0], args[1]
+		default:
+			return nil, argErr()
+		}
+
+	case "log":
+		if len(args) < 1 || len(args) > 2 {
+			return nil, argErr()
+		}
+		st.Expr = args[0]
+		if len(args) == 2 {
+			switch args[1] {
+			case "debug", "info", "warn", "error":
+				st.Level = args[1]
+			default:
+				return nil, d.Errf("%sunknown level %q, want one of debug, info, warn, error", where, args[1])
+			}
+		}
+
+	case "webhook":
+		rest, cond, _, err := splitIf(d, where, tokens)
+		if err != nil {
+			return nil, err
+		}
+		if len(rest) != 1 {
+			return nil, argErr()
+		}
+		st.URL, st.If = rest[0], cond
+		seen := false
+		for nesting := d.Nesting(); d.NextBlock(nesting); {
+			if d.Val() != "body" {
+				return nil, d.Errf("%sunknown option %q, want: body <expr>", where, d.Val())
+			}
+			if seen {
+				return nil, d.Errf("%sbody: given more than once", where)
+			}
+			seen = true
+			st.Body, err = oneArg(d, where, "body", "body <expr>")
+			if err != nil {
+				return nil, err
+			}
+		}
+		return st, nil
+	}
+
+	return st, noBlock(d, where, st.Op)
+}
+
+// splitIf splits the arguments of a statement with an optional trailing
+// `if <cond>`. Only an unquoted `if` is the keyword, and only as the
+// second-to-last argument after at least one other.
+func splitIf(d *caddyfile.Dispenser, where string, tokens []caddyfile.Token) (rest []string, cond string, hasIf bool, err error) {
+	for i, t := range tokens {
+		if t.Text != "if" || t.Quoted() {
+			continue
+		}
+		if i == 0 || i != len(tokens)-2 {
+			return nil, "", false, d.Errf(`%smisplaced if: want "if <cond>" at the end of the line, after the other arguments (quote "if" to name a field)`, where)
+		}
+		hasIf, cond = true, tokens[i+1].Text
+		tokens = tokens[:i]
+		break
+	}
+	rest = make([]string, len(tokens))
+	for i, t := range tokens {
+		rest[i] = t.Text
+	}
+	return rest, cond, hasIf, nil
+}
+
+// oneArg reads the single argument of an option.
+func oneArg(d *caddyfile.Dispenser, where, opt, usage string) (string, error) {
+	var v string
+	if !d.AllArgs(&v) {
+		return "", d.Errf("%s%s: wrong argument count, want: %s", where, opt, usage)
+	}
+	return v, noBlock(d, where, opt)
+}
+
+// enumArg reads the single argument of an option that takes one of allowed.
+func enumArg(d *caddyfile.Dispenser, where, opt string, allowed ...string) (string, error) {
+	want := strings.Join(allowed, "|")
+	v, err := oneArg(d, where, opt, opt+" "+want)
+	if err != nil {
+		return "", err
+	}
+	for _, a := range allowed {
+		if v == a {
+			return v, nil
+		}
+	}
+	return "", d.Errf("%s%s: unknown value %q, want: %s %s", where, opt, v, opt, want)
+}
+
+// onOffArg reads `<opt> [on|off]`; the bare option means on.
+func onOffArg(d *caddyfile.Dispenser, where, opt string) (bool, error) {
+	args := d.RemainingArgs()
+	if len(args) > 1 {
+		return false, d.Errf("%s%s: wrong argument count, want: %s [on|off]", where, opt, opt)
+	}
+	on := true
+	if len(args) == 1 {
+		switch args[0] {
+		case "on":
+		case "off":
+			on = false
+		default:
+			return false, d.Errf("%s%s: unknown value %q, want: %s [on|off]", where, opt, args[0], opt)
+		}
+	}
+	return on, noBlock(d, where, opt)
+}
+
+// sizeArg reads a byte size as Caddy writes them: 1MiB, 16MB or bytes.
+func sizeArg(d *caddyfile.Dispenser, where, opt string) (int64, error) {
+	v, err := oneArg(d, where, opt, opt+" <size>")
+	if err != nil {
+		return 0, err
+	}
+	size, err := humanize.ParseBytes(v)
+	if err != nil {
+		return 0, d.Errf("%s%s: parsing size %q: %v", where, opt, v, err)
+	}
+	if size == 0 || size > math.MaxInt64 {
+		return 0, d.Errf("%s%s: size %q out of range", where, opt, v)
+	}
+	return int64(size), nil
+}
+
+// countArg reads a positive whole number.
+func countArg(d *caddyfile.Dispenser, where, opt string) (int, error) {
+	v, err := oneArg(d, where, opt, opt+" <n>")
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, d.Errf("%s%s: %q is not a whole number", where, opt, v)
+	}
+	if n < 1 {
+		return 0, d.Errf("%s%s: %d must be at least 1", where, opt, n)
+	}
+	return n, nil
+}
+
+// noBlock fails when a line that takes no block opens one.
+func noBlock(d *caddyfile.Dispenser, where, opt string) error {
+	if d.NextBlock(d.Nesting()) {
+		return d.Errf("%s%s: unexpected block", where, opt)
+	}
+	return nil
+}
+
+// Interface guard
+var _ caddyfile.Unmarshaler = (*Handler)(nil)
