@@ -54,6 +54,10 @@ type Handler struct {
 	// /API/users meets the rules of /api/users.
 	CaseSensitive bool `json:"case_sensitive,omitempty"`
 
+	// Identity says who the caller is: a verified JWT, or what an earlier
+	// authentication handler set. Without it, `user` is nil.
+	Identity *Identity `json:"identity,omitempty"`
+
 	engine *intercept.Engine
 }
 
@@ -157,6 +161,13 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		MaxLookups:  int(orDefault(int64(h.MaxLookups), 16)),
 		OnErrorPass: h.OnError == "pass",
 		Logger:      ctx.Logger(),
+	}
+	if h.Identity != nil {
+		id, err := h.Identity.authenticator(ctx)
+		if err != nil {
+			return fmt.Errorf("identity: %w", err)
+		}
+		cfg.Identity = id
 	}
 	for _, res := range h.Resources {
 		rc, err := h.compileResource(res)

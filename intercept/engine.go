@@ -24,6 +24,18 @@ type Config struct {
 	MaxLookups  int
 	OnErrorPass bool
 	Logger      *zap.Logger
+
+	// Identity finds the caller of matched requests; nil: user is nil.
+	Identity Authenticator
+}
+
+// Authenticator finds the caller of a request.
+type Authenticator interface {
+	// Authenticate returns the caller's claims (with "id" set), nil for an
+	// anonymous caller, or an error when the request must be refused with
+	// 401: a bad token, or no token where one is required. The error text
+	// is safe to show the client.
+	Authenticate(r *http.Request) (map[string]any, error)
 }
 
 // ResourceConfig is one resource.

@@ -107,6 +107,17 @@ func (x *exchange) report() bool { return x.res.cfg.Report }
 
 func (x *exchange) serve(next caddyhttp.Handler) error {
 	x.e.decide(x.r, x.m, outcomePassed)
+	if id := x.e.cfg.Identity; id != nil {
+		user, err := id.Authenticate(x.r)
+		if err != nil {
+			x.e.decide(x.r, x.m, outcomeRejected)
+			x.w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+			return x.e.refuse(x.w, x.r, problem{status: http.StatusUnauthorized, detail: err.Error()})
+		}
+		if user != nil {
+			x.in.User = user
+		}
+	}
 	if !x.act.before.Empty() {
 		done, err := x.before()
 		if done || err != nil {
