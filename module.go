@@ -233,6 +233,9 @@ func (h *Handler) compileResource(res *Resource) (*intercept.ResourceConfig, err
 	if res.CaseSensitive != nil {
 		rc.CaseSensitive = *res.CaseSensitive
 	}
+	if res.FetchOld != nil {
+		rc.FetchOld = &intercept.FetchOldConfig{Method: res.FetchOld.Method, Path: res.FetchOld.Path}
+	}
 	for _, a := range res.Actions {
 		rc.Actions = append(rc.Actions, intercept.ActionConfig{Name: a.Name, Method: a.Method, Path: a.Path, Query: a.Query})
 	}

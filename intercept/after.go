@@ -112,6 +112,11 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 // badGateway answers 502 instead of passing on a response the rules could
 // not see; the reason goes to the log.
 func (x *exchange) badGateway(reason string, err error) error {
+	return x.failUpstream(reason, "the upstream response could not be filtered", err)
+}
+
+// failUpstream answers 502 with detail; reason and err go to the log.
+func (x *exchange) failUpstream(reason, detail string, err error) error {
 	fields := []zap.Field{zap.String("resource", x.res.name), zap.String("action", x.m.route.action)}
 	if err != nil {
 		fields = append(fields, zap.Error(err))
@@ -122,7 +127,7 @@ func (x *exchange) badGateway(reason string, err error) error {
 	for k := range h {
 		delete(h, k)
 	}
-	writeProblem(x.w, problem{status: http.StatusBadGateway, detail: "the upstream response could not be filtered"})
+	writeProblem(x.w, problem{status: http.StatusBadGateway, detail: detail})
 	return nil
 }
 

@@ -50,8 +50,15 @@ type ResourceConfig struct {
 	CaseSensitive       bool
 	MethodOverrideAllow bool
 	UnmappedPass        bool
+	FetchOld            *FetchOldConfig
 	Before, After       []*rules.CompiledBlock
 	Async               []*rules.CompiledBlock
+}
+
+// FetchOldConfig is the request that fetches the stored record; empty
+// fields: GET and the request's own path.
+type FetchOldConfig struct {
+	Method, Path string
 }
 
 // ActionConfig maps an endpoint to an action.

@@ -2,6 +2,7 @@ package intercept
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -230,4 +231,19 @@ func suspicious(u *url.URL) bool {
 	}
 	raw = strings.ToLower(raw)
 	return strings.Contains(raw, "%2f") || strings.Contains(raw, "%5c")
+}
+
+// expand fills {param} in a fetch_old target with the route's parameters,
+// escaped for their place (path or query).
+func (rt *route) expand(target string, r *http.Request) string {
+	params := rt.params(trimSlash(r.URL.Path), r.URL.Query())
+	path, query, hasQuery := strings.Cut(target, "?")
+	for name, v := range params {
+		path = strings.ReplaceAll(path, "{"+name+"}", url.PathEscape(v))
+		query = strings.ReplaceAll(query, "{"+name+"}", url.QueryEscape(v))
+	}
+	if hasQuery {
+		return path + "?" + query
+	}
+	return path
 }

@@ -81,6 +81,9 @@ type exchange struct {
 	res  *resource
 	in   rules.Input
 	body *bodyBuffer
+	next caddyhttp.Handler
+
+	lookups *lookupState
 }
 
 func newExchange(e *Engine, w http.ResponseWriter, r *http.Request, m match) *exchange {
@@ -90,6 +93,7 @@ func newExchange(e *Engine, w http.ResponseWriter, r *http.Request, m match) *ex
 		Action:      m.route.action,
 		Request:     x.requestVar,
 		Placeholder: x.placeholder,
+		Lookup:      x.lookup,
 		Logger:      e.logger,
 	}
 	return x
@@ -106,6 +110,7 @@ func (x *exchange) release() {
 func (x *exchange) report() bool { return x.res.cfg.Report }
 
 func (x *exchange) serve(next caddyhttp.Handler) error {
+	x.next = next
 	x.e.decide(x.r, x.m, outcomePassed)
 	if id := x.e.cfg.Identity; id != nil {
 		user, err := id.Authenticate(x.r)
@@ -117,6 +122,17 @@ func (x *exchange) serve(next caddyhttp.Handler) error {
 		if user != nil {
 			x.in.User = user
 		}
+	}
+	if x.res.cfg.FetchOld != nil && (x.act.name == "update" || x.act.name == "delete") {
+		old, found, err := x.fetchOld()
+		switch {
+		case err != nil:
+			return x.failUpstream("fetch_old failed", "the stored record could not be fetched", err)
+		case !found:
+			x.e.decide(x.r, x.m, outcomeRejected)
+			return x.e.refuse(x.w, x.r, problem{status: http.StatusNotFound, detail: "not found"})
+		}
+		x.in.Old = old
 	}
 	if !x.act.before.Empty() {
 		done, err := x.before()

@@ -223,3 +223,14 @@ func render(dst []byte, v any) []byte {
 func unsafeBytes(s string) []byte {
 	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
+
+// Decode converts JSON into the values expressions see.
+func Decode(raw []byte) any { return valueOf(parse(raw)) }
+
+// DecodeAt decodes the value at keys in raw; nil when absent.
+func DecodeAt(raw []byte, keys []string) any {
+	if len(keys) == 0 {
+		return Decode(raw)
+	}
+	return valueOf(parse(raw).Get(joinPath(keys)))
+}

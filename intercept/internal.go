@@ -1,0 +1,183 @@
+package intercept
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/tidwall/gjson"
+
+	"github.com/caddy-crud/caddy-crud/rules"
+)
+
+// memoryWriter collects the response to an internal request, up to max.
+type memoryWriter struct {
+	header http.Header
+	status int
+	buf    bytes.Buffer
+	max    int64
+}
+
+func newMemoryWriter(max int64) *memoryWriter {
+	return &memoryWriter{header: http.Header{}, max: max}
+}
+
+func (m *memoryWriter) Header() http.Header { return m.header }
+
+func (m *memoryWriter) WriteHeader(status int) {
+	if m.status == 0 && status >= 200 {
+		m.status = status
+	}
+}
+
+func (m *memoryWriter) Write(p []byte) (int, error) {
+	if m.status == 0 {
+		m.status = http.StatusOK
+	}
+	if int64(m.buf.Len()+len(p)) > m.max {
+		return 0, errResponseTooBig
+	}
+	return m.buf.Write(p)
+}
+
+// internalRequest builds a GET-like request for target (a path with an
+// optional query) that carries the caller's headers and context.
+func internalRequest(parent *http.Request, method, target string) (*http.Request, error) {
+	u, err := url.Parse(target)
+	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(u.Path, "/") {
+		return nil, fmt.Errorf("%q is not a path on this gateway", target)
+	}
+	req := parent.Clone(parent.Context())
+	req.Method = method
+	req.URL.Path, req.URL.RawPath, req.URL.RawQuery = u.Path, u.RawPath, u.RawQuery
+	req.RequestURI = u.RequestURI()
+	req.Body, req.ContentLength, req.GetBody = http.NoBody, 0, nil
+	req.TransferEncoding = nil
+	for _, h := range []string{"Content-Length", "Content-Type", "Content-Encoding", "Transfer-Encoding", "Expect"} {
+		req.Header.Del(h)
+	}
+	for _, h := range overrideHeaders {
+		req.Header.Del(h)
+	}
+	req.Header.Set("Accept-Encoding", "identity")
+	return req, nil
+}
+
+// readJSON decodes and checks an internal response body.
+func (m *memoryWriter) json(max int64) ([]byte, error) {
+	body := m.buf.Bytes()
+	if ce := m.header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		var plain bytes.Buffer
+		if err := decodeBody(&plain, body, ce, max); err != nil {
+			return nil, err
+		}
+		body = plain.Bytes()
+	}
+	if !gjson.ValidBytes(body) {
+		return nil, errors.New("response is not valid JSON")
+	}
+	return body, nil
+}
+
+// lookupState is shared by a request and the internal requests its
+// lookups make: one memo, one budget.
+type lookupState struct {
+	count int
+	memo  map[string]lookupResult
+}
+
+type lookupResult struct {
+	value any
+	err   error
+}
+
+type lookupKey struct{}
+
+// lookup answers lookup(path): what the caller would get from GET path
+// through this gateway, rules included; nil on 404.
+func (x *exchange) lookup(path string) (any, error) {
+	st := x.lookups
+	if st == nil {
+		st, _ = x.r.Context().Value(lookupKey{}).(*lookupState)
+		if st == nil {
+			st = &lookupState{memo: map[string]lookupResult{}}
+		}
+		x.lookups = st
+	}
+	if res, ok := st.memo[path]; ok {
+		return res.value, res.err
+	}
+	if st.count >= x.e.cfg.MaxLookups {
+		return nil, fmt.Errorf("lookup(%q): more than max_lookups (%d) lookups in one request", path, x.e.cfg.MaxLookups)
+	}
+	st.count++
+	v, err := x.doLookup(path, st)
+	st.memo[path] = lookupResult{v, err}
+	return v, err
+}
+
+func (x *exchange) doLookup(path string, st *lookupState) (any, error) {
+	req, err := internalRequest(x.r, http.MethodGet, path)
+	if err != nil {
+		return nil, fmt.Errorf("lookup: %w", err)
+	}
+	req = req.WithContext(context.WithValue(req.Context(), lookupKey{}, st))
+	mw := newMemoryWriter(x.e.cfg.MaxResponse)
+	if err := x.e.ServeHTTP(mw, req, x.next); err != nil {
+		return nil, fmt.Errorf("lookup(%q): %w", path, err)
+	}
+	switch {
+	case mw.status == http.StatusNotFound:
+		return nil, nil
+	case mw.status < 200 || mw.status > 299:
+		return nil, fmt.Errorf("lookup(%q): status %d", path, mw.status)
+	}
+	body, err := mw.json(x.e.cfg.MaxResponse)
+	if err != nil {
+		return nil, fmt.Errorf("lookup(%q): %w", path, err)
+	}
+	return rules.Decode(body), nil
+}
+
+// fetchOld gets the stored record before an update or delete, straight
+// from the next handler. found is false on 404.
+func (x *exchange) fetchOld() (old any, found bool, err error) {
+	fo := x.res.cfg.FetchOld
+	method, target := fo.Method, fo.Path
+	if method == "" {
+		method = http.MethodGet
+	}
+	if target == "" {
+		target = x.r.URL.EscapedPath()
+	} else {
+		target = x.m.route.expand(target, x.r)
+	}
+	req, err := internalRequest(x.r, method, target)
+	if err != nil {
+		return nil, false, fmt.Errorf("fetch_old: %w", err)
+	}
+	mw := newMemoryWriter(x.e.cfg.MaxResponse)
+	if err := x.next.ServeHTTP(mw, req); err != nil {
+		var he caddyhttp.HandlerError
+		if errors.As(err, &he) && he.StatusCode == http.StatusNotFound {
+			return nil, false, nil
+		}
+		return nil, false, fmt.Errorf("fetch_old %s %s: %w", method, target, err)
+	}
+	switch {
+	case mw.status == http.StatusNotFound:
+		return nil, false, nil
+	case mw.status < 200 || mw.status > 299:
+		return nil, false, fmt.Errorf("fetch_old %s %s: status %d", method, target, mw.status)
+	}
+	body, err := mw.json(x.e.cfg.MaxResponse)
+	if err != nil {
+		return nil, false, fmt.Errorf("fetch_old %s %s: %w", method, target, err)
+	}
+	return rules.DecodeAt(body, x.res.shape.Records), true, nil
+}
