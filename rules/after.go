@@ -26,7 +26,8 @@ type AfterResult struct {
 	// Headers are response headers to set or remove.
 	Headers []Edit
 
-	// Hidden counts records that lost fields; Dropped counts removed records.
+	// Hidden counts the fields hide and only removed; Dropped the records
+	// drop removed.
 	Hidden, Dropped int
 
 	// Changed names the statements that changed the body (for report mode).
@@ -41,7 +42,7 @@ func (p *Program) RunAfter(in *Input, body []byte, shape Shape, out []byte) (Aft
 	if p.Empty() {
 		return res, nil
 	}
-	r := &afterRun{p: p, in: in, env: newEnv(p, in), res: &res}
+	r := &afterRun{p: p, in: in, env: newEnv(p, in), res: &res, totalAt: -1}
 	if p.vars&varBody != 0 {
 		r.env.Body = valueOf(parse(body))
 	}
@@ -60,6 +61,7 @@ func (p *Program) RunAfter(in *Input, body []byte, shape Shape, out []byte) (Aft
 		out, err = r.records(out, target)
 	} else {
 		out, err = r.envelope(out, root, shape.Records, shape.Total)
+		r.lowerTotal(out)
 	}
 	if err != nil || res.Reject != nil {
 		return res, err
@@ -79,18 +81,15 @@ type afterRun struct {
 	scratch []byte
 	pending []*pathTree
 	view    map[string]any
+
+	totalAt, totalWidth int // where the total's digits sit in the output
+	totalValue          int64
 }
 
 // envelope copies the object obj, filtering the records at path and
-// lowering the total; the total's digits are rewritten in place, padded
-// with spaces, so the body is written in one pass.
+// noting where the total at total sits. Either path may be empty.
 func (r *afterRun) envelope(out []byte, obj gjson.Result, path, total []string) ([]byte, error) {
-	var (
-		err        error
-		totalAt    = -1 // where the total's digits sit in out
-		totalWidth int
-		totalValue int64
-	)
+	var err error
 	out = append(out, '{')
 	first := true
 	obj.ForEach(func(k, v gjson.Result) bool {
@@ -100,34 +99,44 @@ func (r *afterRun) envelope(out []byte, obj gjson.Result, path, total []string) 
 		first = false
 		out = append(out, k.Raw...)
 		out = append(out, ':')
+		onPath := len(path) > 0 && k.Str == path[0]
+		onTotal := len(total) > 0 && k.Str == total[0]
 		switch {
-		case k.Str == path[0] && len(path) == 1:
+		case onPath && len(path) == 1:
 			out, err = r.records(out, v)
-		case k.Str == path[0] && v.IsObject():
-			var sub []string
-			if len(total) > 1 && total[0] == path[0] {
-				sub = total[1:]
-			}
-			out, err = r.envelope(out, v, path[1:], sub)
-		case len(total) == 1 && k.Str == total[0] && v.Type == gjson.Number:
-			if n, perr := strconv.ParseInt(v.Raw, 10, 64); perr == nil && n >= 0 {
-				totalAt, totalWidth, totalValue = len(out), len(v.Raw), n
+		case onTotal && len(total) == 1 && v.Type == gjson.Number:
+			if n, perr := strconv.ParseInt(v.Raw, 10, 64); perr == nil && n >= 0 && r.totalAt < 0 {
+				r.totalAt, r.totalWidth, r.totalValue = len(out), len(v.Raw), n
 			}
 			out = append(out, v.Raw...)
+		case (onPath || onTotal) && v.IsObject():
+			var subPath, subTotal []string
+			if onPath {
+				subPath = path[1:]
+			}
+			if onTotal {
+				subTotal = total[1:]
+			}
+			out, err = r.envelope(out, v, subPath, subTotal)
 		default:
 			out = append(out, v.Raw...)
 		}
 		return err == nil && r.res.Reject == nil
 	})
-	out = append(out, '}')
-	if totalAt >= 0 && r.res.Dropped > 0 {
-		n := strconv.AppendInt(nil, max(totalValue-int64(r.res.Dropped), 0), 10)
-		copy(out[totalAt:], n)
-		for i := totalAt + len(n); i < totalAt+totalWidth; i++ {
-			out[i] = ' '
-		}
+	return append(out, '}'), err
+}
+
+// lowerTotal rewrites the total's digits in place, padded with spaces
+// (valid JSON), so the body is still written in one pass.
+func (r *afterRun) lowerTotal(out []byte) {
+	if r.totalAt < 0 || r.res.Dropped == 0 {
+		return
 	}
-	return out, err
+	n := strconv.AppendInt(nil, max(r.totalValue-int64(r.res.Dropped), 0), 10)
+	copy(out[r.totalAt:], n)
+	for i := r.totalAt + len(n); i < r.totalAt+r.totalWidth; i++ {
+		out[i] = ' '
+	}
 }
 
 // records filters a list (array) or a single record (object).
@@ -175,15 +184,16 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 		cur = unsafeBytes(raw)
 	}
 	r.pending = r.pending[:0]
-	stale, hid := true, false
+	stale, hidden := true, 0
 	flush := func() {
 		if len(r.pending) == 0 {
 			return
 		}
-		next, c := appendDeleting(make([]byte, 0, len(cur)), parse(cur), r.pending...)
+		next, n := appendDeleting(make([]byte, 0, len(cur)), parse(cur), r.pending...)
 		r.pending = r.pending[:0]
-		if c {
-			cur, stale, hid = next, true, true
+		if n > 0 {
+			cur, stale = next, true
+			hidden += n
 		}
 	}
 	for i, s := range r.p.stmts {
@@ -211,7 +221,8 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 		case opOnly:
 			next, c := appendKeeping(make([]byte, 0, len(cur)), parse(cur), s.tree)
 			if c {
-				cur, stale, hid = next, true, true
+				cur, stale = next, true
+				hidden++
 				r.note(s)
 			}
 		case opDrop:
@@ -278,15 +289,15 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 		}
 	}
 	if len(r.pending) > 0 {
-		var c bool
-		*out, c = appendDeleting(*out, parse(cur), r.pending...)
+		var n int
+		*out, n = appendDeleting(*out, parse(cur), r.pending...)
 		r.pending = r.pending[:0]
-		hid = hid || c
+		hidden += n
 	} else {
 		*out = append(*out, cur...)
 	}
-	if hid {
-		r.res.Hidden++
+	if hidden > 0 {
+		r.res.Hidden += hidden
 		r.changed = true
 	}
 	return true, nil

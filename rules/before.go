@@ -216,7 +216,9 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			if s.op == opOnly {
 				out, c = appendKeeping(make([]byte, 0, len(raw)), parse(raw), s.tree)
 			} else {
-				out, c = appendDeleting(make([]byte, 0, len(raw)), parse(raw), s.tree)
+				var n int
+				out, n = appendDeleting(make([]byte, 0, len(raw)), parse(raw), s.tree)
+				c = n > 0
 			}
 			if c {
 				raw, changed, stale = out, true, true

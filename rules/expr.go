@@ -57,7 +57,7 @@ func compileExpr(src string, asBool bool) (*program, error) {
 	if src == "" {
 		return nil, fmt.Errorf("empty expression")
 	}
-	opts := []expr.Option{expr.Env(Env{}), expr.Patch(nilSafe{})}
+	opts := []expr.Option{expr.Env(Env{}), getOption, expr.Patch(nilSafe{})}
 	if asBool {
 		opts = append(opts, expr.AsBool())
 	}
@@ -80,8 +80,11 @@ func (p *program) run(env *Env) (any, error) {
 	return out, err
 }
 
-// nilSafe makes member access nil-safe: every a.b is evaluated as a?.b, so
-// user.id is nil for an anonymous caller instead of an error.
+// nilSafe makes member access total: every a.b and a[k] becomes
+// __get(a, k), which reads as nil for a missing key, an index out of range,
+// or a value that has no members (nil, a string, a number). So user.id is
+// nil for an anonymous caller and record.a.b is nil when a is "str": a
+// client's body can never turn a member read into an error.
 type nilSafe struct{}
 
 func (nilSafe) Visit(node *ast.Node) {
@@ -89,11 +92,65 @@ func (nilSafe) Visit(node *ast.Node) {
 	if !ok {
 		return
 	}
-	m.Optional = true
-	if c, ok := m.Node.(*ast.ChainNode); ok {
-		m.Node = c.Node // one chain for the whole a.b.c
+	ast.Patch(node, &ast.CallNode{
+		Callee:    &ast.IdentifierNode{Value: getFunc},
+		Arguments: []ast.Node{m.Node, m.Property},
+	})
+}
+
+const getFunc = "__get"
+
+// getOption declares __get to expr.
+var getOption = expr.Function(getFunc, func(params ...any) (any, error) {
+	return get(params[0], params[1]), nil
+}, new(func(any, any) any))
+
+// get reads key out of v, nil when it cannot.
+func get(v, key any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		k, ok := key.(string)
+		if !ok {
+			return nil
+		}
+		return v[k]
+	case []any:
+		i, ok := toIndex(key, len(v))
+		if !ok {
+			return nil
+		}
+		return v[i]
+	case string:
+		i, ok := toIndex(key, len(v))
+		if !ok {
+			return nil
+		}
+		return string(v[i])
 	}
-	ast.Patch(node, &ast.ChainNode{Node: m})
+	return nil
+}
+
+// toIndex turns an integer key into an index, counting from the end when
+// negative.
+func toIndex(key any, n int) (int, bool) {
+	var i int
+	switch k := key.(type) {
+	case int:
+		i = k
+	case int64:
+		i = int(k)
+	case float64:
+		if k != float64(int(k)) {
+			return 0, false
+		}
+		i = int(k)
+	default:
+		return 0, false
+	}
+	if i < 0 {
+		i += n
+	}
+	return i, i >= 0 && i < n
 }
 
 // analyze lists the variables an expression reads and the record fields it
@@ -140,20 +197,23 @@ func (c *collector) Visit(node *ast.Node) {
 		c.vars |= varBits[n.Value]
 		c.idents = append(c.idents, n)
 	case *ast.CallNode:
-		if id, ok := n.Callee.(*ast.IdentifierNode); ok {
-			c.vars |= varBits[id.Value]
-		}
-	case *ast.MemberNode:
-		prop, ok := n.Property.(*ast.StringNode)
+		id, ok := n.Callee.(*ast.IdentifierNode)
 		if !ok {
 			return
 		}
-		base := unchain(n.Node)
-		switch b := base.(type) {
+		c.vars |= varBits[id.Value]
+		if id.Value != getFunc || len(n.Arguments) != 2 {
+			return
+		}
+		prop, ok := n.Arguments[1].(*ast.StringNode)
+		if !ok {
+			return
+		}
+		switch b := unchain(n.Arguments[0]).(type) {
 		case *ast.IdentifierNode:
 			c.bases[b] = true
 			c.members = append(c.members, staticMember{node: n, root: b.Value, path: []string{prop.Value}})
-		case *ast.MemberNode:
+		case *ast.CallNode:
 			for _, m := range c.members {
 				if m.node == b {
 					c.inner[b] = true

@@ -13,13 +13,13 @@ import (
 
 var errNotObject = errors.New("expected a JSON object")
 
-// appendDeleting appends raw less every value the trees select. It reports
-// whether anything was removed.
-func appendDeleting(dst []byte, raw gjson.Result, trees ...*pathTree) ([]byte, bool) {
+// appendDeleting appends raw less every value the trees select. It
+// returns how many values it removed.
+func appendDeleting(dst []byte, raw gjson.Result, trees ...*pathTree) ([]byte, int) {
 	if !raw.IsObject() && !raw.IsArray() {
-		return append(dst, raw.Raw...), false
+		return append(dst, raw.Raw...), 0
 	}
-	changed := false
+	removed := 0
 	isObject := raw.IsObject()
 	if isObject {
 		dst = append(dst, '{')
@@ -50,7 +50,7 @@ func appendDeleting(dst []byte, raw gjson.Result, trees ...*pathTree) ([]byte, b
 			}
 		}
 		if leaf {
-			changed = true
+			removed++
 			return true
 		}
 		if !first {
@@ -65,9 +65,9 @@ func appendDeleting(dst []byte, raw gjson.Result, trees ...*pathTree) ([]byte, b
 			dst = append(dst, v.Raw...)
 			return true
 		}
-		var c bool
-		dst, c = appendDeleting(dst, v, next...)
-		changed = changed || c
+		var n int
+		dst, n = appendDeleting(dst, v, next...)
+		removed += n
 		return true
 	})
 	if isObject {
@@ -75,7 +75,7 @@ func appendDeleting(dst []byte, raw gjson.Result, trees ...*pathTree) ([]byte, b
 	} else {
 		dst = append(dst, ']')
 	}
-	return dst, changed
+	return dst, removed
 }
 
 // appendKeeping appends raw with only the values the tree selects (for
