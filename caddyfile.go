@@ -43,6 +43,21 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    method_override reject|allow    # default reject
 //	    case_sensitive  [on|off]        # bare means on; default off
 //
+//	    identity jwt {
+//	        secret      <secret>        # HS256/384/512; e.g. {env.JWT_SECRET}
+//	        public_key  <path>          # or: PEM file; RSA, ECDSA or Ed25519 key
+//	        issuer      <iss>
+//	        audience    <aud>
+//	        optional                    # no token: anonymous; a bad token is 401
+//	        cookie      <name>          # token cookie; the Bearer header wins
+//	        leeway      <duration>      # clock skew on exp and nbf; default 30s
+//	    }
+//	    identity placeholder <prefix> [{  # e.g. http.auth.user after basic_auth
+//	        id          <name>          # default id: user.id is {<prefix>.id}
+//	        fields      <name>[><alias>]...
+//	        optional                    # empty id: anonymous; default 401
+//	    }]
+//
 //	    resource <name> <base-path> {
 //	        rest            off
 //	        action          <name> <METHOD> <path>[?<query>]
@@ -131,6 +146,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			h.MethodOverride, err = enumArg(d, "", opt, "reject", "allow")
 		case "case_sensitive":
 			h.CaseSensitive, err = onOffArg(d, "", opt)
+		case "identity":
+			h.Identity, err = parseIdentity(d)
 		case "resource":
 			var r *Resource
 			r, err = parseResource(d)

@@ -90,6 +90,16 @@ var unmarshalTests = []struct {
 		want:  &Handler{CaseSensitive: true},
 	},
 	{
+		name:  "identity jwt",
+		input: "crud {\n identity jwt {\n  secret {env.JWT_SECRET}\n  optional\n }\n}",
+		want:  &Handler{Identity: &Identity{JWT: &JWTIdentity{Secret: "{env.JWT_SECRET}", Optional: true}}},
+	},
+	{
+		name:  "identity placeholder",
+		input: "crud {\n identity placeholder http.auth.user\n}",
+		want:  &Handler{Identity: &Identity{Placeholder: &PlaceholderIdentity{Prefix: "http.auth.user"}}},
+	},
+	{
 		name:  "size with space",
 		input: "crud {\n max_body \"1 KiB\"\n}",
 		want:  &Handler{MaxBody: 1024},
@@ -346,7 +356,9 @@ var unmarshalErrorTests = []struct {
 	// handler options
 	{"directive argument", "crud users", `unexpected argument "users"`},
 	{"unknown option", "crud {\n bogus 1\n}", `unknown option "bogus", at Testfile:2`},
-	{"identity not built yet", "crud {\n identity jwt\n}", `unknown option "identity"`},
+	{"identity unknown kind", "crud {\n identity oauth\n}", `identity: unknown kind "oauth"`},
+	{"identity jwt without key", "crud {\n identity jwt\n}", "identity jwt: give one of secret <secret> and public_key <path>"},
+	{"repeated identity", "crud {\n identity placeholder a\n identity placeholder b\n}", "identity: given more than once"},
 	{"repeated mode", "crud {\n mode enforce\n mode report\n}", "mode: given more than once, at Testfile:3"},
 	{"repeated case_sensitive", "crud {\n case_sensitive\n case_sensitive off\n}", "case_sensitive: given more than once"},
 	{"max_body missing", "crud {\n max_body\n}", "max_body: wrong argument count"},

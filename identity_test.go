@@ -1,0 +1,315 @@
+package crud
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/golang-jwt/jwt/v5"
+)
+
+func testContext(t *testing.T) caddy.Context {
+	t.Helper()
+	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// writePEM writes a public key as PEM into a temporary file and returns its
+// path.
+func writePEM(t *testing.T, name, blockType string, der []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: blockType, Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func pkix(t *testing.T, pub any) []byte {
+	t.Helper()
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+func signed(t *testing.T, method jwt.SigningMethod, key any, claims jwt.MapClaims) string {
+	t.Helper()
+	s, err := jwt.NewWithClaims(method, claims).SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// authenticate runs the authenticator of id on a request with token.
+func authenticate(t *testing.T, id *Identity, token string) (map[string]any, error) {
+	t.Helper()
+	a, err := id.authenticator(testContext(t))
+	if err != nil {
+		t.Fatalf("authenticator: %v", err)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	if token != "" {
+		r.Header.Set("Authorization", "Bearer "+token)
+	}
+	return a.Authenticate(r)
+}
+
+func TestJWTIdentityKeys(t *testing.T) {
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edPub, edKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaPath := writePEM(t, "rsa.pem", "PUBLIC KEY", pkix(t, &rsaKey.PublicKey))
+	ecPath := writePEM(t, "ec.pem", "PUBLIC KEY", pkix(t, &ecKey.PublicKey))
+	edPath := writePEM(t, "ed.pem", "PUBLIC KEY", pkix(t, edPub))
+	rsaPEM, err := os.ReadFile(rsaPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := "a-long-random-secret-of-32-bytes!"
+	t.Setenv("CRUD_TEST_JWT_SECRET", secret)
+	t.Setenv("CRUD_TEST_KEY_DIR", filepath.Dir(rsaPath))
+	secretFile := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secretFile, []byte(secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sub := jwt.MapClaims{"sub": "alice"}
+
+	tests := []struct {
+		name    string
+		jwt     JWTIdentity
+		token   string
+		wantErr string // "" accepts as alice
+	}{
+		{name: "secret", jwt: JWTIdentity{Secret: secret}, token: signed(t, jwt.SigningMethodHS256, []byte(secret), sub)},
+		{name: "secret from env", jwt: JWTIdentity{Secret: "{env.CRUD_TEST_JWT_SECRET}"}, token: signed(t, jwt.SigningMethodHS384, []byte(secret), sub)},
+		{name: "secret from file", jwt: JWTIdentity{Secret: "{file." + secretFile + "}"}, token: signed(t, jwt.SigningMethodHS512, []byte(secret), sub)},
+		{name: "unknown placeholder kept", jwt: JWTIdentity{Secret: "{not.a.placeholder}"}, token: signed(t, jwt.SigningMethodHS256, []byte("{not.a.placeholder}"), sub)},
+		{name: "RSA key file", jwt: JWTIdentity{PublicKey: rsaPath}, token: signed(t, jwt.SigningMethodRS256, rsaKey, sub)},
+		{name: "RSA key path with placeholder", jwt: JWTIdentity{PublicKey: "{env.CRUD_TEST_KEY_DIR}/rsa.pem"}, token: signed(t, jwt.SigningMethodPS384, rsaKey, sub)},
+		{name: "ECDSA key file", jwt: JWTIdentity{PublicKey: ecPath}, token: signed(t, jwt.SigningMethodES256, ecKey, sub)},
+		{name: "Ed25519 key file", jwt: JWTIdentity{PublicKey: edPath}, token: signed(t, jwt.SigningMethodEdDSA, edKey, sub)},
+		{name: "key confusion refused", jwt: JWTIdentity{PublicKey: rsaPath}, token: signed(t, jwt.SigningMethodHS256, rsaPEM, sub), wantErr: "invalid token signature"},
+		{name: "secret from env is not the literal", jwt: JWTIdentity{Secret: "{env.CRUD_TEST_JWT_SECRET}"}, token: signed(t, jwt.SigningMethodHS256, []byte("{env.CRUD_TEST_JWT_SECRET}"), sub), wantErr: "invalid token signature"},
+		{name: "default leeway 30s", jwt: JWTIdentity{Secret: secret}, token: signed(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "exp": time.Now().Add(-20 * time.Second).Unix()})},
+		{name: "beyond default leeway", jwt: JWTIdentity{Secret: secret}, token: signed(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "exp": time.Now().Add(-40 * time.Second).Unix()}), wantErr: "token has expired"},
+		{name: "longer leeway", jwt: JWTIdentity{Secret: secret, Leeway: caddy.Duration(time.Minute)}, token: signed(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "exp": time.Now().Add(-40 * time.Second).Unix()})},
+		{name: "negative leeway is none", jwt: JWTIdentity{Secret: secret, Leeway: caddy.Duration(-1)}, token: signed(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "exp": time.Now().Add(-2 * time.Second).Unix()}), wantErr: "token has expired"},
+		{name: "issuer", jwt: JWTIdentity{Secret: secret, Issuer: "https://issuer.example"}, token: signed(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "iss": "https://other.example"}), wantErr: "token has the wrong issuer"},
+		{name: "audience", jwt: JWTIdentity{Secret: secret, Audience: "my-api"}, token: signed(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "aud": "my-api"})},
+		{name: "required", jwt: JWTIdentity{Secret: secret}, wantErr: "authentication required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			user, err := authenticate(t, &Identity{JWT: &tt.jwt}, tt.token)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("got %v, %v; want error %q", user, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || user["id"] != "alice" {
+				t.Fatalf("got %v, %v; want alice", user, err)
+			}
+		})
+	}
+
+	t.Run("optional", func(t *testing.T) {
+		user, err := authenticate(t, &Identity{JWT: &JWTIdentity{Secret: secret, Optional: true}}, "")
+		if err != nil || user != nil {
+			t.Fatalf("got %v, %v; want anonymous", user, err)
+		}
+	})
+}
+
+func TestIdentityErrors(t *testing.T) {
+	dir := t.TempDir()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalECPrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	privPath := writePEM(t, "private.pem", "EC PRIVATE KEY", der)
+	notPEM := filepath.Join(dir, "key.txt")
+	if err := os.WriteFile(notPEM, []byte("hello"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CRUD_TEST_EMPTY", "")
+
+	tests := []struct {
+		name string
+		id   Identity
+		want string
+	}{
+		{"none", Identity{}, "set one of jwt and placeholder"},
+		{"both", Identity{JWT: &JWTIdentity{Secret: "s"}, Placeholder: &PlaceholderIdentity{Prefix: "p"}}, "set only one of jwt and placeholder"},
+		{"jwt without key", Identity{JWT: &JWTIdentity{}}, "jwt: set one of secret and public_key"},
+		{"jwt with both keys", Identity{JWT: &JWTIdentity{Secret: "s", PublicKey: "/k.pem"}}, "jwt: set only one of secret and public_key"},
+		{"empty secret from env", Identity{JWT: &JWTIdentity{Secret: "{env.CRUD_TEST_EMPTY}"}}, "jwt: secret {env.CRUD_TEST_EMPTY} is empty"},
+		{"unset env", Identity{JWT: &JWTIdentity{Secret: "{env.CRUD_TEST_NOT_SET_ANYWHERE}"}}, "is empty"},
+		{"missing key file", Identity{JWT: &JWTIdentity{PublicKey: filepath.Join(dir, "missing.pem")}}, "jwt: public_key: open"},
+		{"private key file", Identity{JWT: &JWTIdentity{PublicKey: privPath}}, "found a EC PRIVATE KEY; give the public key only"},
+		{"not PEM", Identity{JWT: &JWTIdentity{PublicKey: notPEM}}, "no PEM block found"},
+		{"placeholder without prefix", Identity{Placeholder: &PlaceholderIdentity{}}, "placeholder: no placeholder prefix"},
+		{"placeholder empty field name", Identity{Placeholder: &PlaceholderIdentity{Prefix: "p", Fields: map[string]string{"a": ""}}}, "placeholder: empty field name"},
+		{"placeholder empty alias", Identity{Placeholder: &PlaceholderIdentity{Prefix: "p", Fields: map[string]string{"": "a"}}}, "placeholder: empty field name"},
+		{"placeholder field id", Identity{Placeholder: &PlaceholderIdentity{Prefix: "p", Fields: map[string]string{"id": "uid"}}}, `placeholder: field "id" given more than once`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tt.id.authenticator(testContext(t))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestIdentityProvision(t *testing.T) {
+	h := &Handler{Identity: &Identity{JWT: &JWTIdentity{Secret: "{env.CRUD_TEST_NOT_SET_ANYWHERE}"}}}
+	err := h.Provision(testContext(t))
+	if err == nil || err.Error() != "identity: jwt: secret {env.CRUD_TEST_NOT_SET_ANYWHERE} is empty" {
+		t.Fatalf("error %v", err)
+	}
+	h = &Handler{Identity: &Identity{Placeholder: &PlaceholderIdentity{Prefix: "http.auth.user"}}}
+	if err := h.Provision(testContext(t)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPlaceholderIdentity(t *testing.T) {
+	id := &Identity{Placeholder: &PlaceholderIdentity{Prefix: "http.auth.user", Fields: map[string]string{"role": "role", "org": "org_id"}}}
+	a, err := id.authenticator(testContext(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	repl := caddy.NewReplacer()
+	repl.Set("http.auth.user.id", "alice")
+	repl.Set("http.auth.user.role", "admin")
+	repl.Set("http.auth.user.org_id", "o1")
+	repl.Set("http.auth.user.other", "not read")
+	r := httptest.NewRequest("GET", "/", nil)
+	r = r.WithContext(context.WithValue(r.Context(), caddy.ReplacerCtxKey, repl))
+	user, err := a.Authenticate(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]any{"id": "alice", "role": "admin", "org": "o1"}; !reflect.DeepEqual(user, want) {
+		t.Fatalf("user %v, want %v", user, want)
+	}
+}
+
+func TestUnmarshalCaddyfileIdentity(t *testing.T) {
+	tests := []struct {
+		name  string
+		input string
+		want  *Identity
+	}{
+		{"jwt secret", "identity jwt {\n secret {env.JWT_SECRET}\n}", &Identity{JWT: &JWTIdentity{Secret: "{env.JWT_SECRET}"}}},
+		{"jwt all options", `identity jwt {
+				public_key /etc/keys/{env.KEY}.pem
+				issuer     https://issuer.example
+				audience   my-api
+				optional
+				cookie     session
+				leeway     1m30s
+			}`, &Identity{JWT: &JWTIdentity{PublicKey: "/etc/keys/{env.KEY}.pem", Issuer: "https://issuer.example",
+			Audience: "my-api", Optional: true, Cookie: "session", Leeway: caddy.Duration(90 * time.Second)}}},
+		{"jwt leeway in days", "identity jwt {\n secret s\n leeway 1d\n}", &Identity{JWT: &JWTIdentity{Secret: "s", Leeway: caddy.Duration(24 * time.Hour)}}},
+		{"jwt negative leeway", "identity jwt {\n secret s\n leeway -1s\n}", &Identity{JWT: &JWTIdentity{Secret: "s", Leeway: caddy.Duration(-time.Second)}}},
+		{"placeholder", "identity placeholder http.auth.user", &Identity{Placeholder: &PlaceholderIdentity{Prefix: "http.auth.user"}}},
+		{"placeholder empty block", "identity placeholder http.auth.user {\n}", &Identity{Placeholder: &PlaceholderIdentity{Prefix: "http.auth.user"}}},
+		{"placeholder all options", `identity placeholder http.request.header {
+				id       Remote-User
+				fields   Remote-Email>email Remote-Groups>groups Remote-Name
+				optional
+			}`, &Identity{Placeholder: &PlaceholderIdentity{Prefix: "http.request.header", ID: "Remote-User",
+			Fields: map[string]string{"email": "Remote-Email", "groups": "Remote-Groups", "Remote-Name": "Remote-Name"}, Optional: true}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := unmarshal(t, "crud {\n"+tt.input+"\n}")
+			if err != nil {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			if want := (&Handler{Identity: tt.want}); !reflect.DeepEqual(got, want) {
+				t.Errorf("got\n%s\nwant\n%s", toJSON(t, got), toJSON(t, want))
+			}
+		})
+	}
+}
+
+func TestUnmarshalCaddyfileIdentityErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		input string
+		want  string
+	}{
+		{"no kind", "identity", "identity: wrong argument count, want: identity jwt { ... } | identity placeholder <prefix> [{ ... }]"},
+		{"unknown kind", "identity oauth", `identity: unknown kind "oauth"`},
+		{"twice", "identity placeholder a\n identity placeholder b", "identity: given more than once, at Testfile:3"},
+		{"jwt without block", "identity jwt", "identity jwt: give one of secret <secret> and public_key <path>"},
+		{"jwt empty block", "identity jwt {\n}", "identity jwt: give one of secret <secret> and public_key <path>"},
+		{"jwt argument", "identity jwt s3cret", `identity jwt: unexpected argument "s3cret"; jwt takes its options in a block`},
+		{"jwt both keys", "identity jwt {\n secret s\n public_key /k.pem\n}", "identity jwt: give only one of secret and public_key"},
+		{"jwt unknown option", "identity jwt {\n secret s\n algorithm HS256\n}", `identity jwt: unknown option "algorithm", at Testfile:4`},
+		{"jwt repeated option", "identity jwt {\n secret s\n issuer a\n issuer b\n}", "identity jwt: issuer: given more than once, at Testfile:5"},
+		{"jwt secret without value", "identity jwt {\n secret\n}", "identity jwt: secret: wrong argument count, want: secret <secret>"},
+		{"jwt secret two values", "identity jwt {\n secret a b\n}", "identity jwt: secret: wrong argument count"},
+		{"jwt audience two values", "identity jwt {\n secret s\n audience a b\n}", "identity jwt: audience: wrong argument count, want: audience <aud>"},
+		{"jwt optional with value", "identity jwt {\n secret s\n optional yes\n}", "identity jwt: optional: wrong argument count, want: optional"},
+		{"jwt cookie without name", "identity jwt {\n secret s\n cookie\n}", "identity jwt: cookie: wrong argument count"},
+		{"jwt bad leeway", "identity jwt {\n secret s\n leeway soon\n}", `identity jwt: leeway: parsing duration "soon"`},
+		{"jwt option with block", "identity jwt {\n secret s {\n x\n }\n}", "identity jwt: secret: unexpected block"},
+		{"placeholder no prefix", "identity placeholder", "identity placeholder: wrong argument count, want: identity placeholder <prefix> [{ ... }]"},
+		{"placeholder two prefixes", "identity placeholder a b", "identity placeholder: wrong argument count"},
+		{"placeholder unknown option", "identity placeholder a {\n prefix b\n}", `identity placeholder: unknown option "prefix"`},
+		{"placeholder fields empty", "identity placeholder a {\n fields\n}", "identity placeholder: fields: wrong argument count"},
+		{"placeholder fields bad alias", "identity placeholder a {\n fields x>\n}", `identity placeholder: fields: "x>": want <name> or <name>><alias>`},
+		{"placeholder fields no name", "identity placeholder a {\n fields >x\n}", `identity placeholder: fields: ">x"`},
+		{"placeholder alias twice", "identity placeholder a {\n fields x y>x\n}", "identity placeholder: fields: user.x given more than once"},
+		{"placeholder field id", "identity placeholder a {\n fields uid>id\n}", "identity placeholder: fields: user.id given more than once (user.id is always set)"},
+		{"placeholder repeated fields", "identity placeholder a {\n fields x\n fields y\n}", "identity placeholder: fields: given more than once"},
+		{"placeholder id two values", "identity placeholder a {\n id x y\n}", "identity placeholder: id: wrong argument count, want: id <name>"},
+		{"placeholder optional with value", "identity placeholder a {\n optional on\n}", "identity placeholder: optional: wrong argument count"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := unmarshal(t, "crud {\n "+tt.input+"\n}")
+			if err == nil {
+				t.Fatalf("no error, want one containing %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q\ndoes not contain %q", err, tt.want)
+			}
+		})
+	}
+}
