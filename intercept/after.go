@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"github.com/tidwall/gjson"
@@ -17,17 +18,24 @@ import (
 // after calls next with the response held back when it is 2xx JSON, runs
 // the after rules on it, and writes what they leave.
 func (x *exchange) after(next caddyhttp.Handler) error {
+	x.phase = "after"
 	x.r.Header.Set("Accept-Encoding", "identity") // ask for a body we can read
 	rb := newResponseBuffer(x.w, x.e.cfg.MaxResponse)
 	defer rb.release()
 	x.in.Response = func() map[string]any { return responseVar(rb.status, x.w.Header()) }
 
-	err := next.ServeHTTP(rb, x.r)
+	err, aborted := x.callNext(next, rb)
 	if !rb.buffering {
+		if aborted {
+			panic(http.ErrAbortHandler) // streamed: not ours to mend
+		}
 		return err // streamed through, or nothing written
 	}
 	if rb.tooBig {
 		return x.badGateway("response larger than max_response", nil)
+	}
+	if aborted {
+		return x.badGateway("upstream response incomplete", nil)
 	}
 	if err != nil {
 		return err
@@ -43,6 +51,11 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 		}
 		body, decoded = plain.Bytes(), true
 	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		x.settle(outcomePassed)
+		x.w.WriteHeader(rb.status) // an empty 2xx body has nothing to filter
+		return nil
+	}
 	if !gjson.ValidBytes(body) {
 		return x.badGateway("response is not valid JSON", nil)
 	}
@@ -52,7 +65,9 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 	if cap(out) < len(body) {
 		out = make([]byte, 0, len(body)+len(body)/8)
 	}
+	start := time.Now()
 	res, err := x.act.after.RunAfter(&x.in, body, x.res.shape, out)
+	x.e.metrics.duration.WithLabelValues("after").Observe(time.Since(start).Seconds())
 	defer func() {
 		if res.Body != nil {
 			out = res.Body
@@ -73,18 +88,26 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 			x.logReport("would change the response", where)
 		}
 		if res.Reject != nil {
-			x.e.decide(x.r, x.m, outcomeWouldReject)
+			x.settle(outcomeWouldReject)
 			x.logReport("would reject the response", res.Reject.Where)
+		} else {
+			x.settle(outcomePassed)
 		}
 		res = rules.AfterResult{}
 	case res.Reject != nil:
-		x.e.decide(x.r, x.m, outcomeRejected)
+		x.settle(outcomeRejected)
 		if ce := x.e.logger.Check(zap.InfoLevel, "response rejected"); ce != nil {
 			ce.Write(zap.String("resource", x.res.name), zap.String("action", x.m.route.action),
 				zap.String("rule", res.Reject.Where), zap.Int("status", res.Reject.Status))
 		}
+		clearUpstreamHeaders(h)
 		writeProblem(x.w, problem{status: res.Reject.Status, detail: res.Reject.Detail})
 		return nil
+	}
+	if err == nil && !x.report() {
+		x.settle(outcomePassed)
+		x.e.metrics.filtered.WithLabelValues(x.res.name, "hidden").Add(float64(res.Hidden))
+		x.e.metrics.filtered.WithLabelValues(x.res.name, "dropped").Add(float64(res.Dropped))
 	}
 	for _, e := range res.Headers {
 		if e.Remove {
@@ -122,13 +145,35 @@ func (x *exchange) failUpstream(reason, detail string, err error) error {
 		fields = append(fields, zap.Error(err))
 	}
 	x.e.logger.Error(reason, fields...)
-	x.e.decide(x.r, x.m, outcomeError)
-	h := x.w.Header()
-	for k := range h {
-		delete(h, k)
-	}
+	x.settle(outcomeError)
+	clearUpstreamHeaders(x.w.Header())
 	writeProblem(x.w, problem{status: http.StatusBadGateway, detail: detail})
 	return nil
+}
+
+// callNext runs next into the buffer. reverse_proxy aborts a response it
+// cannot finish with panic(http.ErrAbortHandler); while the response is
+// held back nothing has reached the client, so that becomes a 502 instead.
+func (x *exchange) callNext(next caddyhttp.Handler, rb *responseBuffer) (err error, aborted bool) {
+	defer func() {
+		if rec := recover(); rec != nil {
+			if rec != http.ErrAbortHandler {
+				panic(rec)
+			}
+			aborted = true
+		}
+	}()
+	return next.ServeHTTP(rb, x.r), false
+}
+
+// clearUpstreamHeaders removes what described the upstream's answer when
+// the client gets a problem instead: validators, caching, cookies, ranges.
+func clearUpstreamHeaders(h http.Header) {
+	for _, name := range []string{"Set-Cookie", "Expires", "Age", "Etag", "Last-Modified",
+		"Accept-Ranges", "Content-Range", "Content-Encoding", "Content-Language", "Content-Location", "Location"} {
+		h.Del(name)
+	}
+	h.Set("Cache-Control", "no-store")
 }
 
 // slicePool holds the buffers filtered bodies are written into.

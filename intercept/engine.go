@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/caddy-crud/caddy-crud/rules"
@@ -27,6 +28,10 @@ type Config struct {
 
 	// Identity finds the caller of matched requests; nil: user is nil.
 	Identity Authenticator
+
+	// Metrics is where the collectors register (Caddy's registry); nil
+	// keeps them unregistered.
+	Metrics prometheus.Registerer
 }
 
 // Authenticator finds the caller of a request.
@@ -72,6 +77,7 @@ type Engine struct {
 	resources []*resource
 	routes    []*route
 	logger    *zap.Logger
+	metrics   *metrics
 }
 
 // resource is a resource with its routes and one program per action and
@@ -102,7 +108,7 @@ var groups = map[string][]string{
 
 // New builds the engine: routes, and a program per action and phase.
 func New(cfg Config) (*Engine, error) {
-	e := &Engine{cfg: cfg, logger: cfg.Logger}
+	e := &Engine{cfg: cfg, logger: cfg.Logger, metrics: newMetrics(cfg.Metrics)}
 	if e.logger == nil {
 		e.logger = zap.NewNop()
 	}

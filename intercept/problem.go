@@ -44,9 +44,9 @@ func writeProblem(w http.ResponseWriter, p problem) {
 	h.Set("Content-Type", "application/problem+json")
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Del("Etag")
-	h.Del("Last-Modified")
-	h.Del("Content-Encoding")
+	for _, name := range []string{"Etag", "Last-Modified", "Accept-Ranges", "Content-Range", "Content-Encoding"} {
+		h.Del(name)
+	}
 	w.WriteHeader(p.status)
 	_, _ = w.Write(b)
 }

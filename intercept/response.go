@@ -39,7 +39,7 @@ func shouldBuffer(status int, h http.Header) bool {
 		return false
 	}
 	ct := h.Get("Content-Type")
-	return IsJSON(ct) && !strings.HasPrefix(strings.ToLower(ct), "text/event-stream")
+	return IsJSON(ct) && !strings.HasPrefix(strings.ToLower(ct), "text/event-stream") && !caddyhttp.IsIncremental(h)
 }
 
 func (rb *responseBuffer) WriteHeader(status int) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -28,6 +29,9 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhtt
 	m, prob := e.match(r)
 	if prob != nil {
 		e.decide(r, m, outcomeInvalid)
+		if m.res != nil {
+			e.metrics.decision(m.res.name, "unmapped", "before", outcomeInvalid)
+		}
 		return e.refuse(w, r, *prob)
 	}
 	if m.res == nil {
@@ -39,6 +43,7 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhtt
 			return next.ServeHTTP(w, r)
 		}
 		e.decide(r, m, outcomeRejected)
+		e.metrics.decision(m.res.name, "unmapped", "before", outcomeRejected)
 		w.Header().Set("Allow", strings.Join(m.allow, ", "))
 		return e.refuse(w, r, problem{status: http.StatusMethodNotAllowed,
 			detail: "method " + m.method + " is not mapped on this resource"})
@@ -57,9 +62,11 @@ func (e *Engine) decide(r *http.Request, m match, outcome string) {
 	if m.res != nil {
 		repl.Set("http.crud.resource", m.res.name)
 	}
+	action := ""
 	if m.route != nil {
-		repl.Set("http.crud.action", m.route.action)
+		action = m.route.action
 	}
+	repl.Set("http.crud.action", action)
 	repl.Set("http.crud.outcome", outcome)
 }
 
@@ -83,7 +90,14 @@ type exchange struct {
 	body *bodyBuffer
 	next caddyhttp.Handler
 
+	phase   string // before or after, for metrics
 	lookups *lookupState
+}
+
+// settle sets the outcome placeholder and counts the decision.
+func (x *exchange) settle(outcome string) {
+	x.e.decide(x.r, x.m, outcome)
+	x.e.metrics.decision(x.res.name, x.m.route.action, x.phase, outcome)
 }
 
 func newExchange(e *Engine, w http.ResponseWriter, r *http.Request, m match) *exchange {
@@ -111,12 +125,15 @@ func (x *exchange) report() bool { return x.res.cfg.Report }
 
 func (x *exchange) serve(next caddyhttp.Handler) error {
 	x.next = next
+	x.phase = "before"
 	x.e.decide(x.r, x.m, outcomePassed)
 	if id := x.e.cfg.Identity; id != nil {
 		user, err := id.Authenticate(x.r)
 		if err != nil {
-			x.e.decide(x.r, x.m, outcomeRejected)
-			x.w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+			x.settle(outcomeRejected)
+			if c, ok := id.(interface{ Challenge() string }); ok {
+				x.w.Header().Set("WWW-Authenticate", c.Challenge())
+			}
 			return x.e.refuse(x.w, x.r, problem{status: http.StatusUnauthorized, detail: err.Error()})
 		}
 		if user != nil {
@@ -129,7 +146,7 @@ func (x *exchange) serve(next caddyhttp.Handler) error {
 		case err != nil:
 			return x.failUpstream("fetch_old failed", "the stored record could not be fetched", err)
 		case !found:
-			x.e.decide(x.r, x.m, outcomeRejected)
+			x.settle(outcomeRejected)
 			return x.e.refuse(x.w, x.r, problem{status: http.StatusNotFound, detail: "not found"})
 		}
 		x.in.Old = old
@@ -152,18 +169,21 @@ func (x *exchange) before() (bool, error) {
 	if x.act.before.NeedsBody() && hasBody(x.r) {
 		b, prob := x.readBody()
 		if prob != nil {
-			x.e.decide(x.r, x.m, outcomeInvalid)
+			x.settle(outcomeInvalid)
 			return true, x.e.refuse(x.w, x.r, *prob)
 		}
 		body = b
 	}
+	start := time.Now()
 	res, err := x.act.before.RunBefore(&x.in, body)
+	x.e.metrics.duration.WithLabelValues("before").Observe(time.Since(start).Seconds())
 	if err != nil {
 		return x.runtimeError(err)
 	}
 	if res.Reject != nil {
 		return x.reject(res.Reject)
 	}
+	x.settle(outcomePassed)
 	if x.report() {
 		for _, where := range res.Changed {
 			x.logReport("would change the request", where)
@@ -189,11 +209,11 @@ func (x *exchange) reject(rej *rules.Rejection) (bool, error) {
 		} else {
 			outcome = outcomeWouldReject
 		}
-		x.e.decide(x.r, x.m, outcome)
+		x.settle(outcome)
 		x.logReport("would reject", rej.Where)
 		return false, nil
 	}
-	x.e.decide(x.r, x.m, outcome)
+	x.settle(outcome)
 	if ce := x.e.logger.Check(zap.InfoLevel, "request rejected"); ce != nil {
 		ce.Write(zap.String("resource", x.res.name), zap.String("action", x.m.route.action),
 			zap.String("rule", rej.Where), zap.Int("status", rej.Status))
@@ -211,9 +231,12 @@ func (x *exchange) runtimeError(err error) (bool, error) {
 	}
 	x.e.logger.Error("rule failed", zap.String("resource", x.res.name),
 		zap.String("action", x.m.route.action), zap.String("rule", where), zap.Error(err))
-	x.e.decide(x.r, x.m, outcomeError)
+	x.settle(outcomeError)
 	if x.e.cfg.OnErrorPass || x.report() {
 		return false, nil
+	}
+	if x.phase == "after" {
+		clearUpstreamHeaders(x.w.Header())
 	}
 	return true, x.e.refuse(x.w, x.r, problem{status: http.StatusInternalServerError,
 		detail: "a rule could not be evaluated"})
@@ -232,7 +255,7 @@ func (x *exchange) placeholder(s string) string {
 	if !ok {
 		return ""
 	}
-	return repl.ReplaceKnown(s, "")
+	return repl.ReplaceAll(s, "") // an unknown placeholder reads as empty, never as its own text
 }
 
 // requestVar builds the `request` variable.

@@ -1,0 +1,94 @@
+package intercept
+
+import (
+	"errors"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the handler's Prometheus collectors, on Caddy's registry.
+// Labels stay bounded: resource and action names come from the config,
+// never from a request.
+type metrics struct {
+	decisions  *prometheus.CounterVec   // resource, action, phase, outcome
+	filtered   *prometheus.CounterVec   // resource, kind (hidden, dropped)
+	duration   *prometheus.HistogramVec // phase
+	deliveries *prometheus.CounterVec   // outcome
+	queue      prometheus.Gauge
+
+	mu        sync.Mutex
+	queueLast map[*webhookQueue]int
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	const ns, sub = "caddy", "http_crud"
+	m := &metrics{
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "decisions_total",
+			Help: "Decisions of crud rules, by resource, action, phase and outcome.",
+		}, []string{"resource", "action", "phase", "outcome"}),
+		filtered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "filtered_total",
+			Help: "Fields hidden and records dropped from responses, by resource and kind.",
+		}, []string{"resource", "kind"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: ns, Subsystem: sub, Name: "rule_duration_seconds",
+			Help:    "Time spent evaluating crud rules, by phase.",
+			Buckets: []float64{.00001, .00005, .0001, .00025, .0005, .001, .0025, .005, .01, .05},
+		}, []string{"phase"}),
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "webhook_deliveries_total",
+			Help: "Webhook delivery attempts' outcomes: delivered, retried, failed, dropped.",
+		}, []string{"outcome"}),
+		queue: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: ns, Subsystem: sub, Name: "webhook_queue_length",
+			Help: "Webhook deliveries waiting to be sent.",
+		}),
+		queueLast: map[*webhookQueue]int{},
+	}
+	if reg == nil {
+		return m
+	}
+	m.decisions = register(reg, m.decisions)
+	m.filtered = register(reg, m.filtered)
+	m.duration = register(reg, m.duration)
+	m.deliveries = register(reg, m.deliveries)
+	m.queue = register(reg, m.queue)
+	return m
+}
+
+// register adds c to reg, or returns the collector another crud handler
+// of the same config registered first.
+func register[T prometheus.Collector](reg prometheus.Registerer, c T) T {
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(T); ok {
+				return existing
+			}
+		}
+	}
+	return c
+}
+
+func (m *metrics) decision(resource, action, phase, outcome string) {
+	m.decisions.WithLabelValues(resource, action, phase, outcome).Inc()
+}
+
+// webhookStats adapts one queue's reports to the shared collectors.
+type webhookStats struct {
+	m *metrics
+	q *webhookQueue
+}
+
+func (s *webhookStats) Delivery(outcome string) { s.m.deliveries.WithLabelValues(outcome).Inc() }
+
+// QueueLength moves the shared gauge by this queue's change, so several
+// handlers add up.
+func (s *webhookStats) QueueLength(n int) {
+	s.m.mu.Lock()
+	defer s.m.mu.Unlock()
+	s.m.queue.Add(float64(n - s.m.queueLast[s.q]))
+	s.m.queueLast[s.q] = n
+}
