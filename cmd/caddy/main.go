@@ -6,6 +6,7 @@ import (
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 
 	_ "github.com/caddy-crud/caddy-crud"
+	_ "github.com/caddy-crud/caddy-crud/cmd/caddy/demo"
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 )
 
