@@ -2,9 +2,11 @@ package crud
 
 import (
 	"fmt"
+	"github.com/caddyserver/caddy/v2"
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dustin/go-humanize"
 
@@ -58,6 +60,13 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        optional                    # empty id: anonymous; default 401
 //	    }]
 //
+//	    webhooks {
+//	        queue_size <n>           # default 1024
+//	        workers    <n>           # default 4
+//	        attempts   <n>           # default 5
+//	        timeout    <duration>    # per attempt, default 5s
+//	        grace      <duration>    # on reload or shutdown, default 5s
+//	    }
 //	    resource <name> <base-path> {
 //	        rest            off
 //	        action          <name> <METHOD> <path>[?<query>]
@@ -148,6 +157,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			h.CaseSensitive, err = onOffArg(d, "", opt)
 		case "identity":
 			h.Identity, err = parseIdentity(d)
+		case "webhooks":
+			h.Webhooks, err = parseWebhooks(d)
 		case "resource":
 			var r *Resource
 			r, err = parseResource(d)
@@ -562,6 +573,49 @@ func noBlock(d *caddyfile.Dispenser, where, opt string) error {
 		return d.Errf("%s%s: unexpected block", where, opt)
 	}
 	return nil
+}
+
+// parseWebhooks reads the webhooks block.
+func parseWebhooks(d *caddyfile.Dispenser) (*WebhookOptions, error) {
+	if d.NextArg() {
+		return nil, d.Errf("webhooks: unexpected argument %q; options go in a block", d.Val())
+	}
+	w := &WebhookOptions{}
+	seen := map[string]bool{}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		opt := d.Val()
+		if seen[opt] {
+			return nil, d.Errf("webhooks: %s: given more than once", opt)
+		}
+		seen[opt] = true
+		var err error
+		switch opt {
+		case "queue_size":
+			w.QueueSize, err = countArg(d, "webhooks: ", opt)
+		case "workers":
+			w.Workers, err = countArg(d, "webhooks: ", opt)
+		case "attempts":
+			w.Attempts, err = countArg(d, "webhooks: ", opt)
+		case "timeout", "grace":
+			var v string
+			if v, err = oneArg(d, "webhooks: ", opt, opt+" <duration>"); err == nil {
+				var dur time.Duration
+				if dur, err = caddy.ParseDuration(v); err != nil {
+					err = d.Errf("webhooks: %s: %v", opt, err)
+				} else if opt == "timeout" {
+					w.Timeout = caddy.Duration(dur)
+				} else {
+					w.Grace = caddy.Duration(dur)
+				}
+			}
+		default:
+			err = d.Errf("webhooks: unrecognized option %q", opt)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
 }
 
 // Interface guard

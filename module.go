@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -54,11 +55,37 @@ type Handler struct {
 	// /API/users meets the rules of /api/users.
 	CaseSensitive bool `json:"case_sensitive,omitempty"`
 
+	// Webhooks tunes the delivery of webhook statements.
+	Webhooks *WebhookOptions `json:"webhooks,omitempty"`
+
 	// Identity says who the caller is: a verified JWT, or what an earlier
 	// authentication handler set. Without it, `user` is nil.
 	Identity *Identity `json:"identity,omitempty"`
 
 	engine *intercept.Engine
+}
+
+// WebhookOptions tunes webhook delivery. Deliveries run in the
+// background: a slow or dead receiver never slows the API.
+type WebhookOptions struct {
+	// QueueSize is how many events may wait or be in flight at once; more
+	// are dropped, counted and logged. Default: 1024.
+	QueueSize int `json:"queue_size,omitempty"`
+
+	// Workers is how many deliveries are sent concurrently. Default: 4.
+	Workers int `json:"workers,omitempty"`
+
+	// Attempts is how many times an event is tried (network errors, 429
+	// and 5xx are retried with exponential backoff and jitter). Default: 5.
+	Attempts int `json:"attempts,omitempty"`
+
+	// Timeout bounds one attempt. Default: 5s.
+	Timeout caddy.Duration `json:"timeout,omitempty"`
+
+	// Grace is how long pending deliveries may still run when the config
+	// is reloaded or Caddy stops; what is left is logged by event id.
+	// Default: 5s.
+	Grace caddy.Duration `json:"grace,omitempty"`
 }
 
 // Resource is one API resource: a base path, its actions and its rules.
@@ -161,6 +188,11 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		MaxLookups:  int(orDefault(int64(h.MaxLookups), 16)),
 		OnErrorPass: h.OnError == "pass",
 		Logger:      ctx.Logger(),
+		Metrics:     ctx.GetMetricsRegistry(),
+	}
+	if w := h.Webhooks; w != nil {
+		cfg.Webhooks = intercept.WebhookConfig{QueueSize: w.QueueSize, Workers: w.Workers,
+			Attempts: w.Attempts, Timeout: time.Duration(w.Timeout), Grace: time.Duration(w.Grace)}
 	}
 	if h.Identity != nil {
 		id, err := h.Identity.authenticator(ctx)
@@ -259,6 +291,14 @@ func (h *Handler) compileResource(res *Resource) (*intercept.ResourceConfig, err
 	return rc, nil
 }
 
+// Cleanup lets pending webhook deliveries finish within their grace period.
+func (h *Handler) Cleanup() error {
+	if h.engine != nil {
+		h.engine.Close()
+	}
+	return nil
+}
+
 // ServeHTTP implements caddyhttp.MiddlewareHandler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	return h.engine.ServeHTTP(w, r, next)
@@ -291,5 +331,6 @@ func oneOf(name, v string, allowed ...string) error {
 var (
 	_ caddy.Provisioner           = (*Handler)(nil)
 	_ caddy.Validator             = (*Handler)(nil)
+	_ caddy.CleanerUpper          = (*Handler)(nil)
 	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
 )

@@ -29,6 +29,9 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 		if aborted {
 			panic(http.ErrAbortHandler) // streamed: not ours to mend
 		}
+		if err == nil {
+			x.runAsync(rb.status, nil)
+		}
 		return err // streamed through, or nothing written
 	}
 	if rb.tooBig {
@@ -54,6 +57,7 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		x.settle(outcomePassed)
 		x.w.WriteHeader(rb.status) // an empty 2xx body has nothing to filter
+		x.runAsync(rb.status, nil)
 		return nil
 	}
 	if !gjson.ValidBytes(body) {
@@ -128,8 +132,11 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 	}
 	h.Set("Content-Length", strconv.Itoa(len(final)))
 	x.w.WriteHeader(rb.status)
-	_, err = x.w.Write(final)
-	return err
+	if _, err = x.w.Write(final); err != nil {
+		return err
+	}
+	x.runAsync(rb.status, final)
+	return nil
 }
 
 // badGateway answers 502 instead of passing on a response the rules could

@@ -29,6 +29,9 @@ type Config struct {
 	// Identity finds the caller of matched requests; nil: user is nil.
 	Identity Authenticator
 
+	// Webhooks tunes webhook delivery.
+	Webhooks WebhookConfig
+
 	// Metrics is where the collectors register (Caddy's registry); nil
 	// keeps them unregistered.
 	Metrics prometheus.Registerer
@@ -78,6 +81,7 @@ type Engine struct {
 	routes    []*route
 	logger    *zap.Logger
 	metrics   *metrics
+	webhooks  *webhookQueue // nil when no rule sends webhooks
 }
 
 // resource is a resource with its routes and one program per action and
@@ -208,6 +212,7 @@ func New(cfg Config) (*Engine, error) {
 		e.resources = append(e.resources, res)
 	}
 	sortRoutes(e.routes)
+	e.startWebhooks(cfg.Webhooks)
 	return e, nil
 }
 

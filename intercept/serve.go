@@ -157,10 +157,19 @@ func (x *exchange) serve(next caddyhttp.Handler) error {
 			return err
 		}
 	}
-	if x.act.after.Empty() || x.r.Method == http.MethodHead {
+	if !x.act.after.Empty() && x.r.Method != http.MethodHead {
+		return x.after(next)
+	}
+	if x.act.async.Empty() {
 		return next.ServeHTTP(x.w, x.r)
 	}
-	return x.after(next)
+	t := newTee(x.w, x.e.cfg.MaxResponse)
+	defer t.release()
+	err := next.ServeHTTP(t, x.r)
+	if err == nil {
+		x.runAsync(t.status, t.body())
+	}
+	return err
 }
 
 // before runs the before phase; done means the response is written.

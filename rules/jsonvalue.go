@@ -234,3 +234,14 @@ func DecodeAt(raw []byte, keys []string) any {
 	}
 	return valueOf(parse(raw).Get(joinPath(keys)))
 }
+
+// At returns the value at keys in raw, without copying.
+func At(raw []byte, keys []string) gjson.Result {
+	if len(keys) == 0 {
+		return parse(raw)
+	}
+	return parse(raw).Get(joinPath(keys))
+}
+
+// AppendJSON appends v as JSON (map keys sorted).
+func AppendJSON(dst []byte, v any) ([]byte, error) { return appendJSON(dst, v) }
