@@ -88,10 +88,7 @@ func (x *exchange) runAsync(status int, body []byte) {
 	_ = http.NewResponseController(x.w).Flush()
 	var target gjson.Result
 	if len(bytes.TrimSpace(body)) > 0 && gjson.ValidBytes(body) {
-		target = gjson.ParseBytes(body)
-		if recs := x.res.shape.Records; len(recs) > 0 {
-			target = rules.At(body, recs)
-		}
+		target = rules.Records(body, x.res.shape.Records)
 	}
 	var record, whole any
 	if target.IsObject() {

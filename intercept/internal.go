@@ -179,5 +179,5 @@ func (x *exchange) fetchOld() (old any, found bool, err error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("fetch_old %s %s: %w", method, target, err)
 	}
-	return rules.DecodeAt(body, x.res.shape.Records), true, nil
+	return rules.DecodeRecords(body, x.res.shape.Records), true, nil
 }

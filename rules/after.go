@@ -47,17 +47,19 @@ func (p *Program) RunAfter(in *Input, body []byte, shape Shape, out []byte) (Aft
 		r.env.Body = valueOf(parse(body))
 	}
 	root := parse(body)
-	target := root
 	if len(shape.Records) > 0 {
-		target = root.Get(joinPath(shape.Records))
-		if !target.Exists() || (!target.IsArray() && !target.IsObject()) {
-			return res, nil // nothing where records should be: not an error
+		// An API may envelope its lists only: where the records path is
+		// absent, the body itself is the record, so no rule is skipped.
+		if t := root.Get(joinPath(shape.Records)); !t.IsArray() && !t.IsObject() {
+			shape.Records = nil
 		}
-	} else if !root.IsArray() && !root.IsObject() {
+	}
+	if !root.IsArray() && !root.IsObject() {
 		return res, nil
 	}
 	var err error
 	if len(shape.Records) == 0 {
+		target := root
 		out, err = r.records(out, target)
 	} else {
 		out, err = r.envelope(out, root, shape.Records, shape.Total)

@@ -77,10 +77,11 @@ func TestRunAfter(t *testing.T) {
 			status: 403,
 		},
 		{
-			name:  "missing records path is not an error",
+			name:  "missing records path: the body is the record",
 			stmts: []*Statement{{Op: "hide", Paths: []string{"password"}}},
 			shape: Shape{Records: []string{"data"}},
-			body:  `{"error":"x"}`,
+			body:  `{"id":1,"password":"p"}`,
+			want:  `{"id":1}`,
 		},
 		{
 			name:  "untouched list keeps its bytes",

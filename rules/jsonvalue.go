@@ -227,20 +227,20 @@ func unsafeBytes(s string) []byte {
 // Decode converts JSON into the values expressions see.
 func Decode(raw []byte) any { return valueOf(parse(raw)) }
 
-// DecodeAt decodes the value at keys in raw; nil when absent.
-func DecodeAt(raw []byte, keys []string) any {
-	if len(keys) == 0 {
-		return Decode(raw)
-	}
-	return valueOf(parse(raw).Get(joinPath(keys)))
-}
+// DecodeRecords decodes the record(s) at keys in raw (see Records).
+func DecodeRecords(raw []byte, keys []string) any { return valueOf(Records(raw, keys)) }
 
-// At returns the value at keys in raw, without copying.
-func At(raw []byte, keys []string) gjson.Result {
+// Records returns the record(s) at keys in raw, without copying: an array
+// or object there, else the body itself (an API may envelope only lists).
+func Records(raw []byte, keys []string) gjson.Result {
+	root := parse(raw)
 	if len(keys) == 0 {
-		return parse(raw)
+		return root
 	}
-	return parse(raw).Get(joinPath(keys))
+	if t := root.Get(joinPath(keys)); t.IsArray() || t.IsObject() {
+		return t
+	}
+	return root
 }
 
 // AppendJSON appends v as JSON (map keys sorted).
