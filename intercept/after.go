@@ -97,6 +97,8 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 		} else {
 			x.settle(outcomePassed)
 		}
+		x.e.metrics.filtered.WithLabelValues(x.res.name, "would_hide").Add(float64(res.Hidden))
+		x.e.metrics.filtered.WithLabelValues(x.res.name, "would_drop").Add(float64(res.Dropped))
 		res = rules.AfterResult{}
 	case res.Reject != nil:
 		x.settle(outcomeRejected)

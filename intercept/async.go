@@ -106,6 +106,12 @@ func (x *exchange) runAsync(status int, body []byte) {
 	if len(hooks) == 0 || x.e.webhooks == nil {
 		return
 	}
+	if x.report() {
+		for _, h := range hooks {
+			x.logReport("would send a webhook", h.Where)
+		}
+		return
+	}
 	var event []byte // built once, for every webhook that sends it
 	for _, h := range hooks {
 		id := uuid.NewString()
