@@ -80,7 +80,6 @@ type afterRun struct {
 	env     *Env
 	res     *AfterResult
 	changed bool
-	scratch []byte
 	pending []*pathTree
 	view    map[string]any
 
@@ -181,10 +180,7 @@ func (r *afterRun) records(out []byte, v gjson.Result) ([]byte, error) {
 func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	env := r.env
 	env.Index = index
-	cur := []byte(raw) // only read; rewrites go to scratch
-	if len(raw) > 0 {
-		cur = unsafeBytes(raw)
-	}
+	cur := unsafeBytes(raw) // only read: rewrites go to new buffers
 	r.pending = r.pending[:0]
 	stale, hidden := true, 0
 	flush := func() {

@@ -221,6 +221,9 @@ func render(dst []byte, v any) []byte {
 
 // unsafeBytes views s as bytes; the bytes must not be written.
 func unsafeBytes(s string) []byte {
+	if s == "" {
+		return nil
+	}
 	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
