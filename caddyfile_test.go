@@ -2,9 +2,11 @@ package crud
 
 import (
 	"encoding/json"
+	"github.com/caddyserver/caddy/v2"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
@@ -44,6 +46,20 @@ var unmarshalTests = []struct {
 		name:  "bare directive",
 		input: `crud`,
 		want:  &Handler{},
+	},
+	{
+		name: "webhooks options",
+		input: `crud {
+			webhooks {
+				queue_size 10
+				workers 2
+				attempts 3
+				timeout 2s
+				grace 1m
+			}
+		}`,
+		want: &Handler{Webhooks: &WebhookOptions{QueueSize: 10, Workers: 2, Attempts: 3,
+			Timeout: caddy.Duration(2 * time.Second), Grace: caddy.Duration(time.Minute)}},
 	},
 	{
 		name:  "empty block",
@@ -355,6 +371,10 @@ var unmarshalErrorTests = []struct {
 }{
 	// handler options
 	{"directive argument", "crud users", `unexpected argument "users"`},
+	{"webhooks unknown option", "crud {\n webhooks {\n retries 3\n }\n}", `webhooks: unrecognized option "retries"`},
+	{"webhooks repeated option", "crud {\n webhooks {\n workers 1\n workers 2\n }\n}", `webhooks: workers: given more than once`},
+	{"webhooks bad duration", "crud {\n webhooks {\n grace soon\n }\n}", `webhooks: grace:`},
+	{"webhooks argument", "crud {\n webhooks 5\n}", `webhooks: unexpected argument "5"`},
 	{"unknown option", "crud {\n bogus 1\n}", `unknown option "bogus", at Testfile:2`},
 	{"identity unknown kind", "crud {\n identity oauth\n}", `identity: unknown kind "oauth"`},
 	{"identity jwt without key", "crud {\n identity jwt\n}", "identity jwt: give one of secret <secret> and public_key <path>"},
