@@ -205,14 +205,11 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 		fail := func(err error) (bool, error) { return false, &RuntimeError{Where: s.where, Err: err} }
 		switch s.op {
 		case opHide:
-			if s.ifCond != nil {
-				ok, err := s.test2(env)
+			if ok, err := s.applies(env); err != nil || !ok {
 				if err != nil {
 					return fail(err)
 				}
-				if !ok {
-					continue
-				}
+				continue
 			}
 			r.pending = append(r.pending, s.tree)
 			r.note(s)
@@ -233,20 +230,13 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 				return false, nil
 			}
 		case opSet:
-			if s.ifCond != nil {
-				ok, err := s.test2(env)
+			if ok, err := s.applies(env); err != nil || !ok {
 				if err != nil {
 					return fail(err)
 				}
-				if !ok {
-					continue
-				}
+				continue
 			}
-			v, err := s.expr.run(env)
-			if err != nil {
-				return fail(err)
-			}
-			enc, err := appendJSON(nil, v)
+			enc, err := s.valueJSON(env)
 			if err != nil {
 				return fail(err)
 			}
@@ -258,26 +248,18 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			r.changed = true
 			r.note(s)
 		case opDeny, opRequire:
-			ok, err := s.test(env)
+			rej, err := s.rejection(env)
 			if err != nil {
 				return fail(err)
 			}
-			if ok == (s.op == opDeny) {
-				detail, err := s.msg.render(env)
-				if err != nil {
-					return fail(err)
-				}
-				r.res.Reject = &Rejection{Status: s.status, Detail: detail, Where: s.where}
+			if rej != nil {
+				r.res.Reject = rej
 				return false, nil
 			}
 		case opHeader:
-			e := Edit{Name: s.name, Remove: s.remove}
-			if !s.remove {
-				v, err := s.expr.run(env)
-				if err != nil {
-					return fail(err)
-				}
-				e.Value = string(render(nil, v))
+			e, err := s.edit(env)
+			if err != nil {
+				return fail(err)
 			}
 			r.res.Headers = append(r.res.Headers, e)
 		case opLog:

@@ -21,14 +21,11 @@ func (p *Program) RunAsync(in *Input, record, body any) ([]Webhook, error) {
 	for _, s := range p.stmts {
 		switch s.op {
 		case opWebhook:
-			if s.ifCond != nil {
-				ok, err := s.test2(env)
+			if ok, err := s.applies(env); err != nil || !ok {
 				if err != nil {
 					return out, &RuntimeError{Where: s.where, Err: err}
 				}
-				if !ok {
-					continue
-				}
+				continue
 			}
 			w := Webhook{URL: s.url, Where: s.where}
 			if s.body != nil {

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"fmt"
 	"github.com/tidwall/gjson"
 	"reflect"
 	"strconv"
@@ -126,16 +125,12 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 		}
 		switch s.op {
 		case opDeny, opRequire:
-			ok, err := s.test(env)
+			rej, err := s.rejection(env)
 			if err != nil {
 				return fail(err)
 			}
-			if ok == (s.op == opDeny) {
-				detail, err := s.msg.render(env)
-				if err != nil {
-					return fail(err)
-				}
-				r.res.Reject = &Rejection{Status: s.status, Detail: detail, Where: s.where}
+			if rej != nil {
+				r.res.Reject = rej
 				return raw, changed, nil
 			}
 		case opCheck:
@@ -158,14 +153,11 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 				r.errors = append(r.errors, FieldError{Field: field, Message: msg})
 			}
 		case opSet, opDefault, opTransform:
-			if s.ifCond != nil {
-				ok, err := s.test2(env)
+			if ok, err := s.applies(env); err != nil || !ok {
 				if err != nil {
 					return fail(err)
 				}
-				if !ok {
-					continue
-				}
+				continue
 			}
 			cur := getRaw(raw, s.path)
 			switch {
@@ -177,12 +169,8 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			if s.op == opTransform {
 				env.Value = valueOf(cur)
 			}
-			v, err := s.expr.run(env)
+			enc, err := s.valueJSON(env)
 			env.Value = nil
-			if err != nil {
-				return fail(err)
-			}
-			enc, err := appendJSON(nil, v)
 			if err != nil {
 				return fail(err)
 			}
@@ -194,14 +182,11 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			raw, changed, stale = out, true, true
 			r.res.Changed = append(r.res.Changed, s.where)
 		case opProtect, opOnly:
-			if s.ifCond != nil {
-				ok, err := s.test2(env)
+			if ok, err := s.applies(env); err != nil || !ok {
 				if err != nil {
 					return fail(err)
 				}
-				if !ok {
-					continue
-				}
+				continue
 			}
 			if s.strict {
 				if fields := r.strictViolations(s, raw); len(fields) > 0 {
@@ -225,13 +210,9 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 				r.res.Changed = append(r.res.Changed, s.where)
 			}
 		case opHeader, opQuery:
-			e := Edit{Name: s.name, Remove: s.remove}
-			if !s.remove {
-				v, err := s.expr.run(env)
-				if err != nil {
-					return fail(err)
-				}
-				e.Value = string(render(nil, v))
+			e, err := s.edit(env)
+			if err != nil {
+				return fail(err)
 			}
 			if s.op == opHeader {
 				r.res.Headers = append(r.res.Headers, e)
@@ -285,24 +266,6 @@ func fieldOf(v any, keys []string) (any, bool) {
 		}
 	}
 	return v, true
-}
-
-// test evaluates the statement's condition.
-func (s *stmt) test(env *Env) (bool, error) { return testProgram(s.expr, env) }
-
-// test2 evaluates the statement's `if` condition.
-func (s *stmt) test2(env *Env) (bool, error) { return testProgram(s.ifCond, env) }
-
-func testProgram(p *program, env *Env) (bool, error) {
-	v, err := p.run(env)
-	if err != nil {
-		return false, err
-	}
-	b, ok := v.(bool)
-	if !ok && v != nil {
-		return false, fmt.Errorf("condition is %T, not bool", v)
-	}
-	return b, nil
 }
 
 // mutatesOrGuards reports whether some statement must see an object.

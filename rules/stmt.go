@@ -1,0 +1,64 @@
+package rules
+
+import "fmt"
+
+// The evaluations below are shared by the phases.
+
+// applies evaluates the statement's optional `if` condition.
+func (s *stmt) applies(env *Env) (bool, error) {
+	if s.ifCond == nil {
+		return true, nil
+	}
+	return testProgram(s.ifCond, env)
+}
+
+// test evaluates the statement's condition.
+func (s *stmt) test(env *Env) (bool, error) { return testProgram(s.expr, env) }
+
+func testProgram(p *program, env *Env) (bool, error) {
+	v, err := p.run(env)
+	if err != nil {
+		return false, err
+	}
+	b, ok := v.(bool)
+	if !ok && v != nil {
+		return false, fmt.Errorf("condition is %T, not bool", v)
+	}
+	return b, nil
+}
+
+// rejection evaluates deny or require: a rejection when it fires, else nil.
+func (s *stmt) rejection(env *Env) (*Rejection, error) {
+	ok, err := s.test(env)
+	if err != nil || ok != (s.op == opDeny) {
+		return nil, err
+	}
+	detail, err := s.msg.render(env)
+	if err != nil {
+		return nil, err
+	}
+	return &Rejection{Status: s.status, Detail: detail, Where: s.where}, nil
+}
+
+// edit evaluates header or query.
+func (s *stmt) edit(env *Env) (Edit, error) {
+	e := Edit{Name: s.name, Remove: s.remove}
+	if s.remove {
+		return e, nil
+	}
+	v, err := s.expr.run(env)
+	if err != nil {
+		return e, err
+	}
+	e.Value = string(render(nil, v))
+	return e, nil
+}
+
+// valueJSON evaluates the statement's value expression as JSON.
+func (s *stmt) valueJSON(env *Env) ([]byte, error) {
+	v, err := s.expr.run(env)
+	if err != nil {
+		return nil, err
+	}
+	return appendJSON(nil, v)
+}
