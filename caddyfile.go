@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"github.com/caddyserver/caddy/v2"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -127,16 +128,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		return d.Errf("unexpected argument %q; crud takes its options in a block", d.Val())
 	}
 
-	seen := make(map[string]bool)
-	for nesting := d.Nesting(); d.NextBlock(nesting); {
-		opt := d.Val()
-		if opt != "resource" {
-			if seen[opt] {
-				return d.Errf("%s: given more than once", opt)
-			}
-			seen[opt] = true
-		}
-
+	err := eachOption(d, "", []string{"resource"}, func(opt string) error {
 		var err error
 		switch opt {
 		case "max_body":
@@ -168,9 +160,10 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		default:
 			return d.Errf("unknown option %q", opt)
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	return nil
 }
@@ -188,18 +181,7 @@ func parseResource(d *caddyfile.Dispenser) (*Resource, error) {
 	r := &Resource{Name: args[0], Base: args[1]}
 	where := fmt.Sprintf("resource %q: ", r.Name)
 
-	seen := make(map[string]bool)
-	for nesting := d.Nesting(); d.NextBlock(nesting); {
-		opt := d.Val()
-		switch opt {
-		case "action", "before", "after", "async":
-		default:
-			if seen[opt] {
-				return nil, d.Errf("%s%s: given more than once", where, opt)
-			}
-			seen[opt] = true
-		}
-
+	err := eachOption(d, where, []string{"action", "before", "after", "async"}, func(opt string) error {
 		var err error
 		switch opt {
 		case "rest":
@@ -224,7 +206,7 @@ func parseResource(d *caddyfile.Dispenser) (*Resource, error) {
 			case 2:
 				r.FetchOld = &FetchOld{Method: strings.ToUpper(args[0]), Path: args[1]}
 			default:
-				return nil, d.Errf("%sfetch_old: wrong argument count, want: fetch_old [<METHOD> <path>]", where)
+				return d.Errf("%sfetch_old: wrong argument count, want: fetch_old [<METHOD> <path>]", where)
 			}
 			err = noBlock(d, where, opt)
 		case "mode":
@@ -252,11 +234,12 @@ func parseResource(d *caddyfile.Dispenser) (*Resource, error) {
 				r.Async = append(r.Async, b)
 			}
 		default:
-			return nil, d.Errf("%sunknown option %q", where, opt)
+			return d.Errf("%sunknown option %q", where, opt)
 		}
-		if err != nil {
-			return nil, err
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -581,13 +564,7 @@ func parseWebhooks(d *caddyfile.Dispenser) (*WebhookOptions, error) {
 		return nil, d.Errf("webhooks: unexpected argument %q; options go in a block", d.Val())
 	}
 	w := &WebhookOptions{}
-	seen := map[string]bool{}
-	for nesting := d.Nesting(); d.NextBlock(nesting); {
-		opt := d.Val()
-		if seen[opt] {
-			return nil, d.Errf("webhooks: %s: given more than once", opt)
-		}
-		seen[opt] = true
+	err := eachOption(d, "webhooks: ", nil, func(opt string) error {
 		var err error
 		switch opt {
 		case "queue_size":
@@ -611,11 +588,162 @@ func parseWebhooks(d *caddyfile.Dispenser) (*WebhookOptions, error) {
 		default:
 			err = d.Errf("webhooks: unrecognized option %q", opt)
 		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// parseIdentity parses the `identity` option of the crud block; the
+// dispenser is on the `identity` token. The grammar is in the doc comment
+// of UnmarshalCaddyfile.
+func parseIdentity(d *caddyfile.Dispenser) (*Identity, error) {
+	const usage = "identity jwt { ... } | identity placeholder <prefix> [{ ... }]"
+	if !d.NextArg() {
+		return nil, d.Errf("identity: wrong argument count, want: %s", usage)
+	}
+	switch kind := d.Val(); kind {
+	case "jwt":
+		j, err := parseJWTIdentity(d)
 		if err != nil {
 			return nil, err
 		}
+		return &Identity{JWT: j}, nil
+	case "placeholder":
+		p, err := parsePlaceholderIdentity(d)
+		if err != nil {
+			return nil, err
+		}
+		return &Identity{Placeholder: p}, nil
+	default:
+		return nil, d.Errf("identity: unknown kind %q, want: %s", kind, usage)
 	}
-	return w, nil
+}
+
+// parseJWTIdentity parses `jwt { ... }`; the dispenser is on `jwt`.
+func parseJWTIdentity(d *caddyfile.Dispenser) (*JWTIdentity, error) {
+	const where = "identity jwt: "
+	if d.NextArg() {
+		return nil, d.Errf("%sunexpected argument %q; jwt takes its options in a block", where, d.Val())
+	}
+	j := new(JWTIdentity)
+	err := eachOption(d, where, nil, func(opt string) error {
+		var err error
+		switch opt {
+		case "secret":
+			j.Secret, err = oneArg(d, where, opt, "secret <secret>")
+		case "public_key":
+			j.PublicKey, err = oneArg(d, where, opt, "public_key <path>")
+		case "issuer":
+			j.Issuer, err = oneArg(d, where, opt, "issuer <iss>")
+		case "audience":
+			j.Audience, err = oneArg(d, where, opt, "audience <aud>")
+		case "cookie":
+			j.Cookie, err = oneArg(d, where, opt, "cookie <name>")
+		case "optional":
+			if d.NextArg() {
+				return d.Errf("%soptional: wrong argument count, want: optional", where)
+			}
+			j.Optional = true
+			err = noBlock(d, where, opt)
+		case "leeway":
+			var v string
+			if v, err = oneArg(d, where, opt, "leeway <duration>"); err != nil {
+				break
+			}
+			var dur time.Duration
+			if dur, err = caddy.ParseDuration(v); err != nil {
+				return d.Errf("%sleeway: parsing duration %q: %v", where, v, err)
+			}
+			j.Leeway = caddy.Duration(dur)
+		default:
+			return d.Errf("%sunknown option %q", where, opt)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case j.Secret != "" && j.PublicKey != "":
+		return nil, d.Errf("%sgive only one of secret and public_key", where)
+	case j.Secret == "" && j.PublicKey == "":
+		return nil, d.Errf("%sgive one of secret <secret> and public_key <path>", where)
+	}
+	return j, nil
+}
+
+// parsePlaceholderIdentity parses `placeholder <prefix> [{ ... }]`; the
+// dispenser is on `placeholder`.
+func parsePlaceholderIdentity(d *caddyfile.Dispenser) (*PlaceholderIdentity, error) {
+	const where = "identity placeholder: "
+	args := d.RemainingArgs()
+	if len(args) != 1 || args[0] == "" {
+		return nil, d.Errf("%swrong argument count, want: identity placeholder <prefix> [{ ... }]", where)
+	}
+	p := &PlaceholderIdentity{Prefix: args[0]}
+	err := eachOption(d, where, nil, func(opt string) error {
+		var err error
+		switch opt {
+		case "id":
+			p.ID, err = oneArg(d, where, opt, "id <name>")
+		case "fields":
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return d.Errf("%sfields: wrong argument count, want: fields <name>[><alias>]...", where)
+			}
+			p.Fields = make(map[string]string, len(args))
+			for _, f := range args {
+				name, as, renamed := strings.Cut(f, ">")
+				if !renamed {
+					as = name
+				}
+				if name == "" || as == "" {
+					return d.Errf("%sfields: %q: want <name> or <name>><alias>", where, f)
+				}
+				if _, dup := p.Fields[as]; dup || as == "id" {
+					return d.Errf("%sfields: user.%s given more than once (user.id is always set)", where, as)
+				}
+				p.Fields[as] = name
+			}
+			err = noBlock(d, where, opt)
+		case "optional":
+			if d.NextArg() {
+				return d.Errf("%soptional: wrong argument count, want: optional", where)
+			}
+			p.Optional = true
+			err = noBlock(d, where, opt)
+		default:
+			return d.Errf("%sunknown option %q", where, opt)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// eachOption walks the options of a block (the dispenser is on the line
+// that opens it), refusing a repeated option unless it is repeatable; fn
+// parses one option, the dispenser on its name.
+func eachOption(d *caddyfile.Dispenser, where string, repeatable []string, fn func(opt string) error) error {
+	seen := make(map[string]bool)
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		opt := d.Val()
+		if !slices.Contains(repeatable, opt) {
+			if seen[opt] {
+				return d.Errf("%s%s: given more than once", where, opt)
+			}
+			seen[opt] = true
+		}
+		if err := fn(opt); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Interface guard
