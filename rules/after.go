@@ -199,7 +199,10 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			flush()
 		}
 		if stale && r.p.vars&varRecord != 0 {
-			env.Record = r.recordView(cur)
+			if r.view == nil {
+				r.view = make(map[string]any, len(r.p.top))
+			}
+			env.Record = view(cur, r.p, r.view)
 			stale = false
 		}
 		fail := func(err error) (bool, error) { return false, &RuntimeError{Where: s.where, Err: err} }
@@ -288,25 +291,6 @@ func (r *afterRun) note(s *stmt) {
 	if !slices.Contains(r.res.Changed, s.where) {
 		r.res.Changed = append(r.res.Changed, s.where)
 	}
-}
-
-// recordView builds `record`, reusing one map across the records of a list
-// when only some fields are read.
-func (r *afterRun) recordView(cur []byte) any {
-	fs := &r.p.record
-	root := parse(cur)
-	if fs.whole || !root.IsObject() {
-		return valueOf(root)
-	}
-	if r.view == nil {
-		r.view = make(map[string]any, len(fs.paths))
-	} else {
-		clear(r.view)
-	}
-	for _, path := range fs.paths {
-		addField(r.view, root, path)
-	}
-	return r.view
 }
 
 func joinPath(keys []string) string {

@@ -113,7 +113,7 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 	stale := true
 	refresh := func() {
 		if stale && r.p.vars&varRecord != 0 {
-			env.Record = view(raw, &r.p.record)
+			env.Record = view(raw, r.p, nil)
 		}
 		stale = false
 	}

@@ -273,6 +273,7 @@ type Program struct {
 	record fieldSet
 	needs  bool   // some statement reads or writes the record
 	flush  []bool // after phase: apply pending hides before statement i
+	top    []topField
 }
 
 // NewProgram joins the statements of the blocks, in order.
@@ -295,6 +296,7 @@ func NewProgram(phase Phase, blocks []*CompiledBlock) *Program {
 			}
 		}
 	}
+	p.top = p.record.tops()
 	return p
 }
 

@@ -2,21 +2,80 @@ package rules
 
 import "github.com/tidwall/gjson"
 
+// topField is one top-level key an expression reads, with the deeper
+// paths read below it (none: the whole value).
+type topField struct {
+	key   string
+	whole bool
+	subs  [][]string
+}
+
+// tops groups the paths by their first key, once per program.
+func (f *fieldSet) tops() []topField {
+	var out []topField
+	for _, p := range f.paths {
+		i := 0
+		for i < len(out) && out[i].key != p[0] {
+			i++
+		}
+		if i == len(out) {
+			out = append(out, topField{key: p[0]})
+		}
+		if len(p) == 1 {
+			out[i].whole, out[i].subs = true, nil
+		} else if !out[i].whole {
+			out[i].subs = append(out[i].subs, p[1:])
+		}
+	}
+	return out
+}
+
 // view builds what `record` is for expressions: the whole record decoded
 // when an expression needs it, else only the fields the program reads.
-func view(raw []byte, fs *fieldSet) any {
+func view(raw []byte, p *Program, dst map[string]any) any {
 	if len(raw) == 0 {
 		return nil
 	}
 	root := parse(raw)
-	if fs.whole || !root.IsObject() {
+	if p.record.whole || !root.IsObject() {
 		return valueOf(root)
 	}
-	out := make(map[string]any, len(fs.paths))
-	for _, path := range fs.paths {
-		addField(out, root, path)
+	if dst == nil {
+		dst = make(map[string]any, len(p.top))
+	} else {
+		clear(dst)
 	}
-	return out
+	fillView(dst, root, p.top)
+	return dst
+}
+
+// fillView copies the fields of obj that top names into dst, in one pass
+// over obj's members; the first of duplicate keys wins.
+func fillView(dst map[string]any, obj gjson.Result, top []topField) {
+	found := 0
+	obj.ForEach(func(k, v gjson.Result) bool {
+		for i := range top {
+			t := &top[i]
+			if t.key != k.Str {
+				continue
+			}
+			if _, dup := dst[t.key]; dup {
+				return true
+			}
+			found++
+			if t.whole || !v.IsObject() {
+				dst[t.key] = valueOf(v)
+				break
+			}
+			sub := make(map[string]any, len(t.subs))
+			for _, path := range t.subs {
+				addField(sub, v, path)
+			}
+			dst[t.key] = sub
+			break
+		}
+		return found < len(top)
+	})
 }
 
 // addField copies the value at path into dst, stopping at the first value
