@@ -275,12 +275,19 @@ func parseBlock(d *caddyfile.Dispenser, where, phase string) (*rules.Block, erro
 	}
 	b := &rules.Block{Actions: actions}
 	where += phase + " " + strings.Join(actions, " ") + ": "
+	ph, _ := rules.ParsePhase(phase)
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		line := d.Line()
 		st, err := parseStatement(d, where)
 		if err != nil {
 			return nil, err
 		}
 		b.Statements = append(b.Statements, st)
+		// compile now too, so `caddy adapt` reports a broken expression
+		// at its line; provisioning compiles again for JSON configs
+		if err := rules.CheckStatement(ph, len(b.Statements), st); err != nil {
+			return nil, fmt.Errorf("%s%v, at %s:%d", where, err, d.File(), line)
+		}
 	}
 	if len(b.Statements) == 0 {
 		return nil, d.Errf("%sno statements, want: %s <actions...> { statements }", where, phase)

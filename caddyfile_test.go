@@ -302,12 +302,26 @@ var statementTests = []struct {
 	{"webhook", "webhook http://127.0.0.1:9090/hook", &rules.Statement{Op: "webhook", URL: "http://127.0.0.1:9090/hook"}},
 	{"webhook if", "webhook https://h.example/x if `record.total > 100`", &rules.Statement{Op: "webhook", URL: "https://h.example/x", If: "record.total > 100"}},
 	{"webhook body", "webhook https://h.example/x {\n body `{\"id\": record.id}`\n}", &rules.Statement{Op: "webhook", URL: "https://h.example/x", Body: `{"id": record.id}`}},
-	{"webhook if body", "webhook https://h.example/x if `ok` {\n body `record`\n}", &rules.Statement{Op: "webhook", URL: "https://h.example/x", If: "ok", Body: "record"}},
+	{"webhook if body", "webhook https://h.example/x if `record != nil` {\n body `record`\n}", &rules.Statement{Op: "webhook", URL: "https://h.example/x", If: "record != nil", Body: "record"}},
 	{"webhook empty block", "webhook https://h.example/x {\n}", &rules.Statement{Op: "webhook", URL: "https://h.example/x"}},
 }
 
+// statementInput puts one statement line in a block of the phase that
+// takes it (the parser compiles statements, so the phase matters); `x`
+// stands for a condition.
 func statementInput(line string) string {
-	return "crud {\n\tresource r /r {\n\t\tbefore all {\n\t\t\t" + line + "\n\t\t}\n\t}\n}"
+	line = strings.ReplaceAll(line, "`x`", "`record.x == 1`")
+	return "crud {\n\tresource r /r {\n\t\t" + phaseOf(line) + " all {\n\t\t\t" + line + "\n\t\t}\n\t}\n}"
+}
+
+func phaseOf(line string) string {
+	switch op, _, _ := strings.Cut(line, " "); op {
+	case "hide", "drop":
+		return "after"
+	case "webhook":
+		return "async"
+	}
+	return "before"
 }
 
 func TestUnmarshalCaddyfile(t *testing.T) {
@@ -331,11 +345,20 @@ func TestUnmarshalCaddyfileStatements(t *testing.T) {
 			if err != nil {
 				t.Fatalf("unexpected error: %v", err)
 			}
-			want := &Handler{Resources: []*Resource{{
-				Name:   "r",
-				Base:   "/r",
-				Before: []*rules.Block{{Actions: []string{"all"}, Statements: []*rules.Statement{tt.want}}},
-			}}}
+			st := *tt.want
+			if st.Expr == "x" {
+				st.Expr = "record.x == 1"
+			}
+			block := []*rules.Block{{Actions: []string{"all"}, Statements: []*rules.Statement{&st}}}
+			want := &Handler{Resources: []*Resource{{Name: "r", Base: "/r"}}}
+			switch phaseOf(tt.line) {
+			case "after":
+				want.Resources[0].After = block
+			case "async":
+				want.Resources[0].Async = block
+			default:
+				want.Resources[0].Before = block
+			}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("got\n%s\nwant\n%s", toJSON(t, got), toJSON(t, want))
 			}

@@ -187,6 +187,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		MaxResponse: orDefault(h.MaxResponse, 16<<20),
 		MaxLookups:  int(orDefault(int64(h.MaxLookups), 16)),
 		OnErrorPass: h.OnError == "pass",
+		Report:      h.Mode == "report",
 		Logger:      ctx.Logger(),
 		Metrics:     ctx.GetMetricsRegistry(),
 	}

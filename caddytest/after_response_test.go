@@ -54,10 +54,14 @@ func TestAfterOnlyTwoxxJSON(t *testing.T) {
 
 	t.Run("HEAD", func(t *testing.T) {
 		up.reset()
+		// a HEAD of a filtered action is served as the filtered GET less
+		// its body: its headers must not reveal the unfiltered length or
+		// the upstream's validator
 		res := sendWire(t, "HEAD", "/api/users/1", "")
 		res.expect(t, 200, "")
-		afterHas(t, res, "Content-Length: "+strconv.Itoa(len(secret)), `Etag: "v1"`, "Content-Type: application/json")
-		if r := up.only(t); r.Method != "HEAD" {
+		afterHas(t, res, "Content-Length: "+strconv.Itoa(len(`{"id":1}`)), "Content-Type: application/json")
+		afterGone(t, res, "Etag")
+		if r := up.only(t); r.Method != "GET" {
 			t.Fatalf("upstream got %s", r.Method)
 		}
 	})

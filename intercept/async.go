@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -63,12 +64,21 @@ func (t *tee) FlushError() error {
 	return http.NewResponseController(t.ResponseWriterWrapper).Flush()
 }
 
-// body is what the client received, or nil when it was not JSON or too big.
+// body is what the client received, decoded, or nil when it was not JSON,
+// too big, or could not be decoded.
 func (t *tee) body() []byte {
 	if t.buf == nil || t.over {
 		return nil
 	}
-	return t.buf.Bytes()
+	ce := t.Header().Get("Content-Encoding")
+	if ce == "" || strings.EqualFold(ce, "identity") {
+		return t.buf.Bytes()
+	}
+	var plain bytes.Buffer
+	if err := decodeBody(&plain, t.buf.Bytes(), ce, t.max); err != nil {
+		return nil
+	}
+	return plain.Bytes()
 }
 
 func (t *tee) release() {

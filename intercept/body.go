@@ -50,6 +50,11 @@ func (x *exchange) readBody() ([]byte, *problem) {
 		return nil, &problem{status: http.StatusBadRequest, detail: "the request body could not be read"}
 	}
 	if n > max {
+		// what was read goes back in front of the rest, for report mode
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(buf.Bytes()), r.Body), r.Body}
 		return nil, &problem{status: http.StatusRequestEntityTooLarge,
 			detail: "the request body is larger than " + strconv.FormatInt(max, 10) + " bytes"}
 	}

@@ -26,6 +26,10 @@ type Config struct {
 	OnErrorPass bool
 	Logger      *zap.Logger
 
+	// Report is the handler's mode for requests no resource claims yet
+	// (a refused path); resources carry their own.
+	Report bool
+
 	// Identity finds the caller of matched requests; nil: user is nil.
 	Identity Authenticator
 

@@ -44,6 +44,7 @@ func writeProblem(w http.ResponseWriter, p problem) {
 	h.Set("Content-Type", "application/problem+json")
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store") // a refusal is about this request only
 	for _, name := range []string{"Etag", "Last-Modified", "Accept-Ranges", "Content-Range", "Content-Encoding"} {
 		h.Del(name)
 	}

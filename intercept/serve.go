@@ -28,11 +28,14 @@ const (
 func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	m, prob := e.match(r)
 	if prob != nil {
-		e.decide(r, m, outcomeInvalid)
+		report := e.cfg.Report
 		if m.res != nil {
-			e.metrics.decision(m.res.name, "unmapped", "before", outcomeInvalid)
+			report = m.res.cfg.Report
 		}
-		return e.refuse(w, r, *prob)
+		if e.enforce(w, r, m, "before", report, refusal{problem: *prob, outcome: outcomeInvalid, check: "request"}) {
+			return nil
+		}
+		return next.ServeHTTP(w, r)
 	}
 	if m.res == nil {
 		return next.ServeHTTP(w, r)
@@ -42,15 +45,70 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhtt
 		if r.Method == http.MethodOptions || m.res.cfg.UnmappedPass {
 			return next.ServeHTTP(w, r)
 		}
-		e.decide(r, m, outcomeRejected)
-		e.metrics.decision(m.res.name, "unmapped", "before", outcomeRejected)
-		w.Header().Set("Allow", strings.Join(m.allow, ", "))
-		return e.refuse(w, r, problem{status: http.StatusMethodNotAllowed,
-			detail: "method " + m.method + " is not mapped on this resource"})
+		f := refusal{outcome: outcomeRejected, check: "method", problem: problem{status: http.StatusMethodNotAllowed,
+			detail: "method " + m.method + " is not mapped on this resource"}}
+		if !m.res.cfg.Report {
+			w.Header().Set("Allow", strings.Join(m.allow, ", "))
+		}
+		if e.enforce(w, r, m, "before", m.res.cfg.Report, f) {
+			return nil
+		}
+		return next.ServeHTTP(w, r)
 	}
 	x := newExchange(e, w, r, m)
 	defer x.release()
 	return x.serve(next)
+}
+
+// refusal is a decision to refuse a request: by a rule, or by one of the
+// handler's own checks before any rule ran.
+type refusal struct {
+	problem
+	outcome string // rejected or invalid
+	rule    string // the rule's location, when a rule decided
+	check   string // the handler's check that decided: request, method, identity, body, fetch_old
+}
+
+// enforce refuses the request, or in report mode logs and counts what it
+// would have refused and reports false, so the caller goes on unchanged.
+func (e *Engine) enforce(w http.ResponseWriter, r *http.Request, m match, phase string, report bool, f refusal) bool {
+	outcome, msg := f.outcome, "request rejected"
+	if report {
+		msg = "would reject"
+		outcome = outcomeWouldReject
+		if f.outcome == outcomeInvalid {
+			outcome = outcomeWouldInvalidate
+		}
+	}
+	e.decide(r, m, outcome)
+	resource, action := "", "unmapped"
+	if m.res != nil {
+		resource = m.res.name
+	}
+	if m.route != nil {
+		action = m.route.action
+	}
+	if m.res != nil {
+		e.metrics.decision(resource, action, phase, outcome)
+	}
+	if ce := e.logger.Check(zap.InfoLevel, msg); ce != nil {
+		fields := []zap.Field{zap.String("resource", resource), zap.String("action", action), zap.Int("status", f.status)}
+		if f.rule != "" {
+			fields = append(fields, zap.String("rule", f.rule))
+		} else {
+			fields = append(fields, zap.String("check", f.check))
+		}
+		if report {
+			fields = append(fields, zap.String("mode", "report"))
+		}
+		ce.Write(fields...)
+	}
+	if report {
+		return false
+	}
+	drain(r, e.cfg.MaxBody)
+	writeProblem(w, f.problem)
+	return true
 }
 
 // decide sets the decision placeholders.
@@ -76,6 +134,12 @@ func (e *Engine) refuse(w http.ResponseWriter, r *http.Request, p problem) error
 	drain(r, e.cfg.MaxBody)
 	writeProblem(w, p)
 	return nil
+}
+
+// enforce refuses the exchange's request, or in report mode logs it; it
+// reports whether the response is written.
+func (x *exchange) enforce(f refusal) bool {
+	return x.e.enforce(x.w, x.r, x.m, x.phase, x.report(), f)
 }
 
 // exchange is one matched request on its way through the rules.
@@ -129,27 +193,35 @@ func (x *exchange) serve(next caddyhttp.Handler) error {
 	x.e.decide(x.r, x.m, outcomePassed)
 	if id := x.e.cfg.Identity; id != nil {
 		user, err := id.Authenticate(x.r)
-		if err != nil {
-			x.settle(outcomeRejected)
-			if c, ok := id.(interface{ Challenge() string }); ok {
+		switch {
+		case err != nil:
+			if c, ok := id.(interface{ Challenge() string }); ok && !x.report() {
 				x.w.Header().Set("WWW-Authenticate", c.Challenge())
 			}
-			return x.e.refuse(x.w, x.r, problem{status: http.StatusUnauthorized, detail: err.Error()})
-		}
-		if user != nil {
+			if x.enforce(refusal{outcome: outcomeRejected, check: "identity",
+				problem: problem{status: http.StatusUnauthorized, detail: err.Error()}}) {
+				return nil
+			}
+		case user != nil:
 			x.in.User = user
 		}
 	}
 	if x.res.cfg.FetchOld != nil && (x.act.name == "update" || x.act.name == "delete") {
 		old, found, err := x.fetchOld()
 		switch {
+		case err != nil && x.report():
+			x.e.logger.Warn("fetch_old failed", zap.String("resource", x.res.name),
+				zap.String("action", x.act.name), zap.String("mode", "report"), zap.Error(err))
 		case err != nil:
 			return x.failUpstream("fetch_old failed", "the stored record could not be fetched", err)
 		case !found:
-			x.settle(outcomeRejected)
-			return x.e.refuse(x.w, x.r, problem{status: http.StatusNotFound, detail: "not found"})
+			if x.enforce(refusal{outcome: outcomeRejected, check: "fetch_old",
+				problem: problem{status: http.StatusNotFound, detail: "not found"}}) {
+				return nil
+			}
+		default:
+			x.in.Old = old
 		}
-		x.in.Old = old
 	}
 	if !x.act.before.Empty() {
 		done, err := x.before()
@@ -157,7 +229,13 @@ func (x *exchange) serve(next caddyhttp.Handler) error {
 			return err
 		}
 	}
-	if !x.act.after.Empty() && x.r.Method != http.MethodHead {
+	if !x.act.after.Empty() {
+		if x.r.Method == http.MethodHead {
+			// the headers of a HEAD must describe the filtered body (its
+			// length, no upstream validator): fetch it as GET, filter it,
+			// and net/http sends the headers without the body
+			x.r.Method = http.MethodGet
+		}
 		return x.after(next)
 	}
 	if x.act.async.Empty() {
@@ -165,6 +243,7 @@ func (x *exchange) serve(next caddyhttp.Handler) error {
 	}
 	t := newTee(x.w, x.e.cfg.MaxResponse)
 	defer t.release()
+	x.in.Response = func() map[string]any { return responseVar(t.status, x.w.Header()) }
 	err := next.ServeHTTP(t, x.r)
 	if err == nil {
 		x.runAsync(t.status, t.body())
@@ -178,8 +257,8 @@ func (x *exchange) before() (bool, error) {
 	if x.act.before.NeedsBody() && hasBody(x.r) {
 		b, prob := x.readBody()
 		if prob != nil {
-			x.settle(outcomeInvalid)
-			return true, x.e.refuse(x.w, x.r, *prob)
+			// in report mode the body goes on as it came, unread by rules
+			return x.enforce(refusal{problem: *prob, outcome: outcomeInvalid, check: "body"}), nil
 		}
 		body = b
 	}
@@ -206,28 +285,14 @@ func (x *exchange) before() (bool, error) {
 	return false, nil
 }
 
-// reject refuses the request, or in report mode logs that it would have.
+// reject refuses the request a rule refused, or in report mode logs it.
 func (x *exchange) reject(rej *rules.Rejection) (bool, error) {
 	outcome := outcomeRejected
 	if rej.Status == http.StatusUnprocessableEntity || rej.Status == http.StatusBadRequest {
 		outcome = outcomeInvalid
 	}
-	if x.report() {
-		if outcome == outcomeInvalid {
-			outcome = outcomeWouldInvalidate
-		} else {
-			outcome = outcomeWouldReject
-		}
-		x.settle(outcome)
-		x.logReport("would reject", rej.Where)
-		return false, nil
-	}
-	x.settle(outcome)
-	if ce := x.e.logger.Check(zap.InfoLevel, "request rejected"); ce != nil {
-		ce.Write(zap.String("resource", x.res.name), zap.String("action", x.m.route.action),
-			zap.String("rule", rej.Where), zap.Int("status", rej.Status))
-	}
-	return true, x.e.refuse(x.w, x.r, problem{status: rej.Status, detail: rej.Detail, errors: rej.Errors})
+	return x.enforce(refusal{outcome: outcome, rule: rej.Where,
+		problem: problem{status: rej.Status, detail: rej.Detail, errors: rej.Errors}}), nil
 }
 
 // runtimeError fails closed (500) unless on_error pass lets the request

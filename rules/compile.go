@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"net/textproto"
+	"net/url"
 	"strings"
 
 	"go.uber.org/zap/zapcore"
@@ -105,7 +106,7 @@ func describe(s *Statement) string {
 	case s.Name != "":
 		arg = s.Name
 	case s.URL != "":
-		arg = s.URL
+		arg = redactURL(s.URL)
 	case arg == "":
 		arg = s.Expr
 	}
@@ -113,6 +114,17 @@ func describe(s *Statement) string {
 		arg = arg[:57] + "..."
 	}
 	return strings.TrimSpace(s.Op + " " + arg)
+}
+
+// redactURL keeps a URL's scheme, host and path: a query or userinfo may
+// hold a secret, and locations go to logs.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	u.User, u.RawQuery, u.Fragment = nil, "", ""
+	return u.String()
 }
 
 func compileStmt(phase Phase, s *Statement) (*stmt, error) {
@@ -329,4 +341,24 @@ func overlaps(fs fieldSet, paths []Path) bool {
 		}
 	}
 	return false
+}
+
+// ParsePhase reads a phase name: before, after or async.
+func ParsePhase(name string) (Phase, bool) {
+	for p := Before; p <= Async; p++ {
+		if p.String() == name {
+			return p, true
+		}
+	}
+	return 0, false
+}
+
+// CheckStatement compiles one statement and throws the result away, so a
+// config adapter can report a broken rule where it is written. The error
+// names the statement as CompileBlock does, less the block.
+func CheckStatement(phase Phase, index int, s *Statement) error {
+	if _, err := compileStmt(phase, s); err != nil {
+		return fmt.Errorf("statement %d (%s): %w", index, describe(s), err)
+	}
+	return nil
 }

@@ -1,0 +1,279 @@
+package intercept_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/caddy-crud/caddy-crud/intercept"
+	"github.com/caddy-crud/caddy-crud/rules"
+)
+
+// benchBlock compiles one rule block of the users resource.
+func benchBlock(tb testing.TB, phase rules.Phase, action string, stmts ...*rules.Statement) *rules.CompiledBlock {
+	tb.Helper()
+	b, err := rules.CompileBlock(phase, "users", &rules.Block{Actions: []string{action}, Statements: stmts})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// benchEngine builds an engine with the handler's default limits.
+func benchEngine(tb testing.TB, id intercept.Authenticator, resources ...*intercept.ResourceConfig) *intercept.Engine {
+	tb.Helper()
+	e, err := intercept.New(intercept.Config{
+		Resources:   resources,
+		MaxBody:     1 << 20,
+		MaxDepth:    64,
+		MaxResponse: 16 << 20,
+		MaxLookups:  16,
+		Identity:    id,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(e.Close)
+	return e
+}
+
+// staticUser authenticates every request as the same user, so the
+// benchmarks measure the engine, not an identity scheme.
+type staticUser map[string]any
+
+func (u staticUser) Authenticate(*http.Request) (map[string]any, error) { return u, nil }
+
+// benchRequest is a request as Caddy hands it to a handler: with a
+// replacer and the vars map in its context.
+func benchRequest(method, target string) *http.Request {
+	r := httptest.NewRequest(method, target, nil)
+	ctx := context.WithValue(r.Context(), caddy.ReplacerCtxKey, caddy.NewReplacer())
+	ctx = context.WithValue(ctx, caddyhttp.VarsCtxKey, map[string]any{})
+	return r.WithContext(ctx)
+}
+
+// benchWriter is a ResponseWriter that keeps the status and the body in
+// buffers reused across iterations.
+type benchWriter struct {
+	header http.Header
+	status int
+	body   []byte
+}
+
+func newBenchWriter() *benchWriter { return &benchWriter{header: http.Header{}} }
+
+func (w *benchWriter) Header() http.Header { return w.header }
+
+func (w *benchWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+}
+
+func (w *benchWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	w.body = append(w.body, p...)
+	return len(p), nil
+}
+
+func (w *benchWriter) reset() {
+	clear(w.header)
+	w.status = 0
+	w.body = w.body[:0]
+}
+
+// benchBody is a request body reset in place between iterations.
+type benchBody struct{ bytes.Reader }
+
+func (*benchBody) Close() error { return nil }
+
+func usersResource(before, after []*rules.CompiledBlock) *intercept.ResourceConfig {
+	return &intercept.ResourceConfig{Name: "users", Base: "/api/users", Records: "data", Total: "total",
+		Before: before, After: after}
+}
+
+// BenchmarkServeUnmatched is the cost every request that matches no
+// resource pays: it must not allocate.
+func BenchmarkServeUnmatched(b *testing.B) {
+	e := benchEngine(b, nil, usersResource(nil, nil))
+	r := benchRequest(http.MethodGet, "/static/app.js?v=3")
+	w := newBenchWriter()
+	called := 0
+	next := caddyhttp.HandlerFunc(func(http.ResponseWriter, *http.Request) error {
+		called++
+		return nil
+	})
+
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := e.ServeHTTP(w, r, next); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if called != b.N {
+		b.Fatalf("next called %d times, want %d", called, b.N)
+	}
+}
+
+// createRules is the six-statement create block.
+func createRules() []*rules.Statement {
+	return []*rules.Statement{
+		{Op: "protect", Paths: []string{"createdAt", "role"}},
+		{Op: "transform", Path: "email", Expr: "lower(trim(value))"},
+		{Op: "check", Path: "email", Expr: `record.email matches "^[^@ ]+@[^@ ]+$"`, Message: "must be a valid email"},
+		{Op: "set", Path: "creatorId", Expr: "user.id"},
+		{Op: "default", Path: "role", Expr: `"member"`},
+		{Op: "require", Expr: "record.name != nil", Status: 422, Message: "name is required"},
+	}
+}
+
+// createBody is a deterministic create body of about 1 KiB.
+func createBody() []byte {
+	var b strings.Builder
+	b.WriteString(`{"name":"Jane Benchmark","email":"  Jane.Benchmark@Example.COM ","role":"admin","createdAt":"2024-01-01T00:00:00Z",`)
+	b.WriteString(`"active":true,"login_count":0,"tags":["bench","create","json"],`)
+	b.WriteString(`"preferences":{"theme":"dark","language":"en","notifications":{"email":true,"sms":false}},`)
+	b.WriteString(`"profile":{"phone":"+49-30-5550100","address":{"city":"Berlin","zip":"10115"},"bio":"`)
+	for i := 0; b.Len() < 1021; i++ {
+		b.WriteString("word" + strconv.Itoa(i%10) + " ")
+	}
+	b.WriteString(`"}}`)
+	return []byte(b.String())
+}
+
+func BenchmarkServeCreate(b *testing.B) {
+	e := benchEngine(b, staticUser{"id": "u1"},
+		usersResource([]*rules.CompiledBlock{benchBlock(b, rules.Before, "create", createRules()...)}, nil))
+	body := createBody()
+	r := benchRequest(http.MethodPost, "/api/users")
+	r.Header.Set("Content-Type", "application/json")
+	contentLength := []string{strconv.Itoa(len(body))}
+	rd := &benchBody{}
+	reset := func() {
+		rd.Reset(body)
+		r.Body = rd
+		r.ContentLength = int64(len(body))
+		r.Header["Content-Length"] = contentLength
+		r.GetBody = nil
+	}
+	w := newBenchWriter()
+	reply := []byte(`{"id":1}`)
+	var upstream bytes.Buffer
+	next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		upstream.Reset()
+		if _, err := upstream.ReadFrom(r.Body); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusCreated)
+		_, err := w.Write(reply)
+		return err
+	})
+
+	reset()
+	if err := e.ServeHTTP(w, r, next); err != nil {
+		b.Fatal(err)
+	}
+	sent := upstream.String()
+	if w.status != http.StatusCreated || !strings.Contains(sent, `"creatorId":"u1"`) ||
+		!strings.Contains(sent, `"email":"jane.benchmark@example.com"`) || strings.Contains(sent, "createdAt") ||
+		r.Header.Get("Content-Length") != strconv.Itoa(len(sent)) {
+		b.Fatalf("status %d, upstream got %s (Content-Length %s)", w.status, sent, r.Header.Get("Content-Length"))
+	}
+
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		reset()
+		w.reset()
+		if err := e.ServeHTTP(w, r, next); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// listRules: three hides, a conditional hide and a drop.
+func listRules() []*rules.Statement {
+	return []*rules.Statement{
+		{Op: "hide", Paths: []string{"password"}},
+		{Op: "hide", Paths: []string{"profile.ssn"}},
+		{Op: "hide", Paths: []string{"secret"}},
+		{Op: "hide", Paths: []string{"email"}, If: "user?.id != record.creatorId"},
+		{Op: "drop", Expr: "record.deleted == true"},
+	}
+}
+
+// listBody is {"data":[n users of about 400 bytes],"total":n}; every 20th
+// user is deleted.
+func listBody(n int) []byte {
+	b := make([]byte, 0, n*420+32)
+	b = append(b, `{"data":[`...)
+	for i := 1; i <= n; i++ {
+		if i > 1 {
+			b = append(b, ',')
+		}
+		s := strconv.Itoa(i)
+		b = append(b, `{"id":`+s+`,"name":"User Number `+s+`","email":"user`+s+
+			`@example.com","password":"$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy","role":"`+
+			[...]string{"admin", "editor", "viewer", "viewer", "member"}[i%5]+
+			`","secret":"sk_live_`+strconv.FormatUint(uint64(i)*0x9E3779B97F4A7C15, 16)+
+			`","creatorId":"u`+strconv.Itoa(i%10)+`","deleted":`+strconv.FormatBool(i%20 == 0)+
+			`,"profile":{"ssn":"`+strconv.Itoa(100000000+i*7919%900000000)+
+			`","bio":"Deterministic benchmark user, number `+s+
+			`, with a biography long enough to look real.","avatar":"https://img.example.com/u/`+s+
+			`.png","age":`+strconv.Itoa(18+i%60)+`}}`...)
+	}
+	b = append(b, `],"total":`...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	return append(b, '}')
+}
+
+func BenchmarkServeList100(b *testing.B) {
+	e := benchEngine(b, staticUser{"id": "u1"},
+		usersResource(nil, []*rules.CompiledBlock{benchBlock(b, rules.After, "list", listRules()...)}))
+	body := listBody(100)
+	r := benchRequest(http.MethodGet, "/api/users?page=1")
+	w := newBenchWriter()
+	contentType := []string{"application/json"}
+	contentLength := []string{strconv.Itoa(len(body))}
+	next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		h := w.Header()
+		h["Content-Type"] = contentType
+		h["Content-Length"] = contentLength
+		w.WriteHeader(http.StatusOK)
+		_, err := w.Write(body)
+		return err
+	})
+
+	if err := e.ServeHTTP(w, r, next); err != nil {
+		b.Fatal(err)
+	}
+	var got struct {
+		Data  []map[string]any `json:"data"`
+		Total int              `json:"total"`
+	}
+	if err := json.Unmarshal(w.body, &got); err != nil || w.status != http.StatusOK ||
+		len(got.Data) != 95 || got.Total != 95 || bytes.Contains(w.body, []byte("password")) ||
+		w.header.Get("Content-Length") != strconv.Itoa(len(w.body)) {
+		b.Fatalf("status %d, %d records, total %d, err %v: %.300s", w.status, len(got.Data), got.Total, err, w.body)
+	}
+
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		w.reset()
+		if err := e.ServeHTTP(w, r, next); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*100), "ns/record")
+}
