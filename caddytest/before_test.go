@@ -3,6 +3,7 @@ package caddytest
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -330,7 +331,7 @@ func TestBeforeFunctionsAndVariables(t *testing.T) {
 		}`, up)
 	uuid := regexp.MustCompile(`"id":"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"`)
 	vars := `"method":"POST","path":"/api/Posts/7/comments","q":"1","client":"c",` +
-		`"host":"localhost:9080","ip":"127.0.0.1","post":"7","where":"posts.create"`
+		`"host":"localhost:` + strconv.Itoa(gatewayPort) + `","ip":"127.0.0.1","post":"7","where":"posts.create"`
 
 	for _, c := range []struct{ name, sent, want string }{
 		{"single record", `{}`, `{"id":"UUID",` + vars + `,"index":-1}`},

@@ -17,7 +17,7 @@ import (
 
 // plainPort is where the benchmark's second site, reverse_proxy alone,
 // listens; gatewayPort serves the same proxy behind crud.
-const plainPort = 9081
+const plainPort = 18081
 
 // e2eListBody is {"data":[n users of about 400 bytes],"total":n}; every
 // 20th user is deleted.
@@ -106,6 +106,7 @@ func (u *benchUpstream) lastCreate() string {
 func startBenchGateway(b *testing.B, up string) *caddytest.Tester {
 	b.Helper()
 	tester := caddytest.NewTester(b)
+	nextGatewayPort()
 	tester.InitServer(fmt.Sprintf(bt(`{
 	admin localhost:2999
 	http_port %[1]d

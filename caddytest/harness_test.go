@@ -15,8 +15,14 @@ import (
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 )
 
-// gatewayPort is where the Caddy under test listens for HTTP.
-const gatewayPort = 9080
+// gatewayPort is where the Caddy under test listens for HTTP. Every config
+// load moves it to a fresh port: Caddy stops the previous config's server
+// after /load has answered, and on a shared port a test's first request
+// could meet that server as it closes.
+var gatewayPort = 19080
+
+// nextGatewayPort moves gatewayPort on before a config is loaded.
+func nextGatewayPort() { gatewayPort++ }
 
 // received is one request as the upstream got it.
 type received struct {
@@ -93,6 +99,7 @@ func startGateway(t *testing.T, site string, up *upstream) *caddytest.Tester {
 		site = strings.ReplaceAll(site, "{upstream}", up.Listener.Addr().String())
 	}
 	tester := caddytest.NewTester(t)
+	nextGatewayPort()
 	tester.InitServer(fmt.Sprintf(`{
 	admin localhost:2999
 	http_port %d

@@ -160,6 +160,7 @@ func crudLogged(t *testing.T, crudBody string, up *upstream) (*caddytest.Tester,
 	t.Helper()
 	logFile := filepath.Join(t.TempDir(), "crud.log")
 	tester := caddytest.NewTester(t)
+	nextGatewayPort()
 	tester.InitServer(fmt.Sprintf(`{
 	admin localhost:2999
 	http_port %d

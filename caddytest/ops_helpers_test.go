@@ -274,6 +274,7 @@ func deliverySeries(outcome string) string {
 func loadLogged(t *testing.T, logFile, crudBody string, up *upstream) *caddytest.Tester {
 	t.Helper()
 	tester := caddytest.NewTester(t)
+	nextGatewayPort()
 	tester.InitServer(fmt.Sprintf(`{
 	admin localhost:2999
 	http_port %d

@@ -3,6 +3,7 @@ package caddytest
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -61,7 +62,7 @@ func TestSmokeAfterUnderEncode(t *testing.T) {
 		}
 	}
 	reverse_proxy {upstream}`, up)
-	req, _ := http.NewRequest("GET", "http://localhost:9080/api/users", nil)
+	req, _ := http.NewRequest("GET", fmt.Sprintf("http://localhost:%d/api/users", gatewayPort), nil)
 	req.Header.Set("Accept-Encoding", "gzip")
 	tr := &http.Transport{DisableCompression: true}
 	res, err := (&http.Client{Transport: tr}).Do(req)

@@ -1,8 +1,8 @@
 package rules
 
 import (
-	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/tidwall/gjson"
 )
@@ -43,28 +43,37 @@ func (p *Program) RunAfter(in *Input, body []byte, shape Shape, out []byte) (Aft
 		return res, nil
 	}
 	r := &afterRun{p: p, in: in, env: newEnv(p, in), res: &res, totalAt: -1}
+	defer r.env.release()
 	if p.vars&varBody != 0 {
 		r.env.Body = valueOf(parse(body))
 	}
-	root := parse(body)
-	if len(shape.Records) > 0 {
-		// An API may envelope its lists only: where the records path is
-		// absent, the body itself is the record, so no rule is skipped.
-		if t := root.Get(joinPath(shape.Records)); !t.IsArray() && !t.IsObject() {
-			shape.Records = nil
-		}
-	}
-	if !root.IsArray() && !root.IsObject() {
+	src := unsafeString(body)
+	i := skipSpace(src, 0)
+	if i >= len(src) || (src[i] != '{' && src[i] != '[') {
 		return res, nil
 	}
 	var err error
-	if len(shape.Records) == 0 {
-		target := root
-		out, err = r.records(out, target)
-	} else {
-		out, err = r.envelope(out, root, shape.Records, shape.Total)
-		r.lowerTotal(out)
+	if len(shape.Records) > 0 && src[i] == '{' {
+		var found bool
+		mark := len(out)
+		out, found, _, err = r.envelope(out, src, i, shape.Records, shape.Total)
+		if err != nil || res.Reject != nil {
+			return res, err
+		}
+		if found {
+			r.lowerTotal(out)
+			if r.changed {
+				res.Body = out
+			}
+			return res, nil
+		}
+		// An API may envelope its lists only: where the records path is
+		// absent, the body itself is the record, so no rule is skipped.
+		out = out[:mark]
+		res = AfterResult{}
+		r.changed, r.totalAt = false, -1
 	}
+	out, _, err = r.records(out, src, i)
 	if err != nil || res.Reject != nil {
 		return res, err
 	}
@@ -83,34 +92,43 @@ type afterRun struct {
 	pending []*pathTree
 	view    map[string]any
 
+	noted        []*stmt  // statements already in res.Changed
+	members      []member // the current record's members, while cur is as scanned
+	membersValid bool
+
 	totalAt, totalWidth int // where the total's digits sit in the output
 	totalValue          int64
 }
 
-// envelope copies the object obj, filtering the records at path and
-// noting where the total at total sits. Either path may be empty.
-func (r *afterRun) envelope(out []byte, obj gjson.Result, path, total []string) ([]byte, error) {
+// envelope copies the object at s[i], filtering the records at path and
+// noting where the total at total sits (either may be empty). It reports
+// whether it found records at path, and returns the index past the object.
+func (r *afterRun) envelope(out []byte, s string, i int, path, total []string) ([]byte, bool, int, error) {
 	var err error
+	found := false
 	out = append(out, '{')
-	first := true
-	obj.ForEach(func(k, v gjson.Result) bool {
+	i = skipSpace(s, i+1)
+	for first := true; i < len(s) && s[i] != '}'; first = false {
+		k := i
+		i = skipString(s, i)
+		keyRaw := s[k:i]
+		key := keyRaw[1 : len(keyRaw)-1]
+		if strings.IndexByte(key, '\\') >= 0 {
+			key = gjson.Parse(keyRaw).Str
+		}
+		i = skipSpace(s, skipSpace(s, i)+1) // past ':'
 		if !first {
 			out = append(out, ',')
 		}
-		first = false
-		out = append(out, k.Raw...)
+		out = append(out, keyRaw...)
 		out = append(out, ':')
-		onPath := len(path) > 0 && k.Str == path[0]
-		onTotal := len(total) > 0 && k.Str == total[0]
+		onPath := len(path) > 0 && key == path[0]
+		onTotal := len(total) > 0 && key == total[0]
 		switch {
-		case onPath && len(path) == 1:
-			out, err = r.records(out, v)
-		case onTotal && len(total) == 1 && v.Type == gjson.Number:
-			if n, perr := strconv.ParseInt(v.Raw, 10, 64); perr == nil && n >= 0 && r.totalAt < 0 {
-				r.totalAt, r.totalWidth, r.totalValue = len(out), len(v.Raw), n
-			}
-			out = append(out, v.Raw...)
-		case (onPath || onTotal) && v.IsObject():
+		case onPath && len(path) == 1 && (s[i] == '[' || s[i] == '{'):
+			out, i, err = r.records(out, s, i)
+			found = true
+		case (onPath || onTotal) && s[i] == '{':
 			var subPath, subTotal []string
 			if onPath {
 				subPath = path[1:]
@@ -118,13 +136,27 @@ func (r *afterRun) envelope(out []byte, obj gjson.Result, path, total []string) 
 			if onTotal {
 				subTotal = total[1:]
 			}
-			out, err = r.envelope(out, v, subPath, subTotal)
+			var f bool
+			out, f, i, err = r.envelope(out, s, i, subPath, subTotal)
+			found = found || f
 		default:
-			out = append(out, v.Raw...)
+			end := skipValue(s, i)
+			if onTotal && len(total) == 1 && r.totalAt < 0 {
+				if n, perr := strconv.ParseInt(s[i:end], 10, 64); perr == nil && n >= 0 {
+					r.totalAt, r.totalWidth, r.totalValue = len(out), end-i, n
+				}
+			}
+			out = append(out, s[i:end]...)
+			i = end
 		}
-		return err == nil && r.res.Reject == nil
-	})
-	return append(out, '}'), err
+		if err != nil || r.res.Reject != nil {
+			return out, found, i, err
+		}
+		if i = skipSpace(s, i); i < len(s) && s[i] == ',' {
+			i = skipSpace(s, i+1)
+		}
+	}
+	return append(out, '}'), found, i + 1, err
 }
 
 // lowerTotal rewrites the total's digits in place, padded with spaces
@@ -140,39 +172,55 @@ func (r *afterRun) lowerTotal(out []byte) {
 	}
 }
 
-// records filters a list (array) or a single record (object).
-func (r *afterRun) records(out []byte, v gjson.Result) ([]byte, error) {
-	if !v.IsArray() {
-		keep, err := r.record(&out, v.Raw, -1)
+// records filters the list (array) or the single record (object) at s[i];
+// it returns the index past it.
+func (r *afterRun) records(out []byte, s string, i int) ([]byte, int, error) {
+	if s[i] == '{' {
+		keep, end, err := r.element(&out, s, i, -1)
 		if err == nil && !keep && r.res.Reject == nil {
 			r.res.Reject = &Rejection{Status: 404, Detail: "not found"}
 		}
-		return out, err
+		return out, end, err
 	}
-	var err error
 	out = append(out, '[')
-	n, i := 0, -1
-	v.ForEach(func(_, e gjson.Result) bool {
-		i++
+	i = skipSpace(s, i+1)
+	kept := 0
+	for index := 0; i < len(s) && s[i] != ']'; index++ {
 		mark := len(out)
-		if n > 0 {
+		if kept > 0 {
 			out = append(out, ',')
 		}
-		var keep bool
-		keep, err = r.record(&out, e.Raw, i)
+		keep, end, err := r.element(&out, s, i, index)
 		if err != nil || r.res.Reject != nil {
-			return false
+			return out, end, err
 		}
-		if !keep {
+		if keep {
+			kept++
+		} else {
 			out = out[:mark]
 			r.res.Dropped++
 			r.changed = true
-			return true
 		}
-		n++
-		return true
-	})
-	return append(out, ']'), err
+		if i = skipSpace(s, end); i < len(s) && s[i] == ',' {
+			i = skipSpace(s, i+1)
+		}
+	}
+	return append(out, ']'), i + 1, nil
+}
+
+// element runs the statements on the record at s[i], scanning an object's
+// members once for both the view and the rewrite.
+func (r *afterRun) element(out *[]byte, s string, i, index int) (bool, int, error) {
+	var end int
+	if s[i] == '{' {
+		r.members, end = scanMembers(s, i, r.members[:0])
+		r.membersValid = true
+	} else {
+		end = skipValue(s, i)
+		r.membersValid = false
+	}
+	keep, err := r.record(out, s[i:end], index)
+	return keep, end, err
 }
 
 // record runs the statements on one record and appends what is kept to
@@ -192,6 +240,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 		if n > 0 {
 			cur, stale = next, true
 			hidden += n
+			r.membersValid = false
 		}
 	}
 	for i, s := range r.p.stmts {
@@ -202,7 +251,13 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			if r.view == nil {
 				r.view = make(map[string]any, len(r.p.top))
 			}
-			env.Record = view(cur, r.p, r.view)
+			if r.membersValid && !r.p.record.whole {
+				clear(r.view)
+				fillViewMembers(r.view, r.members, r.p.top)
+				env.Record = r.view
+			} else {
+				env.Record = view(cur, r.p, r.view)
+			}
 			stale = false
 		}
 		fail := func(err error) (bool, error) { return false, &RuntimeError{Where: s.where, Err: err} }
@@ -220,6 +275,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			next, c := appendKeeping(make([]byte, 0, len(cur)), parse(cur), s.tree)
 			if c {
 				cur, stale = next, true
+				r.membersValid = false
 				hidden++
 				r.note(s)
 			}
@@ -248,6 +304,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 				continue // not an object: nothing to set
 			}
 			cur, stale = next, true
+			r.membersValid = false
 			r.changed = true
 			r.note(s)
 		case opDeny, opRequire:
@@ -273,7 +330,11 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	}
 	if len(r.pending) > 0 {
 		var n int
-		*out, n = appendDeleting(*out, parse(cur), r.pending...)
+		if r.membersValid {
+			*out, n = appendMembersDeleting(*out, r.members, r.pending)
+		} else {
+			*out, n = appendDeleting(*out, parse(cur), r.pending...)
+		}
 		r.pending = r.pending[:0]
 		hidden += n
 	} else {
@@ -288,9 +349,13 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 
 // note records that a statement acted, once, for report mode.
 func (r *afterRun) note(s *stmt) {
-	if !slices.Contains(r.res.Changed, s.where) {
-		r.res.Changed = append(r.res.Changed, s.where)
+	for _, n := range r.noted {
+		if n == s {
+			return
+		}
 	}
+	r.noted = append(r.noted, s)
+	r.res.Changed = append(r.res.Changed, s.where)
 }
 
 func joinPath(keys []string) string {

@@ -16,6 +16,7 @@ func (p *Program) RunAsync(in *Input, record, body any) ([]Webhook, error) {
 		return nil, nil
 	}
 	env := newEnv(p, in)
+	defer env.release()
 	env.Record, env.Body = record, body
 	var out []Webhook
 	for _, s := range p.stmts {

@@ -39,6 +39,7 @@ func (p *Program) RunBefore(in *Input, body []byte) (BeforeResult, error) {
 		return res, nil
 	}
 	r := &beforeRun{p: p, in: in, env: newEnv(p, in), res: &res}
+	defer r.env.release()
 	if p.vars&varBody != 0 && len(body) > 0 {
 		r.env.Body = valueOf(parse(body))
 	}

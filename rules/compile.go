@@ -308,8 +308,29 @@ func NewProgram(phase Phase, blocks []*CompiledBlock) *Program {
 			}
 		}
 	}
+	p.mergeHides()
 	p.top = p.record.tops()
 	return p
+}
+
+// mergeHides joins runs of unconditional hides that nothing reads between
+// into one statement, so a record is matched against one tree, not several.
+func (p *Program) mergeHides() {
+	var stmts []*stmt
+	var flush []bool
+	for i, s := range p.stmts {
+		if n := len(stmts); n > 0 && s.op == opHide && s.ifCond == nil && !p.flush[i] &&
+			stmts[n-1].op == opHide && stmts[n-1].ifCond == nil {
+			merged := *stmts[n-1]
+			merged.paths = append(append([]Path{}, merged.paths...), s.paths...)
+			merged.tree = newPathTree(merged.paths)
+			stmts[n-1] = &merged
+			continue
+		}
+		stmts = append(stmts, s)
+		flush = append(flush, p.flush[i])
+	}
+	p.stmts, p.flush = stmts, flush
 }
 
 // Empty reports whether the program has no statement.

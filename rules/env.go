@@ -1,5 +1,7 @@
 package rules
 
+import "github.com/expr-lang/expr/vm"
+
 // Env is what expressions see. Field names are the variable names rules
 // use; a pooled Env is filled per request and per record.
 type Env struct {
@@ -17,4 +19,11 @@ type Env struct {
 	Placeholder func(string) string       `expr:"placeholder"`
 	Lookup      func(string) (any, error) `expr:"lookup"`
 	UUID        func() string             `expr:"uuid"`
+
+	// machine runs this Env's expressions: one VM per phase run, not one
+	// pool round trip per expression.
+	machine *vm.VM
+
+	// Get is member access (a.b, a[k]) as the nil-safe patch rewrites it.
+	Get func(any, any) any `expr:"__get"`
 }

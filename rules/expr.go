@@ -57,7 +57,7 @@ func compileExpr(src string, asBool bool) (*program, error) {
 	if src == "" {
 		return nil, fmt.Errorf("empty expression")
 	}
-	opts := []expr.Option{expr.Env(Env{}), getOption, expr.Patch(nilSafe{})}
+	opts := []expr.Option{expr.Env(Env{}), expr.Patch(nilSafe{})}
 	if asBool {
 		opts = append(opts, expr.AsBool())
 	}
@@ -74,10 +74,21 @@ var vmPool = sync.Pool{New: func() any { return new(vm.VM) }}
 
 // run evaluates p against env.
 func (p *program) run(env *Env) (any, error) {
+	if env.machine != nil {
+		return env.machine.Run(p.prog, env)
+	}
 	v := vmPool.Get().(*vm.VM)
 	out, err := v.Run(p.prog, env)
 	vmPool.Put(v)
 	return out, err
+}
+
+// release returns the Env's VM to the pool.
+func (env *Env) release() {
+	if env.machine != nil {
+		vmPool.Put(env.machine)
+		env.machine = nil
+	}
 }
 
 // nilSafe makes member access total: every a.b and a[k] becomes
@@ -99,11 +110,6 @@ func (nilSafe) Visit(node *ast.Node) {
 }
 
 const getFunc = "__get"
-
-// getOption declares __get to expr.
-var getOption = expr.Function(getFunc, func(params ...any) (any, error) {
-	return get(params[0], params[1]), nil
-}, new(func(any, any) any))
 
 // get reads key out of v, nil when it cannot.
 func get(v, key any) any {

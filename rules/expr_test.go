@@ -4,6 +4,7 @@ import "testing"
 
 func TestMemberAccessIsTotal(t *testing.T) {
 	env := &Env{
+		Get:    get,
 		Record: map[string]any{"a": "str", "n": 1, "list": []any{1, 2}, "m": map[string]any{"x": 1}},
 	}
 	for src, want := range map[string]any{

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"github.com/expr-lang/expr/vm"
 
 	"github.com/google/uuid"
 	"go.uber.org/zap"
@@ -68,6 +69,8 @@ func newEnv(p *Program, in *Input) *Env {
 		Resource: in.Resource,
 		Index:    -1,
 		UUID:     uuid.NewString,
+		Get:      get,
+		machine:  vmPool.Get().(*vm.VM),
 	}
 	if p.vars&varRequest != 0 && in.Request != nil {
 		env.Request = in.Request()

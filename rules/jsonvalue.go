@@ -248,3 +248,11 @@ func Records(raw []byte, keys []string) gjson.Result {
 
 // AppendJSON appends v as JSON (map keys sorted).
 func AppendJSON(dst []byte, v any) ([]byte, error) { return appendJSON(dst, v) }
+
+// unsafeString views b as a string; b must not change while it is used.
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}

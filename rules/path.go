@@ -98,10 +98,16 @@ func (p Path) keys() []string {
 }
 
 // pathTree is a set of paths merged into a tree, for one-pass rewrites.
+// Children are few, so they sit in a slice searched in order.
 type pathTree struct {
 	leaf     bool // the path ends here: the whole value is selected
-	children map[string]*pathTree
+	children []treeChild
 	star     *pathTree
+}
+
+type treeChild struct {
+	key  string
+	node *pathTree
 }
 
 func newPathTree(paths []Path) *pathTree {
@@ -123,18 +129,20 @@ func (t *pathTree) child(s segment) *pathTree {
 		}
 		return t.star
 	}
-	if t.children == nil {
-		t.children = make(map[string]*pathTree)
+	if c, _ := t.lookup(s.key); c != nil {
+		return c
 	}
-	c, ok := t.children[s.key]
-	if !ok {
-		c = &pathTree{}
-		t.children[s.key] = c
-	}
+	c := &pathTree{}
+	t.children = append(t.children, treeChild{key: s.key, node: c})
 	return c
 }
 
 // lookup returns the subtrees that apply to key (its own and the wildcard's).
 func (t *pathTree) lookup(key string) (named, star *pathTree) {
-	return t.children[key], t.star
+	for i := range t.children {
+		if t.children[i].key == key {
+			return t.children[i].node, t.star
+		}
+	}
+	return nil, t.star
 }

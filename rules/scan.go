@@ -1,0 +1,175 @@
+package rules
+
+import (
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// The scanner below walks JSON that is already validated (the after phase
+// runs only on bodies that passed gjson.Valid), so it checks nothing and
+// reads each byte of a record once: gjson alone would scan a list twice,
+// once to find each element's end and once more to read its members.
+
+// member is one member of a scanned object.
+type member struct {
+	key    string // unescaped
+	keyRaw string // as written, quotes included
+	val    string // raw value
+}
+
+// skipSpace returns the index of the first non-space byte at or after i.
+func skipSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index just past the string whose opening quote is
+// at i.
+func skipString(s string, i int) int {
+	i++
+	for {
+		j := strings.IndexByte(s[i:], '"')
+		if j < 0 {
+			return len(s)
+		}
+		i += j
+		backslashes := 0
+		for k := i - 1; k >= 0 && s[k] == '\\'; k-- {
+			backslashes++
+		}
+		i++
+		if backslashes%2 == 0 {
+			return i
+		}
+	}
+}
+
+// skipValue returns the index just past the value that starts at i.
+func skipValue(s string, i int) int {
+	switch s[i] {
+	case '"':
+		return skipString(s, i)
+	case '{', '[':
+		depth := 0
+		for i < len(s) {
+			switch s[i] {
+			case '"':
+				i = skipString(s, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return i
+	}
+	for i < len(s) {
+		switch s[i] {
+		case ',', '}', ']', ' ', '\n', '\r', '\t':
+			return i
+		}
+		i++
+	}
+	return i
+}
+
+// scanMembers appends the members of the object at s[i] ('{') to dst and
+// returns them with the index just past the object.
+func scanMembers(s string, i int, dst []member) ([]member, int) {
+	i = skipSpace(s, i+1)
+	if i < len(s) && s[i] == '}' {
+		return dst, i + 1
+	}
+	for i < len(s) {
+		k := i
+		i = skipString(s, i)
+		keyRaw := s[k:i]
+		key := keyRaw[1 : len(keyRaw)-1]
+		if strings.IndexByte(key, '\\') >= 0 {
+			key = gjson.Parse(keyRaw).Str
+		}
+		i = skipSpace(s, i)
+		i = skipSpace(s, i+1) // past ':'
+		v := i
+		i = skipValue(s, i)
+		dst = append(dst, member{key: key, keyRaw: keyRaw, val: s[v:i]})
+		i = skipSpace(s, i)
+		if i >= len(s) || s[i] == '}' {
+			return dst, i + 1
+		}
+		i = skipSpace(s, i+1) // past ','
+	}
+	return dst, i
+}
+
+// appendMembersDeleting writes the object of members less what the trees
+// select, like appendDeleting, without scanning the object again.
+func appendMembersDeleting(dst []byte, members []member, trees []*pathTree) ([]byte, int) {
+	removed := 0
+	dst = append(dst, '{')
+	first := true
+	var sub [4]*pathTree
+	for _, m := range members {
+		next := sub[:0]
+		leaf := false
+		for _, t := range trees {
+			named, star := t.lookup(m.key)
+			for _, n := range [2]*pathTree{named, star} {
+				if n == nil {
+					continue
+				}
+				leaf = leaf || n.leaf
+				next = append(next, n)
+			}
+		}
+		if leaf {
+			removed++
+			continue
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = append(dst, m.keyRaw...)
+		dst = append(dst, ':')
+		if len(next) == 0 {
+			dst = append(dst, m.val...)
+			continue
+		}
+		var n int
+		dst, n = appendDeleting(dst, gjson.Parse(m.val), next...)
+		removed += n
+	}
+	return append(dst, '}'), removed
+}
+
+// fillViewMembers is fillView over scanned members.
+func fillViewMembers(dst map[string]any, members []member, top []topField) {
+	for i := range top {
+		t := &top[i]
+		for _, m := range members {
+			if m.key != t.key {
+				continue
+			}
+			v := gjson.Parse(m.val)
+			if t.whole || !v.IsObject() {
+				dst[t.key] = valueOf(v)
+			} else {
+				sub := make(map[string]any, len(t.subs))
+				for _, path := range t.subs {
+					addField(sub, v, path)
+				}
+				dst[t.key] = sub
+			}
+			break // the first of duplicate keys wins
+		}
+	}
+}
