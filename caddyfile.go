@@ -179,6 +179,9 @@ func parseResource(d *caddyfile.Dispenser) (*Resource, error) {
 		return nil, d.Errf("resource: empty name or base path")
 	}
 	r := &Resource{Name: args[0], Base: args[1]}
+	if err := checkParams(d, args[1]); err != nil {
+		return nil, err
+	}
 	where := fmt.Sprintf("resource %q: ", r.Name)
 
 	err := eachOption(d, where, []string{"action", "before", "after", "async"}, func(opt string) error {
@@ -253,6 +256,9 @@ func parseAction(d *caddyfile.Dispenser, where string) (*Action, error) {
 	a := &Action{Name: args[0], Method: strings.ToUpper(args[1]), Path: args[2]}
 	if a.Name == "" || a.Method == "" {
 		return nil, d.Errf("%saction: empty name or method", where)
+	}
+	if err := checkParams(d, a.Path); err != nil {
+		return nil, err
 	}
 	if path, query, ok := strings.Cut(a.Path, "?"); ok {
 		if query == "" {
@@ -731,6 +737,26 @@ func parsePlaceholderIdentity(d *caddyfile.Dispenser) (*PlaceholderIdentity, err
 		return nil, err
 	}
 	return p, nil
+}
+
+// checkParams refuses a {param} with a dot in a path: the Caddyfile adapter
+// has already turned shorthands such as {path}, {host} or {query} into
+// Caddy placeholders there.
+func checkParams(d *caddyfile.Dispenser, path string) error {
+	for rest := path; ; {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			return nil
+		}
+		j := strings.IndexByte(rest[i:], '}')
+		if j < 0 {
+			return nil
+		}
+		if name := rest[i+1 : i+j]; strings.Contains(name, ".") {
+			return d.Errf("path %q: parameter {%s}: the Caddyfile turned a shorthand such as {path}, {host} or {query} into a Caddy placeholder; pick another name, e.g. {id} or {slug}", path, name)
+		}
+		rest = rest[i+j+1:]
+	}
 }
 
 // eachOption walks the options of a block (the dispenser is on the line

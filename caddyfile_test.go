@@ -398,6 +398,8 @@ var unmarshalErrorTests = []struct {
 	{"webhooks repeated option", "crud {\n webhooks {\n workers 1\n workers 2\n }\n}", `webhooks: workers: given more than once`},
 	{"webhooks bad duration", "crud {\n webhooks {\n grace soon\n }\n}", `webhooks: grace:`},
 	{"webhooks argument", "crud {\n webhooks 5\n}", `webhooks: unexpected argument "5"`},
+	{"placeholder-rewritten base parameter", "crud {\n resource pages /api/sites/{http.request.host}/pages\n}", `parameter {http.request.host}: the Caddyfile turned a shorthand`},
+	{"placeholder-rewritten action parameter", "crud {\n resource u /u {\n action get GET /x/{http.request.uri.path}\n }\n}", `parameter {http.request.uri.path}`},
 	{"unknown option", "crud {\n bogus 1\n}", `unknown option "bogus", at Testfile:2`},
 	{"identity unknown kind", "crud {\n identity oauth\n}", `identity: unknown kind "oauth"`},
 	{"identity jwt without key", "crud {\n identity jwt\n}", "identity jwt: give one of secret <secret> and public_key <path>"},

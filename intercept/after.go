@@ -50,6 +50,9 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 		plain := bufferPool.Get().(*bytes.Buffer)
 		defer releaseBuffer(plain)
 		if err := decodeBody(plain, body, ce, x.e.cfg.MaxResponse); err != nil {
+			if x.report() {
+				return x.passHeldBack(rb, "response could not be decoded")
+			}
 			return x.badGateway("response could not be decoded", err)
 		}
 		body, decoded = plain.Bytes(), true
@@ -61,6 +64,9 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 		return nil
 	}
 	if !gjson.ValidBytes(body) {
+		if x.report() {
+			return x.passHeldBack(rb, "response is not valid JSON")
+		}
 		return x.badGateway("response is not valid JSON", nil)
 	}
 
@@ -158,6 +164,16 @@ func (x *exchange) failUpstream(reason, detail string, err error) error {
 	clearUpstreamHeaders(x.w.Header())
 	writeProblem(x.w, problem{status: http.StatusBadGateway, detail: detail})
 	return nil
+}
+
+// passHeldBack writes the held-back response as it came: in report mode a
+// response the rules cannot read is logged, not refused.
+func (x *exchange) passHeldBack(rb *responseBuffer, reason string) error {
+	x.settle(outcomeWouldReject)
+	x.logReport("would answer 502: "+reason, "")
+	x.w.WriteHeader(rb.status)
+	_, err := x.w.Write(rb.buf.Bytes())
+	return err
 }
 
 // callNext runs next into the buffer. reverse_proxy aborts a response it

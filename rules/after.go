@@ -93,6 +93,7 @@ type afterRun struct {
 	view    map[string]any
 
 	noted        []*stmt  // statements already in res.Changed
+	dropped      string   // the drop that removed the last dropped record
 	members      []member // the current record's members, while cur is as scanned
 	membersValid bool
 
@@ -178,7 +179,7 @@ func (r *afterRun) records(out []byte, s string, i int) ([]byte, int, error) {
 	if s[i] == '{' {
 		keep, end, err := r.element(&out, s, i, -1)
 		if err == nil && !keep && r.res.Reject == nil {
-			r.res.Reject = &Rejection{Status: 404, Detail: "not found"}
+			r.res.Reject = &Rejection{Status: 404, Detail: "not found", Where: r.dropped}
 		}
 		return out, end, err
 	}
@@ -286,6 +287,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			}
 			if ok {
 				r.note(s)
+				r.dropped = s.where
 				return false, nil
 			}
 		case opSet:
