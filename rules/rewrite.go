@@ -14,68 +14,14 @@ import (
 var errNotObject = errors.New("expected a JSON object")
 
 // appendDeleting appends raw less every value the trees select. It
-// returns how many values it removed.
+// returns how many values it removed. raw is validated JSON (request bodies
+// are checked before rules run, responses before after rules).
 func appendDeleting(dst []byte, raw gjson.Result, trees ...*pathTree) ([]byte, int) {
-	if !raw.IsObject() && !raw.IsArray() {
-		return append(dst, raw.Raw...), 0
+	if raw.Raw == "" {
+		return dst, 0
 	}
-	removed := 0
-	isObject := raw.IsObject()
-	if isObject {
-		dst = append(dst, '{')
-	} else {
-		dst = append(dst, '[')
-	}
-	first := true
-	i := -1
-	var sub [4]*pathTree
-	raw.ForEach(func(k, v gjson.Result) bool {
-		i++
-		key := k.Str
-		if !isObject {
-			key = strconv.Itoa(i)
-		}
-		next := sub[:0]
-		leaf := false
-		for _, t := range trees {
-			named, star := t.lookup(key)
-			for _, n := range [2]*pathTree{named, star} {
-				if n == nil {
-					continue
-				}
-				if n.leaf {
-					leaf = true
-				}
-				next = append(next, n)
-			}
-		}
-		if leaf {
-			removed++
-			return true
-		}
-		if !first {
-			dst = append(dst, ',')
-		}
-		first = false
-		if isObject {
-			dst = append(dst, k.Raw...)
-			dst = append(dst, ':')
-		}
-		if len(next) == 0 {
-			dst = append(dst, v.Raw...)
-			return true
-		}
-		var n int
-		dst, n = appendDeleting(dst, v, next...)
-		removed += n
-		return true
-	})
-	if isObject {
-		dst = append(dst, '}')
-	} else {
-		dst = append(dst, ']')
-	}
-	return dst, removed
+	dst, _, n := appendValueDeleting(dst, raw.Raw, skipSpace(raw.Raw, 0), trees)
+	return dst, n
 }
 
 // appendKeeping appends raw with only the values the tree selects (for

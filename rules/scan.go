@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -145,7 +146,7 @@ func appendMembersDeleting(dst []byte, members []member, trees []*pathTree) ([]b
 			continue
 		}
 		var n int
-		dst, n = appendDeleting(dst, gjson.Parse(m.val), next...)
+		dst, _, n = appendValueDeleting(dst, m.val, 0, next)
 		removed += n
 	}
 	return append(dst, '}'), removed
@@ -172,4 +173,75 @@ func fillViewMembers(dst map[string]any, members []member, top []topField) {
 			break // the first of duplicate keys wins
 		}
 	}
+}
+
+// appendValueDeleting writes the value at s[i] less what the trees select,
+// streaming through it with the scanner; it returns the index past the
+// value and how many values it removed.
+func appendValueDeleting(dst []byte, s string, i int, trees []*pathTree) ([]byte, int, int) {
+	if s[i] != '{' && s[i] != '[' {
+		end := skipValue(s, i)
+		return append(dst, s[i:end]...), end, 0
+	}
+	object := s[i] == '{'
+	dst = append(dst, s[i])
+	i = skipSpace(s, i+1)
+	removed, index := 0, -1
+	var sub [4]*pathTree
+	for first := true; i < len(s) && s[i] != '}' && s[i] != ']'; {
+		index++
+		var key, keyRaw string
+		if object {
+			k := i
+			i = skipString(s, i)
+			keyRaw = s[k:i]
+			key = keyRaw[1 : len(keyRaw)-1]
+			if strings.IndexByte(key, '\\') >= 0 {
+				key = gjson.Parse(keyRaw).Str
+			}
+			i = skipSpace(s, skipSpace(s, i)+1) // past ':'
+		} else {
+			key = strconv.Itoa(index)
+		}
+		next := sub[:0]
+		leaf := false
+		for _, t := range trees {
+			named, star := t.lookup(key)
+			for _, n := range [2]*pathTree{named, star} {
+				if n != nil {
+					leaf = leaf || n.leaf
+					next = append(next, n)
+				}
+			}
+		}
+		if leaf {
+			removed++
+			i = skipValue(s, i)
+		} else {
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			if object {
+				dst = append(dst, keyRaw...)
+				dst = append(dst, ':')
+			}
+			if len(next) == 0 {
+				end := skipValue(s, i)
+				dst = append(dst, s[i:end]...)
+				i = end
+			} else {
+				var n int
+				dst, i, n = appendValueDeleting(dst, s, i, next)
+				removed += n
+			}
+		}
+		if i = skipSpace(s, i); i < len(s) && s[i] == ',' {
+			i = skipSpace(s, i+1)
+		}
+	}
+	if object {
+		return append(dst, '}'), i + 1, removed
+	}
+	return append(dst, ']'), i + 1, removed
 }
