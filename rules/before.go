@@ -90,7 +90,8 @@ type beforeRun struct {
 	env    *Env
 	res    *BeforeResult
 	errors []FieldError
-	where  string // the first failed check
+	where  string         // the first failed check
+	view   map[string]any // reused for every record
 }
 
 func (r *beforeRun) finish() BeforeResult {
@@ -112,15 +113,15 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 		return raw, false, nil
 	}
 	stale := true
-	refresh := func() {
-		if stale && r.p.vars&varRecord != 0 {
-			env.Record = view(raw, r.p, nil)
-		}
-		stale = false
-	}
 	changed := false
-	for _, s := range r.p.stmts {
-		refresh()
+	for i, s := range r.p.stmts {
+		if stale && r.p.reads[i] {
+			if r.view == nil {
+				r.view = make(map[string]any, len(r.p.top))
+			}
+			env.Record = view(raw, r.p, r.view)
+			stale = false
+		}
 		fail := func(err error) ([]byte, bool, error) {
 			return raw, changed, &RuntimeError{Where: s.where, Err: err}
 		}
@@ -175,7 +176,7 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			if err != nil {
 				return fail(err)
 			}
-			out, err := appendSetting(make([]byte, 0, len(raw)+len(enc)+len(s.path.text)+8), parse(raw), s.path.keys(), enc)
+			out, err := appendSetting(make([]byte, 0, len(raw)+len(enc)+len(s.path.text)+8), unsafeString(raw), s.path.keys(), enc)
 			if err != nil {
 				r.res.Reject = &Rejection{Status: 400, Detail: "the request body must be a JSON object or an array of objects"}
 				return raw, changed, nil

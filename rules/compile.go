@@ -285,6 +285,7 @@ type Program struct {
 	record fieldSet
 	needs  bool   // some statement reads or writes the record
 	flush  []bool // after phase: apply pending hides before statement i
+	reads  []bool // statement i reads record
 	top    []topField
 }
 
@@ -309,6 +310,10 @@ func NewProgram(phase Phase, blocks []*CompiledBlock) *Program {
 		}
 	}
 	p.mergeHides()
+	for _, s := range p.stmts {
+		vs, _ := s.usage()
+		p.reads = append(p.reads, vs&varRecord != 0)
+	}
 	p.top = p.record.tops()
 	return p
 }

@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/tidwall/gjson"
 )
@@ -77,48 +78,64 @@ func appendKeeping(dst []byte, raw gjson.Result, t *pathTree) ([]byte, bool) {
 	return dst, changed
 }
 
-// appendSetting appends the object raw with the value at keys replaced by
-// value (raw JSON), creating the member and intermediate objects when absent.
-func appendSetting(dst []byte, raw gjson.Result, keys []string, value []byte) ([]byte, error) {
-	if !raw.IsObject() {
+// appendSetting appends the object raw (validated JSON) with the value at
+// keys replaced by value (raw JSON), creating the member and intermediate
+// objects when absent.
+func appendSetting(dst []byte, raw string, keys []string, value []byte) ([]byte, error) {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
 		return dst, errNotObject
 	}
+	dst, _ = appendObjectSetting(dst, raw, i, keys, value)
+	return dst, nil
+}
+
+// appendObjectSetting streams the object at s[i] through the scanner,
+// setting keys to value; it returns the index past the object.
+func appendObjectSetting(dst []byte, s string, i int, keys []string, value []byte) ([]byte, int) {
 	dst = append(dst, '{')
+	i = skipSpace(s, i+1)
 	first, found := true, false
-	var err error
-	raw.ForEach(func(k, v gjson.Result) bool {
-		if k.Str == keys[0] {
-			if found { // duplicates are refused before rules run; keep one
-				return true
-			}
+	for i < len(s) && s[i] != '}' {
+		k := i
+		i = skipString(s, i)
+		keyRaw := s[k:i]
+		key := keyRaw[1 : len(keyRaw)-1]
+		if strings.IndexByte(key, '\\') >= 0 {
+			key = gjson.Parse(keyRaw).Str
+		}
+		i = skipSpace(s, skipSpace(s, i)+1) // past ':'
+		end := skipValue(s, i)
+		switch {
+		case key == keys[0] && found: // duplicates are refused before rules run; keep one
+		case key == keys[0]:
 			found = true
 			if !first {
 				dst = append(dst, ',')
 			}
 			first = false
-			dst = append(dst, k.Raw...)
+			dst = append(dst, keyRaw...)
 			dst = append(dst, ':')
 			switch {
 			case len(keys) == 1:
 				dst = append(dst, value...)
-			case v.IsObject():
-				dst, err = appendSetting(dst, v, keys[1:], value)
+			case s[i] == '{':
+				dst, _ = appendObjectSetting(dst, s, i, keys[1:], value)
 			default:
 				dst = appendNested(dst, keys[1:], value)
 			}
-			return err == nil
+		default:
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst = append(dst, keyRaw...)
+			dst = append(dst, ':')
+			dst = append(dst, s[i:end]...)
 		}
-		if !first {
-			dst = append(dst, ',')
+		if i = skipSpace(s, end); i < len(s) && s[i] == ',' {
+			i = skipSpace(s, i+1)
 		}
-		first = false
-		dst = append(dst, k.Raw...)
-		dst = append(dst, ':')
-		dst = append(dst, v.Raw...)
-		return true
-	})
-	if err != nil {
-		return dst, err
 	}
 	if !found {
 		if !first {
@@ -128,7 +145,7 @@ func appendSetting(dst []byte, raw gjson.Result, keys []string, value []byte) ([
 		dst = append(dst, ':')
 		dst = appendNested(dst, keys[1:], value)
 	}
-	return append(dst, '}'), nil
+	return append(dst, '}'), i + 1
 }
 
 // appendNested appends value wrapped in one object per key.
