@@ -2,7 +2,6 @@ package rules
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/tidwall/gjson"
 )
@@ -111,10 +110,11 @@ func (r *afterRun) envelope(out []byte, s string, i int, path, total []string) (
 	i = skipSpace(s, i+1)
 	for first := true; i < len(s) && s[i] != '}'; first = false {
 		k := i
-		i = skipString(s, i)
+		var escaped bool
+		i, escaped = scanString(s, i)
 		keyRaw := s[k:i]
 		key := keyRaw[1 : len(keyRaw)-1]
-		if strings.IndexByte(key, '\\') >= 0 {
+		if escaped {
 			key = gjson.Parse(keyRaw).Str
 		}
 		i = skipSpace(s, skipSpace(s, i)+1) // past ':'

@@ -3,7 +3,6 @@ package rules
 import (
 	"errors"
 	"strconv"
-	"strings"
 
 	"github.com/tidwall/gjson"
 )
@@ -98,10 +97,11 @@ func appendObjectSetting(dst []byte, s string, i int, keys []string, value []byt
 	first, found := true, false
 	for i < len(s) && s[i] != '}' {
 		k := i
-		i = skipString(s, i)
+		var escaped bool
+		i, escaped = scanString(s, i)
 		keyRaw := s[k:i]
 		key := keyRaw[1 : len(keyRaw)-1]
-		if strings.IndexByte(key, '\\') >= 0 {
+		if escaped {
 			key = gjson.Parse(keyRaw).Str
 		}
 		i = skipSpace(s, skipSpace(s, i)+1) // past ':'

@@ -2,7 +2,6 @@ package rules
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/tidwall/gjson"
 )
@@ -28,24 +27,26 @@ func skipSpace(s string, i int) int {
 }
 
 // skipString returns the index just past the string whose opening quote is
-// at i.
+// at i. JSON strings are short: a byte loop beats IndexByte's setup.
 func skipString(s string, i int) int {
-	i++
-	for {
-		j := strings.IndexByte(s[i:], '"')
-		if j < 0 {
-			return len(s)
-		}
-		i += j
-		backslashes := 0
-		for k := i - 1; k >= 0 && s[k] == '\\'; k-- {
-			backslashes++
-		}
-		i++
-		if backslashes%2 == 0 {
-			return i
+	end, _ := scanString(s, i)
+	return end
+}
+
+// scanString is skipString that also reports whether the string holds an
+// escape.
+func scanString(s string, i int) (int, bool) {
+	escaped := false
+	for i++; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			return i + 1, escaped
+		case '\\':
+			escaped = true
+			i++ // the escaped byte; \uXXXX's hex digits are plain bytes
 		}
 	}
+	return len(s), escaped
 }
 
 // skipValue returns the index just past the value that starts at i.
@@ -91,10 +92,11 @@ func scanMembers(s string, i int, dst []member) ([]member, int) {
 	}
 	for i < len(s) {
 		k := i
-		i = skipString(s, i)
+		var escaped bool
+		i, escaped = scanString(s, i)
 		keyRaw := s[k:i]
 		key := keyRaw[1 : len(keyRaw)-1]
-		if strings.IndexByte(key, '\\') >= 0 {
+		if escaped {
 			key = gjson.Parse(keyRaw).Str
 		}
 		i = skipSpace(s, i)
@@ -193,10 +195,11 @@ func appendValueDeleting(dst []byte, s string, i int, trees []*pathTree) ([]byte
 		var key, keyRaw string
 		if object {
 			k := i
-			i = skipString(s, i)
+			var escaped bool
+			i, escaped = scanString(s, i)
 			keyRaw = s[k:i]
 			key = keyRaw[1 : len(keyRaw)-1]
-			if strings.IndexByte(key, '\\') >= 0 {
+			if escaped {
 				key = gjson.Parse(keyRaw).Str
 			}
 			i = skipSpace(s, skipSpace(s, i)+1) // past ':'
