@@ -109,15 +109,8 @@ func (r *afterRun) envelope(out []byte, s string, i int, path, total []string) (
 	out = append(out, '{')
 	i = skipSpace(s, i+1)
 	for first := true; i < len(s) && s[i] != '}'; first = false {
-		k := i
-		var escaped bool
-		i, escaped = scanString(s, i)
-		keyRaw := s[k:i]
-		key := keyRaw[1 : len(keyRaw)-1]
-		if escaped {
-			key = gjson.Parse(keyRaw).Str
-		}
-		i = skipSpace(s, skipSpace(s, i)+1) // past ':'
+		var key, keyRaw string
+		key, keyRaw, i = scanKey(s, i)
 		if !first {
 			out = append(out, ',')
 		}

@@ -96,15 +96,8 @@ func appendObjectSetting(dst []byte, s string, i int, keys []string, value []byt
 	i = skipSpace(s, i+1)
 	first, found := true, false
 	for i < len(s) && s[i] != '}' {
-		k := i
-		var escaped bool
-		i, escaped = scanString(s, i)
-		keyRaw := s[k:i]
-		key := keyRaw[1 : len(keyRaw)-1]
-		if escaped {
-			key = gjson.Parse(keyRaw).Str
-		}
-		i = skipSpace(s, skipSpace(s, i)+1) // past ':'
+		var key, keyRaw string
+		key, keyRaw, i = scanKey(s, i)
 		end := skipValue(s, i)
 		switch {
 		case key == keys[0] && found: // duplicates are refused before rules run; keep one

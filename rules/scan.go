@@ -49,6 +49,19 @@ func scanString(s string, i int) (int, bool) {
 	return len(s), escaped
 }
 
+// scanKey reads the member name whose opening quote is at s[i]: the name
+// unescaped, as written, and the index of the member's value.
+func scanKey(s string, i int) (key, keyRaw string, value int) {
+	k := i
+	i, escaped := scanString(s, i)
+	keyRaw = s[k:i]
+	key = keyRaw[1 : len(keyRaw)-1]
+	if escaped {
+		key = gjson.Parse(keyRaw).Str
+	}
+	return key, keyRaw, skipSpace(s, skipSpace(s, i)+1) // past ':'
+}
+
 // skipValue returns the index just past the value that starts at i.
 func skipValue(s string, i int) int {
 	switch s[i] {
@@ -91,16 +104,8 @@ func scanMembers(s string, i int, dst []member) ([]member, int) {
 		return dst, i + 1
 	}
 	for i < len(s) {
-		k := i
-		var escaped bool
-		i, escaped = scanString(s, i)
-		keyRaw := s[k:i]
-		key := keyRaw[1 : len(keyRaw)-1]
-		if escaped {
-			key = gjson.Parse(keyRaw).Str
-		}
-		i = skipSpace(s, i)
-		i = skipSpace(s, i+1) // past ':'
+		var key, keyRaw string
+		key, keyRaw, i = scanKey(s, i)
 		v := i
 		i = skipValue(s, i)
 		dst = append(dst, member{key: key, keyRaw: keyRaw, val: s[v:i]})
@@ -194,15 +199,7 @@ func appendValueDeleting(dst []byte, s string, i int, trees []*pathTree) ([]byte
 		index++
 		var key, keyRaw string
 		if object {
-			k := i
-			var escaped bool
-			i, escaped = scanString(s, i)
-			keyRaw = s[k:i]
-			key = keyRaw[1 : len(keyRaw)-1]
-			if escaped {
-				key = gjson.Parse(keyRaw).Str
-			}
-			i = skipSpace(s, skipSpace(s, i)+1) // past ':'
+			key, keyRaw, i = scanKey(s, i)
 		} else {
 			key = strconv.Itoa(index)
 		}
