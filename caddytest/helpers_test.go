@@ -159,29 +159,7 @@ func expectLoadError(t *testing.T, crudBody, want string) {
 func crudLogged(t *testing.T, crudBody string, up *upstream) (*caddytest.Tester, string) {
 	t.Helper()
 	logFile := filepath.Join(t.TempDir(), "crud.log")
-	tester := caddytest.NewTester(t)
-	nextGatewayPort()
-	tester.InitServer(fmt.Sprintf(`{
-	admin localhost:2999
-	http_port %d
-	https_port 9443
-	grace_period 1ns
-	skip_install_trust
-	log crud {
-		output file %s
-		format json
-		level DEBUG
-		include http.handlers.crud
-	}
-}
-:%d {
-	crud {
-%s
-	}
-	reverse_proxy %s
-}
-`, gatewayPort, logFile, gatewayPort, bt(crudBody), up.Listener.Addr()), "caddyfile")
-	return tester, logFile
+	return loadLogged(t, logFile, crudBody, up), logFile
 }
 
 // logLines returns the JSON log lines of file whose msg is msg, each
