@@ -96,6 +96,8 @@ type resource struct {
 	cfg     *ResourceConfig
 	actions map[string]*action
 	shape   rules.Shape
+
+	nameValue any // name, boxed once for the placeholder
 }
 
 // action holds the programs of one action of a resource.
@@ -134,7 +136,7 @@ func New(cfg Config) (*Engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("resource %q: %w", rc.Name, err)
 		}
-		res := &resource{name: rc.Name, base: base, cfg: rc, actions: map[string]*action{}}
+		res := &resource{name: rc.Name, nameValue: rc.Name, base: base, cfg: rc, actions: map[string]*action{}}
 		for _, f := range []struct {
 			text string
 			dst  *[]string
@@ -150,7 +152,7 @@ func New(cfg Config) (*Engine, error) {
 		}
 		add := func(name, method string, segs []patSeg, query []queryPat) {
 			order++
-			e.routes = append(e.routes, &route{res: res, action: name, method: method, segs: segs, query: query, order: order})
+			e.routes = append(e.routes, &route{res: res, action: name, actionValue: name, method: method, segs: segs, query: query, order: order})
 			if res.actions[name] == nil {
 				res.actions[name] = &action{name: name}
 			}

@@ -34,7 +34,8 @@ func (e *Engine) match(r *http.Request) (match, *problem) {
 	var (
 		m       match
 		query   url.Values
-		matched []*route
+		buf     [8]*route
+		matched = buf[:0] // on the stack unless a path matches many routes
 	)
 	for _, rt := range e.routes {
 		if !matchPath(rt.segs, p, !rt.res.cfg.CaseSensitive) {

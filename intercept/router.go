@@ -17,6 +17,8 @@ type route struct {
 	segs   []patSeg
 	query  []queryPat
 	order  int
+
+	actionValue any // action, boxed once for the placeholder
 }
 
 type patSeg struct {

@@ -118,14 +118,34 @@ func (e *Engine) decide(r *http.Request, m match, outcome string) {
 		return
 	}
 	if m.res != nil {
-		repl.Set("http.crud.resource", m.res.name)
+		repl.Set("http.crud.resource", m.res.nameValue)
 	}
-	action := ""
+	action := emptyValue
 	if m.route != nil {
-		action = m.route.action
+		action = m.route.actionValue
 	}
 	repl.Set("http.crud.action", action)
-	repl.Set("http.crud.outcome", outcome)
+	repl.Set("http.crud.outcome", outcomeValue(outcome))
+}
+
+// The placeholder values are boxed once, not on every request.
+var (
+	emptyValue    any = ""
+	outcomeValues     = map[string]any{}
+)
+
+func init() {
+	for _, o := range []string{outcomePassed, outcomeRejected, outcomeInvalid, outcomeError,
+		outcomeWouldReject, outcomeWouldInvalidate} {
+		outcomeValues[o] = o
+	}
+}
+
+func outcomeValue(o string) any {
+	if v, ok := outcomeValues[o]; ok {
+		return v
+	}
+	return o
 }
 
 // refuse reads what the client sent (up to max_body), so it sees the
