@@ -151,7 +151,7 @@ func (x *exchange) event(target gjson.Result) []byte {
 	b = rules.AppendString(b, x.m.route.action)
 	b = append(b, `,"params":`...)
 	params := map[string]any{}
-	for k, v := range x.m.route.params(trimSlash(x.r.URL.Path), x.r.URL.Query()) {
+	for k, v := range x.params() {
 		params[k] = v
 	}
 	b, _ = rules.AppendJSON(b, params)

@@ -155,7 +155,7 @@ func (x *exchange) fetchOld() (old any, found bool, err error) {
 	if target == "" {
 		target = x.r.URL.EscapedPath()
 	} else {
-		target = x.m.route.expand(target, x.r)
+		target = expand(target, x.params())
 	}
 	req, err := internalRequest(x.r, method, target)
 	if err != nil {

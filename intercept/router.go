@@ -2,7 +2,6 @@ package intercept
 
 import (
 	"fmt"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -237,8 +236,7 @@ func suspicious(u *url.URL) bool {
 
 // expand fills {param} in a fetch_old target with the route's parameters,
 // escaped for their place (path or query).
-func (rt *route) expand(target string, r *http.Request) string {
-	params := rt.params(trimSlash(r.URL.Path), r.URL.Query())
+func expand(target string, params map[string]string) string {
 	path, query, hasQuery := strings.Cut(target, "?")
 	for name, v := range params {
 		path = strings.ReplaceAll(path, "{"+name+"}", url.PathEscape(v))

@@ -3,6 +3,7 @@ package intercept
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -176,6 +177,9 @@ type exchange struct {
 
 	phase   string // before or after, for metrics
 	lookups *lookupState
+
+	queryValues url.Values        // see query
+	paramValues map[string]string // see params
 }
 
 // settle sets the outcome placeholder and counts the decision.
@@ -352,11 +356,27 @@ func (x *exchange) placeholder(s string) string {
 	return repl.ReplaceAll(s, "") // an unknown placeholder reads as empty, never as its own text
 }
 
+// query is the request's query, parsed once.
+func (x *exchange) query() url.Values {
+	if x.queryValues == nil {
+		x.queryValues = x.r.URL.Query()
+	}
+	return x.queryValues
+}
+
+// params is the matched route's path and query parameters, found once.
+func (x *exchange) params() map[string]string {
+	if x.paramValues == nil {
+		x.paramValues = x.m.route.params(trimSlash(x.r.URL.Path), x.query())
+	}
+	return x.paramValues
+}
+
 // requestVar builds the `request` variable.
 func (x *exchange) requestVar() map[string]any {
 	r := x.r
 	query := map[string]any{}
-	for k, v := range r.URL.Query() {
+	for k, v := range x.query() {
 		if len(v) > 0 {
 			query[k] = v[0]
 		}
@@ -368,7 +388,7 @@ func (x *exchange) requestVar() map[string]any {
 		}
 	}
 	params := map[string]any{}
-	for k, v := range x.m.route.params(trimSlash(r.URL.Path), r.URL.Query()) {
+	for k, v := range x.params() {
 		params[k] = v
 	}
 	remote, _ := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string)

@@ -235,9 +235,9 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 func (r *beforeRun) strictViolations(s *stmt, raw []byte) []string {
 	var fields []string
 	old, _ := r.in.Old.(map[string]any)
-	for _, p := range s.paths {
+	for i, p := range s.paths {
 		if p.hasStar() {
-			if present(parse(raw), newPathTree([]Path{p})) {
+			if present(parse(raw), s.trees[i]) {
 				fields = append(fields, p.text)
 			}
 			continue

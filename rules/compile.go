@@ -58,7 +58,8 @@ type stmt struct {
 	expr   *program
 	ifCond *program
 	path   Path
-	tree   *pathTree // protect, only, hide
+	tree   *pathTree   // protect, only, hide
+	trees  []*pathTree // protect strict: one tree per path
 	paths  []Path
 	status int
 	msg    *template
@@ -199,6 +200,12 @@ func compileStmt(phase Phase, s *Statement) (*stmt, error) {
 			st.paths = append(st.paths, p)
 		}
 		st.tree = newPathTree(st.paths)
+		if st.strict {
+			st.trees = make([]*pathTree, len(st.paths))
+			for i, p := range st.paths {
+				st.trees[i] = newPathTree([]Path{p})
+			}
+		}
 		if st.ifCond, err = optional(s.If); err != nil {
 			return nil, err
 		}

@@ -10,8 +10,9 @@ import (
 // Path is a parsed field path: dot-separated keys, where `*` is every
 // element of an array or every value of an object, and `\.` escapes a dot.
 type Path struct {
-	segs []segment
-	text string
+	segs     []segment
+	text     string
+	keyNames []string // the segments' keys, for set and lookups
 }
 
 type segment struct {
@@ -57,7 +58,11 @@ func ParsePath(text string) (Path, error) {
 	if err := flush(); err != nil {
 		return Path{}, err
 	}
-	return Path{segs: segs, text: text}, nil
+	keys := make([]string, len(segs))
+	for i, s := range segs {
+		keys[i] = s.key
+	}
+	return Path{segs: segs, text: text, keyNames: keys}, nil
 }
 
 // String returns the path as written.
@@ -88,14 +93,8 @@ func (p Path) gjsonPath() string {
 // Keys returns the path's keys.
 func (p Path) Keys() []string { return p.keys() }
 
-// keys returns the path's keys.
-func (p Path) keys() []string {
-	keys := make([]string, len(p.segs))
-	for i, s := range p.segs {
-		keys[i] = s.key
-	}
-	return keys
-}
+// keys returns the path's keys (shared: do not modify).
+func (p Path) keys() []string { return p.keyNames }
 
 // pathTree is a set of paths merged into a tree, for one-pass rewrites.
 // Children are few, so they sit in a slice searched in order.
