@@ -31,7 +31,8 @@ func (f *fieldSet) tops() []topField {
 }
 
 // view builds what `record` is for expressions: the whole record decoded
-// when an expression needs it, else only the fields the program reads.
+// when an expression needs it, else only the fields the program reads,
+// into dst (a map the caller reuses across records).
 func view(raw []byte, p *Program, dst map[string]any) any {
 	if len(raw) == 0 {
 		return nil
@@ -40,11 +41,7 @@ func view(raw []byte, p *Program, dst map[string]any) any {
 	if p.record.whole || !root.IsObject() {
 		return valueOf(root)
 	}
-	if dst == nil {
-		dst = make(map[string]any, len(p.top))
-	} else {
-		clear(dst)
-	}
+	clear(dst)
 	fillView(dst, root, p.top)
 	return dst
 }
