@@ -2,7 +2,6 @@ package caddytest
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -76,31 +75,7 @@ func afterUpstream(t *testing.T, replies map[string]afterReply) *upstream {
 // Content-Encoding, so the test sees the bytes and headers on the wire.
 func sendWire(t *testing.T, method, path, body string, headers ...string) response {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, fmt.Sprintf("http://localhost:%d%s", gatewayPort, path), rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for _, h := range headers {
-		name, value, _ := strings.Cut(h, ":")
-		req.Header.Set(strings.TrimSpace(name), strings.TrimSpace(value))
-	}
-	res, err := wireClient().Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{Status: res.StatusCode, Header: res.Header, Body: string(b)}
+	return sendWith(t, wireClient(), method, path, body, headers...)
 }
 
 // wireClient is a fresh client without transparent decompression,

@@ -130,6 +130,12 @@ type response struct {
 // send makes a request to the gateway; headers are "Name: value" lines.
 func send(t *testing.T, tester *caddytest.Tester, method, path, body string, headers ...string) response {
 	t.Helper()
+	return sendWith(t, tester.Client, method, path, body, headers...)
+}
+
+// sendWith is send through client.
+func sendWith(t *testing.T, client *http.Client, method, path, body string, headers ...string) response {
+	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -145,7 +151,7 @@ func send(t *testing.T, tester *caddytest.Tester, method, path, body string, hea
 		name, value, _ := strings.Cut(h, ":")
 		req.Header.Set(strings.TrimSpace(name), strings.TrimSpace(value))
 	}
-	res, err := tester.Client.Do(req)
+	res, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
