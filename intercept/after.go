@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
-	"github.com/tidwall/gjson"
 	"go.uber.org/zap"
 
 	"github.com/caddy-crud/caddy-crud/rules"
@@ -63,13 +62,6 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 		x.runAsync(rb.status, nil)
 		return nil
 	}
-	if !gjson.ValidBytes(body) {
-		if x.report() {
-			return x.passHeldBack(rb, "response is not valid JSON")
-		}
-		return x.badGateway("response is not valid JSON", nil)
-	}
-
 	outp := slicePool.Get().(*[]byte)
 	out := (*outp)[:0]
 	if cap(out) < len(body) {
@@ -77,7 +69,9 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 	}
 	start := time.Now()
 	res, err := x.act.after.RunAfter(&x.in, body, x.res.shape, out)
-	x.e.metrics.duration.WithLabelValues("after").Observe(time.Since(start).Seconds())
+	if err != rules.ErrMalformed { // the rules saw no response
+		x.e.metrics.duration.WithLabelValues("after").Observe(time.Since(start).Seconds())
+	}
 	defer func() {
 		if res.Body != nil {
 			out = res.Body
@@ -88,6 +82,11 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 		}
 	}()
 	switch {
+	case err == rules.ErrMalformed: // validated while filtering
+		if x.report() {
+			return x.passHeldBack(rb, "response is not valid JSON")
+		}
+		return x.badGateway("response is not valid JSON", nil)
 	case err != nil:
 		if done, herr := x.runtimeError(err); done {
 			return herr

@@ -97,7 +97,7 @@ func (x *exchange) runAsync(status int, body []byte) {
 	}
 	_ = http.NewResponseController(x.w).Flush()
 	var target gjson.Result
-	if len(bytes.TrimSpace(body)) > 0 && gjson.ValidBytes(body) {
+	if len(bytes.TrimSpace(body)) > 0 && rules.ValidJSON(body) {
 		target = rules.Records(body, x.res.shape.Records)
 	}
 	var record, whole any

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
-	"github.com/tidwall/gjson"
 
 	"github.com/caddy-crud/caddy-crud/rules"
 )
@@ -78,7 +77,7 @@ func (m *memoryWriter) json(max int64) ([]byte, error) {
 		}
 		body = plain.Bytes()
 	}
-	if !gjson.ValidBytes(body) {
+	if !rules.ValidJSON(body) {
 		return nil, errors.New("response is not valid JSON")
 	}
 	return body, nil

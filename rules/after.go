@@ -33,53 +33,68 @@ type AfterResult struct {
 	Changed []string
 }
 
-// RunAfter runs the after program on a JSON response body (validated),
-// writing the filtered body into out (a reused buffer). A JSON array at the
-// records path is a list: every element is a record; an object is one record.
+// RunAfter runs the after program on a JSON response body, writing the
+// filtered body into out (a reused buffer). The body is validated in the
+// same pass: ErrMalformed when it is not JSON, whatever the rules did. A
+// JSON array at the records path is a list: every element is a record; an
+// object is one record.
 func (p *Program) RunAfter(in *Input, body []byte, shape Shape, out []byte) (AfterResult, error) {
 	var res AfterResult
-	if p.Empty() {
-		return res, nil
+	src := unsafeString(body)
+	i := skipSpace(src, 0)
+	if p.Empty() || p.vars&varBody != 0 || i >= len(src) || (src[i] != '{' && src[i] != '[') {
+		if !ValidJSON(body) {
+			return res, ErrMalformed
+		}
+		if p.Empty() || (src[i] != '{' && src[i] != '[') {
+			return res, nil // nothing to filter: no rules, or no record
+		}
 	}
 	r := &afterRun{p: p, in: in, env: newEnv(p, in), res: &res, totalAt: -1}
 	defer r.env.release()
 	if p.vars&varBody != 0 {
 		r.env.Body = valueOf(parse(body))
 	}
-	src := unsafeString(body)
-	i := skipSpace(src, 0)
-	if i >= len(src) || (src[i] != '{' && src[i] != '[') {
-		return res, nil
-	}
-	var err error
-	if len(shape.Records) > 0 && src[i] == '{' {
-		var found bool
-		mark := len(out)
-		out, found, _, err = r.envelope(out, src, i, shape.Records, shape.Total)
-		if err != nil || res.Reject != nil {
-			return res, err
+	out, end, err := r.body(out, src, i, shape)
+	switch {
+	case err == ErrMalformed:
+		return AfterResult{}, err
+	case err != nil || res.Reject != nil:
+		// Stopped early: the rest must still be JSON for the rejection or
+		// the error to stand.
+		if !ValidJSON(body) {
+			return AfterResult{}, ErrMalformed
 		}
-		if found {
-			r.lowerTotal(out)
-			if r.changed {
-				res.Body = out
-			}
-			return res, nil
-		}
-		// An API may envelope its lists only: where the records path is
-		// absent, the body itself is the record, so no rule is skipped.
-		out = out[:mark]
-		res = AfterResult{}
-		r.changed, r.totalAt = false, -1
-	}
-	out, _, err = r.records(out, src, i)
-	if err != nil || res.Reject != nil {
 		return res, err
+	case skipSpace(src, end) != len(src):
+		return AfterResult{}, ErrMalformed
 	}
 	if r.changed {
 		res.Body = out
 	}
 	return res, nil
+}
+
+// body filters the records of the body whose first byte is s[i]: at the
+// records path of shape, or the body itself when that path is absent.
+func (r *afterRun) body(out []byte, s string, i int, shape Shape) ([]byte, int, error) {
+	if len(shape.Records) > 0 && s[i] == '{' {
+		mark := len(out)
+		out, found, end, err := r.envelope(out, s, i, shape.Records, shape.Total)
+		if err != nil || r.res.Reject != nil {
+			return out, end, err
+		}
+		if found {
+			r.lowerTotal(out)
+			return out, end, nil
+		}
+		// An API may envelope its lists only: where the records path is
+		// absent, the body itself is the record, so no rule is skipped.
+		out = out[:mark]
+		*r.res = AfterResult{}
+		r.changed, r.totalAt = false, -1
+	}
+	return r.records(out, s, i)
 }
 
 type afterRun struct {
@@ -104,13 +119,20 @@ type afterRun struct {
 // noting where the total at total sits (either may be empty). It reports
 // whether it found records at path, and returns the index past the object.
 func (r *afterRun) envelope(out []byte, s string, i int, path, total []string) ([]byte, bool, int, error) {
-	var err error
 	found := false
 	out = append(out, '{')
-	i = skipSpace(s, i+1)
-	for first := true; i < len(s) && s[i] != '}'; first = false {
-		var key, keyRaw string
-		key, keyRaw, i = scanKey(s, i)
+	if i = skipSpace(s, i+1); i >= len(s) {
+		return out, found, i, ErrMalformed
+	}
+	if s[i] == '}' {
+		return append(out, '}'), found, i + 1, nil
+	}
+	for first := true; ; first = false {
+		key, keyRaw, v := scanKey(s, i)
+		if v < 0 {
+			return out, found, i, ErrMalformed
+		}
+		i = v
 		if !first {
 			out = append(out, ',')
 		}
@@ -118,6 +140,7 @@ func (r *afterRun) envelope(out []byte, s string, i int, path, total []string) (
 		out = append(out, ':')
 		onPath := len(path) > 0 && key == path[0]
 		onTotal := len(total) > 0 && key == total[0]
+		var err error
 		switch {
 		case onPath && len(path) == 1 && (s[i] == '[' || s[i] == '{'):
 			out, i, err = r.records(out, s, i)
@@ -135,6 +158,9 @@ func (r *afterRun) envelope(out []byte, s string, i int, path, total []string) (
 			found = found || f
 		default:
 			end := skipValue(s, i)
+			if end < 0 {
+				return out, found, i, ErrMalformed
+			}
 			if onTotal && len(total) == 1 && r.totalAt < 0 {
 				if n, perr := strconv.ParseInt(s[i:end], 10, 64); perr == nil && n >= 0 {
 					r.totalAt, r.totalWidth, r.totalValue = len(out), end-i, n
@@ -146,11 +172,20 @@ func (r *afterRun) envelope(out []byte, s string, i int, path, total []string) (
 		if err != nil || r.res.Reject != nil {
 			return out, found, i, err
 		}
-		if i = skipSpace(s, i); i < len(s) && s[i] == ',' {
-			i = skipSpace(s, i+1)
+		if i = skipSpace(s, i); i >= len(s) {
+			return out, found, i, ErrMalformed
+		}
+		switch s[i] {
+		case '}':
+			return append(out, '}'), found, i + 1, nil
+		case ',':
+			if i = skipSpace(s, i+1); i >= len(s) {
+				return out, found, i, ErrMalformed
+			}
+		default:
+			return out, found, i, ErrMalformed
 		}
 	}
-	return append(out, '}'), found, i + 1, err
 }
 
 // lowerTotal rewrites the total's digits in place, padded with spaces
@@ -177,9 +212,14 @@ func (r *afterRun) records(out []byte, s string, i int) ([]byte, int, error) {
 		return out, end, err
 	}
 	out = append(out, '[')
-	i = skipSpace(s, i+1)
+	if i = skipSpace(s, i+1); i >= len(s) {
+		return out, i, ErrMalformed
+	}
+	if s[i] == ']' {
+		return append(out, ']'), i + 1, nil
+	}
 	kept := 0
-	for index := 0; i < len(s) && s[i] != ']'; index++ {
+	for index := 0; ; index++ {
 		mark := len(out)
 		if kept > 0 {
 			out = append(out, ',')
@@ -195,11 +235,20 @@ func (r *afterRun) records(out []byte, s string, i int) ([]byte, int, error) {
 			r.res.Dropped++
 			r.changed = true
 		}
-		if i = skipSpace(s, end); i < len(s) && s[i] == ',' {
-			i = skipSpace(s, i+1)
+		if i = skipSpace(s, end); i >= len(s) {
+			return out, i, ErrMalformed
+		}
+		switch s[i] {
+		case ']':
+			return append(out, ']'), i + 1, nil
+		case ',':
+			if i = skipSpace(s, i+1); i >= len(s) {
+				return out, i, ErrMalformed
+			}
+		default:
+			return out, i, ErrMalformed
 		}
 	}
-	return append(out, ']'), i + 1, nil
 }
 
 // element runs the statements on the record at s[i], scanning an object's
@@ -212,6 +261,9 @@ func (r *afterRun) element(out *[]byte, s string, i, index int) (bool, int, erro
 	} else {
 		end = skipValue(s, i)
 		r.membersValid = false
+	}
+	if end < 0 {
+		return false, i, ErrMalformed
 	}
 	keep, err := r.record(out, s[i:end], index)
 	return keep, end, err

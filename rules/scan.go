@@ -1,21 +1,43 @@
 package rules
 
 import (
+	"encoding/binary"
+	"errors"
+	"math/bits"
 	"strconv"
+	"strings"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
 
-// The scanner below walks JSON that is already validated (the after phase
-// runs only on bodies that passed gjson.Valid), so it checks nothing and
-// reads each byte of a record once: gjson alone would scan a list twice,
-// once to find each element's end and once more to read its members.
+// The scanner below reads JSON and checks it as it goes: the after phase
+// touches each byte of a response once, validating it (RFC 8259 grammar,
+// as encoding/json.Valid) while it finds each record's members, instead
+// of a validation pass followed by a filtering pass. Functions that first
+// touch input return -1 for an index where the JSON is malformed; the
+// rewrites that run later on the same bytes see only validated JSON.
+
+// ErrMalformed reports a body that is not valid JSON.
+var ErrMalformed = errors.New("not valid JSON")
 
 // member is one member of a scanned object.
 type member struct {
 	key    string // unescaped
 	keyRaw string // as written, quotes included
 	val    string // raw value
+}
+
+// ValidJSON reports whether b is one JSON value, with only white space
+// around it.
+func ValidJSON(b []byte) bool {
+	s := unsafeString(b)
+	i := skipSpace(s, 0)
+	if i >= len(s) {
+		return false
+	}
+	end := skipValue(s, i)
+	return end >= 0 && skipSpace(s, end) == len(s)
 }
 
 // skipSpace returns the index of the first non-space byte at or after i.
@@ -26,96 +48,346 @@ func skipSpace(s string, i int) int {
 	return i
 }
 
+// specialByte marks what ends a run of plain string bytes: the quote, the
+// backslash, and the control characters JSON forbids in strings.
+var specialByte = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// specialIn has the high bit set in the first byte of w (little endian)
+// that is a quote, a backslash or a control character, if any; bits above
+// it may be wrong (borrows), so only the lowest set bit is meaningful.
+func specialIn(w uint64) uint64 {
+	q := w ^ (ones * '"')
+	b := w ^ (ones * '\\')
+	return ((q-ones)&^q | (b-ones)&^b | (w-ones*0x20)&^w) & highs
+}
+
 // skipString returns the index just past the string whose opening quote is
-// at i. JSON strings are short: a byte loop beats IndexByte's setup.
+// at i, or -1 when it is not a valid JSON string.
 func skipString(s string, i int) int {
 	end, _ := scanString(s, i)
 	return end
 }
 
 // scanString is skipString that also reports whether the string holds an
-// escape.
+// escape. Plain bytes are skipped eight at a time.
 func scanString(s string, i int) (int, bool) {
 	escaped := false
-	for i++; i < len(s); i++ {
+	base := unsafe.Pointer(unsafe.StringData(s))
+	i++
+	for {
+		for i+8 <= len(s) {
+			w := binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(base, i))[:])
+			if m := specialIn(w); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				goto special
+			}
+			i += 8
+		}
+		for ; i < len(s); i++ {
+			if specialByte[s[i]] {
+				goto special
+			}
+		}
+		return -1, escaped
+	special:
 		switch s[i] {
 		case '"':
 			return i + 1, escaped
 		case '\\':
 			escaped = true
-			i++ // the escaped byte; \uXXXX's hex digits are plain bytes
+			if i = skipEscape(s, i); i < 0 {
+				return -1, escaped
+			}
+		default:
+			return -1, escaped // a control character
 		}
 	}
-	return len(s), escaped
 }
 
-// scanKey reads the member name whose opening quote is at s[i]: the name
-// unescaped, as written, and the index of the member's value.
+// skipEscape returns the index past the escape whose backslash is at i,
+// or -1.
+func skipEscape(s string, i int) int {
+	if i+1 >= len(s) {
+		return -1
+	}
+	switch s[i+1] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return i + 2
+	case 'u':
+		if i+6 > len(s) {
+			return -1
+		}
+		for _, c := range []byte(s[i+2 : i+6]) {
+			if !isHex(c) {
+				return -1
+			}
+		}
+		return i + 6
+	}
+	return -1
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// skipDigits returns the index past the digits at i, or -1 when there is
+// none.
+func skipDigits(s string, i int) int {
+	start := i
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	if i == start {
+		return -1
+	}
+	return i
+}
+
+// skipNumber returns the index past the number at i, or -1.
+func skipNumber(s string, i int) int {
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i >= len(s):
+		return -1
+	case s[i] == '0':
+		i++
+	default:
+		if i = skipDigits(s, i); i < 0 {
+			return -1
+		}
+	}
+	if i < len(s) && s[i] == '.' {
+		if i = skipDigits(s, i+1); i < 0 {
+			return -1
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if i = skipDigits(s, i); i < 0 {
+			return -1
+		}
+	}
+	return i
+}
+
+// skipScalar returns the index past the string, number or literal at i,
+// or -1.
+func skipScalar(s string, i int) int {
+	switch s[i] {
+	case '"':
+		return skipString(s, i)
+	case 't':
+		return skipWord(s, i, "true")
+	case 'f':
+		return skipWord(s, i, "false")
+	case 'n':
+		return skipWord(s, i, "null")
+	}
+	return skipNumber(s, i)
+}
+
+func skipWord(s string, i int, w string) int {
+	if strings.HasPrefix(s[i:], w) {
+		return i + len(w)
+	}
+	return -1
+}
+
+// scanKey reads the member name whose opening quote is at s[i] and the
+// colon after it: the name unescaped, as written, and the index of the
+// member's value (-1 when malformed).
 func scanKey(s string, i int) (key, keyRaw string, value int) {
+	if i >= len(s) || s[i] != '"' {
+		return "", "", -1
+	}
 	k := i
 	i, escaped := scanString(s, i)
+	if i < 0 {
+		return "", "", -1
+	}
 	keyRaw = s[k:i]
 	key = keyRaw[1 : len(keyRaw)-1]
 	if escaped {
 		key = gjson.Parse(keyRaw).Str
 	}
-	return key, keyRaw, skipSpace(s, skipSpace(s, i)+1) // past ':'
+	if i = skipSpace(s, i); i >= len(s) || s[i] != ':' {
+		return key, keyRaw, -1
+	}
+	if i = skipSpace(s, i+1); i >= len(s) {
+		return key, keyRaw, -1
+	}
+	return key, keyRaw, i
 }
 
-// skipValue returns the index just past the value that starts at i.
+// skipValue returns the index just past the value that starts at i, or -1
+// when it is not valid JSON.
 func skipValue(s string, i int) int {
-	switch s[i] {
-	case '"':
-		return skipString(s, i)
-	case '{', '[':
-		depth := 0
-		for i < len(s) {
-			switch s[i] {
-			case '"':
-				i = skipString(s, i)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
+	if i < 0 || i >= len(s) {
+		return -1
+	}
+	if c := s[i]; c == '{' || c == '[' {
+		return skipContainer(s, i)
+	}
+	return skipScalar(s, i)
+}
+
+// openers is a stack of the containers skipContainer is inside, one bit
+// each (1: object), so nesting costs no recursion however deep it goes.
+type openers struct {
+	n    int
+	low  uint64   // the first 64 levels
+	more []uint64 // deeper levels, rarely needed
+}
+
+func (o *openers) push(object bool) {
+	var bit uint64
+	if object {
+		bit = 1
+	}
+	if o.n < 64 {
+		o.low = o.low&^(1<<o.n) | bit<<o.n
+	} else {
+		w, at := (o.n-64)/64, (o.n-64)%64
+		if w == len(o.more) {
+			o.more = append(o.more, 0)
+		}
+		o.more[w] = o.more[w]&^(1<<at) | bit<<at
+	}
+	o.n++
+}
+
+// object reports whether the innermost container is an object.
+func (o *openers) object() bool {
+	top := o.n - 1
+	if top < 64 {
+		return o.low&(1<<top) != 0
+	}
+	return o.more[(top-64)/64]&(1<<((top-64)%64)) != 0
+}
+
+// skipContainer returns the index past the object or array at s[i], or
+// -1. It walks nested containers without recursion.
+func skipContainer(s string, i int) int {
+	const (
+		opened = iota // just inside a container: it may close at once
+		item          // at a member or an element
+		after         // past one: a comma or the close follows
+	)
+	var in openers
+	in.push(s[i] == '{')
+	i++
+	state := opened
+	for {
+		if state == item {
+			if in.object() {
+				if i = skipKey(s, i); i < 0 {
+					return -1
 				}
 			}
+			if c := s[i]; c == '{' || c == '[' {
+				in.push(c == '{')
+				i, state = i+1, opened
+				continue
+			}
+			if i = skipScalar(s, i); i < 0 {
+				return -1
+			}
+			state = after
+			continue
+		}
+		if i = skipSpace(s, i); i >= len(s) {
+			return -1
+		}
+		switch c := s[i]; {
+		case c == '}' || c == ']':
+			if (c == '}') != in.object() {
+				return -1
+			}
+			in.n--
 			i++
+			if in.n == 0 {
+				return i
+			}
+			state = after
+		case state == opened:
+			state = item
+		case c == ',':
+			if i = skipSpace(s, i+1); i >= len(s) {
+				return -1
+			}
+			state = item
+		default:
+			return -1
 		}
-		return i
 	}
-	for i < len(s) {
-		switch s[i] {
-		case ',', '}', ']', ' ', '\n', '\r', '\t':
-			return i
-		}
-		i++
+}
+
+// skipKey returns the index of the value of the member whose name starts
+// at s[i], or -1.
+func skipKey(s string, i int) int {
+	if s[i] != '"' {
+		return -1
+	}
+	if i = skipString(s, i); i < 0 {
+		return -1
+	}
+	if i = skipSpace(s, i); i >= len(s) || s[i] != ':' {
+		return -1
+	}
+	if i = skipSpace(s, i+1); i >= len(s) {
+		return -1
 	}
 	return i
 }
 
 // scanMembers appends the members of the object at s[i] ('{') to dst and
-// returns them with the index just past the object.
+// returns them with the index just past the object (-1: malformed).
 func scanMembers(s string, i int, dst []member) ([]member, int) {
-	i = skipSpace(s, i+1)
-	if i < len(s) && s[i] == '}' {
+	if i = skipSpace(s, i+1); i >= len(s) {
+		return dst, -1
+	}
+	if s[i] == '}' {
 		return dst, i + 1
 	}
-	for i < len(s) {
-		var key, keyRaw string
-		key, keyRaw, i = scanKey(s, i)
-		v := i
-		i = skipValue(s, i)
-		dst = append(dst, member{key: key, keyRaw: keyRaw, val: s[v:i]})
-		i = skipSpace(s, i)
-		if i >= len(s) || s[i] == '}' {
-			return dst, i + 1
+	for {
+		key, keyRaw, v := scanKey(s, i)
+		if i = skipValue(s, v); i < 0 {
+			return dst, -1
 		}
-		i = skipSpace(s, i+1) // past ','
+		dst = append(dst, member{key: key, keyRaw: keyRaw, val: s[v:i]})
+		if i = skipSpace(s, i); i >= len(s) {
+			return dst, -1
+		}
+		switch s[i] {
+		case '}':
+			return dst, i + 1
+		case ',':
+			if i = skipSpace(s, i+1); i >= len(s) {
+				return dst, -1
+			}
+		default:
+			return dst, -1
+		}
 	}
-	return dst, i
 }
 
 // appendMembersDeleting writes the object of members less what the trees

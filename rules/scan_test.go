@@ -1,0 +1,90 @@
+package rules
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// validCases are documents on both sides of the JSON grammar's edges.
+var validCases = []string{
+	`{}`, `[]`, ` {"a" : [ 1 , -0.5e+3 , "x\"y" , true , false , null ] } `,
+	`"abcdefghijklmnopqrstuvwxyz\u00e9\n"`, `0`, `-0`, `1E9`, `[[[[{}]]]]`,
+	`{"a":{"b":{"c":[{"d":"\\"}]}}}`, `"\ud83d\ude00"`, "\"\xff\"",
+	`{`, `}`, `[1,]`, `{"a":1,}`, `{"a"}`, `{"a":}`, `{1:2}`, `[1 2]`, `{"a":1 "b":2}`,
+	`01`, `1.`, `.5`, `1e`, `-`, `+1`, `tru`, `nul`, `truex`, `"abc`, `"\x"`, `"\u12g4"`,
+	"\"tab\there\"", "\"nl\nhere\"", `[1]]`, `{"a":1}}`, `[}`, `{]`, `[1,,2]`, `"\`,
+	`{"a":[1,{"b":2]}}`, `{"a":1}x`, "\v1", `""`, `"0123456789abcdef0123456789abcde\""`,
+}
+
+func TestValidJSONAgreesWithEncodingJSON(t *testing.T) {
+	for _, c := range validCases {
+		if got, want := ValidJSON([]byte(c)), json.Valid([]byte(c)); got != want {
+			t.Errorf("ValidJSON(%q) = %v, encoding/json says %v", c, got, want)
+		}
+	}
+	deep := strings.Repeat("[", 100000) + strings.Repeat("]", 100000)
+	if !ValidJSON([]byte(deep)) {
+		t.Error("100 000 nested arrays: not valid")
+	}
+	if ValidJSON([]byte(deep[:len(deep)-1])) {
+		t.Error("one bracket short: valid")
+	}
+}
+
+// listProgram hides password and drops deleted records of a list at data.
+func listProgram(tb testing.TB) *Program {
+	tb.Helper()
+	b, err := CompileBlock(After, "users", &Block{Actions: []string{"list"}, Statements: []*Statement{
+		{Op: "hide", Paths: []string{"password", "profile.ssn"}},
+		{Op: "drop", Expr: "record.deleted == true"},
+	}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return NewProgram(After, []*CompiledBlock{b})
+}
+
+func TestRunAfterRefusesMalformedBodies(t *testing.T) {
+	p := listProgram(t)
+	shape := Shape{Records: []string{"data"}, Total: []string{"total"}}
+	for _, body := range []string{
+		`{"data":[{"password":"p"},{"a":1,}],"total":2}`,
+		`{"data":[{"deleted":true},{"x":"\u00"}]}`, // dropped record before the bad one
+		`{"data":[{"id":1}],"total":2}garbage`,
+		`{"data":[{"id":1}]`,
+		`{"data":[{"id":1} {"id":2}]}`,
+		`{"other":[1,2,],"data":[]}`,
+		`[{"password":"p"},01]`,
+		"{\"data\":[{\"name\":\"a\tb\"}]}",
+		`{"password":"p","profile":{"ssn":1,}}`,
+	} {
+		if _, err := p.RunAfter(&Input{}, []byte(body), shape, nil); err != ErrMalformed {
+			t.Errorf("RunAfter(%q) = %v, want ErrMalformed", body, err)
+		}
+	}
+}
+
+// FuzzRunAfterValidates checks that the after phase refuses exactly what
+// encoding/json refuses, never panics, and leaves JSON when it accepts.
+func FuzzRunAfterValidates(f *testing.F) {
+	for _, s := range append(append([]string{}, validCases...), fuzzSeeds...) {
+		f.Add([]byte(s))
+	}
+	f.Add([]byte(`{"data":[{"password":"p","deleted":true},{"id":2}],"total":2}`))
+	p := listProgram(f)
+	shape := Shape{Records: []string{"data"}, Total: []string{"total"}}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		valid := json.Valid(in)
+		if got := ValidJSON(in); got != valid {
+			t.Fatalf("ValidJSON(%q) = %v, encoding/json says %v", in, got, valid)
+		}
+		res, err := p.RunAfter(&Input{}, in, shape, nil)
+		if (err == ErrMalformed) == valid {
+			t.Fatalf("RunAfter(%q): err %v, encoding/json says valid=%v", in, err, valid)
+		}
+		if valid && res.Body != nil && !json.Valid(res.Body) {
+			t.Fatalf("RunAfter(%q) wrote %q", in, res.Body)
+		}
+	})
+}
