@@ -48,6 +48,7 @@ func (f *fieldSet) add(o fieldSet) {
 type program struct {
 	src    string
 	prog   *vm.Program
+	cond   condition // the same expression without the VM, when its shape allows
 	vars   varSet
 	record fieldSet
 }
@@ -66,6 +67,7 @@ func compileExpr(src string, asBool bool) (*program, error) {
 		return nil, err
 	}
 	p := &program{src: src, prog: tree}
+	p.cond, _ = fastCondition(tree.Node())
 	p.vars, p.record = analyze(tree.Node())
 	return p, nil
 }

@@ -16,6 +16,9 @@ func (s *stmt) applies(env *Env) (bool, error) {
 func (s *stmt) test(env *Env) (bool, error) { return testProgram(s.expr, env) }
 
 func testProgram(p *program, env *Env) (bool, error) {
+	if p.cond != nil {
+		return p.cond(env), nil
+	}
 	v, err := p.run(env)
 	if err != nil {
 		return false, err

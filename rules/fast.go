@@ -1,0 +1,127 @@
+package rules
+
+import (
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/vm/runtime"
+)
+
+// Most conditions in rules are comparisons of fields with constants or
+// with each other: record.deleted == true, user?.id != record.creatorId.
+// Those are evaluated here by a few composed functions instead of the VM,
+// which would spend more on its stack and on reflection than on the
+// comparison. The functions compute exactly what the VM computes from the
+// same compiled tree (member access is the same total get, equality the
+// VM's own runtime.Equal); any other shape keeps the VM.
+
+// operand reads one value of an expression.
+type operand func(env *Env) any
+
+// condition is a compiled boolean expression.
+type condition func(env *Env) bool
+
+// fastCondition compiles node, the checked and patched tree of an
+// expression, into a condition; false when it has a shape left to the VM.
+func fastCondition(node ast.Node) (condition, bool) {
+	switch n := node.(type) {
+	case *ast.BoolNode:
+		v := n.Value
+		return func(*Env) bool { return v }, true
+	case *ast.UnaryNode:
+		if n.Operator != "!" && n.Operator != "not" {
+			return nil, false
+		}
+		inner, ok := fastCondition(n.Node)
+		if !ok {
+			return nil, false
+		}
+		return func(env *Env) bool { return !inner(env) }, true
+	case *ast.BinaryNode:
+		switch n.Operator {
+		case "&&", "and", "||", "or":
+			left, ok := fastCondition(n.Left)
+			if !ok {
+				return nil, false
+			}
+			right, ok := fastCondition(n.Right)
+			if !ok {
+				return nil, false
+			}
+			if n.Operator == "&&" || n.Operator == "and" {
+				return func(env *Env) bool { return left(env) && right(env) }, true
+			}
+			return func(env *Env) bool { return left(env) || right(env) }, true
+		case "==", "!=":
+			left, ok := fastOperand(n.Left)
+			if !ok {
+				return nil, false
+			}
+			right, ok := fastOperand(n.Right)
+			if !ok {
+				return nil, false
+			}
+			if n.Operator == "==" {
+				return func(env *Env) bool { return runtime.Equal(left(env), right(env)) }, true
+			}
+			return func(env *Env) bool { return !runtime.Equal(left(env), right(env)) }, true
+		}
+	}
+	return nil, false
+}
+
+// fastOperand compiles a constant, a variable, or a member chain on one.
+func fastOperand(node ast.Node) (operand, bool) {
+	var v any
+	switch n := node.(type) {
+	case *ast.NilNode:
+		v = nil
+	case *ast.BoolNode:
+		v = n.Value
+	case *ast.StringNode:
+		v = n.Value
+	case *ast.IntegerNode:
+		v = n.Value
+	case *ast.FloatNode:
+		v = n.Value
+	case *ast.ChainNode: // ?. : get is nil-safe already
+		return fastOperand(n.Node)
+	case *ast.IdentifierNode:
+		read, ok := variables[n.Value]
+		return read, ok
+	case *ast.CallNode:
+		callee, ok := n.Callee.(*ast.IdentifierNode)
+		if !ok || callee.Value != getFunc || len(n.Arguments) != 2 {
+			return nil, false
+		}
+		var key any
+		switch k := n.Arguments[1].(type) {
+		case *ast.StringNode:
+			key = k.Value
+		case *ast.IntegerNode:
+			key = k.Value
+		default:
+			return nil, false
+		}
+		base, ok := fastOperand(n.Arguments[0])
+		if !ok {
+			return nil, false
+		}
+		return func(env *Env) any { return get(base(env), key) }, true
+	default:
+		return nil, false
+	}
+	return func(*Env) any { return v }, true
+}
+
+// variables read the Env fields the VM would read for each name.
+var variables = map[string]operand{
+	"record":   func(env *Env) any { return env.Record },
+	"body":     func(env *Env) any { return env.Body },
+	"old":      func(env *Env) any { return env.Old },
+	"user":     func(env *Env) any { return env.User },
+	"request":  func(env *Env) any { return env.Request },
+	"response": func(env *Env) any { return env.Response },
+	"value":    func(env *Env) any { return env.Value },
+	"action":   func(env *Env) any { return env.Action },
+	"resource": func(env *Env) any { return env.Resource },
+	"index":    func(env *Env) any { return env.Index },
+}

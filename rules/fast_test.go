@@ -1,0 +1,59 @@
+package rules
+
+import "testing"
+
+// TestFastConditionsAgreeWithVM runs every condition both ways, on
+// records and users of every JSON type, and requires the same answer.
+func TestFastConditionsAgreeWithVM(t *testing.T) {
+	fast := []string{
+		`record.deleted == true`, `record.deleted != true`, `record.active == false`,
+		`user?.id != record.creatorId`, `user.id == record.owner.id`, `record.a.b.c == nil`,
+		`record.n == 1`, `record.n == 1.0`, `record.n != 2.5`, `record.s == "x"`, `record.s == 'x' && record.n == 1`,
+		`!(record.n == 1) || record.deleted == true`, `not (record.s != "x")`, `record.tags[0] == "a"`,
+		`record.tags[-1] == "b"`, `record["weird key"] == 1`, `action == "list"`, `index == 0`, `true`,
+		`record == nil`, `record.profile == nil`, `old?.role == record.role`,
+	}
+	slow := []string{`record.n > 1`, `record.s in ["x", "y"]`, `len(record.tags) == 2`, `record.s matches "^x"`}
+	records := []any{
+		nil, "str", 3, []any{1},
+		map[string]any{},
+		map[string]any{"deleted": true, "active": false, "creatorId": "u1", "n": 1, "s": "x", "tags": []any{"a", "b"}},
+		map[string]any{"deleted": "true", "n": 1.0, "s": "y", "owner": map[string]any{"id": "u1"}, "weird key": 1},
+		map[string]any{"n": 2.5, "s": nil, "a": map[string]any{"b": "str"}, "profile": map[string]any{}, "role": "admin"},
+		map[string]any{"creatorId": nil, "tags": "ab", "owner": "u1", "deleted": false},
+	}
+	users := []any{nil, map[string]any{"id": "u1"}, map[string]any{"id": nil}, "u1"}
+	olds := []any{nil, map[string]any{"role": "admin"}}
+	check := func(src string, wantFast bool) {
+		p, err := compileExpr(src, true)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if (p.cond != nil) != wantFast {
+			t.Fatalf("%s: fast path %v, want %v", src, p.cond != nil, wantFast)
+		}
+		if p.cond == nil {
+			return
+		}
+		for ri, rec := range records {
+			for ui, user := range users {
+				for oi, old := range olds {
+					env := &Env{Record: rec, User: user, Old: old, Action: "list", Index: ri % 2, Get: get}
+					out, err := p.run(env) // always the VM
+					if err != nil {
+						t.Fatalf("%s: VM error %v", src, err)
+					}
+					if got := p.cond(env); got != out {
+						t.Errorf("%s on record %d, user %d, old %d: fast %v, VM %v", src, ri, ui, oi, got, out)
+					}
+				}
+			}
+		}
+	}
+	for _, src := range fast {
+		check(src, true)
+	}
+	for _, src := range slow {
+		check(src, false)
+	}
+}
