@@ -105,6 +105,7 @@ type afterRun struct {
 	changed bool
 	pending []*pathTree
 	view    map[string]any
+	fields  recordFields
 
 	noted        []*stmt  // statements already in res.Changed
 	dropped      string   // the drop that removed the last dropped record
@@ -294,15 +295,10 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			flush()
 		}
 		if stale && r.p.vars&varRecord != 0 {
-			if r.view == nil {
-				r.view = make(map[string]any, len(r.p.top))
-			}
-			if r.membersValid && !r.p.record.whole {
-				clear(r.view)
-				fillViewMembers(r.view, r.members, r.p.top)
-				env.Record = r.view
-			} else {
-				env.Record = view(cur, r.p, r.view)
+			r.fields = recordFields{raw: unsafeString(cur), members: r.members, scanned: r.membersValid}
+			env.fields = &r.fields
+			if r.p.view {
+				env.Record = r.decoded(cur)
 			}
 			stale = false
 		}
@@ -392,6 +388,20 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 		r.changed = true
 	}
 	return true, nil
+}
+
+// decoded is the record as the VM reads it: only the fields expressions
+// read, from the scanned members while they still describe it.
+func (r *afterRun) decoded(cur []byte) any {
+	if r.view == nil {
+		r.view = make(map[string]any, len(r.p.top))
+	}
+	if r.membersValid && !r.p.record.whole {
+		clear(r.view)
+		fillViewMembers(r.view, r.members, r.p.top)
+		return r.view
+	}
+	return view(cur, r.p, r.view)
 }
 
 // note records that a statement acted, once, for report mode.

@@ -22,6 +22,16 @@ func TestRunAfter(t *testing.T) {
 			want:  `[{"id":1,"profile":{"bio":"b"},"items":[{"sku":"a"}]},{"id":2}]`,
 		},
 		{
+			name: "of duplicate keys the last is what rules read, in the VM or not",
+			stmts: []*Statement{
+				{Op: "drop", Expr: `record.n == 2 && record.m == 2`},        // without the VM
+				{Op: "hide", Paths: []string{"n"}, If: `record.k in ["b"]`}, // through the VM
+			},
+			body:    `[{"n":1,"n":2,"m":1,"m":2},{"n":2,"n":1,"m":2},{"k":"b","k":"a","n":0},{"k":"a","k":"b","n":0}]`,
+			want:    `[{"n":2,"n":1,"m":2},{"k":"b","k":"a","n":0},{"k":"a","k":"b"}]`,
+			dropped: 1,
+		},
+		{
 			name:  "hide every duplicate and escaped key",
 			stmts: []*Statement{{Op: "hide", Paths: []string{"password"}}},
 			body:  `{"p\u0061ssword":"a","password":"b","x":1}`,

@@ -24,6 +24,11 @@ type Env struct {
 	// pool round trip per expression.
 	machine *vm.VM
 
+	// fields, when set, is the current record as JSON: conditions read
+	// record.a.b from it, and Record is decoded only if some expression
+	// left to the VM reads it.
+	fields *recordFields
+
 	// Get is member access (a.b, a[k]) as the nil-safe patch rewrites it.
 	Get func(any, any) any `expr:"__get"`
 }

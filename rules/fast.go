@@ -1,8 +1,11 @@
 package rules
 
 import (
+	"slices"
+
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm/runtime"
+	"github.com/tidwall/gjson"
 )
 
 // Most conditions in rules are comparisons of fields with constants or
@@ -88,28 +91,113 @@ func fastOperand(node ast.Node) (operand, bool) {
 		read, ok := variables[n.Value]
 		return read, ok
 	case *ast.CallNode:
-		callee, ok := n.Callee.(*ast.IdentifierNode)
-		if !ok || callee.Value != getFunc || len(n.Arguments) != 2 {
-			return nil, false
-		}
-		var key any
-		switch k := n.Arguments[1].(type) {
-		case *ast.StringNode:
-			key = k.Value
-		case *ast.IntegerNode:
-			key = k.Value
-		default:
-			return nil, false
-		}
-		base, ok := fastOperand(n.Arguments[0])
+		base, key, ok := memberAccess(n)
 		if !ok {
 			return nil, false
 		}
-		return func(env *Env) any { return get(base(env), key) }, true
+		if keys, ok := recordChain(n); ok {
+			return func(env *Env) any { return env.recordAt(keys) }, true
+		}
+		read, ok := fastOperand(base)
+		if !ok {
+			return nil, false
+		}
+		return func(env *Env) any { return get(read(env), key) }, true
 	default:
 		return nil, false
 	}
 	return func(*Env) any { return v }, true
+}
+
+// memberAccess splits a patched member access __get(base, key) with a constant
+// key.
+func memberAccess(n *ast.CallNode) (base ast.Node, key any, ok bool) {
+	callee, ok := n.Callee.(*ast.IdentifierNode)
+	if !ok || callee.Value != getFunc || len(n.Arguments) != 2 {
+		return nil, nil, false
+	}
+	switch k := n.Arguments[1].(type) {
+	case *ast.StringNode:
+		key = k.Value
+	case *ast.IntegerNode:
+		key = k.Value
+	default:
+		return nil, nil, false
+	}
+	return n.Arguments[0], key, true
+}
+
+// recordChain returns the keys of record.k1.k2... (constant keys only).
+func recordChain(n ast.Node) ([]any, bool) {
+	var keys []any
+	for {
+		if c, ok := n.(*ast.ChainNode); ok {
+			n = c.Node
+		}
+		switch m := n.(type) {
+		case *ast.IdentifierNode:
+			if m.Value != "record" {
+				return nil, false
+			}
+			slices.Reverse(keys)
+			return keys, true
+		case *ast.CallNode:
+			base, key, ok := memberAccess(m)
+			if !ok {
+				return nil, false
+			}
+			keys = append(keys, key)
+			n = base
+		default:
+			return nil, false
+		}
+	}
+}
+
+// recordAt reads record.keys...: from the record's JSON when the phase
+// gave it (no decoded record needed), else from the decoded record.
+func (env *Env) recordAt(keys []any) any {
+	var v any
+	if env.fields != nil {
+		v, keys = env.fields.field(keys[0]), keys[1:]
+	} else {
+		v = env.Record
+	}
+	for _, k := range keys {
+		v = get(v, k)
+	}
+	return v
+}
+
+// recordFields is the current record as JSON, with its members when they
+// are scanned and still describe it.
+type recordFields struct {
+	raw     string
+	members []member
+	scanned bool
+}
+
+// field decodes the record's member key, as get(record, key) reads it on
+// the decoded record: of duplicate keys the last wins, as in every view of
+// a record (and in JSON.parse and encoding/json).
+func (f *recordFields) field(key any) any {
+	k, ok := key.(string)
+	if f.scanned {
+		if !ok {
+			return nil // an object has no index
+		}
+		for i := len(f.members) - 1; i >= 0; i-- {
+			if f.members[i].key == k {
+				return valueOf(gjson.Parse(f.members[i].val))
+			}
+		}
+		return nil
+	}
+	root := gjson.Parse(f.raw)
+	if !root.IsObject() || !ok {
+		return get(valueOf(root), key)
+	}
+	return valueOf(lastMember(root, k))
 }
 
 // variables read the Env fields the VM would read for each name.

@@ -57,3 +57,46 @@ func TestFastConditionsAgreeWithVM(t *testing.T) {
 		check(src, false)
 	}
 }
+
+// TestFastConditionsReadJSONAsTheVMReadsRecords gives the fast conditions
+// the record as JSON (members scanned, and not) and the VM the decoded
+// record, and requires the same answer.
+func TestFastConditionsReadJSONAsTheVMReadsRecords(t *testing.T) {
+	conds := []string{
+		`record.deleted == true`, `record.n == 1`, `record.n == 1.5`, `record.s == "x"`, `record.s == nil`,
+		`record.owner.id == user.id`, `record.tags[1] == "b"`, `record.tags[-1] == "b"`, `record.s[0] == "x"`,
+		`record.missing == nil && record.deleted != false`, `record["we\"ird"] == 1`,
+	}
+	records := []string{
+		`{"deleted":true,"n":1,"s":"x","tags":["a","b"],"owner":{"id":"u1"}}`,
+		`{"deleted":"true","n":1.0,"s":"xy","tags":"ab","owner":"u1","we\"ird":1}`,
+		`{"n":1.5,"s":null,"n":2,"owner":{"id":"u2","id":"u1"}}`,
+		`{"s":"\u0078","d\u0065leted":false}`, `[1,2]`, `"str"`, `3`, `null`, `{}`,
+	}
+	user := map[string]any{"id": "u1"}
+	for _, src := range conds {
+		p, err := compileExpr(src, true)
+		if err != nil || p.cond == nil {
+			t.Fatalf("%s: err %v, fast %v", src, err, p != nil && p.cond != nil)
+		}
+		for _, raw := range records {
+			out, err := p.run(&Env{Record: Decode([]byte(raw)), User: user, Get: get})
+			if err != nil {
+				t.Fatalf("%s on %s: VM error %v", src, raw, err)
+			}
+			fields := []recordFields{{raw: raw}}
+			if raw[0] == '{' {
+				members, end := scanMembers(raw, 0, nil)
+				if end != len(raw) {
+					t.Fatalf("scanMembers(%s) = %d", raw, end)
+				}
+				fields = append(fields, recordFields{raw: raw, members: members, scanned: true})
+			}
+			for _, f := range fields {
+				if got := p.cond(&Env{fields: &f, User: user, Get: get}); got != out {
+					t.Errorf("%s on %s (scanned %v): fast %v, VM %v", src, raw, f.scanned, got, out)
+				}
+			}
+		}
+	}
+}

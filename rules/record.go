@@ -47,19 +47,14 @@ func view(raw []byte, p *Program, dst map[string]any) any {
 }
 
 // fillView copies the fields of obj that top names into dst, in one pass
-// over obj's members; the first of duplicate keys wins.
+// over obj's members; of duplicate keys the last wins.
 func fillView(dst map[string]any, obj gjson.Result, top []topField) {
-	found := 0
 	obj.ForEach(func(k, v gjson.Result) bool {
 		for i := range top {
 			t := &top[i]
 			if t.key != k.Str {
 				continue
 			}
-			if _, dup := dst[t.key]; dup {
-				return true
-			}
-			found++
 			if t.whole || !v.IsObject() {
 				dst[t.key] = valueOf(v)
 				break
@@ -71,7 +66,7 @@ func fillView(dst map[string]any, obj gjson.Result, top []topField) {
 			dst[t.key] = sub
 			break
 		}
-		return found < len(top)
+		return true
 	})
 }
 
@@ -80,7 +75,7 @@ func fillView(dst map[string]any, obj gjson.Result, top []topField) {
 // the whole record).
 func addField(dst map[string]any, obj gjson.Result, path []string) {
 	for i, key := range path {
-		v := obj.Get(gjson.Escape(key))
+		v := lastMember(obj, key)
 		if !v.Exists() {
 			return
 		}
@@ -100,4 +95,17 @@ func addField(dst map[string]any, obj gjson.Result, path []string) {
 		}
 		dst, obj = next, v
 	}
+}
+
+// lastMember is the value of the last member of obj named key (after
+// unescaping): what a decoder that keeps one of duplicate keys keeps.
+func lastMember(obj gjson.Result, key string) gjson.Result {
+	var last gjson.Result
+	obj.ForEach(func(k, v gjson.Result) bool {
+		if k.Str == key {
+			last = v
+		}
+		return true
+	})
+	return last
 }

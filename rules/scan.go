@@ -435,7 +435,8 @@ func appendMembersDeleting(dst []byte, members []member, trees []*pathTree) ([]b
 func fillViewMembers(dst map[string]any, members []member, top []topField) {
 	for i := range top {
 		t := &top[i]
-		for _, m := range members {
+		for j := len(members) - 1; j >= 0; j-- { // of duplicate keys the last wins
+			m := &members[j]
 			if m.key != t.key {
 				continue
 			}
@@ -449,7 +450,7 @@ func fillViewMembers(dst map[string]any, members []member, top []topField) {
 				}
 				dst[t.key] = sub
 			}
-			break // the first of duplicate keys wins
+			break
 		}
 	}
 }
