@@ -2,6 +2,8 @@ package rules
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm/runtime"
@@ -17,7 +19,48 @@ import (
 // VM's own runtime.Equal); any other shape keeps the VM.
 
 // operand reads one value of an expression.
-type operand func(env *Env) any
+type operand func(env *Env) val
+
+// val is an operand's value: decoded, or, for a field read straight from
+// the record's JSON, the raw JSON text (compared without decoding it).
+type val struct {
+	v   any
+	raw string // the field's JSON when not "": v is unused
+}
+
+// decoded is the value as the VM would hold it.
+func (x val) decoded() any {
+	if x.raw != "" {
+		return valueOf(gjson.Parse(x.raw))
+	}
+	return x.v
+}
+
+// equal is runtime.Equal on the decoded values; a raw field is compared
+// as JSON text with nil, booleans and strings, which needs no decoding.
+func equal(a, b val) bool {
+	if a.raw == "" {
+		a, b = b, a
+	}
+	if a.raw == "" || b.raw != "" {
+		return runtime.Equal(a.decoded(), b.decoded())
+	}
+	switch c := b.v.(type) {
+	case nil:
+		return a.raw == "null"
+	case bool:
+		return a.raw == strconv.FormatBool(c)
+	case string:
+		if a.raw[0] != '"' {
+			return false
+		}
+		if inner := a.raw[1 : len(a.raw)-1]; strings.IndexByte(inner, '\\') < 0 {
+			return inner == c
+		}
+		return gjson.Parse(a.raw).Str == c
+	}
+	return runtime.Equal(a.decoded(), b.v)
+}
 
 // condition is a compiled boolean expression.
 type condition func(env *Env) bool
@@ -63,9 +106,9 @@ func fastCondition(node ast.Node) (condition, bool) {
 				return nil, false
 			}
 			if n.Operator == "==" {
-				return func(env *Env) bool { return runtime.Equal(left(env), right(env)) }, true
+				return func(env *Env) bool { return equal(left(env), right(env)) }, true
 			}
-			return func(env *Env) bool { return !runtime.Equal(left(env), right(env)) }, true
+			return func(env *Env) bool { return !equal(left(env), right(env)) }, true
 		}
 	}
 	return nil, false
@@ -96,17 +139,17 @@ func fastOperand(node ast.Node) (operand, bool) {
 			return nil, false
 		}
 		if keys, ok := recordChain(n); ok {
-			return func(env *Env) any { return env.recordAt(keys) }, true
+			return func(env *Env) val { return env.recordAt(keys) }, true
 		}
 		read, ok := fastOperand(base)
 		if !ok {
 			return nil, false
 		}
-		return func(env *Env) any { return get(read(env), key) }, true
+		return func(env *Env) val { return val{v: get(read(env).decoded(), key)} }, true
 	default:
 		return nil, false
 	}
-	return func(*Env) any { return v }, true
+	return func(*Env) val { return val{v: v} }, true
 }
 
 // memberAccess splits a patched member access __get(base, key) with a constant
@@ -156,17 +199,21 @@ func recordChain(n ast.Node) ([]any, bool) {
 
 // recordAt reads record.keys...: from the record's JSON when the phase
 // gave it (no decoded record needed), else from the decoded record.
-func (env *Env) recordAt(keys []any) any {
+func (env *Env) recordAt(keys []any) val {
 	var v any
-	if env.fields != nil {
-		v, keys = env.fields.field(keys[0]), keys[1:]
-	} else {
+	if env.fields == nil {
 		v = env.Record
+	} else {
+		top := env.fields.field(keys[0])
+		if len(keys) == 1 {
+			return top
+		}
+		v, keys = top.decoded(), keys[1:]
 	}
 	for _, k := range keys {
 		v = get(v, k)
 	}
-	return v
+	return val{v: v}
 }
 
 // recordFields is the current record as JSON, with its members when they
@@ -177,39 +224,47 @@ type recordFields struct {
 	scanned bool
 }
 
-// field decodes the record's member key, as get(record, key) reads it on
+// field reads the record's member key, as get(record, key) reads it on
 // the decoded record: of duplicate keys the last wins, as in every view of
 // a record (and in JSON.parse and encoding/json).
-func (f *recordFields) field(key any) any {
+func (f *recordFields) field(key any) val {
 	k, ok := key.(string)
 	if f.scanned {
 		if !ok {
-			return nil // an object has no index
+			return val{} // an object has no index
 		}
 		for i := len(f.members) - 1; i >= 0; i-- {
 			if f.members[i].key == k {
-				return valueOf(gjson.Parse(f.members[i].val))
+				return val{raw: f.members[i].val}
 			}
 		}
-		return nil
+		return val{}
 	}
 	root := gjson.Parse(f.raw)
 	if !root.IsObject() || !ok {
-		return get(valueOf(root), key)
+		return val{v: get(valueOf(root), key)}
 	}
-	return valueOf(lastMember(root, k))
+	if m := lastMember(root, k); m.Exists() {
+		return val{raw: m.Raw}
+	}
+	return val{}
 }
 
 // variables read the Env fields the VM would read for each name.
 var variables = map[string]operand{
-	"record":   func(env *Env) any { return env.Record },
-	"body":     func(env *Env) any { return env.Body },
-	"old":      func(env *Env) any { return env.Old },
-	"user":     func(env *Env) any { return env.User },
-	"request":  func(env *Env) any { return env.Request },
-	"response": func(env *Env) any { return env.Response },
-	"value":    func(env *Env) any { return env.Value },
-	"action":   func(env *Env) any { return env.Action },
-	"resource": func(env *Env) any { return env.Resource },
-	"index":    func(env *Env) any { return env.Index },
+	"record": func(env *Env) val {
+		if env.fields != nil {
+			return val{raw: env.fields.raw}
+		}
+		return val{v: env.Record}
+	},
+	"body":     func(env *Env) val { return val{v: env.Body} },
+	"old":      func(env *Env) val { return val{v: env.Old} },
+	"user":     func(env *Env) val { return val{v: env.User} },
+	"request":  func(env *Env) val { return val{v: env.Request} },
+	"response": func(env *Env) val { return val{v: env.Response} },
+	"value":    func(env *Env) val { return val{v: env.Value} },
+	"action":   func(env *Env) val { return val{v: env.Action} },
+	"resource": func(env *Env) val { return val{v: env.Resource} },
+	"index":    func(env *Env) val { return val{v: env.Index} },
 }

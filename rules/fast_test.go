@@ -66,12 +66,16 @@ func TestFastConditionsReadJSONAsTheVMReadsRecords(t *testing.T) {
 		`record.deleted == true`, `record.n == 1`, `record.n == 1.5`, `record.s == "x"`, `record.s == nil`,
 		`record.owner.id == user.id`, `record.tags[1] == "b"`, `record.tags[-1] == "b"`, `record.s[0] == "x"`,
 		`record.missing == nil && record.deleted != false`, `record["we\"ird"] == 1`,
+		`record == nil`, `record != nil && record.n != 2`, `record.owner == nil`, `record.tags == "ab"`,
+		`record.n == record.deleted`, `record.s == record.owner`, `record.n == 1 || record.s == "\\"`,
 	}
 	records := []string{
 		`{"deleted":true,"n":1,"s":"x","tags":["a","b"],"owner":{"id":"u1"}}`,
 		`{"deleted":"true","n":1.0,"s":"xy","tags":"ab","owner":"u1","we\"ird":1}`,
 		`{"n":1.5,"s":null,"n":2,"owner":{"id":"u2","id":"u1"}}`,
 		`{"s":"\u0078","d\u0065leted":false}`, `[1,2]`, `"str"`, `3`, `null`, `{}`,
+		`{"n":true,"deleted":true,"s":{"a":1},"owner":{"a":1}}`, `{"n":1e0,"s":"\\","tags":[]}`,
+		`{"n":null,"deleted":null,"s":"","owner":null,"tags":{}}`, `{"n":10000000000000000001,"owner":1}`,
 	}
 	user := map[string]any{"id": "u1"}
 	for _, src := range conds {
