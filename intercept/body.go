@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 )
 
 // bodyBuffer is a pooled buffer holding a request body while the request
@@ -22,6 +23,24 @@ func (b *bodyBuffer) release() {
 	b.Reset()
 	bodyPool.Put(b)
 }
+
+// sentBody is a request body read from a pooled buffer. The transport may
+// go on writing a body after the response has arrived, until it closes it:
+// the buffer goes back to the pool only once the body is closed, and never
+// when GetBody handed out another reader of it.
+type sentBody struct {
+	bytes.Reader
+	closed atomic.Bool
+	copied atomic.Bool // GetBody gave out a reader we cannot follow
+}
+
+func (b *sentBody) Close() error {
+	b.closed.Store(true)
+	return nil
+}
+
+// reusable reports whether nothing can read the body's buffer any more.
+func (b *sentBody) reusable() bool { return b.closed.Load() && !b.copied.Load() }
 
 // hasBody reports whether the request may carry a body.
 func hasBody(r *http.Request) bool {
@@ -59,7 +78,7 @@ func (x *exchange) readBody() ([]byte, *problem) {
 			detail: "the request body is larger than " + strconv.FormatInt(max, 10) + " bytes"}
 	}
 	body := buf.Bytes()
-	setBody(r, body) // what goes upstream unless a rule changes it: the exact bytes
+	x.sent = setBody(r, body) // what goes upstream unless a rule changes it: the exact bytes
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, nil
 	}
@@ -78,13 +97,19 @@ func (x *exchange) readBody() ([]byte, *problem) {
 }
 
 // setBody replaces the request body, keeping Content-Length right.
-func setBody(r *http.Request, body []byte) {
-	r.Body = io.NopCloser(bytes.NewReader(body))
+func setBody(r *http.Request, body []byte) *sentBody {
+	b := &sentBody{}
+	b.Reset(body)
+	r.Body = b
 	r.ContentLength = int64(len(body))
 	r.Header.Set("Content-Length", strconv.Itoa(len(body)))
 	r.TransferEncoding = nil
 	r.Header.Del("Transfer-Encoding")
-	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	r.GetBody = func() (io.ReadCloser, error) {
+		b.copied.Store(true)
+		return io.NopCloser(bytes.NewReader(body)), nil
+	}
+	return b
 }
 
 // drain reads up to max bytes of the body so the client sees the answer

@@ -116,7 +116,7 @@ func (x *exchange) lookup(path string) (any, error) {
 	}
 	st.count++
 	v, err := x.doLookup(path, st)
-	st.memo[path] = lookupResult{v, err}
+	st.memo[strings.Clone(path)] = lookupResult{v, err} // path may point into a reused body buffer
 	return v, err
 }
 

@@ -165,15 +165,17 @@ func (x *exchange) enforce(f refusal) bool {
 
 // exchange is one matched request on its way through the rules.
 type exchange struct {
-	e    *Engine
-	w    http.ResponseWriter
-	r    *http.Request
-	m    match
-	act  *action
-	res  *resource
-	in   rules.Input
-	body *bodyBuffer
-	next caddyhttp.Handler
+	e         *Engine
+	w         http.ResponseWriter
+	r         *http.Request
+	m         match
+	act       *action
+	res       *resource
+	in        rules.Input
+	body      *bodyBuffer // the request body as read
+	rewritten *[]byte     // the request body as the rules left it (slicePool)
+	sent      *sentBody   // the body given to the next handler
+	next      caddyhttp.Handler
 
 	phase   string // before or after, for metrics
 	lookups *lookupState
@@ -201,10 +203,22 @@ func newExchange(e *Engine, w http.ResponseWriter, r *http.Request, m match) *ex
 	return x
 }
 
+// release returns the request body's buffers to their pool, unless the
+// body sent upstream may still be read.
 func (x *exchange) release() {
+	if x.sent != nil && !x.sent.reusable() {
+		x.body, x.rewritten = nil, nil // the collector takes them
+	}
 	if x.body != nil {
 		x.body.release()
 		x.body = nil
+	}
+	if x.rewritten != nil {
+		if cap(*x.rewritten) <= 4<<20 {
+			*x.rewritten = (*x.rewritten)[:0]
+			slicePool.Put(x.rewritten)
+		}
+		x.rewritten = nil
 	}
 }
 
@@ -287,7 +301,12 @@ func (x *exchange) before() (bool, error) {
 		body = b
 	}
 	start := time.Now()
-	res, err := x.act.before.RunBefore(&x.in, body)
+	var out []byte
+	if body != nil {
+		x.rewritten = slicePool.Get().(*[]byte)
+		out = (*x.rewritten)[:0]
+	}
+	res, err := x.act.before.RunBefore(&x.in, body, out)
 	x.e.metrics.duration.WithLabelValues("before").Observe(time.Since(start).Seconds())
 	if err != nil {
 		return x.runtimeError(err)
@@ -303,7 +322,8 @@ func (x *exchange) before() (bool, error) {
 		return false, nil
 	}
 	if res.Body != nil {
-		setBody(x.r, res.Body)
+		x.sent = setBody(x.r, res.Body)
+		*x.rewritten = res.Body // written into out, or into what out grew into
 	}
 	x.applyEdits(res)
 	return false, nil

@@ -1,10 +1,12 @@
 package rules
 
 import (
-	"github.com/tidwall/gjson"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/tidwall/gjson"
 )
 
 // BeforeResult is what the before phase decided for a request.
@@ -32,41 +34,42 @@ type Edit struct {
 
 // RunBefore runs the before program on a request whose JSON body (already
 // validated; nil when there is none) is body. A JSON array is a bulk body:
-// every element is a record and meets every statement.
-func (p *Program) RunBefore(in *Input, body []byte) (BeforeResult, error) {
+// every element is a record and meets every statement. A rewritten body
+// is written into out (a reused buffer; appended to out[:0], grown when
+// too small).
+func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 	var res BeforeResult
 	if p.Empty() {
 		return res, nil
 	}
-	r := &beforeRun{p: p, in: in, env: newEnv(p, in), res: &res}
-	defer r.env.release()
+	r := &beforeRun{p: p, in: in, env: newEnv(p, in), res: &res, scratch: scratchPool.Get().(*scratch)}
+	defer r.release()
 	if p.vars&varBody != 0 && len(body) > 0 {
 		r.env.Body = valueOf(parse(body))
 	}
 	root := parse(body)
 	if !root.IsArray() {
-		out, changed, err := r.record(body, -1)
+		rec, changed, err := r.record(body, -1)
 		if err != nil || res.Reject != nil {
 			return res, err
 		}
 		if changed {
-			res.Body = out
+			res.Body = append(out[:0], rec...)
 		}
 		return r.finish(), nil
 	}
 	var (
-		out     = make([]byte, 0, len(body)+16)
 		changed bool
 		i       = -1
 		err     error
 	)
-	out = append(out, '[')
+	out = append(out[:0], '[')
 	root.ForEach(func(_, v gjson.Result) bool {
 		i++
 		if i > 0 {
 			out = append(out, ',')
 		}
-		rec, c, e := r.record([]byte(v.Raw), i)
+		rec, c, e := r.record(unsafeBytes(v.Raw), i)
 		if e != nil || res.Reject != nil {
 			err = e
 			return false
@@ -84,6 +87,27 @@ func (p *Program) RunBefore(in *Input, body []byte) (BeforeResult, error) {
 	return r.finish(), nil
 }
 
+// scratch is the pair of buffers a record's successive rewrites alternate
+// between: each reads the one and writes the other.
+type scratch struct {
+	bufs [2][]byte
+	used int // the buffer spare handed out last
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// spare returns an empty buffer that does not hold cur; keep stores what
+// was written into it (it may have grown).
+func (s *scratch) spare(cur []byte) []byte {
+	s.used = 0
+	if b := s.bufs[0]; cap(b) > 0 && len(cur) > 0 && &b[:1][0] == &cur[0] {
+		s.used = 1
+	}
+	return s.bufs[s.used][:0]
+}
+
+func (s *scratch) keep(written []byte) { s.bufs[s.used] = written }
+
 type beforeRun struct {
 	p      *Program
 	in     *Input
@@ -92,6 +116,14 @@ type beforeRun struct {
 	errors []FieldError
 	where  string         // the first failed check
 	view   map[string]any // reused for every record
+	*scratch
+}
+
+func (r *beforeRun) release() {
+	r.env.release()
+	if cap(r.bufs[0]) <= 1<<20 && cap(r.bufs[1]) <= 1<<20 {
+		scratchPool.Put(r.scratch)
+	}
 }
 
 func (r *beforeRun) finish() BeforeResult {
@@ -176,7 +208,8 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			if err != nil {
 				return fail(err)
 			}
-			out, err := appendSetting(make([]byte, 0, len(raw)+len(enc)+len(s.path.text)+8), unsafeString(raw), s.path.keys(), enc)
+			out, err := appendSetting(r.spare(raw), unsafeString(raw), s.path.keys(), enc)
+			r.keep(out)
 			if err != nil {
 				r.res.Reject = &Rejection{Status: 400, Detail: "the request body must be a JSON object or an array of objects"}
 				return raw, changed, nil
@@ -201,12 +234,13 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			var out []byte
 			var c bool
 			if s.op == opOnly {
-				out, c = appendKeeping(make([]byte, 0, len(raw)), parse(raw), s.tree)
+				out, c = appendKeeping(r.spare(raw), parse(raw), s.tree)
 			} else {
 				var n int
-				out, n = appendDeleting(make([]byte, 0, len(raw)), parse(raw), s.tree)
+				out, n = appendDeleting(r.spare(raw), parse(raw), s.tree)
 				c = n > 0
 			}
+			r.keep(out)
 			if c {
 				raw, changed, stale = out, true, true
 				r.res.Changed = append(r.res.Changed, s.where)

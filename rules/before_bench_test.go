@@ -52,7 +52,7 @@ func BenchmarkBeforeCreate(b *testing.B) {
 	body := createBody(1024)
 	in := &Input{Resource: "users", Action: "create", User: map[string]any{"id": "u1", "role": "member"}}
 
-	res, err := p.RunBefore(in, body)
+	res, err := p.RunBefore(in, body, nil)
 	if err != nil || res.Reject != nil || res.Body == nil {
 		b.Fatalf("RunBefore = %+v, %v", res, err)
 	}
@@ -68,8 +68,9 @@ func BenchmarkBeforeCreate(b *testing.B) {
 
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
+	out := make([]byte, 0, 2*len(body)) // reused, as intercept reuses a pooled one
 	for b.Loop() {
-		if _, err := p.RunBefore(in, body); err != nil {
+		if _, err := p.RunBefore(in, body, out); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -83,13 +84,13 @@ func BenchmarkBeforeNoBodyRules(b *testing.B) {
 		b.Fatal("a require on user alone needs the body")
 	}
 	in := &Input{Resource: "users", Action: "create", User: map[string]any{"id": "u1"}}
-	if res, err := p.RunBefore(in, nil); err != nil || res.Reject != nil {
+	if res, err := p.RunBefore(in, nil, nil); err != nil || res.Reject != nil {
 		b.Fatalf("RunBefore = %+v, %v", res, err)
 	}
 
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := p.RunBefore(in, nil); err != nil {
+		if _, err := p.RunBefore(in, nil, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

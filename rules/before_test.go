@@ -116,7 +116,7 @@ func TestRunBefore(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := mustProgram(t, Before, tt.stmts...)
-			res, err := p.RunBefore(&Input{Resource: "users", Action: "create", User: user}, []byte(tt.body))
+			res, err := p.RunBefore(&Input{Resource: "users", Action: "create", User: user}, []byte(tt.body), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -140,7 +140,7 @@ func TestRunBefore(t *testing.T) {
 
 func TestRuntimeErrorNamesStatement(t *testing.T) {
 	p := mustProgram(t, Before, &Statement{Op: "require", Expr: `int("x") > 0`})
-	_, err := p.RunBefore(&Input{}, []byte(`{"n":1}`))
+	_, err := p.RunBefore(&Input{}, []byte(`{"n":1}`), nil)
 	if err == nil || !strings.Contains(err.Error(), `resource "users": before create: statement 1 (require`) {
 		t.Fatalf("err = %v", err)
 	}

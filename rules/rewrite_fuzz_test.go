@@ -117,7 +117,7 @@ func FuzzBeforeProtect(f *testing.F) {
 		if !json.Valid(in) || !gjson.ValidBytes(in) {
 			return
 		}
-		res, err := p.RunBefore(&Input{}, in)
+		res, err := p.RunBefore(&Input{}, in, nil)
 		if err != nil {
 			t.Fatalf("RunBefore: %v\n in: %q", err, in)
 		}

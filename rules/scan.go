@@ -391,44 +391,76 @@ func scanMembers(s string, i int, dst []member) ([]member, int) {
 }
 
 // appendMembersDeleting writes the object of members less what the trees
-// select, like appendDeleting, without scanning the object again.
+// select, like appendDeleting, without scanning the object again. Runs of
+// members kept whole are copied as they were written, in one piece.
 func appendMembersDeleting(dst []byte, members []member, trees []*pathTree) ([]byte, int) {
 	removed := 0
 	dst = append(dst, '{')
-	first := true
+	wrote := false
+	run := -1 // first member of the run being kept whole
 	var sub [4]*pathTree
-	for _, m := range members {
-		next := sub[:0]
-		leaf := false
-		for _, t := range trees {
-			named, star := t.lookup(m.key)
-			for _, n := range [2]*pathTree{named, star} {
-				if n == nil {
-					continue
-				}
-				leaf = leaf || n.leaf
-				next = append(next, n)
+	for i := range members {
+		m := &members[i]
+		next, leaf := matchKey(m.key, trees, sub[:0])
+		if !leaf && len(next) == 0 {
+			if run < 0 {
+				run = i
 			}
+			continue
+		}
+		if run >= 0 {
+			dst = appendRun(dst, members[run:i], wrote)
+			wrote, run = true, -1
 		}
 		if leaf {
 			removed++
 			continue
 		}
-		if !first {
+		if wrote {
 			dst = append(dst, ',')
 		}
-		first = false
+		wrote = true
 		dst = append(dst, m.keyRaw...)
 		dst = append(dst, ':')
-		if len(next) == 0 {
-			dst = append(dst, m.val...)
-			continue
-		}
 		var n int
 		dst, _, n = appendValueDeleting(dst, m.val, 0, next)
 		removed += n
 	}
+	if run >= 0 {
+		dst = appendRun(dst, members[run:], wrote)
+	}
 	return append(dst, '}'), removed
+}
+
+// matchKey appends to next the subtrees of trees that apply to key, and
+// reports whether one of them ends there (the member goes).
+func matchKey(key string, trees []*pathTree, next []*pathTree) ([]*pathTree, bool) {
+	leaf := false
+	for _, t := range trees {
+		named, star := t.lookup(key)
+		if named != nil {
+			leaf = leaf || named.leaf
+			next = append(next, named)
+		}
+		if star != nil {
+			leaf = leaf || star.leaf
+			next = append(next, star)
+		}
+	}
+	return next, leaf
+}
+
+// appendRun appends consecutive members of one scanned object as they
+// were written, separators included: their text is contiguous in the
+// string they were scanned from.
+func appendRun(dst []byte, run []member, comma bool) []byte {
+	if comma {
+		dst = append(dst, ',')
+	}
+	first, last := &run[0], &run[len(run)-1]
+	start := unsafe.StringData(first.keyRaw)
+	end := unsafe.Add(unsafe.Pointer(unsafe.StringData(last.val)), len(last.val))
+	return append(dst, unsafe.String(start, uintptr(end)-uintptr(unsafe.Pointer(start)))...)
 }
 
 // fillViewMembers is fillView over scanned members.
