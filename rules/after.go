@@ -98,14 +98,15 @@ func (r *afterRun) body(out []byte, s string, i int, shape Shape) ([]byte, int, 
 }
 
 type afterRun struct {
-	p       *Program
-	in      *Input
-	env     *Env
-	res     *AfterResult
-	changed bool
-	pending []*pathTree
-	view    map[string]any
-	fields  recordFields
+	p         *Program
+	in        *Input
+	env       *Env
+	res       *AfterResult
+	changed   bool
+	pending   []*pathTree
+	view      map[string]any
+	fields    recordFields
+	rewritten recordFields // a record rewritten by an earlier statement
 
 	noted        []*stmt  // statements already in res.Changed
 	dropped      string   // the drop that removed the last dropped record
@@ -295,10 +296,12 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			flush()
 		}
 		if stale && r.p.vars&varRecord != 0 {
-			r.fields = recordFields{raw: unsafeString(cur), members: r.members, scanned: r.membersValid}
-			env.fields = &r.fields
-			if r.p.view {
-				env.Record = r.decoded(cur)
+			if r.membersValid {
+				r.fields = recordFields{raw: unsafeString(cur), members: r.members, state: scanned}
+				env.setRecord(&r.fields, r)
+			} else {
+				r.rewritten.reset(unsafeString(cur))
+				env.setRecord(&r.rewritten, r)
 			}
 			stale = false
 		}
@@ -390,19 +393,8 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	return true, nil
 }
 
-// decoded is the record as the VM reads it: only the fields expressions
-// read, from the scanned members while they still describe it.
-func (r *afterRun) decoded(cur []byte) any {
-	if r.view == nil {
-		r.view = make(map[string]any, len(r.p.top))
-	}
-	if r.membersValid && !r.p.record.whole {
-		clear(r.view)
-		fillViewMembers(r.view, r.members, r.p.top)
-		return r.view
-	}
-	return view(cur, r.p, r.view)
-}
+// decodeRecord is the current record as the VM reads it.
+func (r *afterRun) decodeRecord() any { return decodeFields(r.env.fields, r.p, &r.view) }
 
 // note records that a statement acted, once, for report mode.
 func (r *afterRun) note(s *stmt) {

@@ -43,6 +43,7 @@ func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 		return res, nil
 	}
 	r := &beforeRun{p: p, in: in, env: newEnv(p, in), res: &res, scratch: scratchPool.Get().(*scratch)}
+	r.fields.members = r.scratch.members
 	defer r.release()
 	if p.vars&varBody != 0 && len(body) > 0 {
 		r.env.Body = valueOf(parse(body))
@@ -90,8 +91,9 @@ func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 // scratch is the pair of buffers a record's successive rewrites alternate
 // between: each reads the one and writes the other.
 type scratch struct {
-	bufs [2][]byte
-	used int // the buffer spare handed out last
+	bufs    [2][]byte
+	used    int      // the buffer spare handed out last
+	members []member // storage for the record's scanned members
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -116,12 +118,18 @@ type beforeRun struct {
 	errors []FieldError
 	where  string         // the first failed check
 	view   map[string]any // reused for every record
+	fields recordFields   // the record statements read
 	*scratch
 }
 
+// decodeRecord is the current record as the VM reads it.
+func (r *beforeRun) decodeRecord() any { return decodeFields(&r.fields, r.p, &r.view) }
+
 func (r *beforeRun) release() {
 	r.env.release()
-	if cap(r.bufs[0]) <= 1<<20 && cap(r.bufs[1]) <= 1<<20 {
+	r.scratch.members = r.fields.members[:0]
+	clear(r.scratch.members[:cap(r.scratch.members)]) // drop references to the body
+	if cap(r.bufs[0]) <= 1<<20 && cap(r.bufs[1]) <= 1<<20 && cap(r.scratch.members) <= 1<<12 {
 		scratchPool.Put(r.scratch)
 	}
 }
@@ -144,15 +152,18 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 		r.res.Reject = &Rejection{Status: 400, Detail: "the request body must be a JSON object or an array of objects"}
 		return raw, false, nil
 	}
-	stale := true
+	stale := true // raw changed since r.fields were set
+	sync := func() {
+		if stale {
+			r.fields.reset(unsafeString(raw))
+			env.setRecord(&r.fields, r)
+			stale = false
+		}
+	}
 	changed := false
 	for i, s := range r.p.stmts {
-		if stale && r.p.reads[i] {
-			if r.view == nil {
-				r.view = make(map[string]any, len(r.p.top))
-			}
-			env.Record = view(raw, r.p, r.view)
-			stale = false
+		if r.p.reads[i] {
+			sync()
 		}
 		fail := func(err error) ([]byte, bool, error) {
 			return raw, changed, &RuntimeError{Where: s.where, Err: err}
@@ -193,7 +204,8 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 				}
 				continue
 			}
-			cur := getRaw(raw, s.path)
+			sync()
+			cur := r.fields.at(s.path.keys())
 			switch {
 			case s.op == opDefault && cur.Exists() && cur.Type != gjson.Null:
 				continue

@@ -266,32 +266,6 @@ func (s *stmt) usage() (varSet, fieldSet) {
 	return vs, fs
 }
 
-// decodesRecord reports whether an expression of the statement reads the
-// record through the VM, which needs it decoded; conditions of a shape
-// fastCondition compiles read their fields from the JSON.
-func (s *stmt) decodesRecord() bool {
-	conditions := []*program{s.ifCond}
-	values := []*program{s.body}
-	switch s.op {
-	case opDeny, opRequire, opCheck, opDrop:
-		conditions = append(conditions, s.expr)
-	default:
-		values = append(values, s.expr)
-	}
-	for _, p := range conditions {
-		if p != nil && p.vars&varRecord != 0 && p.cond == nil {
-			return true
-		}
-	}
-	for _, p := range values {
-		if p != nil && p.vars&varRecord != 0 {
-			return true
-		}
-	}
-	mv, _ := s.msg.usage()
-	return mv&varRecord != 0
-}
-
 // mutates reports whether the statement changes the record.
 func (s *stmt) mutates() bool {
 	switch s.op {
@@ -317,7 +291,6 @@ type Program struct {
 	vars   varSet
 	record fieldSet
 	needs  bool   // some statement reads or writes the record
-	view   bool   // some expression left to the VM reads record
 	flush  []bool // after phase: apply pending hides before statement i
 	reads  []bool // statement i reads record
 	top    []topField
@@ -347,7 +320,6 @@ func NewProgram(phase Phase, blocks []*CompiledBlock) *Program {
 	for _, s := range p.stmts {
 		vs, _ := s.usage()
 		p.reads = append(p.reads, vs&varRecord != 0)
-		p.view = p.view || s.decodesRecord()
 	}
 	p.top = p.record.tops()
 	return p

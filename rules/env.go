@@ -25,10 +25,24 @@ type Env struct {
 	machine *vm.VM
 
 	// fields, when set, is the current record as JSON: conditions read
-	// record.a.b from it, and Record is decoded only if some expression
-	// left to the VM reads it.
-	fields *recordFields
+	// record.a.b from it, and Record is decoded from it only when an
+	// expression run by the VM reads record (see program.run).
+	fields  *recordFields
+	decoder recordDecoder
+	decoded bool // Record is fields decoded
 
 	// Get is member access (a.b, a[k]) as the nil-safe patch rewrites it.
 	Get func(any, any) any `expr:"__get"`
+}
+
+// recordDecoder decodes the current record as the VM reads it: only the
+// fields the phase's expressions read, unless one needs the whole record.
+type recordDecoder interface {
+	decodeRecord() any
+}
+
+// setRecord makes raw the current record; it is decoded on demand.
+func (env *Env) setRecord(f *recordFields, d recordDecoder) {
+	env.fields, env.decoder = f, d
+	env.Record, env.decoded = nil, false
 }

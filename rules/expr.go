@@ -49,6 +49,9 @@ type program struct {
 	src    string
 	prog   *vm.Program
 	cond   condition // the same expression without the VM, when its shape allows
+	static bool      // the expression is a literal: value, and json, are its value
+	value  any
+	json   []byte
 	vars   varSet
 	record fieldSet
 }
@@ -68,6 +71,11 @@ func compileExpr(src string, asBool bool) (*program, error) {
 	}
 	p := &program{src: src, prog: tree}
 	p.cond, _ = fastCondition(tree.Node())
+	if v, ok := literal(tree.Node()); ok {
+		if enc, err := appendJSON(nil, v); err == nil {
+			p.static, p.value, p.json = true, v, enc
+		}
+	}
 	p.vars, p.record = analyze(tree.Node())
 	return p, nil
 }
@@ -76,6 +84,12 @@ var vmPool = sync.Pool{New: func() any { return new(vm.VM) }}
 
 // run evaluates p against env.
 func (p *program) run(env *Env) (any, error) {
+	if p.static {
+		return p.value, nil
+	}
+	if p.vars&varRecord != 0 && env.decoder != nil && !env.decoded {
+		env.Record, env.decoded = env.decoder.decodeRecord(), true
+	}
 	if env.machine != nil {
 		return env.machine.Run(p.prog, env)
 	}

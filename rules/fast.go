@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,6 +37,21 @@ func (x val) decoded() any {
 	return x.v
 }
 
+// text is the value when it is a string.
+func (x val) text() (string, bool) {
+	if x.raw == "" {
+		s, ok := x.v.(string)
+		return s, ok
+	}
+	if x.raw[0] != '"' {
+		return "", false
+	}
+	if inner := x.raw[1 : len(x.raw)-1]; strings.IndexByte(inner, '\\') < 0 {
+		return inner, true
+	}
+	return gjson.Parse(x.raw).Str, true
+}
+
 // equal is runtime.Equal on the decoded values; a raw field is compared
 // as JSON text with nil, booleans and strings, which needs no decoding.
 func equal(a, b val) bool {
@@ -51,19 +67,16 @@ func equal(a, b val) bool {
 	case bool:
 		return a.raw == strconv.FormatBool(c)
 	case string:
-		if a.raw[0] != '"' {
-			return false
-		}
-		if inner := a.raw[1 : len(a.raw)-1]; strings.IndexByte(inner, '\\') < 0 {
-			return inner == c
-		}
-		return gjson.Parse(a.raw).Str == c
+		s, ok := a.text()
+		return ok && s == c
 	}
 	return runtime.Equal(a.decoded(), b.v)
 }
 
-// condition is a compiled boolean expression.
-type condition func(env *Env) bool
+// condition is a compiled boolean expression. It reports false for ok
+// when this evaluation is one for the VM (a value of a type only the VM
+// knows how to refuse): the caller then runs the VM.
+type condition func(env *Env) (result, ok bool)
 
 // fastCondition compiles node, the checked and patched tree of an
 // expression, into a condition; false when it has a shape left to the VM.
@@ -71,7 +84,7 @@ func fastCondition(node ast.Node) (condition, bool) {
 	switch n := node.(type) {
 	case *ast.BoolNode:
 		v := n.Value
-		return func(*Env) bool { return v }, true
+		return func(*Env) (bool, bool) { return v, true }, true
 	case *ast.UnaryNode:
 		if n.Operator != "!" && n.Operator != "not" {
 			return nil, false
@@ -80,7 +93,10 @@ func fastCondition(node ast.Node) (condition, bool) {
 		if !ok {
 			return nil, false
 		}
-		return func(env *Env) bool { return !inner(env) }, true
+		return func(env *Env) (bool, bool) {
+			v, ok := inner(env)
+			return !v, ok
+		}, true
 	case *ast.BinaryNode:
 		switch n.Operator {
 		case "&&", "and", "||", "or":
@@ -92,10 +108,14 @@ func fastCondition(node ast.Node) (condition, bool) {
 			if !ok {
 				return nil, false
 			}
-			if n.Operator == "&&" || n.Operator == "and" {
-				return func(env *Env) bool { return left(env) && right(env) }, true
-			}
-			return func(env *Env) bool { return left(env) || right(env) }, true
+			stop := n.Operator == "||" || n.Operator == "or" // the left value that decides
+			return func(env *Env) (bool, bool) {
+				l, ok := left(env)
+				if !ok || l == stop {
+					return l, ok
+				}
+				return right(env)
+			}, true
 		case "==", "!=":
 			left, ok := fastOperand(n.Left)
 			if !ok {
@@ -105,29 +125,60 @@ func fastCondition(node ast.Node) (condition, bool) {
 			if !ok {
 				return nil, false
 			}
-			if n.Operator == "==" {
-				return func(env *Env) bool { return equal(left(env), right(env)) }, true
+			want := n.Operator == "=="
+			return func(env *Env) (bool, bool) { return equal(left(env), right(env)) == want, true }, true
+		case "matches":
+			pattern, ok := n.Right.(*ast.StringNode)
+			if !ok {
+				return nil, false
 			}
-			return func(env *Env) bool { return !equal(left(env), right(env)) }, true
+			re, err := regexp.Compile(pattern.Value) // as expr compiles a constant pattern
+			if err != nil {
+				return nil, false
+			}
+			left, ok := fastOperand(n.Left)
+			if !ok {
+				return nil, false
+			}
+			return func(env *Env) (bool, bool) {
+				v := left(env)
+				if v.raw == "null" || (v.raw == "" && v.v == nil) {
+					return false, true // as the VM: nil matches nothing
+				}
+				s, ok := v.text()
+				if !ok {
+					return false, false // not a string: the VM's error
+				}
+				return re.MatchString(s), true
+			}, true
 		}
+	}
+	return nil, false
+}
+
+// literal is the value of a constant node.
+func literal(node ast.Node) (any, bool) {
+	switch n := node.(type) {
+	case *ast.NilNode:
+		return nil, true
+	case *ast.BoolNode:
+		return n.Value, true
+	case *ast.StringNode:
+		return n.Value, true
+	case *ast.IntegerNode:
+		return n.Value, true
+	case *ast.FloatNode:
+		return n.Value, true
 	}
 	return nil, false
 }
 
 // fastOperand compiles a constant, a variable, or a member chain on one.
 func fastOperand(node ast.Node) (operand, bool) {
-	var v any
+	if v, ok := literal(node); ok {
+		return func(*Env) val { return val{v: v} }, true
+	}
 	switch n := node.(type) {
-	case *ast.NilNode:
-		v = nil
-	case *ast.BoolNode:
-		v = n.Value
-	case *ast.StringNode:
-		v = n.Value
-	case *ast.IntegerNode:
-		v = n.Value
-	case *ast.FloatNode:
-		v = n.Value
 	case *ast.ChainNode: // ?. : get is nil-safe already
 		return fastOperand(n.Node)
 	case *ast.IdentifierNode:
@@ -146,10 +197,8 @@ func fastOperand(node ast.Node) (operand, bool) {
 			return nil, false
 		}
 		return func(env *Env) val { return val{v: get(read(env).decoded(), key)} }, true
-	default:
-		return nil, false
 	}
-	return func(*Env) val { return val{v: v} }, true
+	return nil, false
 }
 
 // memberAccess splits a patched member access __get(base, key) with a constant
@@ -216,38 +265,67 @@ func (env *Env) recordAt(keys []any) val {
 	return val{v: v}
 }
 
-// recordFields is the current record as JSON, with its members when they
-// are scanned and still describe it.
+// recordFields is the current record as JSON; its members are scanned
+// on the first read, unless the phase scanned them already.
 type recordFields struct {
 	raw     string
 	members []member
-	scanned bool
+	state   uint8 // unscanned, scanned (members describe raw) or notObject
+}
+
+const (
+	unscanned uint8 = iota
+	scanned
+	notObject
+)
+
+// reset makes the fields those of raw, keeping the members' storage.
+func (f *recordFields) reset(raw string) {
+	f.raw, f.members, f.state = raw, f.members[:0], unscanned
 }
 
 // field reads the record's member key, as get(record, key) reads it on
 // the decoded record: of duplicate keys the last wins, as in every view of
 // a record (and in JSON.parse and encoding/json).
 func (f *recordFields) field(key any) val {
-	k, ok := key.(string)
-	if f.scanned {
-		if !ok {
-			return val{} // an object has no index
-		}
-		for i := len(f.members) - 1; i >= 0; i-- {
-			if f.members[i].key == k {
-				return val{raw: f.members[i].val}
+	if f.state == unscanned {
+		f.state = notObject
+		if i := skipSpace(f.raw, 0); i < len(f.raw) && f.raw[i] == '{' {
+			var end int
+			if f.members, end = scanMembers(f.raw, i, f.members[:0]); end >= 0 {
+				f.state = scanned
 			}
 		}
-		return val{}
 	}
-	root := gjson.Parse(f.raw)
-	if !root.IsObject() || !ok {
-		return val{v: get(valueOf(root), key)}
+	if f.state == notObject {
+		return val{v: get(Decode(unsafeBytes(f.raw)), key)}
 	}
-	if m := lastMember(root, k); m.Exists() {
-		return val{raw: m.Raw}
+	k, ok := key.(string)
+	if !ok {
+		return val{} // an object has no index
+	}
+	for i := len(f.members) - 1; i >= 0; i-- {
+		if f.members[i].key == k {
+			return val{raw: f.members[i].val}
+		}
 	}
 	return val{}
+}
+
+// at returns the value at keys (no wildcards) as gjson reads it, without
+// copying; of duplicate keys the last wins.
+func (f *recordFields) at(keys []string) gjson.Result {
+	top := f.field(keys[0])
+	if top.raw == "" {
+		return gjson.Result{} // no such member, or no object
+	}
+	v := gjson.Parse(top.raw)
+	for _, k := range keys[1:] {
+		if v = lastMember(v, k); !v.Exists() {
+			break
+		}
+	}
+	return v
 }
 
 // variables read the Env fields the VM would read for each name.

@@ -1,6 +1,9 @@
 package rules
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // TestFastConditionsAgreeWithVM runs every condition both ways, on
 // records and users of every JSON type, and requires the same answer.
@@ -12,8 +15,9 @@ func TestFastConditionsAgreeWithVM(t *testing.T) {
 		`!(record.n == 1) || record.deleted == true`, `not (record.s != "x")`, `record.tags[0] == "a"`,
 		`record.tags[-1] == "b"`, `record["weird key"] == 1`, `action == "list"`, `index == 0`, `true`,
 		`record == nil`, `record.profile == nil`, `old?.role == record.role`,
+		`record.s matches "^x"`, `record.creatorId matches "^u[0-9]$" && record.n == 1`,
 	}
-	slow := []string{`record.n > 1`, `record.s in ["x", "y"]`, `len(record.tags) == 2`, `record.s matches "^x"`}
+	slow := []string{`record.n > 1`, `record.s in ["x", "y"]`, `len(record.tags) == 2`, `record.s matches record.p`}
 	records := []any{
 		nil, "str", 3, []any{1},
 		map[string]any{},
@@ -39,13 +43,7 @@ func TestFastConditionsAgreeWithVM(t *testing.T) {
 			for ui, user := range users {
 				for oi, old := range olds {
 					env := &Env{Record: rec, User: user, Old: old, Action: "list", Index: ri % 2, Get: get}
-					out, err := p.run(env) // always the VM
-					if err != nil {
-						t.Fatalf("%s: VM error %v", src, err)
-					}
-					if got := p.cond(env); got != out {
-						t.Errorf("%s on record %d, user %d, old %d: fast %v, VM %v", src, ri, ui, oi, got, out)
-					}
+					agree(t, p, env, env, fmt.Sprintf("record %d, user %d, old %d", ri, ui, oi))
 				}
 			}
 		}
@@ -68,6 +66,7 @@ func TestFastConditionsReadJSONAsTheVMReadsRecords(t *testing.T) {
 		`record.missing == nil && record.deleted != false`, `record["we\"ird"] == 1`,
 		`record == nil`, `record != nil && record.n != 2`, `record.owner == nil`, `record.tags == "ab"`,
 		`record.n == record.deleted`, `record.s == record.owner`, `record.n == 1 || record.s == "\\"`,
+		`record.s matches "^x$"`, `record.s matches "\\\\" || record.n == 1`, `not (record.s matches "y")`,
 	}
 	records := []string{
 		`{"deleted":true,"n":1,"s":"x","tags":["a","b"],"owner":{"id":"u1"}}`,
@@ -84,23 +83,34 @@ func TestFastConditionsReadJSONAsTheVMReadsRecords(t *testing.T) {
 			t.Fatalf("%s: err %v, fast %v", src, err, p != nil && p.cond != nil)
 		}
 		for _, raw := range records {
-			out, err := p.run(&Env{Record: Decode([]byte(raw)), User: user, Get: get})
-			if err != nil {
-				t.Fatalf("%s on %s: VM error %v", src, raw, err)
-			}
+			vmEnv := &Env{Record: Decode([]byte(raw)), User: user, Get: get}
 			fields := []recordFields{{raw: raw}}
 			if raw[0] == '{' {
 				members, end := scanMembers(raw, 0, nil)
 				if end != len(raw) {
 					t.Fatalf("scanMembers(%s) = %d", raw, end)
 				}
-				fields = append(fields, recordFields{raw: raw, members: members, scanned: true})
+				fields = append(fields, recordFields{raw: raw, members: members, state: scanned})
 			}
 			for _, f := range fields {
-				if got := p.cond(&Env{fields: &f, User: user, Get: get}); got != out {
-					t.Errorf("%s on %s (scanned %v): fast %v, VM %v", src, raw, f.scanned, got, out)
-				}
+				agree(t, p, vmEnv, &Env{fields: &f, User: user, Get: get}, fmt.Sprintf("%s (scanned first: %v)", raw, f.state == scanned))
 			}
 		}
+	}
+}
+
+// agree requires p's fast condition on fastEnv to answer what the VM
+// answers on vmEnv, or to leave the evaluation to the VM when the VM fails.
+func agree(t *testing.T, p *program, vmEnv, fastEnv *Env, on string) {
+	t.Helper()
+	out, err := p.run(vmEnv) // always the VM
+	got, ok := p.cond(fastEnv)
+	switch {
+	case err != nil && ok:
+		t.Errorf("%s on %s: fast %v, VM error %v", p.src, on, got, err)
+	case err == nil && !ok:
+		t.Errorf("%s on %s: left to the VM, which answers %v", p.src, on, out)
+	case err == nil && got != out:
+		t.Errorf("%s on %s: fast %v, VM %v", p.src, on, got, out)
 	}
 }

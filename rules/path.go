@@ -13,6 +13,7 @@ type Path struct {
 	segs     []segment
 	text     string
 	keyNames []string // the segments' keys, for set and lookups
+	gjsonStr string   // the path in gjson syntax (no wildcards)
 }
 
 type segment struct {
@@ -62,7 +63,9 @@ func ParsePath(text string) (Path, error) {
 	for i, s := range segs {
 		keys[i] = s.key
 	}
-	return Path{segs: segs, text: text, keyNames: keys}, nil
+	p := Path{segs: segs, text: text, keyNames: keys}
+	p.gjsonStr = p.buildGjsonPath()
+	return p, nil
 }
 
 // String returns the path as written.
@@ -79,7 +82,9 @@ func (p Path) hasStar() bool {
 }
 
 // gjsonPath returns the path in gjson syntax (no wildcards).
-func (p Path) gjsonPath() string {
+func (p Path) gjsonPath() string { return p.gjsonStr }
+
+func (p Path) buildGjsonPath() string {
 	var b strings.Builder
 	for i, s := range p.segs {
 		if i > 0 {

@@ -30,10 +30,25 @@ func (f *fieldSet) tops() []topField {
 	return out
 }
 
-// view builds what `record` is for expressions: the whole record decoded
+// decodeFields is the record of f as the VM reads it: only the fields
+// the program's expressions read (from the scanned members when there are)
+// unless one needs the whole record. *view is reused across records.
+func decodeFields(f *recordFields, p *Program, view *map[string]any) any {
+	if *view == nil {
+		*view = make(map[string]any, len(p.top))
+	}
+	if f.state == scanned && !p.record.whole {
+		clear(*view)
+		fillViewMembers(*view, f.members, p.top)
+		return *view
+	}
+	return viewOf(unsafeBytes(f.raw), p, *view)
+}
+
+// viewOf builds what `record` is for expressions: the whole record decoded
 // when an expression needs it, else only the fields the program reads,
 // into dst (a map the caller reuses across records).
-func view(raw []byte, p *Program, dst map[string]any) any {
+func viewOf(raw []byte, p *Program, dst map[string]any) any {
 	if len(raw) == 0 {
 		return nil
 	}
@@ -101,6 +116,9 @@ func addField(dst map[string]any, obj gjson.Result, path []string) {
 // unescaping): what a decoder that keeps one of duplicate keys keeps.
 func lastMember(obj gjson.Result, key string) gjson.Result {
 	var last gjson.Result
+	if !obj.IsObject() {
+		return last
+	}
 	obj.ForEach(func(k, v gjson.Result) bool {
 		if k.Str == key {
 			last = v

@@ -17,7 +17,9 @@ func (s *stmt) test(env *Env) (bool, error) { return testProgram(s.expr, env) }
 
 func testProgram(p *program, env *Env) (bool, error) {
 	if p.cond != nil {
-		return p.cond(env), nil
+		if v, ok := p.cond(env); ok {
+			return v, nil
+		}
 	}
 	v, err := p.run(env)
 	if err != nil {
@@ -59,6 +61,9 @@ func (s *stmt) edit(env *Env) (Edit, error) {
 
 // valueJSON evaluates the statement's value expression as JSON.
 func (s *stmt) valueJSON(env *Env) ([]byte, error) {
+	if s.expr.static {
+		return s.expr.json, nil // read only: callers copy it into the body
+	}
 	v, err := s.expr.run(env)
 	if err != nil {
 		return nil, err
