@@ -107,6 +107,7 @@ type pathTree struct {
 	leaf     bool // the path ends here: the whole value is selected
 	children []treeChild
 	star     *pathTree
+	lengths  uint64 // bit n set: a child key is n bytes long (63: 63 or more)
 }
 
 type treeChild struct {
@@ -138,11 +139,17 @@ func (t *pathTree) child(s segment) *pathTree {
 	}
 	c := &pathTree{}
 	t.children = append(t.children, treeChild{key: s.key, node: c})
+	t.lengths |= lengthBit(s.key)
 	return c
 }
 
+func lengthBit(key string) uint64 { return 1 << min(len(key), 63) }
+
 // lookup returns the subtrees that apply to key (its own and the wildcard's).
 func (t *pathTree) lookup(key string) (named, star *pathTree) {
+	if t.lengths&lengthBit(key) == 0 {
+		return nil, t.star // no child key is that long: most keys stop here
+	}
 	for i := range t.children {
 		if t.children[i].key == key {
 			return t.children[i].node, t.star
