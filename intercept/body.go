@@ -24,6 +24,10 @@ func (b *bodyBuffer) release() {
 	bodyPool.Put(b)
 }
 
+// rewritePool holds the buffers rewritten request bodies are written into;
+// they start empty and grow to the bodies they hold.
+var rewritePool = sync.Pool{New: func() any { return new([]byte) }}
+
 // sentBody is a request body read from a pooled buffer. The transport may
 // go on writing a body after the response has arrived, until it closes it:
 // the buffer goes back to the pool only once the body is closed, and never

@@ -44,6 +44,7 @@ func BenchmarkServeUpdateFetchOld(b *testing.B) {
 					_, err := w.Write(stored)
 					return err
 				}
+				r.Body.Close() // as the transport does once the body is sent
 				_, err := w.Write([]byte(`{}`))
 				return err
 			})

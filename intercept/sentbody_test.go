@@ -24,7 +24,7 @@ func TestBodyBuffersWaitForTheTransport(t *testing.T) {
 			r := httptest.NewRequest("POST", "/users", strings.NewReader(`{"a":1}`))
 			read := bodyPool.Get().(*bodyBuffer)
 			read.WriteString(`{"a":1}`)
-			rewritten := slicePool.Get().(*[]byte)
+			rewritten := rewritePool.Get().(*[]byte)
 			*rewritten = append((*rewritten)[:0], `{"a":2}`...)
 			x := &exchange{r: r, body: read, rewritten: rewritten}
 			x.sent = setBody(r, *rewritten)

@@ -173,7 +173,7 @@ type exchange struct {
 	res       *resource
 	in        rules.Input
 	body      *bodyBuffer // the request body as read
-	rewritten *[]byte     // the request body as the rules left it (slicePool)
+	rewritten *[]byte     // the request body as the rules left it (rewritePool)
 	sent      *sentBody   // the body given to the next handler
 	next      caddyhttp.Handler
 
@@ -216,7 +216,7 @@ func (x *exchange) release() {
 	if x.rewritten != nil {
 		if cap(*x.rewritten) <= 4<<20 {
 			*x.rewritten = (*x.rewritten)[:0]
-			slicePool.Put(x.rewritten)
+			rewritePool.Put(x.rewritten)
 		}
 		x.rewritten = nil
 	}
@@ -303,7 +303,7 @@ func (x *exchange) before() (bool, error) {
 	start := time.Now()
 	var out []byte
 	if body != nil {
-		x.rewritten = slicePool.Get().(*[]byte)
+		x.rewritten = rewritePool.Get().(*[]byte)
 		out = (*x.rewritten)[:0]
 	}
 	res, err := x.act.before.RunBefore(&x.in, body, out)

@@ -174,6 +174,7 @@ func BenchmarkServeCreate(b *testing.B) {
 		if _, err := upstream.ReadFrom(r.Body); err != nil {
 			return err
 		}
+		r.Body.Close() // as the transport does once the body is sent
 		w.WriteHeader(http.StatusCreated)
 		_, err := w.Write(reply)
 		return err
