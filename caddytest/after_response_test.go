@@ -129,6 +129,12 @@ func TestAfterMalformedJSON(t *testing.T) {
 		"trailing comma": `[{"id":1},]`,
 		"bare word":      `password`,
 		"single quotes":  `{'id':1}`,
+		// found in the pass that filters, after a member it hid
+		"deep trailing comma": `{"id":1,"password":"p","tags":[1,2,]}`,
+		"raw tab in a string": "{\"password\":\"p\",\"name\":\"a\tb\"}",
+		"bad escape":          `{"password":"p","name":"a\qb"}`,
+		"leading zero":        `{"password":"p","n":01}`,
+		"unclosed nested":     `{"password":"p","profile":{"a":[{"b":1}]`,
 	}
 	replies := map[string]afterReply{}
 	i := 0
