@@ -100,11 +100,7 @@ func fastCondition(node ast.Node) (condition, bool) {
 	case *ast.BinaryNode:
 		switch n.Operator {
 		case "&&", "and", "||", "or":
-			left, ok := fastCondition(n.Left)
-			if !ok {
-				return nil, false
-			}
-			right, ok := fastCondition(n.Right)
+			left, right, ok := both(fastCondition, n)
 			if !ok {
 				return nil, false
 			}
@@ -117,11 +113,7 @@ func fastCondition(node ast.Node) (condition, bool) {
 				return right(env)
 			}, true
 		case "==", "!=":
-			left, ok := fastOperand(n.Left)
-			if !ok {
-				return nil, false
-			}
-			right, ok := fastOperand(n.Right)
+			left, right, ok := both(fastOperand, n)
 			if !ok {
 				return nil, false
 			}
@@ -154,6 +146,14 @@ func fastCondition(node ast.Node) (condition, bool) {
 		}
 	}
 	return nil, false
+}
+
+// both compiles the two sides of n.
+func both[T any](compile func(ast.Node) (T, bool), n *ast.BinaryNode) (left, right T, ok bool) {
+	if left, ok = compile(n.Left); ok {
+		right, ok = compile(n.Right)
+	}
+	return left, right, ok
 }
 
 // literal is the value of a constant node.
