@@ -107,6 +107,7 @@ type afterRun struct {
 	view      map[string]any
 	fields    recordFields
 	rewritten recordFields // a record rewritten by an earlier statement
+	nested    nested       // nested objects scanned with the record (see Program.descend)
 
 	noted        []*stmt  // statements already in res.Changed
 	dropped      string   // the drop that removed the last dropped record
@@ -258,7 +259,8 @@ func (r *afterRun) records(out []byte, s string, i int) ([]byte, int, error) {
 func (r *afterRun) element(out *[]byte, s string, i, index int) (bool, int, error) {
 	var end int
 	if s[i] == '{' {
-		r.members, end = scanMembers(s, i, r.members[:0])
+		r.nested.kids = r.nested.kids[:0]
+		r.members, end = scanMembersDeep(s, i, r.members[:0], r.p.descend, &r.nested, 0)
 		r.membersValid = true
 	} else {
 		end = skipValue(s, i)
@@ -377,7 +379,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	if len(r.pending) > 0 {
 		var n int
 		if r.membersValid {
-			*out, n = appendMembersDeleting(*out, r.members, r.pending)
+			*out, n = appendMembersDeleting(*out, r.members, r.pending, &r.nested)
 		} else {
 			*out, n = appendDeleting(*out, parse(cur), r.pending...)
 		}

@@ -294,6 +294,10 @@ type Program struct {
 	flush  []bool // after phase: apply pending hides before statement i
 	reads  []bool // statement i reads record
 	top    []topField
+	// descend joins the paths every hide names: the nested objects they
+	// lead into are scanned with their record, so hiding in them needs no
+	// second scan.
+	descend *pathTree
 }
 
 // NewProgram joins the statements of the blocks, in order.
@@ -322,6 +326,15 @@ func NewProgram(phase Phase, blocks []*CompiledBlock) *Program {
 		p.reads = append(p.reads, vs&varRecord != 0)
 	}
 	p.top = p.record.tops()
+	var hides []Path
+	for _, s := range p.stmts {
+		if s.op == opHide {
+			hides = append(hides, s.paths...)
+		}
+	}
+	if len(hides) > 0 {
+		p.descend = newPathTree(hides)
+	}
 	return p
 }
 

@@ -21,6 +21,8 @@ var fuzzSeeds = []string{
 	` { "password" : [ 1 , 2 ] , "items" : [ { "secret" : "\u0000" } ] } `,
 	`{"\ud83d\ude00":1,"role\u0000":2,"items":[]}`,
 	`"password"`, `null`, `12345678901234567890`, `{}`, `[]`,
+	`{"profile":{"ssn":1,"a":{"b":2,"c":3},"s\u0073n":4},"profile":{"a":[{"b":1}],"ssn":{"x":1}}}`,
+	`[{"profile":{"a":{"b":{"b":1}},"bio":"x"},"password":1},{"profile":"ssn"},{"profile":{}}]`,
 }
 
 // decodedValid decodes out, which must be JSON; numbers stay json.Number.
@@ -45,7 +47,7 @@ func FuzzHide(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	b, err := CompileBlock(After, "users", &Block{Actions: []string{"list"},
-		Statements: []*Statement{{Op: "hide", Paths: []string{"password", "items.*.secret"}}}})
+		Statements: []*Statement{{Op: "hide", Paths: []string{"password", "items.*.secret", "profile.ssn", "profile.a.b"}}}})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -79,6 +81,16 @@ func FuzzHide(f *testing.F) {
 			}
 			if _, ok := rec["password"]; ok {
 				t.Fatalf("password kept\n in: %q\nout: %q", in, out)
+			}
+			if p, ok := rec["profile"].(map[string]any); ok {
+				if _, ok := p["ssn"]; ok {
+					t.Fatalf("profile.ssn kept\n in: %q\nout: %q", in, out)
+				}
+				if a, ok := p["a"].(map[string]any); ok {
+					if _, ok := a["b"]; ok {
+						t.Fatalf("profile.a.b kept\n in: %q\nout: %q", in, out)
+					}
+				}
 			}
 			var items []any
 			switch v := rec["items"].(type) {

@@ -26,7 +26,20 @@ type member struct {
 	key    string // unescaped
 	keyRaw string // as written, quotes included
 	val    string // raw value
+	deep   bool   // val is an object whose members were scanned too:
+	kids   int32  // nested.kids[kids : kids+nkids]
+	nkids  int32
 }
+
+// nested holds the members of objects scanned along with their parent
+// record, one contiguous block per object, reused from record to record.
+type nested struct {
+	kids   []member
+	levels [][]member // scratch for each depth while an object is scanned
+}
+
+// of returns the members of a deep member.
+func (n *nested) of(m *member) []member { return n.kids[m.kids : m.kids+m.nkids] }
 
 // ValidJSON reports whether b is one JSON value, with only white space
 // around it.
@@ -362,6 +375,13 @@ func skipKey(s string, i int) int {
 // scanMembers appends the members of the object at s[i] ('{') to dst and
 // returns them with the index just past the object (-1: malformed).
 func scanMembers(s string, i int, dst []member) ([]member, int) {
+	return scanMembersDeep(s, i, dst, nil, nil, 0)
+}
+
+// scanMembersDeep is scanMembers that also scans, into n, the members of
+// the nested objects that a named path of t leads into, so that a rewrite
+// of them needs no second scan.
+func scanMembersDeep(s string, i int, dst []member, t *pathTree, n *nested, depth int) ([]member, int) {
 	if i = skipSpace(s, i+1); i >= len(s) {
 		return dst, -1
 	}
@@ -370,10 +390,32 @@ func scanMembers(s string, i int, dst []member) ([]member, int) {
 	}
 	for {
 		key, keyRaw, v := scanKey(s, i)
-		if i = skipValue(s, v); i < 0 {
+		if v < 0 {
 			return dst, -1
 		}
-		dst = append(dst, member{key: key, keyRaw: keyRaw, val: s[v:i]})
+		m := member{key: key, keyRaw: keyRaw}
+		var into *pathTree
+		if t != nil && s[v] == '{' {
+			if c, _ := t.lookup(key); c != nil && (len(c.children) > 0 || c.star != nil) {
+				into = c
+			}
+		}
+		if into != nil {
+			for len(n.levels) <= depth {
+				n.levels = append(n.levels, nil)
+			}
+			var sub []member
+			if sub, i = scanMembersDeep(s, v, n.levels[depth][:0], into, n, depth+1); i < 0 {
+				return dst, -1
+			}
+			m.deep, m.kids, m.nkids = true, int32(len(n.kids)), int32(len(sub))
+			n.kids = append(n.kids, sub...)
+			n.levels[depth] = sub[:0]
+		} else if i = skipValue(s, v); i < 0 {
+			return dst, -1
+		}
+		m.val = s[v:i]
+		dst = append(dst, m)
 		if i = skipSpace(s, i); i >= len(s) {
 			return dst, -1
 		}
@@ -393,7 +435,7 @@ func scanMembers(s string, i int, dst []member) ([]member, int) {
 // appendMembersDeleting writes the object of members less what the trees
 // select, like appendDeleting, without scanning the object again. Runs of
 // members kept whole are copied as they were written, in one piece.
-func appendMembersDeleting(dst []byte, members []member, trees []*pathTree) ([]byte, int) {
+func appendMembersDeleting(dst []byte, members []member, trees []*pathTree, n *nested) ([]byte, int) {
 	removed := 0
 	dst = append(dst, '{')
 	wrote := false
@@ -422,9 +464,13 @@ func appendMembersDeleting(dst []byte, members []member, trees []*pathTree) ([]b
 		wrote = true
 		dst = append(dst, m.keyRaw...)
 		dst = append(dst, ':')
-		var n int
-		dst, _, n = appendValueDeleting(dst, m.val, 0, next)
-		removed += n
+		var k int
+		if m.deep {
+			dst, k = appendMembersDeleting(dst, n.of(m), next, n)
+		} else {
+			dst, _, k = appendValueDeleting(dst, m.val, 0, next)
+		}
+		removed += k
 	}
 	if run >= 0 {
 		dst = appendRun(dst, members[run:], wrote)
