@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/caddy-crud/caddy-crud/rules"
 )
 
 // BodyError is a request body that is not acceptable JSON; Detail is safe to show the client.
@@ -49,6 +51,15 @@ var validators = sync.Pool{New: func() any { return new(validator) }}
 // above 10000 acts as 10000, jsontext's own limit. Empty or whitespace-only
 // input is malformed.
 func ValidateJSON(b []byte, maxDepth int) error {
+	if rules.PlainRequestJSON(b, min(maxDepth, maxLibDepth)) {
+		return nil // shown valid by the scanner, in one pass
+	}
+	return validateFully(b, maxDepth)
+}
+
+// validateFully is ValidateJSON through jsontext, whose errors say what is
+// wrong and where.
+func validateFully(b []byte, maxDepth int) error {
 	v := validators.Get().(*validator)
 	v.buf = *bytes.NewBuffer(b)
 	// jsontext's defaults are what we want: duplicate names and invalid UTF-8

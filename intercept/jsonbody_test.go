@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/caddy-crud/caddy-crud/rules"
 )
 
 func nest(open, close string, n int) string {
@@ -194,12 +196,18 @@ func FuzzValidateJSON(f *testing.F) {
 		`{}`, `[]`, `1`, `"x"`, `null`, `12345678901234567890`,
 		`{"r\u006fle":"admin","role":"user"}`, `{"a":[1,{"b":null}],"c":"\ud83d\ude00"}`,
 		`"\ud800"`, "\"\xff\"", `{} x`, `1 2`, nest("[", "]", 70), `{"a":1,"a":2}`,
-		benchObject(),
+		benchObject(), `{"a":{"b":1,"b":2}}`, `[{"a":1},{"a":1,"a":1}]`, `{"a":1,"b":[1,{"c":[{"d":1,"e":2}]}]}`,
+		"{\"a\":\"\xed\xa0\x80\"}", `{"a":"\n\"\\"}`, `[[[[[[1]]]]]]`, `{"a" : 1 , "b" : [ ] }`,
 	} {
 		f.Add([]byte(s), uint8(64))
 	}
 	f.Fuzz(func(t *testing.T, b []byte, depth uint8) {
 		orig := bytes.Clone(b)
+		if rules.PlainRequestJSON(b, int(depth)) {
+			if err := validateFully(b, int(depth)); err != nil {
+				t.Fatalf("the fast check accepted %q (depth %d), jsontext refuses it: %v", b, depth, err)
+			}
+		}
 		err := ValidateJSON(b, int(depth))
 		if !bytes.Equal(b, orig) {
 			t.Fatalf("input modified")

@@ -1,0 +1,177 @@
+package rules
+
+import (
+	"bytes"
+	"hash/maphash"
+	"sync"
+	"unicode/utf8"
+)
+
+// PlainRequestJSON is a fast check for request bodies: true when b is one
+// JSON value in valid UTF-8, with no duplicate key in any object and no
+// deeper than maxDepth, and whose \u escapes name no lone surrogate (which
+// would unescape to invalid UTF-8). False means "not shown here": the
+// caller then asks a full validator for the verdict and its message, so it
+// never accepts what the full check refuses.
+func PlainRequestJSON(b []byte, maxDepth int) bool {
+	if !utf8.Valid(b) || !pairedSurrogates(b) {
+		return false
+	}
+	s := unsafeString(b)
+	i := skipSpace(s, 0)
+	if i >= len(s) {
+		return false
+	}
+	members := memberPool.Get().(*[]member)
+	end := plainValue(s, i, maxDepth, 0, members)
+	clear((*members)[:cap(*members)]) // no references to the body stay in the pool
+	*members = (*members)[:0]
+	memberPool.Put(members)
+	return end >= 0 && skipSpace(s, end) == len(s)
+}
+
+// pairedSurrogates reports whether every \u escape of a UTF-16 surrogate
+// in b is a high one followed at once by an escaped low one. Backslashes
+// outside strings are the scanner's to refuse.
+func pairedSurrogates(b []byte) bool {
+	for {
+		i := bytes.IndexByte(b, '\\')
+		if i < 0 || i+1 >= len(b) {
+			return true
+		}
+		if b[i+1] != 'u' {
+			b = b[i+2:] // \\, \" and the like: two bytes
+			continue
+		}
+		r, ok := hex4(b[i+2:])
+		switch {
+		case !ok:
+			return false
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return false // a low surrogate first
+		case r >= 0xD800 && r <= 0xDBFF:
+			if len(b) < i+12 || b[i+6] != '\\' || b[i+7] != 'u' {
+				return false
+			}
+			if lo, ok := hex4(b[i+8:]); !ok || lo < 0xDC00 || lo > 0xDFFF {
+				return false
+			}
+			b = b[i+12:]
+		default:
+			b = b[i+6:]
+		}
+	}
+}
+
+// hex4 reads four hex digits.
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case 'a' <= c && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+// maxPlainMembers is the most members an object may have for the fast
+// check (its table of names has twice as many slots).
+const maxPlainMembers = 64
+
+var seed = maphash.MakeSeed()
+
+// hasDuplicate reports whether two members share a name, through a small
+// open-addressing table of the names' hashes (no allocation).
+func hasDuplicate(members []member) bool {
+	if len(members) < 8 {
+		for j := range members {
+			for k := j + 1; k < len(members); k++ {
+				if members[j].key == members[k].key {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	var slots [2 * maxPlainMembers]uint8 // member index + 1
+	for j := range members {
+		at := maphash.String(seed, members[j].key) % uint64(len(slots))
+		for ; slots[at] != 0; at = (at + 1) % uint64(len(slots)) {
+			if members[slots[at]-1].key == members[j].key {
+				return true
+			}
+		}
+		slots[at] = uint8(j + 1)
+	}
+	return false
+}
+
+var memberPool = sync.Pool{New: func() any { return new([]member) }}
+
+// plainValue returns the index past the value at s[i], or -1 when it is
+// malformed, has duplicate keys, or nests deeper than maxDepth. members is
+// scratch, shared by every level.
+func plainValue(s string, i, maxDepth, depth int, members *[]member) int {
+	switch s[i] {
+	case '{':
+		if depth+1 > maxDepth {
+			return -1
+		}
+		mark := len(*members)
+		var end int
+		*members, end = scanMembers(s, i, *members)
+		if end < 0 {
+			return -1
+		}
+		own := (*members)[mark:]
+		if len(own) > maxPlainMembers {
+			return -1 // the full check finds duplicates without quadratic cost
+		}
+		if hasDuplicate(own) {
+			return -1
+		}
+		for j := range own {
+			v := own[j].val
+			if (v[0] == '{' || v[0] == '[') && plainValue(v, 0, maxDepth, depth+1, members) < 0 {
+				return -1
+			}
+		}
+		*members = (*members)[:mark]
+		return end
+	case '[':
+		if depth+1 > maxDepth {
+			return -1
+		}
+		if i = skipSpace(s, i+1); i < len(s) && s[i] == ']' {
+			return i + 1
+		}
+		for i < len(s) {
+			if i = plainValue(s, i, maxDepth, depth+1, members); i < 0 {
+				return -1
+			}
+			if i = skipSpace(s, i); i >= len(s) {
+				return -1
+			}
+			switch s[i] {
+			case ']':
+				return i + 1
+			case ',':
+				i = skipSpace(s, i+1)
+			default:
+				return -1
+			}
+		}
+		return -1
+	}
+	return skipScalar(s, i)
+}
