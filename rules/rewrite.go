@@ -97,8 +97,8 @@ func appendObjectSetting(dst []byte, s string, i int, keys []string, value []byt
 	first, found := true, false
 	for i < len(s) && s[i] != '}' {
 		var key, keyRaw string
-		key, keyRaw, i = scanKey(s, i)
-		end := skipValue(s, i)
+		key, keyRaw, i = trustedKey(s, i)
+		end := trustedValue(s, i)
 		switch {
 		case key == keys[0] && found: // duplicates are refused before rules run; keep one
 		case key == keys[0]:

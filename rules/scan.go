@@ -538,7 +538,7 @@ func fillViewMembers(dst map[string]any, members []member, top []topField) {
 // value and how many values it removed.
 func appendValueDeleting(dst []byte, s string, i int, trees []*pathTree) ([]byte, int, int) {
 	if s[i] != '{' && s[i] != '[' {
-		end := skipValue(s, i)
+		end := trustedValue(s, i)
 		return append(dst, s[i:end]...), end, 0
 	}
 	object := s[i] == '{'
@@ -550,7 +550,7 @@ func appendValueDeleting(dst []byte, s string, i int, trees []*pathTree) ([]byte
 		index++
 		var key, keyRaw string
 		if object {
-			key, keyRaw, i = scanKey(s, i)
+			key, keyRaw, i = trustedKey(s, i)
 		} else {
 			key = strconv.Itoa(index)
 		}
@@ -567,7 +567,7 @@ func appendValueDeleting(dst []byte, s string, i int, trees []*pathTree) ([]byte
 		}
 		if leaf {
 			removed++
-			i = skipValue(s, i)
+			i = trustedValue(s, i)
 		} else {
 			if !first {
 				dst = append(dst, ',')
@@ -578,7 +578,7 @@ func appendValueDeleting(dst []byte, s string, i int, trees []*pathTree) ([]byte
 				dst = append(dst, ':')
 			}
 			if len(next) == 0 {
-				end := skipValue(s, i)
+				end := trustedValue(s, i)
 				dst = append(dst, s[i:end]...)
 				i = end
 			} else {
