@@ -26,6 +26,7 @@ type member struct {
 	key    string // unescaped
 	keyRaw string // as written, quotes included
 	val    string // raw value
+	miss   bool   // no hide path of the program names this member
 	deep   bool   // val is an object whose members were scanned too:
 	kids   int32  // nested.kids[kids : kids+nkids]
 	nkids  int32
@@ -395,8 +396,10 @@ func scanMembersDeep(s string, i int, dst []member, t *pathTree, n *nested, dept
 		}
 		m := member{key: key, keyRaw: keyRaw}
 		var into *pathTree
-		if t != nil && s[v] == '{' {
-			if c, _ := t.lookup(key); c != nil && (len(c.children) > 0 || c.star != nil) {
+		if t != nil {
+			c, star := t.lookup(key)
+			m.miss = c == nil && star == nil
+			if c != nil && (len(c.children) > 0 || c.star != nil) && s[v] == '{' {
 				into = c
 			}
 		}
@@ -433,7 +436,8 @@ func scanMembersDeep(s string, i int, dst []member, t *pathTree, n *nested, dept
 }
 
 // appendMembersDeleting writes the object of members less what the trees
-// select, like appendDeleting, without scanning the object again. Runs of
+// select, like appendDeleting, without scanning the object again. The
+// trees must be among the paths scanMembersDeep was given, if any. Runs of
 // members kept whole are copied as they were written, in one piece.
 func appendMembersDeleting(dst []byte, members []member, trees []*pathTree, n *nested) ([]byte, int) {
 	removed := 0
@@ -443,7 +447,11 @@ func appendMembersDeleting(dst []byte, members []member, trees []*pathTree, n *n
 	var sub [4]*pathTree
 	for i := range members {
 		m := &members[i]
-		next, leaf := matchKey(m.key, trees, sub[:0])
+		var next []*pathTree
+		var leaf bool
+		if !m.miss { // the trees are part of the paths the member was scanned against
+			next, leaf = matchKey(m.key, trees, sub[:0])
+		}
 		if !leaf && len(next) == 0 {
 			if run < 0 {
 				run = i
