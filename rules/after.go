@@ -347,7 +347,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			if err != nil {
 				return fail(err)
 			}
-			next, err := appendSetting(make([]byte, 0, len(cur)+len(enc)+16), unsafeString(cur), s.path.keys(), enc)
+			next, err := appendSetting(make([]byte, 0, len(cur)+len(enc)+16), unsafeString(cur), s.path.keys(), enc, nil)
 			if err != nil {
 				continue // not an object: nothing to set
 			}

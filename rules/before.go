@@ -43,7 +43,7 @@ func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 		return res, nil
 	}
 	r := &beforeRun{p: p, in: in, env: newEnv(p, in), res: &res, scratch: scratchPool.Get().(*scratch)}
-	r.fields.members = r.scratch.members
+	r.fields.members, r.spans = r.scratch.members, r.scratch.spans
 	defer r.release()
 	if p.vars&varBody != 0 && len(body) > 0 {
 		r.env.Body = valueOf(parse(body))
@@ -94,6 +94,7 @@ type scratch struct {
 	bufs    [2][]byte
 	used    int      // the buffer spare handed out last
 	members []member // storage for the record's scanned members
+	spans   spans    // storage for where a rewrite put them
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -119,15 +120,23 @@ type beforeRun struct {
 	where  string         // the first failed check
 	view   map[string]any // reused for every record
 	fields recordFields   // the record statements read
+	spans  spans          // where a rewrite put the record's members
 	*scratch
 }
 
 // decodeRecord is the current record as the VM reads it.
 func (r *beforeRun) decodeRecord() any { return decodeFields(&r.fields, r.p, &r.view) }
 
+// adopt makes raw, just written by a rewrite that recorded r.spans, the
+// record statements read, with its members known without a scan.
+func (r *beforeRun) adopt(raw []byte) {
+	r.fields.adopt(unsafeString(raw), r.spans)
+	r.env.setRecord(&r.fields, r)
+}
+
 func (r *beforeRun) release() {
 	r.env.release()
-	r.scratch.members = r.fields.members[:0]
+	r.scratch.members, r.scratch.spans = r.fields.members[:0], r.spans[:0]
 	clear(r.scratch.members[:cap(r.scratch.members)]) // drop references to the body
 	if cap(r.bufs[0]) <= 1<<20 && cap(r.bufs[1]) <= 1<<20 && cap(r.scratch.members) <= 1<<12 {
 		scratchPool.Put(r.scratch)
@@ -220,13 +229,16 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			if err != nil {
 				return fail(err)
 			}
-			out, err := appendSetting(r.spare(raw), unsafeString(raw), s.path.keys(), enc)
+			r.spans = r.spans[:0]
+			out, err := appendSetting(r.spare(raw), unsafeString(raw), s.path.keys(), enc, &r.spans)
 			r.keep(out)
 			if err != nil {
 				r.res.Reject = &Rejection{Status: 400, Detail: "the request body must be a JSON object or an array of objects"}
 				return raw, changed, nil
 			}
-			raw, changed, stale = out, true, true
+			raw, changed = out, true
+			r.adopt(raw)
+			stale = false
 			r.res.Changed = append(r.res.Changed, s.where)
 		case opProtect, opOnly:
 			if ok, err := s.applies(env); err != nil || !ok {
@@ -245,16 +257,21 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			}
 			var out []byte
 			var c bool
+			r.spans = r.spans[:0]
 			if s.op == opOnly {
 				out, c = appendKeeping(r.spare(raw), parse(raw), s.tree)
 			} else {
 				var n int
-				out, n = appendDeleting(r.spare(raw), parse(raw), s.tree)
+				out, n = appendDeletingSpans(r.spare(raw), unsafeString(raw), []*pathTree{s.tree}, &r.spans)
 				c = n > 0
 			}
 			r.keep(out)
 			if c {
 				raw, changed, stale = out, true, true
+				if s.op == opProtect && len(out) > 0 && out[0] == '{' {
+					r.adopt(raw)
+					stale = false
+				}
 				r.res.Changed = append(r.res.Changed, s.where)
 			}
 		case opHeader, opQuery:

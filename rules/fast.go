@@ -284,6 +284,19 @@ func (f *recordFields) reset(raw string) {
 	f.raw, f.members, f.state = raw, f.members[:0], unscanned
 }
 
+// adopt makes the fields those of raw, whose members sit at sp.
+func (f *recordFields) adopt(raw string, sp spans) {
+	f.raw, f.members, f.state = raw, f.members[:0], scanned
+	for _, x := range sp {
+		keyRaw := raw[x.k0:x.k1]
+		key := keyRaw[1 : len(keyRaw)-1]
+		if strings.IndexByte(key, '\\') >= 0 {
+			key = gjson.Parse(keyRaw).Str
+		}
+		f.members = append(f.members, member{key: key, keyRaw: keyRaw, val: raw[x.v0:x.v1]})
+	}
+}
+
 // field reads the record's member key, as get(record, key) reads it on
 // the decoded record: of duplicate keys the last wins, as in every view of
 // a record (and in JSON.parse and encoding/json).

@@ -17,10 +17,16 @@ var errNotObject = errors.New("expected a JSON object")
 // returns how many values it removed. raw is validated JSON (request bodies
 // are checked before rules run, responses before after rules).
 func appendDeleting(dst []byte, raw gjson.Result, trees ...*pathTree) ([]byte, int) {
-	if raw.Raw == "" {
+	return appendDeletingSpans(dst, raw.Raw, trees, nil)
+}
+
+// appendDeletingSpans is appendDeleting that records in top where the
+// kept members of an object sit in the output.
+func appendDeletingSpans(dst []byte, raw string, trees []*pathTree, top *spans) ([]byte, int) {
+	if raw == "" {
 		return dst, 0
 	}
-	dst, _, n := appendValueDeleting(dst, raw.Raw, skipSpace(raw.Raw, 0), trees)
+	dst, _, n := appendValueDeleting(dst, raw, skipSpace(raw, 0), trees, top)
 	return dst, n
 }
 
@@ -79,19 +85,20 @@ func appendKeeping(dst []byte, raw gjson.Result, t *pathTree) ([]byte, bool) {
 
 // appendSetting appends the object raw (validated JSON) with the value at
 // keys replaced by value (raw JSON), creating the member and intermediate
-// objects when absent.
-func appendSetting(dst []byte, raw string, keys []string, value []byte) ([]byte, error) {
+// objects when absent. top, when not nil, records where the members sit.
+func appendSetting(dst []byte, raw string, keys []string, value []byte, top *spans) ([]byte, error) {
 	i := skipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
 		return dst, errNotObject
 	}
-	dst, _ = appendObjectSetting(dst, raw, i, keys, value)
+	dst, _ = appendObjectSetting(dst, raw, i, keys, value, top)
 	return dst, nil
 }
 
 // appendObjectSetting streams the object at s[i] through the scanner,
 // setting keys to value; it returns the index past the object.
-func appendObjectSetting(dst []byte, s string, i int, keys []string, value []byte) ([]byte, int) {
+func appendObjectSetting(dst []byte, s string, i int, keys []string, value []byte, top *spans) ([]byte, int) {
+	base := len(dst)
 	dst = append(dst, '{')
 	i = skipSpace(s, i+1)
 	first, found := true, false
@@ -99,32 +106,27 @@ func appendObjectSetting(dst []byte, s string, i int, keys []string, value []byt
 		var key, keyRaw string
 		key, keyRaw, i = trustedKey(s, i)
 		end := trustedValue(s, i)
-		switch {
-		case key == keys[0] && found: // duplicates are refused before rules run; keep one
-		case key == keys[0]:
-			found = true
+		if key != keys[0] || !found { // a duplicate of the key set is left out (refused before rules run)
 			if !first {
 				dst = append(dst, ',')
 			}
 			first = false
+			k0 := len(dst) - base
 			dst = append(dst, keyRaw...)
 			dst = append(dst, ':')
+			v0 := len(dst) - base
 			switch {
+			case key != keys[0]:
+				dst = append(dst, s[i:end]...)
 			case len(keys) == 1:
 				dst = append(dst, value...)
 			case s[i] == '{':
-				dst, _ = appendObjectSetting(dst, s, i, keys[1:], value)
+				dst, _ = appendObjectSetting(dst, s, i, keys[1:], value, nil)
 			default:
 				dst = appendNested(dst, keys[1:], value)
 			}
-		default:
-			if !first {
-				dst = append(dst, ',')
-			}
-			first = false
-			dst = append(dst, keyRaw...)
-			dst = append(dst, ':')
-			dst = append(dst, s[i:end]...)
+			found = found || key == keys[0]
+			top.add(k0, v0-1, v0, len(dst)-base)
 		}
 		if i = skipSpace(s, end); i < len(s) && s[i] == ',' {
 			i = skipSpace(s, i+1)
@@ -134,9 +136,12 @@ func appendObjectSetting(dst []byte, s string, i int, keys []string, value []byt
 		if !first {
 			dst = append(dst, ',')
 		}
+		k0 := len(dst) - base
 		dst = appendString(dst, keys[0])
 		dst = append(dst, ':')
+		v0 := len(dst) - base
 		dst = appendNested(dst, keys[1:], value)
+		top.add(k0, v0-1, v0, len(dst)-base)
 	}
 	return append(dst, '}'), i + 1
 }

@@ -3,6 +3,7 @@ package rules
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/tidwall/gjson"
@@ -158,4 +159,57 @@ func FuzzBeforeProtect(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzRewriteSpans checks that the members a rewrite says it wrote are the
+// members a scan of its output finds, so reading a record after a set or
+// a protect needs no scan.
+func FuzzRewriteSpans(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add([]byte(s))
+	}
+	tree := newPathTree([]Path{mustPath(f, "password"), mustPath(f, "items.*.secret"), mustPath(f, "a.b")})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if !json.Valid(in) || !gjson.ValidBytes(in) {
+			return
+		}
+		raw := string(in)
+		if i := skipSpace(raw, 0); raw[i] != '{' {
+			return
+		}
+		check := func(what string, out []byte, sp spans) {
+			var got recordFields
+			got.adopt(string(out), sp)
+			want, _ := trustedMembers(string(out), skipSpace(string(out), 0), nil)
+			if len(got.members) != len(want) {
+				t.Fatalf("%s of %q: %d members recorded, %d written: %q", what, in, len(got.members), len(want), out)
+			}
+			for i := range want {
+				g, w := got.members[i], want[i]
+				if g.key != w.key || g.keyRaw != w.keyRaw || g.val != w.val {
+					t.Fatalf("%s of %q: member %d recorded %q:%q, written %q:%q", what, in, i, g.keyRaw, g.val, w.keyRaw, w.val)
+				}
+			}
+		}
+		for _, keys := range [][]string{{"a"}, {"password"}, {"a", "b"}, {"new", "x"}} {
+			var sp spans
+			out, err := appendSetting(nil, raw, keys, []byte(`{"v":1}`), &sp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("set "+strings.Join(keys, "."), out, sp)
+		}
+		var sp spans
+		out, _ := appendDeletingSpans(nil, raw, []*pathTree{tree}, &sp)
+		check("delete", out, sp)
+	})
+}
+
+func mustPath(tb testing.TB, s string) Path {
+	tb.Helper()
+	p, err := ParsePath(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
 }

@@ -476,7 +476,7 @@ func appendMembersDeleting(dst []byte, members []member, trees []*pathTree, n *n
 		if m.deep {
 			dst, k = appendMembersDeleting(dst, n.of(m), next, n)
 		} else {
-			dst, _, k = appendValueDeleting(dst, m.val, 0, next)
+			dst, _, k = appendValueDeleting(dst, m.val, 0, next, nil)
 		}
 		removed += k
 	}
@@ -541,15 +541,30 @@ func fillViewMembers(dst map[string]any, members []member, top []topField) {
 	}
 }
 
+// spans are where the members of an object a rewrite wrote sit in its
+// output (offsets from the object's first byte), so that the record need
+// not be scanned again to be read.
+type spans []span
+
+type span struct{ k0, k1, v0, v1 int } // key as written, and value
+
+// add records a member; a nil *spans records nothing.
+func (sp *spans) add(k0, k1, v0, v1 int) {
+	if sp != nil {
+		*sp = append(*sp, span{k0, k1, v0, v1})
+	}
+}
+
 // appendValueDeleting writes the value at s[i] less what the trees select,
 // streaming through it with the scanner; it returns the index past the
 // value and how many values it removed.
-func appendValueDeleting(dst []byte, s string, i int, trees []*pathTree) ([]byte, int, int) {
+func appendValueDeleting(dst []byte, s string, i int, trees []*pathTree, top *spans) ([]byte, int, int) {
 	if s[i] != '{' && s[i] != '[' {
 		end := trustedValue(s, i)
 		return append(dst, s[i:end]...), end, 0
 	}
 	object := s[i] == '{'
+	base := len(dst)
 	dst = append(dst, s[i])
 	i = skipSpace(s, i+1)
 	removed, index := 0, -1
@@ -581,18 +596,23 @@ func appendValueDeleting(dst []byte, s string, i int, trees []*pathTree) ([]byte
 				dst = append(dst, ',')
 			}
 			first = false
+			k0 := len(dst)
 			if object {
 				dst = append(dst, keyRaw...)
 				dst = append(dst, ':')
 			}
+			v0 := len(dst)
 			if len(next) == 0 {
 				end := trustedValue(s, i)
 				dst = append(dst, s[i:end]...)
 				i = end
 			} else {
 				var n int
-				dst, i, n = appendValueDeleting(dst, s, i, next)
+				dst, i, n = appendValueDeleting(dst, s, i, next, nil)
 				removed += n
+			}
+			if object {
+				top.add(k0-base, v0-1-base, v0-base, len(dst)-base)
 			}
 		}
 		if i = skipSpace(s, i); i < len(s) && s[i] == ',' {
