@@ -1,0 +1,104 @@
+package rules
+
+import (
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// A record's fields are read straight from its JSON: the members a scan
+// (or the rewrite that wrote the record) found, the last of duplicate
+// keys winning, and the value decoded only when the reader needs it.
+
+// recordAt reads record.keys...: from the record's JSON when the phase
+// gave it (no decoded record needed), else from the decoded record.
+func (env *Env) recordAt(keys []any) val {
+	var v any
+	if env.fields == nil {
+		v = env.Record
+	} else {
+		top := env.fields.field(keys[0])
+		if len(keys) == 1 {
+			return top
+		}
+		v, keys = top.decoded(), keys[1:]
+	}
+	for _, k := range keys {
+		v = get(v, k)
+	}
+	return val{v: v}
+}
+
+// recordFields is the current record as JSON; its members are scanned
+// on the first read, unless the phase scanned them already.
+type recordFields struct {
+	raw     string
+	members []member
+	state   uint8 // unscanned, scanned (members describe raw) or notObject
+}
+
+const (
+	unscanned uint8 = iota
+	scanned
+	notObject
+)
+
+// reset makes the fields those of raw, keeping the members' storage.
+func (f *recordFields) reset(raw string) {
+	f.raw, f.members, f.state = raw, f.members[:0], unscanned
+}
+
+// adopt makes the fields those of raw, whose members sit at sp.
+func (f *recordFields) adopt(raw string, sp spans) {
+	f.raw, f.members, f.state = raw, f.members[:0], scanned
+	for _, x := range sp {
+		keyRaw := raw[x.k0:x.k1]
+		key := keyRaw[1 : len(keyRaw)-1]
+		if strings.IndexByte(key, '\\') >= 0 {
+			key = gjson.Parse(keyRaw).Str
+		}
+		f.members = append(f.members, member{key: key, keyRaw: keyRaw, val: raw[x.v0:x.v1]})
+	}
+}
+
+// field reads the record's member key, as get(record, key) reads it on
+// the decoded record: of duplicate keys the last wins, as in every view of
+// a record (and in JSON.parse and encoding/json).
+func (f *recordFields) field(key any) val {
+	if f.state == unscanned {
+		f.state = notObject
+		if i := skipSpace(f.raw, 0); i < len(f.raw) && f.raw[i] == '{' {
+			f.members, _ = trustedMembers(f.raw, i, f.members[:0]) // validated before
+			f.state = scanned
+		}
+	}
+	if f.state == notObject {
+		return val{v: get(Decode(unsafeBytes(f.raw)), key)}
+	}
+	k, ok := key.(string)
+	if !ok {
+		return val{} // an object has no index
+	}
+	for i := len(f.members) - 1; i >= 0; i-- {
+		if f.members[i].key == k {
+			return val{raw: f.members[i].val}
+		}
+	}
+	return val{}
+}
+
+// at returns the value at keys (no wildcards) as gjson reads it, without
+// copying; of duplicate keys the last wins.
+func (f *recordFields) at(keys []string) gjson.Result {
+	top := f.field(keys[0])
+	if top.raw == "" {
+		return gjson.Result{} // no such member, or no object
+	}
+	v := gjson.Parse(top.raw)
+	for _, k := range keys[1:] {
+		if v = lastMember(v, k); !v.Exists() {
+			break
+		}
+	}
+	return v
+}
