@@ -122,56 +122,46 @@ var memberPool = sync.Pool{New: func() any { return new([]member) }}
 // malformed, has duplicate keys, or nests deeper than maxDepth. members is
 // scratch, shared by every level.
 func plainValue(s string, i, maxDepth, depth int, members *[]member) int {
-	switch s[i] {
-	case '{':
-		if depth+1 > maxDepth {
-			return -1
-		}
-		mark := len(*members)
-		var end int
-		*members, end = scanMembers(s, i, *members)
-		if end < 0 {
-			return -1
-		}
-		own := (*members)[mark:]
-		if len(own) > maxPlainMembers {
-			return -1 // the full check finds duplicates without quadratic cost
-		}
-		if hasDuplicate(own) {
-			return -1
-		}
-		for j := range own {
-			v := own[j].val
-			if (v[0] == '{' || v[0] == '[') && plainValue(v, 0, maxDepth, depth+1, members) < 0 {
-				return -1
-			}
-		}
-		*members = (*members)[:mark]
-		return end
-	case '[':
-		if depth+1 > maxDepth {
-			return -1
-		}
-		if i = skipSpace(s, i+1); i < len(s) && s[i] == ']' {
-			return i + 1
-		}
-		for i < len(s) {
-			if i = plainValue(s, i, maxDepth, depth+1, members); i < 0 {
-				return -1
-			}
-			if i = skipSpace(s, i); i >= len(s) {
-				return -1
-			}
-			switch s[i] {
-			case ']':
-				return i + 1
-			case ',':
-				i = skipSpace(s, i+1)
-			default:
-				return -1
-			}
-		}
+	if s[i] != '{' && s[i] != '[' {
+		return skipScalar(s, i)
+	}
+	if depth+1 > maxDepth {
 		return -1
 	}
-	return skipScalar(s, i)
+	object, mark := s[i] == '{', len(*members)
+	defer func() { *members = (*members)[:mark] }()
+	if i = skipSpace(s, i+1); i < len(s) && (s[i] == '}' && object || s[i] == ']' && !object) {
+		return i + 1
+	}
+	for i < len(s) {
+		if object {
+			key, keyRaw, v := scanKey(s, i)
+			if v < 0 {
+				return -1
+			}
+			if *members = append(*members, member{key: key, keyRaw: keyRaw}); len(*members)-mark > maxPlainMembers {
+				return -1 // the full check finds duplicates without quadratic cost
+			}
+			i = v
+		}
+		// each value validated once, nested ones by the recursion
+		if i = plainValue(s, i, maxDepth, depth+1, members); i < 0 {
+			return -1
+		}
+		if i = skipSpace(s, i); i >= len(s) {
+			return -1
+		}
+		switch {
+		case s[i] == ',':
+			i = skipSpace(s, i+1)
+		case s[i] == '}' && object, s[i] == ']' && !object:
+			if object && hasDuplicate((*members)[mark:]) {
+				return -1
+			}
+			return i + 1
+		default:
+			return -1
+		}
+	}
+	return -1
 }
