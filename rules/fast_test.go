@@ -86,7 +86,7 @@ func TestFastConditionsReadJSONAsTheVMReadsRecords(t *testing.T) {
 			vmEnv := &Env{Record: Decode([]byte(raw)), User: user, Get: get}
 			fields := []recordFields{{raw: raw}}
 			if raw[0] == '{' {
-				members, end := scanMembers(raw, 0, nil)
+				members, end := scanMembers(raw, 0, nil, nil, nil, 0)
 				if end != len(raw) {
 					t.Fatalf("scanMembers(%s) = %d", raw, end)
 				}

@@ -374,15 +374,11 @@ func skipKey(s string, i int) int {
 }
 
 // scanMembers appends the members of the object at s[i] ('{') to dst and
-// returns them with the index just past the object (-1: malformed).
-func scanMembers(s string, i int, dst []member) ([]member, int) {
-	return scanMembersDeep(s, i, dst, nil, nil, 0)
-}
-
-// scanMembersDeep is scanMembers that also scans, into n, the members of
-// the nested objects that a named path of t leads into, so that a rewrite
-// of them needs no second scan.
-func scanMembersDeep(s string, i int, dst []member, t *pathTree, n *nested, depth int) ([]member, int) {
+// returns them with the index just past the object (-1: malformed). With
+// a tree t it also scans, into n, the members of the nested objects a
+// named path of t leads into, so that a rewrite of them needs no second
+// scan, and marks the members no path of t names.
+func scanMembers(s string, i int, dst []member, t *pathTree, n *nested, depth int) ([]member, int) {
 	if i = skipSpace(s, i+1); i >= len(s) {
 		return dst, -1
 	}
@@ -408,7 +404,7 @@ func scanMembersDeep(s string, i int, dst []member, t *pathTree, n *nested, dept
 				n.levels = append(n.levels, nil)
 			}
 			var sub []member
-			if sub, i = scanMembersDeep(s, v, n.levels[depth][:0], into, n, depth+1); i < 0 {
+			if sub, i = scanMembers(s, v, n.levels[depth][:0], into, n, depth+1); i < 0 {
 				return dst, -1
 			}
 			m.deep, m.kids, m.nkids = true, int32(len(n.kids)), int32(len(sub))
