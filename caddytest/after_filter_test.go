@@ -166,6 +166,7 @@ func TestAfterDrop(t *testing.T) {
 	up := afterUpstream(t, map[string]afterReply{
 		"/api/users":        {body: `[{"id":1},{"id":2,"deleted":true},{"id":3,"deleted":false}]`},
 		"/api/users?all=1":  {body: `[{"id":1,"deleted":true},{"id":2,"deleted":true}]`},
+		"/api/users?dup=1":  {body: `[{"id":1,"deleted":true,"deleted":false},{"id":2,"deleted":false,"d\u0065leted":true}]`},
 		"/api/users/1":      {body: `{"id":1,"deleted":false}`},
 		"/api/users/2":      {body: `{"id":2,"deleted":true}`},
 		"/api/posts":        {body: `{"data":[{"id":1},{"id":2,"deleted":true}],"total":2}`},
@@ -211,6 +212,8 @@ func TestAfterDrop(t *testing.T) {
 	checkAfter(t, up, []afterCase{
 		{name: "list", path: "/api/users", status: 200, body: `[{"id":1},{"id":3,"deleted":false}]`},
 		{name: "every record", path: "/api/users?all=1", status: 200, body: `[]`},
+		{name: "duplicate keys: the last is read", path: "/api/users?dup=1", status: 200,
+			body: `[{"id":1,"deleted":true,"deleted":false}]`},
 		{name: "get kept", path: "/api/users/1", status: 200, kind: kindPassed, body: `{"id":1,"deleted":false}`},
 		{name: "get dropped", path: "/api/users/2", status: 404, kind: kindProblem, body: "not found"},
 		{name: "total lowered", path: "/api/posts", status: 200, body: `{"data":[{"id":1}],"total":1}`},
