@@ -2,6 +2,7 @@ package rules
 
 import (
 	"strconv"
+	"sync"
 
 	"github.com/tidwall/gjson"
 )
@@ -51,7 +52,8 @@ func (p *Program) RunAfter(in *Input, body []byte, shape Shape, out []byte) (Aft
 		}
 	}
 	r := &afterRun{p: p, in: in, env: newEnv(p, in), res: &res, totalAt: -1}
-	defer r.env.release()
+	r.restore()
+	defer r.release()
 	if p.vars&varBody != 0 {
 		r.env.Body = valueOf(parse(body))
 	}
@@ -108,6 +110,7 @@ type afterRun struct {
 	fields    recordFields
 	rewritten recordFields // a record rewritten by an earlier statement
 	nested    nested       // nested objects scanned with the record (see Program.descend)
+	storage   *afterStorage
 
 	noted        []*stmt  // statements already in res.Changed
 	dropped      string   // the drop that removed the last dropped record
@@ -116,6 +119,38 @@ type afterRun struct {
 
 	totalAt, totalWidth int // where the total's digits sit in the output
 	totalValue          int64
+}
+
+// afterStorage is what a run's scans fill and reuse from record to
+// record, kept across responses in a pool.
+type afterStorage struct {
+	members []member
+	nested  nested
+	pending []*pathTree
+}
+
+var afterPool = sync.Pool{New: func() any { return new(afterStorage) }}
+
+// restore takes the run's storage from the pool.
+func (r *afterRun) restore() {
+	r.storage = afterPool.Get().(*afterStorage)
+	r.members, r.nested, r.pending = r.storage.members, r.storage.nested, r.storage.pending
+}
+
+// release gives the storage back, holding no reference to the body.
+func (r *afterRun) release() {
+	r.env.release()
+	clear(r.members[:cap(r.members)])
+	clear(r.nested.kids[:cap(r.nested.kids)])
+	for i := range r.nested.levels {
+		clear(r.nested.levels[i][:cap(r.nested.levels[i])])
+	}
+	clear(r.pending[:cap(r.pending)])
+	if cap(r.members)+cap(r.nested.kids) > 1<<12 {
+		return // let unusually large ones go
+	}
+	*r.storage = afterStorage{members: r.members[:0], nested: nested{kids: r.nested.kids[:0], levels: r.nested.levels}, pending: r.pending[:0]}
+	afterPool.Put(r.storage)
 }
 
 // envelope copies the object at s[i], filtering the records at path and

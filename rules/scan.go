@@ -81,9 +81,7 @@ const (
 // that is a quote, a backslash or a control character, if any; bits above
 // it may be wrong (borrows), so only the lowest set bit is meaningful.
 func specialIn(w uint64) uint64 {
-	q := w ^ (ones * '"')
-	b := w ^ (ones * '\\')
-	return ((q-ones)&^q | (b-ones)&^b | (w-ones*0x20)&^w) & highs
+	return quoteOrBackslash(w) | (w-ones*0x20)&^w&highs
 }
 
 // skipString returns the index just past the string whose opening quote is

@@ -93,7 +93,9 @@ func trustedKey(s string, i int) (key, keyRaw string, value int) {
 	k := i
 	i, escaped := trustedString(s, i)
 	keyRaw = s[k:i]
-	key = keyRaw[min(1, len(keyRaw)):max(len(keyRaw)-1, min(1, len(keyRaw)))]
+	if len(keyRaw) >= 2 {
+		key = keyRaw[1 : len(keyRaw)-1]
+	}
 	if escaped {
 		key = gjson.Parse(keyRaw).Str
 	}
