@@ -108,9 +108,9 @@ func startBenchGateway(b *testing.B, up string) *caddytest.Tester {
 	tester := caddytest.NewTester(b)
 	nextGatewayPort()
 	tester.InitServer(fmt.Sprintf(bt(`{
-	admin localhost:2999
+	admin `+adminAddr+`
 	http_port %[1]d
-	https_port 9443
+	https_port `+httpsPort+`
 	grace_period 1ns
 	skip_install_trust
 }

@@ -101,9 +101,9 @@ func startGateway(t *testing.T, site string, up *upstream) *caddytest.Tester {
 	tester := caddytest.NewTester(t)
 	nextGatewayPort()
 	tester.InitServer(fmt.Sprintf(`{
-	admin localhost:2999
+	admin `+adminAddr+`
 	http_port %d
-	https_port 9443
+	https_port `+httpsPort+`
 	grace_period 1ns
 	skip_install_trust
 }

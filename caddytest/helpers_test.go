@@ -128,9 +128,9 @@ func rawRequest(method, target, body string, chunked bool, headers ...string) st
 func expectLoadError(t *testing.T, crudBody, want string) {
 	t.Helper()
 	caddyfile := fmt.Sprintf(`{
-	admin localhost:2999
+	admin `+adminAddr+`
 	http_port %d
-	https_port 9443
+	https_port `+httpsPort+`
 	grace_period 1ns
 	skip_install_trust
 }

@@ -210,7 +210,7 @@ type metricsSnapshot map[string]float64
 // scrape reads the metrics Caddy's admin endpoint serves.
 func scrape(t *testing.T) metricsSnapshot {
 	t.Helper()
-	res, err := http.Get("http://localhost:2999/metrics")
+	res, err := http.Get("http://" + adminAddr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,9 +276,9 @@ func loadLogged(t *testing.T, logFile, crudBody string, up *upstream) *caddytest
 	tester := caddytest.NewTester(t)
 	nextGatewayPort()
 	tester.InitServer(fmt.Sprintf(`{
-	admin localhost:2999
+	admin `+adminAddr+`
 	http_port %d
-	https_port 9443
+	https_port `+httpsPort+`
 	grace_period 1ns
 	skip_install_trust
 	log crud {

@@ -59,7 +59,7 @@ func TestSmokeAsyncWebhook(t *testing.T) {
 	if event["resource"] != "users" || event["action"] != "create" || string(recs) != `[{"id":5,"name":"a"}]` || event["id"] == "" {
 		t.Fatalf("event %v", event)
 	}
-	res, err := http.Get("http://localhost:2999/metrics")
+	res, err := http.Get("http://" + adminAddr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
