@@ -305,7 +305,7 @@ func TestBeforeNilSafeMembers(t *testing.T) {
 		{"absent", `{}`, 200, `{` + set + `}`},
 		{"missing field of an object", `{"a":{"x":1}}`, 200, `{"a":{"x":1},` + set + `}`},
 		{"null", `{"a":null}`, 200, `{"a":null,` + set + `}`},
-		// SPEC §4: a missing field reads as nil, never an error; a string
+		// A missing field reads as nil, never an error; a string
 		// has no field b
 		{"field of a string", `{"a":"str"}`, 200, `{"a":"str",` + set + `}`},
 		{"field of a number", `{"a":1}`, 200, `{"a":1,` + set + `}`},

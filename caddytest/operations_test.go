@@ -328,7 +328,7 @@ func TestOperationsReportMode(t *testing.T) {
 	})
 }
 
-// TestOperationsLogsEveryRejection: SPEC §10 counts 401, 405 and a
+// TestOperationsLogsEveryRejection: 401, 405 and a
 // fetch_old 404 as rejections, and logs rejections at info with resource
 // and action.
 func TestOperationsLogsEveryRejection(t *testing.T) {
