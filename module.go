@@ -18,7 +18,19 @@ import (
 	"github.com/caddy-crud/caddy-crud/rules"
 )
 
-// Handler is the `crud` HTTP handler (module ID http.handlers.crud).
+// Handler is the `crud` HTTP handler (module ID http.handlers.crud). It
+// matches each request to a resource and an action, runs the action's
+// before rules on the JSON request, hands it to the next handler, runs the
+// after rules on the JSON response, and the async rules once the response
+// is written. Requests that match no resource pass through untouched.
+//
+// It sets these placeholders for matched requests:
+//
+// Placeholder | Description
+// ------------|-------------
+// `{http.crud.resource}` | the name of the matched resource
+// `{http.crud.action}` | the matched action: list, get, create, update, delete or a custom name
+// `{http.crud.outcome}` | `passed`, `rejected` (deny, require, 401, 403, 405, a fetch_old 404), `invalid` (422, 400, 413, 415), `error` (a rule runtime error, a 502 on the response); in report mode `would_reject` or `would_invalidate`
 type Handler struct {
 	// Resources are the API resources this handler guards, in declaration order.
 	Resources []*Resource `json:"resources,omitempty"`

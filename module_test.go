@@ -1,0 +1,38 @@
+package crud
+
+import "testing"
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		h    Handler
+		want string // "" when valid
+	}{
+		{"empty", Handler{}, ""},
+		{"every value allowed", Handler{OnError: "pass", Mode: "report", MethodOverride: "allow",
+			Resources: []*Resource{{Name: "u", Mode: "enforce", MethodOverride: "reject", Unmapped: "pass", Records: "data", Total: "total"}}}, ""},
+		{"on_error", Handler{OnError: "ignore"}, `on_error: "ignore" is not one of deny, pass`},
+		{"mode", Handler{Mode: "audit"}, `mode: "audit" is not one of enforce, report`},
+		{"method_override", Handler{MethodOverride: "yes"}, `method_override: "yes" is not one of reject, allow`},
+		{"resource mode", Handler{Resources: []*Resource{{Name: "u", Mode: "x"}}}, `resource "u": mode: "x" is not one of enforce, report`},
+		{"resource method_override", Handler{Resources: []*Resource{{Name: "u", MethodOverride: "x"}}}, `resource "u": method_override: "x" is not one of reject, allow`},
+		{"resource unmapped", Handler{Resources: []*Resource{{Name: "u", Unmapped: "x"}}}, `resource "u": unmapped: "x" is not one of reject, pass`},
+		{"total without records", Handler{Resources: []*Resource{{Name: "u", Total: "total"}}}, `resource "u": total needs records`},
+		{"negative max_body", Handler{MaxBody: -1}, "limits must not be negative"},
+		{"negative max_depth", Handler{MaxDepth: -1}, "limits must not be negative"},
+		{"negative max_response", Handler{MaxResponse: -1}, "limits must not be negative"},
+		{"negative max_lookups", Handler{MaxLookups: -1}, "limits must not be negative"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.h.Validate()
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.want {
+				t.Fatalf("Validate() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
