@@ -1,6 +1,7 @@
 package crud
 
 import (
+	"encoding/json"
 	"fmt"
 	"github.com/caddyserver/caddy/v2"
 	"math"
@@ -96,6 +97,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	deny      <cond> [<status> [<message>]]
 //	require   <cond> [<status> [<message>]]
 //	check     <field> <cond> <message>
+//	schema    <file> | schema `<JSON Schema>`
 //	set       <path> <expr> [if <cond>]
 //	default   <path> <expr>
 //	transform <path> <expr>
@@ -318,6 +320,7 @@ var statementUsage = map[string]string{
 	"query":     "query <name> <expr>",
 	"log":       "log <expr> [debug|info|warn|error]",
 	"webhook":   "webhook <url> [if <cond>] [{ body <expr> }]",
+	"schema":    "schema <file> | schema `<JSON Schema>`",
 }
 
 // parseStatement parses one statement line; the dispenser is on its first
@@ -404,6 +407,19 @@ func parseStatement(d *caddyfile.Dispenser, where string) (*rules.Statement, err
 			return nil, argErr()
 		}
 		st.Paths, st.If = rest, cond
+
+	case "schema":
+		if len(args) != 1 {
+			return nil, argErr()
+		}
+		if text := strings.TrimSpace(args[0]); strings.HasPrefix(text, "{") {
+			if !json.Valid([]byte(text)) {
+				return nil, d.Errf("%sthe inline schema is not valid JSON", where)
+			}
+			st.Schema = json.RawMessage(text)
+		} else {
+			st.SchemaFile = args[0]
+		}
 
 	case "drop":
 		if len(args) != 1 {

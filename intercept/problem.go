@@ -33,6 +33,10 @@ func writeProblem(w http.ResponseWriter, p problem) {
 			}
 			b = append(b, `{"field":`...)
 			b = appendQuoted(b, e.Field)
+			if e.Pointer != "" {
+				b = append(b, `,"pointer":`...)
+				b = appendQuoted(b, e.Pointer)
+			}
 			b = append(b, `,"message":`...)
 			b = appendQuoted(b, e.Message)
 			b = append(b, '}')

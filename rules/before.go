@@ -206,6 +206,19 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 				}
 				r.errors = append(r.errors, FieldError{Field: field, Message: msg})
 			}
+		case opSchema:
+			prefix, ptr := "", ""
+			if index >= 0 {
+				prefix, ptr = "["+strconv.Itoa(index)+"].", "/"+strconv.Itoa(index)
+			}
+			errs, err := s.schema.errors(raw, prefix, ptr)
+			if err != nil {
+				return fail(err)
+			}
+			if len(errs) > 0 && r.where == "" {
+				r.where = s.where
+			}
+			r.errors = append(r.errors, errs...)
 		case opSet, opDefault, opTransform:
 			if ok, err := s.applies(env); err != nil || !ok {
 				if err != nil {

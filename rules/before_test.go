@@ -68,7 +68,7 @@ func TestRunBefore(t *testing.T) {
 			},
 			body:   `[{"email":"a@b","name":"x"},{"email":"nope"}]`,
 			status: 422,
-			errors: []FieldError{{"[1].email", "must be a valid email"}, {"[1].name", "is required"}},
+			errors: []FieldError{{Field: "[1].email", Message: "must be a valid email"}, {Field: "[1].name", Message: "is required"}},
 		},
 		{
 			name: "deny wins over failed checks",

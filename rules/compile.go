@@ -39,13 +39,15 @@ const (
 	opQuery
 	opLog
 	opWebhook
+	opSchema
 )
 
 // phaseOps lists the statements each phase accepts.
 var phaseOps = [...]map[string]op{
 	Before: {"deny": opDeny, "require": opRequire, "check": opCheck, "set": opSet,
 		"default": opDefault, "transform": opTransform, "protect": opProtect,
-		"only": opOnly, "header": opHeader, "query": opQuery, "log": opLog},
+		"only": opOnly, "header": opHeader, "query": opQuery, "log": opLog,
+		"schema": opSchema},
 	After: {"hide": opHide, "only": opOnly, "drop": opDrop, "set": opSet,
 		"deny": opDeny, "require": opRequire, "header": opHeader, "log": opLog},
 	Async: {"webhook": opWebhook, "log": opLog},
@@ -69,6 +71,7 @@ type stmt struct {
 	level  zapcore.Level
 	url    string
 	body   *program
+	schema *recordSchema
 }
 
 // CompiledBlock is a block whose statements are compiled.
@@ -108,6 +111,10 @@ func describe(s *Statement) string {
 		arg = s.Name
 	case s.URL != "":
 		arg = redactURL(s.URL)
+	case s.SchemaFile != "":
+		arg = s.SchemaFile
+	case len(s.Schema) > 0:
+		arg = "(inline)"
 	case arg == "":
 		arg = s.Expr
 	}
@@ -233,6 +240,13 @@ func compileStmt(phase Phase, s *Statement) (*stmt, error) {
 		if st.level, err = zapcore.ParseLevel(level); err != nil {
 			return nil, err
 		}
+	case opSchema:
+		if (s.SchemaFile == "") == (len(s.Schema) == 0) {
+			return nil, fmt.Errorf("schema needs a file or an inline schema, not both")
+		}
+		if st.schema, err = compileSchema(s.SchemaFile, s.Schema); err != nil {
+			return nil, err
+		}
 	case opWebhook:
 		if s.URL == "" {
 			return nil, fmt.Errorf("webhook needs a URL")
@@ -315,7 +329,7 @@ func NewProgram(phase Phase, blocks []*CompiledBlock) *Program {
 			vs, fs := s.usage()
 			p.vars |= vs
 			p.record.add(fs)
-			if s.touchesRecord() || vs&(varRecord|varBody) != 0 {
+			if s.touchesRecord() || s.op == opSchema || vs&(varRecord|varBody) != 0 {
 				p.needs = true
 			}
 		}

@@ -1,5 +1,7 @@
 package rules
 
+import "encoding/json"
+
 // Block is one rule block of a resource: `before|after|async <actions...> { statements }`.
 type Block struct {
 	// Actions this block applies to: action names, or the groups `read`
@@ -60,4 +62,11 @@ type Statement struct {
 	// Body is an expression whose value webhook sends instead of the
 	// default event.
 	Body string `json:"body,omitempty"`
+
+	// SchemaFile is the JSON Schema file that schema validates each record
+	// against; $refs to other local files are resolved when the config loads.
+	SchemaFile string `json:"schema_file,omitempty"`
+
+	// Schema is the JSON Schema of schema, given inline instead of as a file.
+	Schema json.RawMessage `json:"schema,omitempty"`
 }

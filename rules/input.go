@@ -58,6 +58,9 @@ type Rejection struct {
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	// Pointer is the field as a JSON Pointer into the request body (set by
+	// schema statements).
+	Pointer string `json:"pointer,omitempty"`
 }
 
 // newEnv fills an Env with what every expression of p may read.

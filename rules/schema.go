@@ -1,0 +1,282 @@
+package rules
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+// A schema statement validates each record against a JSON Schema, compiled
+// once at load: drafts 4 to 2020-12 (from $schema; 2020-12 without it),
+// format assertions on, $ref resolved from local files only. Every
+// violation is a field error of the phase's 422, as check's are.
+
+// recordSchema is a compiled schema and the property names it declares.
+type recordSchema struct {
+	sch   *jsonschema.Schema
+	names schemaNames
+}
+
+// compileSchema compiles a schema given inline (JSON text) or as a file.
+func compileSchema(file string, inline json.RawMessage) (*recordSchema, error) {
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.AssertFormat()
+	c.UseLoader(jsonschema.SchemeURLLoader{"file": jsonschema.FileLoader{}})
+	loc := file
+	if len(inline) > 0 {
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(inline))
+		if err != nil {
+			return nil, fmt.Errorf("inline schema: %w", err)
+		}
+		// relative $refs of an inline schema resolve from the working directory
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, err
+		}
+		loc = filepath.Join(wd, "inline-schema.json")
+		if err := c.AddResource(loc, doc); err != nil {
+			return nil, fmt.Errorf("inline schema: %w", err)
+		}
+	}
+	sch, err := c.Compile(loc)
+	if err != nil {
+		return nil, fmt.Errorf("schema: %w", err)
+	}
+	// a $ref cycle shows only when a value is validated: try one of each type
+	for _, probe := range []any{map[string]any{}, []any{}, "", json.Number("0"), true, nil} {
+		if cycle := refCycle(sch.Validate(probe)); cycle != nil {
+			return nil, fmt.Errorf("schema: %s", cycle.LocalizedString(schemaPrinter))
+		}
+	}
+	names := schemaNames{}
+	collectSchemaNames(sch, names, map[*jsonschema.Schema]bool{})
+	return &recordSchema{sch: sch, names: names}, nil
+}
+
+// refCycle finds a reference cycle among a validation error's causes.
+func refCycle(err error) *kind.RefCycle {
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return nil
+	}
+	if c, ok := ve.ErrorKind.(*kind.RefCycle); ok {
+		return c
+	}
+	for _, c := range ve.Causes {
+		if rc := refCycle(c); rc != nil {
+			return rc
+		}
+	}
+	return nil
+}
+
+var schemaPrinter = message.NewPrinter(language.English)
+
+// errors validates raw (one record) and returns its violations, with
+// field names prefixed by prefix (`[3].` in a bulk body) and pointers by
+// ptrPrefix (`/3`).
+func (rs *recordSchema) errors(raw []byte, prefix, ptrPrefix string) ([]FieldError, error) {
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	rs.names.canonicalKeys(inst)
+	err = rs.sch.Validate(inst)
+	if err == nil {
+		return nil, nil
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return nil, err
+	}
+	if cycle := refCycle(err); cycle != nil {
+		return nil, errors.New(cycle.LocalizedString(schemaPrinter))
+	}
+	var out []FieldError
+	collectSchemaErrors(ve, prefix, ptrPrefix, &out)
+	// the validator visits properties in map order: sort for a stable answer
+	slices.SortStableFunc(out, func(a, b FieldError) int {
+		return cmp.Or(cmp.Compare(a.Pointer, b.Pointer), cmp.Compare(a.Message, b.Message))
+	})
+	return out, nil
+}
+
+// collectSchemaErrors turns the leaves of a validation error tree into
+// field errors; a missing required property is reported at the property.
+func collectSchemaErrors(ve *jsonschema.ValidationError, prefix, ptrPrefix string, out *[]FieldError) {
+	if len(ve.Causes) > 0 {
+		for _, c := range ve.Causes {
+			collectSchemaErrors(c, prefix, ptrPrefix, out)
+		}
+		return
+	}
+	if req, ok := ve.ErrorKind.(*kind.Required); ok {
+		for _, name := range req.Missing {
+			loc := append(append([]string(nil), ve.InstanceLocation...), name)
+			*out = append(*out, fieldErrorAt(loc, prefix, ptrPrefix, "is required"))
+		}
+		return
+	}
+	*out = append(*out, fieldErrorAt(ve.InstanceLocation, prefix, ptrPrefix, ve.ErrorKind.LocalizedString(schemaPrinter)))
+}
+
+// fieldErrorAt names a location as a dotted path (array indexes in
+// brackets) and as a JSON Pointer.
+func fieldErrorAt(loc []string, prefix, ptrPrefix, msg string) FieldError {
+	var field strings.Builder
+	field.WriteString(prefix)
+	ptr := ptrPrefix
+	for i, tok := range loc {
+		ptr += "/" + strings.ReplaceAll(strings.ReplaceAll(tok, "~", "~0"), "/", "~1")
+		if _, err := strconv.Atoi(tok); err == nil && i > 0 {
+			field.WriteString("[" + tok + "]")
+			continue
+		}
+		if field.Len() > 0 && !strings.HasSuffix(field.String(), ".") {
+			field.WriteByte('.')
+		}
+		field.WriteString(strings.ReplaceAll(tok, ".", `\.`))
+	}
+	return FieldError{Field: strings.TrimSuffix(field.String(), "."), Pointer: ptr, Message: msg}
+}
+
+// schemaNames maps the folded spelling of every property name a schema
+// declares (at any depth) to that name; "" marks a fold two names share.
+// Backends bind {"EMAIL": …} to email, so a record's keys are renamed to
+// the schema's spelling before validation: no spelling gets a value past
+// the schema.
+type schemaNames map[string]string
+
+func collectSchemaNames(sch *jsonschema.Schema, names schemaNames, seen map[*jsonschema.Schema]bool) {
+	if sch == nil || seen[sch] {
+		return
+	}
+	seen[sch] = true
+	add := func(name string) {
+		f := foldName(name)
+		if prev, ok := names[f]; ok && prev != name {
+			names[f] = ""
+			return
+		}
+		names[f] = name
+	}
+	for name, s := range sch.Properties {
+		add(name)
+		collectSchemaNames(s, names, seen)
+	}
+	for _, name := range sch.Required {
+		add(name)
+	}
+	for _, s := range sch.PatternProperties {
+		collectSchemaNames(s, names, seen)
+	}
+	for _, s := range sch.DependentSchemas {
+		collectSchemaNames(s, names, seen)
+	}
+	subs := []*jsonschema.Schema{sch.Ref, sch.RecursiveRef, sch.Not, sch.If, sch.Then, sch.Else,
+		sch.PropertyNames, sch.UnevaluatedProperties, sch.Contains, sch.Items2020, sch.UnevaluatedItems}
+	subs = append(append(append(append(subs, sch.AllOf...), sch.AnyOf...), sch.OneOf...), sch.PrefixItems...)
+	if s, ok := sch.AdditionalProperties.(*jsonschema.Schema); ok {
+		subs = append(subs, s)
+	}
+	switch items := sch.Items.(type) {
+	case *jsonschema.Schema:
+		subs = append(subs, items)
+	case []*jsonschema.Schema:
+		subs = append(subs, items...)
+	}
+	if s, ok := sch.AdditionalItems.(*jsonschema.Schema); ok {
+		subs = append(subs, s)
+	}
+	if sch.DynamicRef != nil {
+		subs = append(subs, sch.DynamicRef.Ref)
+	}
+	for _, s := range subs {
+		collectSchemaNames(s, names, seen)
+	}
+}
+
+// canonicalKeys renames, in place, the object keys of v that fold like a
+// schema property name but are spelled otherwise.
+func (names schemaNames) canonicalKeys(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			names.canonicalKeys(x)
+			if names[k] == k {
+				continue // spelled as declared (a fast path: folding allocates)
+			}
+			name, ok := names[foldName(k)]
+			if !ok || name == "" || name == k {
+				continue
+			}
+			if _, taken := v[name]; taken {
+				continue // two spellings of one name: refused as duplicates before rules run
+			}
+			delete(v, k)
+			v[name] = x
+		}
+	case []any:
+		for _, x := range v {
+			names.canonicalKeys(x)
+		}
+	}
+}
+
+// foldName maps s to one spelling per class of names that Unicode simple
+// case folding makes equal: a rune whose fold orbit holds an ASCII letter
+// becomes that letter in lower case (ſ is s, the Kelvin sign k), any other
+// the smallest rune of its orbit. Lower-case ASCII names are their own
+// spelling, without allocating.
+func foldName(s string) string {
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf && (s[i] < 'A' || s[i] > 'Z') {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	for _, r := range s[i:] {
+		b.WriteRune(foldRune(r))
+	}
+	return b.String()
+}
+
+func foldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		return unicode.ToLower(r)
+	}
+	min := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		if f < utf8.RuneSelf {
+			return unicode.ToLower(f)
+		}
+		min = minRune(min, f)
+	}
+	return min
+}
+
+func minRune(a, b rune) rune {
+	if a < b {
+		return a
+	}
+	return b
+}
