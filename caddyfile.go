@@ -46,6 +46,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    mode            enforce|report  # default enforce
 //	    method_override reject|allow    # default reject
 //	    case_sensitive  [on|off]        # bare means on; default off
+//	    openapi         <file>          # resources, actions, validation from an OpenAPI 3.x document
 //
 //	    identity jwt {
 //	        secret      <secret>        # HS256/384/512; e.g. {env.JWT_SECRET}
@@ -153,6 +154,11 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			h.Identity, err = parseIdentity(d)
 		case "webhooks":
 			h.Webhooks, err = parseWebhooks(d)
+		case "openapi":
+			var file string
+			if file, err = oneArg(d, "", opt, "openapi <file>"); err == nil {
+				h.OpenAPI = &OpenAPI{File: file}
+			}
 		case "resource":
 			var r *Resource
 			r, err = parseResource(d)

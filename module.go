@@ -74,6 +74,11 @@ type Handler struct {
 	// authentication handler set. Without it, `user` is nil.
 	Identity *Identity `json:"identity,omitempty"`
 
+	// OpenAPI derives resources, actions, and request body and parameter
+	// validation from an OpenAPI document; declared resources with the same
+	// base add their rules to the derived ones.
+	OpenAPI *OpenAPI `json:"openapi,omitempty"`
+
 	engine *intercept.Engine
 }
 
@@ -214,7 +219,17 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		}
 		cfg.Identity = id
 	}
-	for _, res := range h.Resources {
+	resources := h.Resources
+	if h.OpenAPI != nil {
+		derived, err := h.OpenAPI.resources()
+		if err != nil {
+			return err
+		}
+		if resources, err = withOpenAPI(derived, resources); err != nil {
+			return fmt.Errorf("openapi %s: %w", h.OpenAPI.File, err)
+		}
+	}
+	for _, res := range resources {
 		rc, err := h.compileResource(res)
 		if err != nil {
 			return err

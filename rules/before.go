@@ -45,6 +45,21 @@ func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 	r := &beforeRun{p: p, in: in, env: newEnv(p, in), res: &res, scratch: scratchPool.Get().(*scratch)}
 	r.fields.members, r.spans = r.scratch.members, r.scratch.spans
 	defer r.release()
+	for _, s := range p.stmts {
+		if s.op != opParameters {
+			continue
+		}
+		request, _ := r.env.Request.(map[string]any)
+		rej, err := s.params.check(request)
+		if err != nil {
+			return res, &RuntimeError{Where: s.where, Err: err}
+		}
+		if rej != nil {
+			rej.Where = s.where
+			res.Reject = rej
+			return res, nil
+		}
+	}
 	if p.vars&varBody != 0 && len(body) > 0 {
 		r.env.Body = valueOf(parse(body))
 	}

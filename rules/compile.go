@@ -40,6 +40,7 @@ const (
 	opLog
 	opWebhook
 	opSchema
+	opParameters
 )
 
 // phaseOps lists the statements each phase accepts.
@@ -47,7 +48,7 @@ var phaseOps = [...]map[string]op{
 	Before: {"deny": opDeny, "require": opRequire, "check": opCheck, "set": opSet,
 		"default": opDefault, "transform": opTransform, "protect": opProtect,
 		"only": opOnly, "header": opHeader, "query": opQuery, "log": opLog,
-		"schema": opSchema},
+		"schema": opSchema, "parameters": opParameters},
 	After: {"hide": opHide, "only": opOnly, "drop": opDrop, "set": opSet,
 		"deny": opDeny, "require": opRequire, "header": opHeader, "log": opLog},
 	Async: {"webhook": opWebhook, "log": opLog},
@@ -72,6 +73,7 @@ type stmt struct {
 	url    string
 	body   *program
 	schema *recordSchema
+	params *parameterCheck
 }
 
 // CompiledBlock is a block whose statements are compiled.
@@ -115,6 +117,8 @@ func describe(s *Statement) string {
 		arg = s.SchemaFile
 	case len(s.Schema) > 0:
 		arg = "(inline)"
+	case len(s.Parameters) > 0:
+		arg = s.Parameters[0].Name
 	case arg == "":
 		arg = s.Expr
 	}
@@ -247,6 +251,13 @@ func compileStmt(phase Phase, s *Statement) (*stmt, error) {
 		if st.schema, err = compileSchema(s.SchemaFile, s.Schema); err != nil {
 			return nil, err
 		}
+	case opParameters:
+		if len(s.Parameters) == 0 {
+			return nil, fmt.Errorf("parameters needs at least one parameter")
+		}
+		if st.params, err = compileParameters(s.Parameters); err != nil {
+			return nil, err
+		}
 	case opWebhook:
 		if s.URL == "" {
 			return nil, fmt.Errorf("webhook needs a URL")
@@ -273,6 +284,9 @@ func (s *stmt) usage() (varSet, fieldSet) {
 			vs |= p.vars
 			fs.add(p.record)
 		}
+	}
+	if s.op == opParameters {
+		vs |= varRequest
 	}
 	mv, mf := s.msg.usage()
 	vs |= mv

@@ -69,4 +69,8 @@ type Statement struct {
 
 	// Schema is the JSON Schema of schema, given inline instead of as a file.
 	Schema json.RawMessage `json:"schema,omitempty"`
+
+	// Parameters are the path and query parameters that parameters checks
+	// (derived from an OpenAPI document's operations).
+	Parameters []Parameter `json:"parameters,omitempty"`
 }

@@ -36,7 +36,7 @@ func compileSchema(file string, inline json.RawMessage) (*recordSchema, error) {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
-	c.UseLoader(jsonschema.SchemeURLLoader{"file": jsonschema.FileLoader{}})
+	c.UseLoader(jsonschema.SchemeURLLoader{"file": documentLoader{}})
 	loc := file
 	if len(inline) > 0 {
 		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(inline))
