@@ -16,6 +16,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"github.com/tidwall/gjson"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 )
@@ -91,12 +92,7 @@ var schemaPrinter = message.NewPrinter(language.English)
 // field names prefixed by prefix (`[3].` in a bulk body) and pointers by
 // ptrPrefix (`/3`).
 func (rs *recordSchema) errors(raw []byte, prefix, ptrPrefix string) ([]FieldError, error) {
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		return nil, err
-	}
-	rs.names.canonicalKeys(inst)
-	err = rs.sch.Validate(inst)
+	err := rs.sch.Validate(rs.names.instance(parse(raw)))
 	if err == nil {
 		return nil, nil
 	}
@@ -211,31 +207,48 @@ func collectSchemaNames(sch *jsonschema.Schema, names schemaNames, seen map[*jso
 	}
 }
 
-// canonicalKeys renames, in place, the object keys of v that fold like a
-// schema property name but are spelled otherwise.
-func (names schemaNames) canonicalKeys(v any) {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, x := range v {
-			names.canonicalKeys(x)
-			if names[k] == k {
-				continue // spelled as declared (a fast path: folding allocates)
-			}
-			name, ok := names[foldName(k)]
-			if !ok || name == "" || name == k {
-				continue
-			}
-			if _, taken := v[name]; taken {
-				continue // two spellings of one name: refused as duplicates before rules run
-			}
-			delete(v, k)
-			v[name] = x
+// instance decodes a validated record as the validator reads it (numbers
+// as json.Number, so they keep their digits; of duplicate keys the last),
+// renaming keys that fold like a schema property name but are spelled
+// otherwise to that name.
+func (names schemaNames) instance(r gjson.Result) any {
+	switch r.Type {
+	case gjson.String:
+		return r.Str
+	case gjson.Number:
+		return json.Number(r.Raw)
+	case gjson.True:
+		return true
+	case gjson.False:
+		return false
+	case gjson.JSON:
+		if r.IsArray() {
+			out := []any{}
+			r.ForEach(func(_, v gjson.Result) bool {
+				out = append(out, names.instance(v))
+				return true
+			})
+			return out
 		}
-	case []any:
-		for _, x := range v {
-			names.canonicalKeys(x)
-		}
+		out := map[string]any{}
+		r.ForEach(func(k, v gjson.Result) bool {
+			out[names.canonical(k.Str)] = names.instance(v)
+			return true
+		})
+		return out
 	}
+	return nil
+}
+
+// canonical is the schema's spelling of a key, or the key itself.
+func (names schemaNames) canonical(key string) string {
+	if names[key] == key {
+		return key // spelled as declared (a fast path: folding allocates)
+	}
+	if name := names[foldName(key)]; name != "" {
+		return name
+	}
+	return key
 }
 
 // foldName maps s to one spelling per class of names that Unicode simple
