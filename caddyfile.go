@@ -80,6 +80,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        case_sensitive  [on|off]
 //	        method_override reject|allow
 //	        unmapped        reject|pass
+//	        bulk            all|partial     # default all
 //
 //	        before <actions...> {
 //	            <statement>
@@ -230,6 +231,8 @@ func parseResource(d *caddyfile.Dispenser) (*Resource, error) {
 			r.MethodOverride, err = enumArg(d, where, opt, "reject", "allow")
 		case "unmapped":
 			r.Unmapped, err = enumArg(d, where, opt, "reject", "pass")
+		case "bulk":
+			r.Bulk, err = enumArg(d, where, opt, "all", "partial")
 		case "before", "after", "async":
 			var b *rules.Block
 			b, err = parseBlock(d, where, opt)

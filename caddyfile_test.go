@@ -277,6 +277,8 @@ var statementTests = []struct {
 	{"require status", "require `user != nil` 401", &rules.Statement{Op: "require", Expr: "user != nil", Status: 401}},
 	{"require status message", "require `user != nil` 599 \"login required\"", &rules.Statement{Op: "require", Expr: "user != nil", Status: 599, Message: "login required"}},
 	{"check", "check email `record.email != \"\"` \"must be set\"", &rules.Statement{Op: "check", Path: "email", Expr: `record.email != ""`, Message: "must be set"}},
+	{"schema file", "schema caddytest/testdata/user.schema.json", &rules.Statement{Op: "schema", SchemaFile: "caddytest/testdata/user.schema.json"}},
+	{"schema inline", "schema `{\"type\": \"object\"}`", &rules.Statement{Op: "schema", Schema: json.RawMessage(`{"type": "object"}`)}},
 	{"set", "set profile.owner `user.id`", &rules.Statement{Op: "set", Path: "profile.owner", Expr: "user.id"}},
 	{"set if", "set role `\"admin\"` if `user.admin`", &rules.Statement{Op: "set", Path: "role", Expr: `"admin"`, If: "user.admin"}},
 	{"set quoted if is a path", "set \"if\" `1`", &rules.Statement{Op: "set", Path: "if", Expr: "1"}},
@@ -369,7 +371,7 @@ func TestUnmarshalCaddyfileStatements(t *testing.T) {
 // TestUnmarshalCaddyfileStatementNames checks that every statement the
 // rules package documents parses, so the grammar and the config types agree.
 func TestUnmarshalCaddyfileStatementNames(t *testing.T) {
-	ops := "deny require check set default transform protect only hide drop header query log webhook"
+	ops := "deny require check schema set default transform protect only hide drop header query log webhook"
 	for _, op := range strings.Fields(ops) {
 		if _, ok := statementUsage[op]; !ok {
 			t.Errorf("statement %q has no grammar", op)

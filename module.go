@@ -148,6 +148,13 @@ type Resource struct {
 	// resource's paths: `reject` answers 405 (default), `pass` lets it through.
 	Unmapped string `json:"unmapped,omitempty"`
 
+	// Bulk says what a bulk (JSON array) body with failing elements gets:
+	// `all` refuses the whole body (default); `partial` leaves out the
+	// elements that fail a check, deny or require, forwards the rest, and
+	// names the left-out elements in the Crud-Bulk-Excluded and
+	// Crud-Bulk-Errors response headers (422 when every element fails).
+	Bulk string `json:"bulk,omitempty"`
+
 	// Before are the rule blocks run on requests, in order.
 	Before []*rules.Block `json:"before,omitempty"`
 
@@ -266,6 +273,9 @@ func (h *Handler) Validate() error {
 		if err := oneOf(where+"unmapped", r.Unmapped, "reject", "pass"); err != nil {
 			return err
 		}
+		if err := oneOf(where+"bulk", r.Bulk, "all", "partial"); err != nil {
+			return err
+		}
 		if r.Total != "" && r.Records == "" {
 			return fmt.Errorf("%stotal needs records", where)
 		}
@@ -289,6 +299,7 @@ func (h *Handler) compileResource(res *Resource) (*intercept.ResourceConfig, err
 		CaseSensitive:       h.CaseSensitive,
 		MethodOverrideAllow: firstOf(res.MethodOverride, h.MethodOverride) == "allow",
 		UnmappedPass:        res.Unmapped == "pass",
+		BulkPartial:         res.Bulk == "partial",
 	}
 	if res.CaseSensitive != nil {
 		rc.CaseSensitive = *res.CaseSensitive

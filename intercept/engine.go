@@ -62,6 +62,7 @@ type ResourceConfig struct {
 	CaseSensitive       bool
 	MethodOverrideAllow bool
 	UnmappedPass        bool
+	BulkPartial         bool
 	FetchOld            *FetchOldConfig
 	Before, After       []*rules.CompiledBlock
 	Async               []*rules.CompiledBlock

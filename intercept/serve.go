@@ -199,6 +199,7 @@ func newExchange(e *Engine, w http.ResponseWriter, r *http.Request, m match) *ex
 		Placeholder: x.placeholder,
 		Lookup:      x.lookup,
 		Logger:      e.logger,
+		BulkPartial: m.res.cfg.BulkPartial,
 	}
 	return x
 }
@@ -319,7 +320,13 @@ func (x *exchange) before() (bool, error) {
 		for _, where := range res.Changed {
 			x.logReport("would change the request", where)
 		}
+		for _, e := range res.Excluded {
+			x.logReport("would leave out a bulk element", e.Field+": "+e.Message)
+		}
 		return false, nil
+	}
+	if len(res.Excluded) > 0 {
+		x.reportExcluded(res.Excluded)
 	}
 	if res.Body != nil {
 		x.sent = setBody(x.r, res.Body)

@@ -23,6 +23,11 @@ type BeforeResult struct {
 
 	// Changed names the statements that changed the body (for report mode).
 	Changed []string
+
+	// Excluded lists why the elements a bulk partial body left out failed,
+	// by their index in the body the client sent (`[3].email`, or `[3]` for
+	// a deny or require); Body holds the elements kept.
+	Excluded []FieldError
 }
 
 // Edit sets or removes a header or query parameter.
@@ -77,19 +82,29 @@ func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 	var (
 		changed bool
 		i       = -1
+		kept    int
 		err     error
 	)
 	out = append(out[:0], '[')
 	root.ForEach(func(_, v gjson.Result) bool {
 		i++
-		if i > 0 {
-			out = append(out, ',')
-		}
+		failed := len(r.errors)
 		rec, c, e := r.record(unsafeBytes(v.Raw), i)
-		if e != nil || res.Reject != nil {
+		if e != nil {
 			err = e
 			return false
 		}
+		if in.BulkPartial && r.leaveOut(i, failed) {
+			changed = true
+			return true
+		}
+		if res.Reject != nil {
+			return false
+		}
+		if kept > 0 {
+			out = append(out, ',')
+		}
+		kept++
 		changed = changed || c
 		out = append(out, rec...)
 		return true
@@ -97,10 +112,35 @@ func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 	if err != nil || res.Reject != nil {
 		return res, err
 	}
+	if kept == 0 && len(res.Excluded) > 0 {
+		// every element failed: refused whole, every reason listed
+		r.errors, res.Excluded = res.Excluded, nil
+	}
 	if changed {
 		res.Body = append(out, ']')
 	}
 	return r.finish(), nil
+}
+
+// leaveOut decides, in a bulk partial body, whether element i failed (a
+// deny or require refused it, or checks after the first failed ones
+// failed) and, if so, moves its reasons to res.Excluded.
+func (r *beforeRun) leaveOut(i, failed int) bool {
+	switch rej := r.res.Reject; {
+	case rej != nil && rej.byRule:
+		msg := rej.Detail
+		if msg == "" {
+			msg = "refused with status " + strconv.Itoa(rej.Status)
+		}
+		r.res.Excluded = append(r.res.Excluded, FieldError{Field: "[" + strconv.Itoa(i) + "]", Message: msg})
+		r.res.Reject = nil
+		return true
+	case rej == nil && len(r.errors) > failed:
+		r.res.Excluded = append(r.res.Excluded, r.errors[failed:]...)
+		r.errors = r.errors[:failed]
+		return true
+	}
+	return false
 }
 
 // scratch is the pair of buffers a record's successive rewrites alternate

@@ -34,6 +34,11 @@ type Input struct {
 
 	// Logger receives log statements.
 	Logger *zap.Logger
+
+	// BulkPartial makes a bulk body keep its valid elements: an element
+	// that fails a check, deny or require is left out (BeforeResult.Excluded)
+	// instead of refusing the whole body.
+	BulkPartial bool
 }
 
 // RuntimeError is a rule that failed while it ran; Where names it. Its text
@@ -52,6 +57,8 @@ type Rejection struct {
 	Detail string
 	Errors []FieldError
 	Where  string
+
+	byRule bool // a deny or require refused the record (bulk partial leaves it out)
 }
 
 // FieldError is one failed check.

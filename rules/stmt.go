@@ -42,7 +42,7 @@ func (s *stmt) rejection(env *Env) (*Rejection, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Rejection{Status: s.status, Detail: detail, Where: s.where}, nil
+	return &Rejection{Status: s.status, Detail: detail, Where: s.where, byRule: true}, nil
 }
 
 // edit evaluates header or query.
