@@ -144,8 +144,8 @@ func (x *exchange) doLookup(path string, st *lookupState) (any, error) {
 }
 
 // fetchOld gets the stored record before an update or delete, straight
-// from the next handler. found is false on 404.
-func (x *exchange) fetchOld() (old any, found bool, err error) {
+// from the next handler, decoded and as JSON. found is false on 404.
+func (x *exchange) fetchOld() (old any, raw []byte, found bool, err error) {
 	fo := x.res.cfg.FetchOld
 	method, target := fo.Method, fo.Path
 	if method == "" {
@@ -158,25 +158,26 @@ func (x *exchange) fetchOld() (old any, found bool, err error) {
 	}
 	req, err := internalRequest(x.r, method, target)
 	if err != nil {
-		return nil, false, fmt.Errorf("fetch_old: %w", err)
+		return nil, nil, false, fmt.Errorf("fetch_old: %w", err)
 	}
 	mw := newMemoryWriter(x.e.cfg.MaxResponse)
 	if err := x.next.ServeHTTP(mw, req); err != nil {
 		var he caddyhttp.HandlerError
 		if errors.As(err, &he) && he.StatusCode == http.StatusNotFound {
-			return nil, false, nil
+			return nil, nil, false, nil
 		}
-		return nil, false, fmt.Errorf("fetch_old %s %s: %w", method, target, err)
+		return nil, nil, false, fmt.Errorf("fetch_old %s %s: %w", method, target, err)
 	}
 	switch {
 	case mw.status == http.StatusNotFound:
-		return nil, false, nil
+		return nil, nil, false, nil
 	case mw.status < 200 || mw.status > 299:
-		return nil, false, fmt.Errorf("fetch_old %s %s: status %d", method, target, mw.status)
+		return nil, nil, false, fmt.Errorf("fetch_old %s %s: status %d", method, target, mw.status)
 	}
 	body, err := mw.json(x.e.cfg.MaxResponse)
 	if err != nil {
-		return nil, false, fmt.Errorf("fetch_old %s %s: %w", method, target, err)
+		return nil, nil, false, fmt.Errorf("fetch_old %s %s: %w", method, target, err)
 	}
-	return rules.DecodeRecords(body, x.res.shape.Records), true, nil
+	raw = []byte(rules.Records(body, x.res.shape.Records).Raw)
+	return rules.Decode(raw), raw, true, nil
 }

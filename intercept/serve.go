@@ -246,7 +246,7 @@ func (x *exchange) serve(next caddyhttp.Handler) error {
 		}
 	}
 	if x.res.cfg.FetchOld != nil && (x.act.name == "update" || x.act.name == "delete") {
-		old, found, err := x.fetchOld()
+		old, oldJSON, found, err := x.fetchOld()
 		switch {
 		case err != nil && x.report():
 			x.e.logger.Warn("fetch_old failed", zap.String("resource", x.res.name),
@@ -259,7 +259,7 @@ func (x *exchange) serve(next caddyhttp.Handler) error {
 				return nil
 			}
 		default:
-			x.in.Old = old
+			x.in.Old, x.in.OldJSON = old, oldJSON
 		}
 	}
 	if !x.act.before.Empty() {

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -176,6 +175,7 @@ type beforeRun struct {
 	view   map[string]any // reused for every record
 	fields recordFields   // the record statements read
 	spans  spans          // where a rewrite put the record's members
+	oldRaw []byte         // the old record as JSON, once protect strict needs it
 	*scratch
 }
 
@@ -362,10 +362,11 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 }
 
 // strictViolations lists the protected fields the record carries; with an
-// old record, a field whose value is unchanged is allowed.
+// old record, a field whose value is unchanged is allowed (numbers by their
+// exact decimal value).
 func (r *beforeRun) strictViolations(s *stmt, raw []byte) []string {
 	var fields []string
-	old, _ := r.in.Old.(map[string]any)
+	old := r.oldJSON()
 	for i, p := range s.paths {
 		if p.hasStar() {
 			if present(parse(raw), s.trees[i]) {
@@ -378,7 +379,7 @@ func (r *beforeRun) strictViolations(s *stmt, raw []byte) []string {
 			continue
 		}
 		if old != nil {
-			if ov, ok := fieldOf(old, p.keys()); ok && reflect.DeepEqual(ov, valueOf(v)) {
+			if ov := getRaw(old, p); ov.Exists() && jsonEqual(ov, v) {
 				continue
 			}
 		}
@@ -387,18 +388,21 @@ func (r *beforeRun) strictViolations(s *stmt, raw []byte) []string {
 	return fields
 }
 
-// fieldOf reads keys out of decoded JSON.
-func fieldOf(v any, keys []string) (any, bool) {
-	for _, k := range keys {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if v, ok = m[k]; !ok {
-			return nil, false
-		}
+// oldJSON is the old record as JSON: its text when the caller kept it,
+// else the decoded record encoded; nil when there is no old object.
+func (r *beforeRun) oldJSON() []byte {
+	if r.oldRaw != nil || r.in.Old == nil {
+		return r.oldRaw
 	}
-	return v, true
+	if _, ok := r.in.Old.(map[string]any); !ok {
+		return nil
+	}
+	if r.in.OldJSON != nil && parse(r.in.OldJSON).IsObject() {
+		r.oldRaw = r.in.OldJSON
+	} else if enc, err := appendJSON(nil, r.in.Old); err == nil {
+		r.oldRaw = enc
+	}
+	return r.oldRaw
 }
 
 // mutatesOrGuards reports whether some statement must see an object.

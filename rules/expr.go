@@ -2,11 +2,13 @@ package rules
 
 import (
 	"fmt"
+	"reflect"
 	"sync"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm"
+	"github.com/expr-lang/expr/vm/runtime"
 )
 
 // variable bits: which env variables an expression reads.
@@ -107,16 +109,23 @@ func (env *Env) release() {
 	}
 }
 
-// nilSafe makes member access total: every a.b and a[k] becomes
-// __get(a, k), which reads as nil for a missing key, an index out of range,
-// or a value that has no members (nil, a string, a number). So user.id is
-// nil for an anonymous caller and record.a.b is nil when a is "str": a
-// client's body can never turn a member read into an error.
+// nilSafe makes member access total: every read of a field or an element
+// of a value whose type is only known at run time (the variables, JSON
+// values, predicate elements) becomes __get(a, k), which reads as nil for a
+// missing key, an index out of range, or a value that has no members (nil,
+// a number, a string read by name). So user.id is nil for an anonymous
+// caller and record.a.b is nil when a is "str": a client's body can never
+// turn a member read into an error.
+//
+// Everything else keeps expr's meaning: method calls (now().Unix()), $env,
+// and members of values whose type expr knows when it compiles (a
+// time.Time, split()'s []string, a map literal), which expr checks at load
+// time and reads itself.
 type nilSafe struct{}
 
 func (nilSafe) Visit(node *ast.Node) {
 	m, ok := (*node).(*ast.MemberNode)
-	if !ok {
+	if !ok || !dynamicRead(m) {
 		return
 	}
 	ast.Patch(node, &ast.CallNode{
@@ -125,11 +134,34 @@ func (nilSafe) Visit(node *ast.Node) {
 	})
 }
 
-const getFunc = "__get"
+// dynamicRead reports whether m reads a field or an element of a value of
+// a type known only at run time.
+func dynamicRead(m *ast.MemberNode) bool {
+	if m.Method {
+		return false
+	}
+	switch b := m.Node.(type) {
+	case *ast.IdentifierNode:
+		if b.Value == envVar {
+			return false
+		}
+	case *ast.NilNode:
+		return false // expr refuses it when it compiles
+	}
+	return m.Node.Type().Kind() == reflect.Interface
+}
 
-// get reads key out of v, nil when it cannot.
+const (
+	getFunc = "__get"
+	envVar  = "$env" // expr's name for the whole environment
+)
+
+// get reads key out of v as expr reads v[key], but nil where expr fails:
+// a missing key, an index out of range, a value without members.
 func get(v, key any) any {
 	switch v := v.(type) {
+	case nil:
+		return nil
 	case map[string]any:
 		k, ok := key.(string)
 		if !ok {
@@ -147,9 +179,20 @@ func get(v, key any) any {
 		if !ok {
 			return nil
 		}
-		return string(v[i])
+		return v[i] // a byte, as expr indexes a string
 	}
-	return nil
+	return fetch(v, key)
+}
+
+// fetch is expr's own member read of a value of any other type, nil where
+// it fails.
+func fetch(v, key any) (out any) {
+	defer func() {
+		if recover() != nil {
+			out = nil
+		}
+	}()
+	return runtime.Fetch(v, key)
 }
 
 // toIndex turns an integer key into an index, counting from the end when
@@ -167,7 +210,13 @@ func toIndex(key any, n int) (int, bool) {
 		}
 		i = int(k)
 	default:
-		return 0, false
+		switch reflect.ValueOf(key).Kind() {
+		case reflect.Int8, reflect.Int16, reflect.Int32, reflect.Uint, reflect.Uint8,
+			reflect.Uint16, reflect.Uint32, reflect.Uint64:
+			i = runtime.ToInt(key)
+		default:
+			return 0, false
+		}
 	}
 	if i < 0 {
 		i += n
@@ -189,7 +238,7 @@ func analyze(root ast.Node) (varSet, fieldSet) {
 		fs.paths = append(fs.paths, m.path)
 	}
 	for _, id := range c.idents {
-		if id.Value == "record" && !c.bases[id] {
+		if (id.Value == "record" || id.Value == envVar) && !c.bases[id] {
 			fs.whole = true
 		}
 	}
@@ -216,6 +265,9 @@ type collector struct {
 func (c *collector) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
 	case *ast.IdentifierNode:
+		if n.Value == envVar {
+			c.vars = ^varSet(0) // $env.record, $env[k]: any variable
+		}
 		c.vars |= varBits[n.Value]
 		c.idents = append(c.idents, n)
 	case *ast.CallNode:

@@ -17,7 +17,8 @@ func TestMemberAccessIsTotal(t *testing.T) {
 		`record["m"]["x"]`:      1,
 		`user.id`:               nil,
 		`user?.id ?? "anon"`:    "anon",
-		`record.a[0]`:           "s",
+		`record.a[0]`:           uint8('s'), // as expr indexes a string
+		`record.a[9]`:           nil,
 		`record.missing == nil`: true,
 	} {
 		p, err := compileExpr(src, false)

@@ -54,6 +54,9 @@ func (x val) text() (string, bool) {
 
 // equal is runtime.Equal on the decoded values; a raw field is compared
 // as JSON text with nil, booleans and strings, which needs no decoding.
+// Numbers compare as expression values (int or float64), as in the VM;
+// exact decimal equality (numbersEqual) is for statements that compare
+// JSON values, such as protect strict.
 func equal(a, b val) bool {
 	if a.raw == "" {
 		a, b = b, a

@@ -19,6 +19,11 @@ type Input struct {
 	// Old is the stored record before the change, or nil.
 	Old any
 
+	// OldJSON is Old as the JSON it was decoded from, when known: protect
+	// strict compares its numbers by their exact decimal value, which the
+	// decoded numbers (float64 beyond int64) may have lost.
+	OldJSON []byte
+
 	// Request builds the request variable; called at most once, and only
 	// when an expression reads it.
 	Request func() map[string]any
