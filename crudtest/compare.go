@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -38,6 +39,11 @@ func compare(c *Case, got *Got, rule string) []string {
 	}
 	if ex.Webhooks != nil {
 		out = compareWebhooks(out, *ex.Webhooks, got.Webhooks)
+	}
+	for _, want := range ex.Logs {
+		if !slices.ContainsFunc(got.Logs, func(l string) bool { return strings.Contains(l, want) }) {
+			out = append(out, fmt.Sprintf("logs: want a line with %q, got none", want))
+		}
 	}
 	return out
 }

@@ -129,6 +129,10 @@ type Expect struct {
 	// Webhooks are the webhook events the request queued, in order;
 	// an empty list: none.
 	Webhooks *[]ExpectWebhook `yaml:"webhooks" json:"webhooks,omitempty"`
+
+	// Logs must each be part of some line the handler logged, e.g. the
+	// value of a log statement (lines read `level message key=value...`).
+	Logs []string `yaml:"logs" json:"logs,omitempty"`
 }
 
 // FieldError is one failed check of a 422 answer.
@@ -228,6 +232,7 @@ func caseLines(root *yaml.Node) []int {
 
 var (
 	unknownKey = regexp.MustCompile(`line (\d+): field (\S+) not found in type crudtest\.(\w+)`)
+	wrongType  = regexp.MustCompile(`^cannot unmarshal !!\w+ (.*) into (\S+)$`)
 	yamlLine   = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 )
 
@@ -254,7 +259,11 @@ func yamlError(name string, err error) error {
 			continue
 		}
 		if s := yamlLine.FindStringSubmatch(strings.TrimSpace(m)); s != nil {
-			out = append(out, fmt.Sprintf("%s:%s: %s", name, s[1], strings.TrimPrefix(s[2], "cannot unmarshal ")))
+			msg := s[2]
+			if t := wrongType.FindStringSubmatch(msg); t != nil {
+				msg = fmt.Sprintf("%s is not a valid %s", t[1], strings.TrimPrefix(t[2], "*"))
+			}
+			out = append(out, fmt.Sprintf("%s:%s: %s", name, s[1], msg))
 			continue
 		}
 		out = append(out, fmt.Sprintf("%s: %s", name, m))

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -171,5 +170,3 @@ func (c *webhookCapture) taken() []Webhook {
 	defer c.mu.Unlock()
 	return append([]Webhook(nil), c.events...)
 }
-
-var _ = strings.Cut

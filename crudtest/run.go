@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -155,7 +154,7 @@ func (s *Suite) serve(c *Case) (*Got, string, error) {
 	for _, e := range logs.All() {
 		got.Logs = append(got.Logs, logLine(e))
 		switch e.Message {
-		case "request rejected", "would reject", "rule failed":
+		case "request rejected", "response rejected", "would reject", "rule failed":
 			if where, ok := e.ContextMap()["rule"].(string); ok && where != "" {
 				rule = where
 			}
@@ -342,6 +341,9 @@ func (a *Answer) write(w http.ResponseWriter) error {
 		status = http.StatusOK
 	}
 	w.WriteHeader(status)
+	if len(body) == 0 {
+		return nil
+	}
 	_, err := w.Write(body)
 	return err
 }
@@ -377,5 +379,3 @@ func logLine(e observer.LoggedEntry) string {
 	}
 	return b.String()
 }
-
-var _ = regexp.MustCompile
