@@ -317,7 +317,7 @@ func (m *memoryAPI) lookup(r *http.Request) *Answer {
 			return a
 		}
 	}
-	return nil
+	return m.answers["*"] // explain's --old answers every internal request
 }
 
 func (a *Answer) write(w http.ResponseWriter) error {
