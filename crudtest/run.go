@@ -91,7 +91,12 @@ func (s *Suite) Run(cases []*Case) []*Result {
 // RunCase runs one case through a freshly provisioned handler.
 func (s *Suite) RunCase(c *Case) *Result {
 	res := &Result{Case: c, Name: c.Name, File: c.File, Line: c.Line}
-	got, rule, err := s.serve(c)
+	err := s.checkCase(c)
+	var got *Got
+	var rule string
+	if err == nil {
+		got, rule, err = s.serve(c)
+	}
 	if err != nil {
 		res.Error = err.Error()
 		res.Failures = []string{"could not run: " + err.Error()}
