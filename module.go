@@ -80,6 +80,7 @@ type Handler struct {
 	OpenAPI *OpenAPI `json:"openapi,omitempty"`
 
 	engine *intercept.Engine
+	hooks  *hooks // see UseOutsideServer
 }
 
 // WebhookOptions tunes webhook delivery. Deliveries run in the
@@ -218,6 +219,12 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if w := h.Webhooks; w != nil {
 		cfg.Webhooks = intercept.WebhookConfig{QueueSize: w.QueueSize, Workers: w.Workers,
 			Attempts: w.Attempts, Timeout: time.Duration(w.Timeout), Grace: time.Duration(w.Grace)}
+	}
+	if h.hooks != nil {
+		if h.hooks.logger != nil {
+			cfg.Logger = h.hooks.logger
+		}
+		cfg.Webhooks.Client = h.hooks.webhooks
 	}
 	if h.Identity != nil {
 		id, err := h.Identity.authenticator(ctx)

@@ -103,6 +103,10 @@ func CompileBlock(phase Phase, resource string, b *Block) (*CompiledBlock, error
 	return cb, nil
 }
 
+// Describe is how rule locations name a statement: its op and first
+// argument, e.g. `check email`.
+func Describe(s *Statement) string { return describe(s) }
+
 // describe shortens a statement to its op and first argument, for locations.
 func describe(s *Statement) string {
 	arg := s.Path
