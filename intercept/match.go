@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 )
 
 // match is what routing found for a request.
@@ -53,12 +52,12 @@ func (e *Engine) match(r *http.Request) (match, *problem) {
 	}
 	m.res = matched[0].res
 	m.method = r.Method
-	if override := overrideOf(r); override != "" {
-		if !m.res.cfg.MethodOverrideAllow {
-			return m, &problem{status: http.StatusBadRequest,
-				detail: "method override headers are not accepted here"}
-		}
-		m.method = strings.ToUpper(override)
+	override, prob := e.override(r, m.res.cfg.MethodOverrideAllow)
+	if prob != nil {
+		return m, prob
+	}
+	if override != "" {
+		m.method = override
 	}
 	for _, rt := range matched {
 		if rt.res != m.res {
@@ -74,20 +73,6 @@ func (e *Engine) match(r *http.Request) (match, *problem) {
 	}
 	slices.Sort(m.allow)
 	return m, nil
-}
-
-// overrideHeaders are the headers that ask a server to treat a request as
-// another method.
-var overrideHeaders = []string{"X-Http-Method-Override", "X-Http-Method", "X-Method-Override"}
-
-// overrideOf returns the first method override header the request carries.
-func overrideOf(r *http.Request) string {
-	for _, h := range overrideHeaders {
-		if v := r.Header.Get(h); v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // suffixed reports whether the path p, which matched no route, would match
