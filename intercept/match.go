@@ -3,14 +3,8 @@ package intercept
 import (
 	"net/http"
 	"net/url"
-	"path"
 	"slices"
-	"strings"
 )
-
-// overrideHeaders are the headers that ask a server to treat a request as
-// another method.
-var overrideHeaders = []string{"X-Http-Method-Override", "X-Http-Method", "X-Method-Override"}
 
 // match is what routing found for a request.
 type match struct {
@@ -24,10 +18,9 @@ type match struct {
 // a non-nil problem means the request must be refused before routing.
 func (e *Engine) match(r *http.Request) (match, *problem) {
 	p := trimSlash(r.URL.Path)
-	if suspicious(r.URL) {
-		if e.underBase(r.URL.Path) || e.underBase(path.Clean("/"+r.URL.Path)) {
-			return match{}, &problem{status: http.StatusBadRequest,
-				detail: "the path holds dot segments, empty segments or encoded slashes"}
+	if detail := trick(r.URL); detail != "" {
+		if e.reachesBase(r.URL.Path) {
+			return match{}, &problem{status: http.StatusBadRequest, detail: detail}
 		}
 		return match{}, nil
 	}
@@ -52,16 +45,19 @@ func (e *Engine) match(r *http.Request) (match, *problem) {
 		matched = append(matched, rt)
 	}
 	if len(matched) == 0 {
+		if e.suffixed(p) {
+			return m, &problem{status: http.StatusBadRequest, detail: detailSuffix}
+		}
 		return m, nil
 	}
 	m.res = matched[0].res
 	m.method = r.Method
-	if override := overrideOf(r); override != "" {
-		if !m.res.cfg.MethodOverrideAllow {
-			return m, &problem{status: http.StatusBadRequest,
-				detail: "method override headers are not accepted here"}
-		}
-		m.method = strings.ToUpper(override)
+	override, prob := e.override(r, m.res.cfg.MethodOverrideAllow)
+	if prob != nil {
+		return m, prob
+	}
+	if override != "" {
+		m.method = override
 	}
 	for _, rt := range matched {
 		if rt.res != m.res {
@@ -79,21 +75,18 @@ func (e *Engine) match(r *http.Request) (match, *problem) {
 	return m, nil
 }
 
-// overrideOf returns the first method override header the request carries.
-func overrideOf(r *http.Request) string {
-	for _, h := range overrideHeaders {
-		if v := r.Header.Get(h); v != "" {
-			return v
-		}
+// suffixed reports whether the path p, which matched no route, would match
+// the path of one once the format suffix of its last segment is dropped
+// (Rails and Django REST framework read /api/users.json as /api/users).
+// A suffix on a parameter segment needs no check: /api/users/1.json
+// matched as the id 1.json, so the rules of get ran.
+func (e *Engine) suffixed(p string) bool {
+	p, ok := cutSuffix(p)
+	if !ok {
+		return false
 	}
-	return ""
-}
-
-// underBase reports whether p is at or under some resource's base or
-// action path, compared without case.
-func (e *Engine) underBase(p string) bool {
 	for _, rt := range e.routes {
-		if hasPrefix(rt.res.base, p) || hasPrefix(rt.segs, p) {
+		if matchPath(rt.segs, p, true) {
 			return true
 		}
 	}

@@ -136,21 +136,6 @@ func matchPath(segs []patSeg, path string, fold bool) bool {
 	return rest == ""
 }
 
-// hasPrefix reports whether path starts with the segments (for "under a
-// resource base"), parameters matching any segment.
-func hasPrefix(segs []patSeg, path string) bool {
-	parts := strings.Split(strings.Trim(path, "/"), "/")
-	if len(parts) < len(segs) {
-		return false
-	}
-	for i, s := range segs {
-		if s.param == "" && !strings.EqualFold(parts[i], s.lit) {
-			return false
-		}
-	}
-	return true
-}
-
 // matchQuery reports whether the query satisfies the pattern.
 func matchQuery(pats []queryPat, q url.Values) bool {
 	for _, p := range pats {
@@ -214,24 +199,6 @@ func sortRoutes(routes []*route) {
 		}
 		return 0
 	})
-}
-
-// suspicious reports whether a request path holds a trick that a backend
-// may resolve differently from us: dot segments, empty segments, encoded
-// slashes or backslashes, or a backslash.
-func suspicious(u *url.URL) bool {
-	p := u.Path
-	if strings.Contains(p, "//") || strings.Contains(p, "\\") ||
-		strings.Contains(p, "/./") || strings.Contains(p, "/../") ||
-		strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..") {
-		return true
-	}
-	raw := u.RawPath
-	if raw == "" {
-		return false
-	}
-	raw = strings.ToLower(raw)
-	return strings.Contains(raw, "%2f") || strings.Contains(raw, "%5c")
 }
 
 // expand fills {param} in a fetch_old target with the route's parameters,
