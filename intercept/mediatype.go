@@ -1,5 +1,7 @@
 package intercept
 
+import "strings"
+
 // IsJSON reports whether a Content-Type names JSON: application/json or any
 // type/subtype whose subtype ends in "+json" (application/problem+json,
 // application/vnd.api+json, ...). Case is ignored, as are parameters
@@ -37,6 +39,16 @@ func IsJSON(contentType string) bool {
 	}
 	const suffix = "+json"
 	return len(sub) > len(suffix) && equalFoldASCII(sub[len(sub)-len(suffix):], suffix)
+}
+
+// IsJSONPatch reports whether a Content-Type names a JSON Patch
+// (application/json-patch+json, RFC 6902), parameters and case ignored.
+func IsJSONPatch(contentType string) bool {
+	s := contentType
+	if i := strings.IndexByte(s, ';'); i >= 0 {
+		s = s[:i]
+	}
+	return equalFoldASCII(trimOWS(s), "application/json-patch+json")
 }
 
 // trimOWS trims HTTP optional whitespace (spaces and tabs) from both ends.

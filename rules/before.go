@@ -68,8 +68,8 @@ func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 		r.env.Body = valueOf(parse(body))
 	}
 	root := parse(body)
-	if !root.IsArray() {
-		rec, changed, err := r.record(body, -1)
+	if patch := isPatch(in, body, root); !root.IsArray() || patch {
+		rec, changed, err := r.shaped(body, -1, patch)
 		if err != nil || res.Reject != nil {
 			return res, err
 		}
@@ -88,7 +88,7 @@ func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 	root.ForEach(func(_, v gjson.Result) bool {
 		i++
 		failed := len(r.errors)
-		rec, c, e := r.record(unsafeBytes(v.Raw), i)
+		rec, c, e := r.shaped(unsafeBytes(v.Raw), i, false)
 		if e != nil {
 			err = e
 			return false
@@ -173,6 +173,7 @@ type beforeRun struct {
 	errors []FieldError
 	where  string         // the first failed check
 	view   map[string]any // reused for every record
+	shape  *shape         // the record is the view of a patch or operator body
 	fields recordFields   // the record statements read
 	spans  spans          // where a rewrite put the record's members
 	oldRaw []byte         // the old record as JSON, once protect strict needs it
@@ -308,10 +309,25 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			r.adopt(raw)
 			stale = false
 			r.res.Changed = append(r.res.Changed, s.where)
+			if r.shape != nil {
+				r.shape.set(s.path.keys(), enc)
+			}
 		case opProtect, opOnly:
 			if ok, err := s.applies(env); err != nil || !ok {
 				if err != nil {
 					return fail(err)
+				}
+				continue
+			}
+			if r.shape != nil {
+				rej, c := r.shape.guard(s)
+				if rej != nil {
+					r.res.Reject = rej
+					return raw, changed, nil
+				}
+				if c {
+					raw, changed, stale = r.shape.view(), true, true
+					r.res.Changed = append(r.res.Changed, s.where)
 				}
 				continue
 			}

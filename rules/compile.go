@@ -330,6 +330,9 @@ type Program struct {
 	// lead into are scanned with their record, so hiding in them needs no
 	// second scan.
 	descend *pathTree
+	// fieldReads joins the fields statements read or write by name: an
+	// operator object as their value is refused.
+	fieldReads *pathTree
 }
 
 // NewProgram joins the statements of the blocks, in order.
@@ -358,6 +361,7 @@ func NewProgram(phase Phase, blocks []*CompiledBlock) *Program {
 		p.reads = append(p.reads, vs&varRecord != 0)
 	}
 	p.top = p.record.tops()
+	p.fieldReads = readTree(p)
 	var hides []Path
 	for _, s := range p.stmts {
 		if s.op == opHide {

@@ -24,6 +24,10 @@ type Input struct {
 	// decoded numbers (float64 beyond int64) may have lost.
 	OldJSON []byte
 
+	// JSONPatch says the body is a JSON Patch by its media type
+	// (application/json-patch+json).
+	JSONPatch bool
+
 	// Request builds the request variable; called at most once, and only
 	// when an expression reads it.
 	Request func() map[string]any
