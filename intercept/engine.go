@@ -206,6 +206,7 @@ func New(cfg Config) (*Engine, error) {
 			}
 			for name, a := range res.actions {
 				p := rules.NewProgram(ph.phase, perAction[name])
+				p.SetCaseSensitive(rc.CaseSensitive)
 				switch ph.phase {
 				case rules.Before:
 					a.before = p

@@ -195,6 +195,7 @@ func newExchange(e *Engine, w http.ResponseWriter, r *http.Request, m match) *ex
 	x.in = rules.Input{
 		Resource:    m.res.name,
 		Action:      m.route.action,
+		RawQuery:    r.URL.RawQuery,
 		Request:     x.requestVar,
 		Placeholder: x.placeholder,
 		Lookup:      x.lookup,

@@ -61,8 +61,9 @@ type stmt struct {
 	expr   *program
 	ifCond *program
 	path   Path
-	tree   *pathTree   // protect, only, hide
-	trees  []*pathTree // protect strict: one tree per path
+	tree   *pathTree    // protect, only, hide
+	trees  []*pathTree  // protect strict: one tree per path
+	query  []queryField // protect: the paths as query parameter names meet them
 	paths  []Path
 	status int
 	msg    *template
@@ -215,6 +216,11 @@ func compileStmt(phase Phase, s *Statement) (*stmt, error) {
 			st.paths = append(st.paths, p)
 		}
 		st.tree = newPathTree(st.paths)
+		if o == opProtect {
+			for _, p := range st.paths {
+				st.query = append(st.query, newQueryField(p))
+			}
+		}
 		if st.strict {
 			st.trees = make([]*pathTree, len(st.paths))
 			for i, p := range st.paths {
@@ -330,6 +336,9 @@ type Program struct {
 	// lead into are scanned with their record, so hiding in them needs no
 	// second scan.
 	descend *pathTree
+
+	protects   []*stmt // before phase: the protect statements
+	exactNames bool    // query parameter names meet field names exactly
 }
 
 // NewProgram joins the statements of the blocks, in order.
@@ -339,6 +348,9 @@ func NewProgram(phase Phase, blocks []*CompiledBlock) *Program {
 	for _, b := range blocks {
 		for _, s := range b.stmts {
 			p.stmts = append(p.stmts, s)
+			if s.op == opProtect {
+				p.protects = append(p.protects, s)
+			}
 			_, reads := s.usage()
 			p.flush = append(p.flush, len(hidden) > 0 && (s.op == opSet || s.op == opOnly || overlaps(reads, hidden)))
 			if s.op == opHide {

@@ -24,6 +24,10 @@ type Input struct {
 	// decoded numbers (float64 beyond int64) may have lost.
 	OldJSON []byte
 
+	// RawQuery is the request's query string as sent (without '?');
+	// protect reads and rewrites it in the before phase.
+	RawQuery string
+
 	// Request builds the request variable; called at most once, and only
 	// when an expression reads it.
 	Request func() map[string]any
