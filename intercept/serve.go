@@ -246,6 +246,18 @@ func (x *exchange) serve(next caddyhttp.Handler) error {
 			x.in.User = user
 		}
 	}
+	if x.act.query != nil && x.r.URL.RawQuery != "" {
+		rej, err := x.act.query.Check(&x.in, x.r.URL.RawQuery)
+		if err != nil {
+			if done, err := x.runtimeError(err); done || err != nil {
+				return err
+			}
+		} else if rej != nil {
+			if done, _ := x.reject(rej); done {
+				return nil
+			}
+		}
+	}
 	if x.res.cfg.FetchOld != nil && (x.act.name == "update" || x.act.name == "delete") {
 		old, oldJSON, found, err := x.fetchOld()
 		switch {

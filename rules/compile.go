@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/textproto"
 	"net/url"
+	"slices"
 	"strings"
 
 	"go.uber.org/zap/zapcore"
@@ -81,7 +82,12 @@ type stmt struct {
 type CompiledBlock struct {
 	// Actions are the block's actions as written (groups not expanded).
 	Actions []string
-	stmts   []*stmt
+
+	// Params are the query parameters the block's actions accept; nil
+	// when the block does not say.
+	Params []string
+
+	stmts []*stmt
 }
 
 // CompileBlock compiles every statement of b once. Errors name the
@@ -92,6 +98,15 @@ func CompileBlock(phase Phase, resource string, b *Block) (*CompiledBlock, error
 		return nil, fmt.Errorf("%s: block names no action", blockName)
 	}
 	cb := &CompiledBlock{Actions: b.Actions}
+	if len(b.Params) > 0 {
+		if phase != Before {
+			return nil, fmt.Errorf("%s: params is an option of before blocks", blockName)
+		}
+		if err := CheckParams(b.Params); err != nil {
+			return nil, fmt.Errorf("%s: %w", blockName, err)
+		}
+		cb.Params = b.Params
+	}
 	for i, s := range b.Statements {
 		where := fmt.Sprintf("%s: statement %d (%s)", blockName, i+1, describe(s))
 		st, err := compileStmt(phase, s)
@@ -107,6 +122,22 @@ func CompileBlock(phase Phase, resource string, b *Block) (*CompiledBlock, error
 // Describe is how rule locations name a statement: its op and first
 // argument, e.g. `check email`.
 func Describe(s *Statement) string { return describe(s) }
+
+// CheckParams checks the names of a params list: each non-empty, given
+// once, and free of the characters that end a query name (& ; = #).
+func CheckParams(names []string) error {
+	for i, n := range names {
+		switch {
+		case n == "":
+			return fmt.Errorf("params: empty parameter name")
+		case strings.ContainsAny(n, "&;=#"):
+			return fmt.Errorf("params: parameter name %q holds one of & ; = #", n)
+		case slices.Contains(names[:i], n):
+			return fmt.Errorf("params: parameter %q given twice", n)
+		}
+	}
+	return nil
+}
 
 // describe shortens a statement to its op and first argument, for locations.
 func describe(s *Statement) string {

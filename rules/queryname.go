@@ -95,13 +95,13 @@ func nameSegments(name string) (whole, dotted []string) {
 	return whole, dotted
 }
 
-// nameTokens appends the tokens of s: its runs of letters and digits,
+// nameTokens appends the tokens of s: its runs of letters and numbers,
 // folded. password__icontains, filter[password] and _sort are password
 // icontains, filter password and sort.
 func nameTokens(dst []string, s string) []string {
 	start := -1
 	for i, r := range s {
-		word := unicode.IsLetter(r) || unicode.IsDigit(r)
+		word := unicode.IsLetter(r) || unicode.IsNumber(r)
 		switch {
 		case word && start < 0:
 			start = i
