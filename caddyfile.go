@@ -81,8 +81,10 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        method_override reject|allow
 //	        unmapped        reject|pass
 //	        bulk            all|partial     # default all
+//	        params          <names...>      # the query parameters accepted; default any
 //
 //	        before <actions...> {
+//	            params <names...>           # for these actions, instead of the resource's
 //	            <statement>
 //	        }
 //	        after <actions...> {
@@ -233,6 +235,8 @@ func parseResource(d *caddyfile.Dispenser) (*Resource, error) {
 			r.Unmapped, err = enumArg(d, where, opt, "reject", "pass")
 		case "bulk":
 			r.Bulk, err = enumArg(d, where, opt, "all", "partial")
+		case "params":
+			r.Params, err = paramsArg(d, where)
 		case "before", "after", "async":
 			var b *rules.Block
 			b, err = parseBlock(d, where, opt)
@@ -295,6 +299,19 @@ func parseBlock(d *caddyfile.Dispenser, where, phase string) (*rules.Block, erro
 	ph, _ := rules.ParsePhase(phase)
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		line := d.Line()
+		if d.Val() == "params" {
+			if phase != "before" {
+				return nil, d.Errf("%sparams: an option of before blocks, not of %s blocks", where, phase)
+			}
+			if b.Params != nil {
+				return nil, d.Errf("%sparams: given more than once", where)
+			}
+			var err error
+			if b.Params, err = paramsArg(d, where); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		st, err := parseStatement(d, where)
 		if err != nil {
 			return nil, err
@@ -306,7 +323,7 @@ func parseBlock(d *caddyfile.Dispenser, where, phase string) (*rules.Block, erro
 			return nil, fmt.Errorf("%s%v, at %s:%d", where, err, d.File(), line)
 		}
 	}
-	if len(b.Statements) == 0 {
+	if len(b.Statements) == 0 && b.Params == nil {
 		return nil, d.Errf("%sno statements, want: %s <actions...> { statements }", where, phase)
 	}
 	return b, nil
@@ -489,6 +506,18 @@ func parseStatement(d *caddyfile.Dispenser, where string) (*rules.Statement, err
 	}
 
 	return st, noBlock(d, where, st.Op)
+}
+
+// paramsArg reads `params <names...>`: at least one name, each once.
+func paramsArg(d *caddyfile.Dispenser, where string) ([]string, error) {
+	names := d.RemainingArgs()
+	if len(names) == 0 {
+		return nil, d.Errf("%sparams: wrong argument count, want: params <names...>", where)
+	}
+	if err := rules.CheckParams(names); err != nil {
+		return nil, d.Errf("%s%v", where, err)
+	}
+	return names, noBlock(d, where, "params")
 }
 
 // splitIf splits the arguments of a statement with an optional trailing

@@ -156,6 +156,15 @@ type Resource struct {
 	// Crud-Bulk-Errors response headers (422 when every element fails).
 	Bulk string `json:"bulk,omitempty"`
 
+	// Params lists the query parameters every action of the resource
+	// accepts; any other is refused with 400. A before block's params
+	// replace it for the block's actions. A listed name also accepts its
+	// bracket and dotted forms (filter accepts filter[name]); the names of
+	// an action's query pattern are always accepted. Default: none given,
+	// every name is accepted (a name that refers to a field hidden on the
+	// action is still refused).
+	Params []string `json:"params,omitempty"`
+
 	// Before are the rule blocks run on requests, in order.
 	Before []*rules.Block `json:"before,omitempty"`
 
@@ -307,6 +316,10 @@ func (h *Handler) compileResource(res *Resource) (*intercept.ResourceConfig, err
 		MethodOverrideAllow: firstOf(res.MethodOverride, h.MethodOverride) == "allow",
 		UnmappedPass:        res.Unmapped == "pass",
 		BulkPartial:         res.Bulk == "partial",
+		Params:              res.Params,
+	}
+	if err := rules.CheckParams(res.Params); err != nil {
+		return nil, fmt.Errorf("resource %q: %w", res.Name, err)
 	}
 	if res.CaseSensitive != nil {
 		rc.CaseSensitive = *res.CaseSensitive

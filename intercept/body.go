@@ -134,6 +134,10 @@ func (x *exchange) applyEdits(res rules.BeforeResult) {
 			x.r.Header.Set(h.Name, h.Value)
 		}
 	}
+	if res.QueryRewritten {
+		x.r.URL.RawQuery = res.RawQuery
+		x.queryValues = nil // request.query reads what is sent from now on
+	}
 	if len(res.Query) == 0 {
 		return
 	}

@@ -63,6 +63,7 @@ type ResourceConfig struct {
 	MethodOverrideAllow bool
 	UnmappedPass        bool
 	BulkPartial         bool
+	Params              []string // the query parameters every action accepts; nil: any
 	FetchOld            *FetchOldConfig
 	Before, After       []*rules.CompiledBlock
 	Async               []*rules.CompiledBlock
@@ -107,6 +108,7 @@ type action struct {
 	before *rules.Program
 	after  *rules.Program
 	async  *rules.Program
+	query  *rules.QueryGuard // nil: the query is not checked
 }
 
 var restActions = []string{"list", "get", "create", "update", "delete"}
@@ -206,6 +208,7 @@ func New(cfg Config) (*Engine, error) {
 			}
 			for name, a := range res.actions {
 				p := rules.NewProgram(ph.phase, perAction[name])
+				p.SetCaseSensitive(rc.CaseSensitive)
 				switch ph.phase {
 				case rules.Before:
 					a.before = p
@@ -216,11 +219,46 @@ func New(cfg Config) (*Engine, error) {
 				}
 			}
 		}
+		res.guardQueries(rc, e.routes)
 		e.resources = append(e.resources, res)
 	}
 	sortRoutes(e.routes)
 	e.startWebhooks(cfg.Webhooks)
 	return e, nil
+}
+
+// guardQueries builds each action's query guard: the params its before
+// blocks list (else the resource's), plus the names of its query patterns,
+// and the fields its after rules hide.
+func (r *resource) guardQueries(rc *ResourceConfig, routes []*route) {
+	for name, a := range r.actions {
+		params, where := rc.Params, fmt.Sprintf("resource %q: params", r.name)
+		var fromBlocks []string
+		for _, b := range rc.Before {
+			if b.Params == nil {
+				continue
+			}
+			names, _ := r.expand(b.Actions) // expanded before, without error
+			if slices.Contains(names, name) {
+				fromBlocks = append(fromBlocks, b.Params...)
+				where = fmt.Sprintf("resource %q: before %s: params", r.name, strings.Join(b.Actions, " "))
+			}
+		}
+		if fromBlocks != nil {
+			params = fromBlocks
+		}
+		if params != nil {
+			params = slices.Clone(params)
+			for _, rt := range routes {
+				if rt.res == r && rt.action == name {
+					for _, q := range rt.query {
+						params = append(params, q.name)
+					}
+				}
+			}
+		}
+		a.query = rules.NewQueryGuard(a.after, params, where)
+	}
 }
 
 // expand turns a block's action list into action names, refusing names the

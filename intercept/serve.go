@@ -195,6 +195,7 @@ func newExchange(e *Engine, w http.ResponseWriter, r *http.Request, m match) *ex
 	x.in = rules.Input{
 		Resource:    m.res.name,
 		Action:      m.route.action,
+		RawQuery:    r.URL.RawQuery,
 		Request:     x.requestVar,
 		Placeholder: x.placeholder,
 		Lookup:      x.lookup,
@@ -243,6 +244,18 @@ func (x *exchange) serve(next caddyhttp.Handler) error {
 			}
 		case user != nil:
 			x.in.User = user
+		}
+	}
+	if x.act.query != nil && x.r.URL.RawQuery != "" {
+		rej, err := x.act.query.Check(&x.in, x.r.URL.RawQuery)
+		if err != nil {
+			if done, err := x.runtimeError(err); done || err != nil {
+				return err
+			}
+		} else if rej != nil {
+			if done, _ := x.reject(rej); done {
+				return nil
+			}
 		}
 	}
 	if x.res.cfg.FetchOld != nil && (x.act.name == "update" || x.act.name == "delete") {

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +20,11 @@ type BeforeResult struct {
 	// Headers and Query are the edits to the request sent upstream.
 	Headers []Edit
 	Query   []Edit
+
+	// RawQuery is the query string without the parameters protect
+	// removed, when QueryRewritten.
+	RawQuery       string
+	QueryRewritten bool
 
 	// Changed names the statements that changed the body (for report mode).
 	Changed []string
@@ -76,6 +82,9 @@ func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 		if changed {
 			res.Body = append(out[:0], rec...)
 		}
+		if r.protectQuery(); res.Reject != nil {
+			return res, nil
+		}
 		return r.finish(), nil
 	}
 	var (
@@ -117,6 +126,12 @@ func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 	}
 	if changed {
 		res.Body = append(out, ']')
+	}
+	if i < 0 {
+		r.applied = p.protects // no record ran them: every protect holds
+	}
+	if r.protectQuery(); res.Reject != nil {
+		return res, nil
 	}
 	return r.finish(), nil
 }
@@ -166,17 +181,18 @@ func (s *scratch) spare(cur []byte) []byte {
 func (s *scratch) keep(written []byte) { s.bufs[s.used] = written }
 
 type beforeRun struct {
-	p      *Program
-	in     *Input
-	env    *Env
-	res    *BeforeResult
-	errors []FieldError
-	where  string         // the first failed check
-	view   map[string]any // reused for every record
-	shape  *shape         // the record is the view of a patch or operator body
-	fields recordFields   // the record statements read
-	spans  spans          // where a rewrite put the record's members
-	oldRaw []byte         // the old record as JSON, once protect strict needs it
+	p       *Program
+	in      *Input
+	env     *Env
+	res     *BeforeResult
+	errors  []FieldError
+	where   string         // the first failed check
+	view    map[string]any // reused for every record
+	shape   *shape         // the record is the view of a patch or operator body
+	fields  recordFields   // the record statements read
+	spans   spans          // where a rewrite put the record's members
+	oldRaw  []byte         // the old record as JSON, once protect strict needs it
+	applied []*stmt        // the protect statements that applied to a record
 	*scratch
 }
 
@@ -319,6 +335,9 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 				}
 				continue
 			}
+			if s.op == opProtect && r.in.RawQuery != "" && !slices.Contains(r.applied, s) {
+				r.applied = append(r.applied, s)
+			}
 			if r.shape != nil {
 				rej, c := r.shape.guard(s)
 				if rej != nil {
@@ -375,6 +394,31 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 		}
 	}
 	return raw, changed, nil
+}
+
+// protectQuery applies the protect statements that ran to the query
+// string: a strict one naming a parameter refuses the request (403, the
+// fields named), the others remove the parameters they name.
+func (r *beforeRun) protectQuery() {
+	if r.in.RawQuery == "" || len(r.applied) == 0 {
+		return
+	}
+	out, changed, where, refused := queryProtection(r.in.RawQuery, r.applied, r.p.exactNames)
+	if len(refused) > 0 {
+		r.res.Reject = &Rejection{Status: 403, Where: r.applied[0].where,
+			Detail: "the request may not set " + strings.Join(refused, ", ")}
+		for _, s := range r.applied {
+			if s.strict {
+				r.res.Reject.Where = s.where
+				break
+			}
+		}
+		return
+	}
+	if changed {
+		r.res.RawQuery, r.res.QueryRewritten = out, true
+		r.res.Changed = append(r.res.Changed, where...)
+	}
 }
 
 // strictViolations lists the protected fields the record carries; with an

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/textproto"
 	"net/url"
+	"slices"
 	"strings"
 
 	"go.uber.org/zap/zapcore"
@@ -61,8 +62,9 @@ type stmt struct {
 	expr   *program
 	ifCond *program
 	path   Path
-	tree   *pathTree   // protect, only, hide
-	trees  []*pathTree // protect strict: one tree per path
+	tree   *pathTree    // protect, only, hide
+	trees  []*pathTree  // protect strict: one tree per path
+	query  []queryField // protect: the paths as query parameter names meet them
 	paths  []Path
 	status int
 	msg    *template
@@ -80,7 +82,12 @@ type stmt struct {
 type CompiledBlock struct {
 	// Actions are the block's actions as written (groups not expanded).
 	Actions []string
-	stmts   []*stmt
+
+	// Params are the query parameters the block's actions accept; nil
+	// when the block does not say.
+	Params []string
+
+	stmts []*stmt
 }
 
 // CompileBlock compiles every statement of b once. Errors name the
@@ -91,6 +98,15 @@ func CompileBlock(phase Phase, resource string, b *Block) (*CompiledBlock, error
 		return nil, fmt.Errorf("%s: block names no action", blockName)
 	}
 	cb := &CompiledBlock{Actions: b.Actions}
+	if len(b.Params) > 0 {
+		if phase != Before {
+			return nil, fmt.Errorf("%s: params is an option of before blocks", blockName)
+		}
+		if err := CheckParams(b.Params); err != nil {
+			return nil, fmt.Errorf("%s: %w", blockName, err)
+		}
+		cb.Params = b.Params
+	}
 	for i, s := range b.Statements {
 		where := fmt.Sprintf("%s: statement %d (%s)", blockName, i+1, describe(s))
 		st, err := compileStmt(phase, s)
@@ -106,6 +122,22 @@ func CompileBlock(phase Phase, resource string, b *Block) (*CompiledBlock, error
 // Describe is how rule locations name a statement: its op and first
 // argument, e.g. `check email`.
 func Describe(s *Statement) string { return describe(s) }
+
+// CheckParams checks the names of a params list: each non-empty, given
+// once, and free of the characters that end a query name (& ; = #).
+func CheckParams(names []string) error {
+	for i, n := range names {
+		switch {
+		case n == "":
+			return fmt.Errorf("params: empty parameter name")
+		case strings.ContainsAny(n, "&;=#"):
+			return fmt.Errorf("params: parameter name %q holds one of & ; = #", n)
+		case slices.Contains(names[:i], n):
+			return fmt.Errorf("params: parameter %q given twice", n)
+		}
+	}
+	return nil
+}
 
 // describe shortens a statement to its op and first argument, for locations.
 func describe(s *Statement) string {
@@ -215,6 +247,11 @@ func compileStmt(phase Phase, s *Statement) (*stmt, error) {
 			st.paths = append(st.paths, p)
 		}
 		st.tree = newPathTree(st.paths)
+		if o == opProtect {
+			for _, p := range st.paths {
+				st.query = append(st.query, newQueryField(p))
+			}
+		}
 		if st.strict {
 			st.trees = make([]*pathTree, len(st.paths))
 			for i, p := range st.paths {
@@ -333,6 +370,9 @@ type Program struct {
 	// fieldReads joins the fields statements read or write by name: an
 	// operator object as their value is refused.
 	fieldReads *pathTree
+
+	protects   []*stmt // before phase: the protect statements
+	exactNames bool    // query parameter names meet field names exactly
 }
 
 // NewProgram joins the statements of the blocks, in order.
@@ -342,6 +382,9 @@ func NewProgram(phase Phase, blocks []*CompiledBlock) *Program {
 	for _, b := range blocks {
 		for _, s := range b.stmts {
 			p.stmts = append(p.stmts, s)
+			if s.op == opProtect {
+				p.protects = append(p.protects, s)
+			}
 			_, reads := s.usage()
 			p.flush = append(p.flush, len(hidden) > 0 && (s.op == opSet || s.op == opOnly || overlaps(reads, hidden)))
 			if s.op == opHide {

@@ -8,6 +8,14 @@ type Block struct {
 	// (list get), `write` (create update) and `all` (every action).
 	Actions []string `json:"actions,omitempty"`
 
+	// Params lists the query parameters the block's actions accept (before
+	// blocks only); any other is refused with 400. It replaces the
+	// resource's params for these actions; several blocks of one action
+	// add up. A listed name also accepts its bracket and dotted forms
+	// (filter accepts filter[name]). Default: none given, every name is
+	// accepted (a name that refers to a hidden field is still refused).
+	Params []string `json:"params,omitempty"`
+
 	// Statements run top to bottom.
 	Statements []*Statement `json:"statements,omitempty"`
 }

@@ -28,6 +28,10 @@ type Input struct {
 	// (application/json-patch+json).
 	JSONPatch bool
 
+	// RawQuery is the request's query string as sent (without '?');
+	// protect reads and rewrites it in the before phase.
+	RawQuery string
+
 	// Request builds the request variable; called at most once, and only
 	// when an expression reads it.
 	Request func() map[string]any
