@@ -82,6 +82,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        unmapped        reject|pass
 //	        bulk            all|partial     # default all
 //	        params          <names...>      # the query parameters accepted; default any
+//	        non_json        reject|pass
 //
 //	        before <actions...> {
 //	            params <names...>           # for these actions, instead of the resource's
@@ -237,6 +238,8 @@ func parseResource(d *caddyfile.Dispenser) (*Resource, error) {
 			r.Bulk, err = enumArg(d, where, opt, "all", "partial")
 		case "params":
 			r.Params, err = paramsArg(d, where)
+		case "non_json":
+			r.NonJSON, err = enumArg(d, where, opt, "reject", "pass")
 		case "before", "after", "async":
 			var b *rules.Block
 			b, err = parseBlock(d, where, opt)

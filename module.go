@@ -165,6 +165,14 @@ type Resource struct {
 	// action is still refused).
 	Params []string `json:"params,omitempty"`
 
+	// NonJSON says what a 2xx answer that is not JSON (an HTML, XML or CSV
+	// rendering, JSONP, an event stream) gets on an action with after
+	// rules, which cannot filter it: `reject` answers 502 (default), `pass`
+	// streams it through unfiltered and leaves the client's Accept header
+	// as it came. A body whose first non-space byte is `{` or `[` is JSON
+	// whatever its label, and a 206 is refused, either way.
+	NonJSON string `json:"non_json,omitempty"`
+
 	// Before are the rule blocks run on requests, in order.
 	Before []*rules.Block `json:"before,omitempty"`
 
@@ -292,6 +300,9 @@ func (h *Handler) Validate() error {
 		if err := oneOf(where+"bulk", r.Bulk, "all", "partial"); err != nil {
 			return err
 		}
+		if err := oneOf(where+"non_json", r.NonJSON, "reject", "pass"); err != nil {
+			return err
+		}
 		if r.Total != "" && r.Records == "" {
 			return fmt.Errorf("%stotal needs records", where)
 		}
@@ -317,6 +328,7 @@ func (h *Handler) compileResource(res *Resource) (*intercept.ResourceConfig, err
 		UnmappedPass:        res.Unmapped == "pass",
 		BulkPartial:         res.Bulk == "partial",
 		Params:              res.Params,
+		NonJSONPass:         res.NonJSON == "pass",
 	}
 	if err := rules.CheckParams(res.Params); err != nil {
 		return nil, fmt.Errorf("resource %q: %w", res.Name, err)

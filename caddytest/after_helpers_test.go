@@ -15,7 +15,7 @@ import (
 // afterReply is one canned upstream answer.
 type afterReply struct {
 	status int      // 200 when 0
-	header []string // "Name: value" lines, set over afterHeaders
+	header []string // "Name: value" lines, set over afterHeaders; "Name:" sends no such header
 	body   string   // written in one piece, unless chunks is set
 	chunks []string // written one by one, each flushed
 }
@@ -53,7 +53,11 @@ func afterUpstream(t *testing.T, replies map[string]afterReply) *upstream {
 		h := w.Header()
 		for _, line := range append(append([]string(nil), afterHeaders...), rep.header...) {
 			name, value, _ := strings.Cut(line, ":")
-			h.Set(strings.TrimSpace(name), strings.TrimSpace(value))
+			if value = strings.TrimSpace(value); value == "" {
+				h[http.CanonicalHeaderKey(strings.TrimSpace(name))] = nil // not even sniffed
+				continue
+			}
+			h.Set(strings.TrimSpace(name), value)
 		}
 		status := rep.status
 		if status == 0 {

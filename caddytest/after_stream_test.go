@@ -73,27 +73,19 @@ func afterReadUntil(t *testing.T, br *bufio.Reader, delim string) string {
 	return string(got)
 }
 
-func TestAfterEventStream(t *testing.T) {
-	const first = "event: user\ndata: {\"id\":1,\"password\":\"p\"}\n\n"
-	const rest = "data: {\"id\":2,\"password\":\"q\"}\n\n"
-	up, release := afterStreamUpstream(t, "text/event-stream", first, rest)
-	crud(t, `
-		resource users /api/users {
-			after read {
-				hide password
-				drop ´record.id == 1´
-			}
-		}`, up)
-
+// afterStreamPasses asserts that path streams through the gateway: the
+// first part arrives while the upstream still holds the rest.
+func afterStreamPasses(t *testing.T, path, contentType, first, rest, delim string, release func()) {
+	t.Helper()
 	// a generous bound against a hang, not a timing assertion
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	res, br := afterReadStream(t, ctx, "/api/users")
-	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/event-stream" {
+	res, br := afterReadStream(t, ctx, path)
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != contentType {
 		t.Fatalf("got %d %q", res.StatusCode, res.Header.Get("Content-Type"))
 	}
-	if got := afterReadUntil(t, br, "\n\n"); got != first {
-		t.Fatalf("first event %q, want %q", got, first)
+	if got := afterReadUntil(t, br, delim); got != first {
+		t.Fatalf("first part %q, want %q", got, first)
 	}
 	release()
 	b, err := io.ReadAll(br)
@@ -105,33 +97,77 @@ func TestAfterEventStream(t *testing.T) {
 	}
 }
 
+// afterStreamRefused asserts that path is answered 502 while the upstream
+// still holds the rest of its stream: a stream is never held back.
+func afterStreamRefused(t *testing.T, path string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, br := afterReadStream(t, ctx, path)
+	b, err := io.ReadAll(br)
+	if err != nil {
+		t.Fatalf("reading the answer before the upstream was released: %v", err)
+	}
+	got := response{Status: res.StatusCode, Header: res.Header, Body: string(b)}
+	got.expect(t, 502, problemJSON(502, "the upstream response could not be filtered"))
+	afterHas(t, got, "Content-Type: application/problem+json", "Cache-Control: no-store")
+}
+
+func TestAfterEventStream(t *testing.T) {
+	const first = "event: user\ndata: {\"id\":1,\"password\":\"p\"}\n\n"
+	const rest = "data: {\"id\":2,\"password\":\"q\"}\n\n"
+	const rules = `
+			after read {
+				hide password
+				drop ´record.id == 1´
+			}`
+
+	t.Run("refused", func(t *testing.T) {
+		up, _ := afterStreamUpstream(t, "text/event-stream", first, rest)
+		crud(t, `
+		resource users /api/users {`+rules+`
+		}`, up)
+		afterStreamRefused(t, "/api/users")
+		// the client's Accept names no JSON type: the upstream is asked for JSON
+		up.only(t).header(t, "Accept", "application/json")
+	})
+	t.Run("non_json pass", func(t *testing.T) {
+		up, release := afterStreamUpstream(t, "text/event-stream", first, rest)
+		crud(t, `
+		resource users /api/users {
+			non_json pass`+rules+`
+		}`, up)
+		afterStreamPasses(t, "/api/users", "text/event-stream", first, rest, "\n\n", release)
+		// the resource serves streams on purpose: the client's Accept is kept
+		up.only(t).header(t, "Accept", "text/event-stream")
+	})
+}
+
 func TestAfterNonJSONStream(t *testing.T) {
 	const first = "{\"id\":1,\"password\":\"p\"}\n"
 	const rest = "{\"id\":2,\"password\":\"q\"}\n"
-	up, release := afterStreamUpstream(t, "application/x-ndjson", first, rest)
-	crud(t, `
+	for _, ct := range []string{"application/x-ndjson", "application/jsonl", "application/json-seq"} {
+		t.Run(ct+" refused", func(t *testing.T) {
+			up, _ := afterStreamUpstream(t, ct, first, rest)
+			crud(t, `
 		resource users /api/users {
 			after list {
 				hide password
 			}
 		}`, up)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	res, br := afterReadStream(t, ctx, "/api/users")
-	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/x-ndjson" {
-		t.Fatalf("got %d %q", res.StatusCode, res.Header.Get("Content-Type"))
-	}
-	if got := afterReadUntil(t, br, "\n"); got != first {
-		t.Fatalf("first line %q, want %q", got, first)
-	}
-	release()
-	b, err := io.ReadAll(br)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(b) != rest {
-		t.Fatalf("rest of the stream %q, want %q", b, rest)
+			afterStreamRefused(t, "/api/users")
+		})
+		t.Run(ct+" non_json pass", func(t *testing.T) {
+			up, release := afterStreamUpstream(t, ct, first, rest)
+			crud(t, `
+		resource users /api/users {
+			non_json pass
+			after list {
+				hide password
+			}
+		}`, up)
+			afterStreamPasses(t, "/api/users", ct, first, rest, "\n", release)
+		})
 	}
 }
 

@@ -18,12 +18,21 @@ import (
 // the after rules on it, and writes what they leave.
 func (x *exchange) after(next caddyhttp.Handler) error {
 	x.phase = "after"
-	x.r.Header.Set("Accept-Encoding", "identity") // ask for a body we can read
-	rb := newResponseBuffer(x.w, x.e.cfg.MaxResponse)
+	h := x.r.Header
+	h.Set("Accept-Encoding", "identity") // ask for a body we can read
+	h.Del("Range")                       // and for all of it: a part cannot be filtered
+	h.Del("If-Range")
+	if !x.res.cfg.NonJSONPass && !acceptsOnlyJSON(h.Values("Accept")) {
+		h.Set("Accept", "application/json") // and for JSON, not a page or a feed
+	}
+	rb := newResponseBuffer(x.w, x.e.cfg.MaxResponse, x.notJSON)
 	defer rb.release()
 	x.in.Response = func() map[string]any { return responseVar(rb.status, x.w.Header()) }
 
 	err, aborted := x.callNext(next, rb)
+	if rb.refused {
+		return nil // answered by notJSON
+	}
 	if !rb.buffering {
 		if aborted {
 			panic(http.ErrAbortHandler) // streamed: not ours to mend
@@ -42,7 +51,7 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 	if err != nil {
 		return err
 	}
-	h := x.w.Header()
+	h = x.w.Header()
 	body := rb.buf.Bytes()
 	decoded := false
 	if ce := h.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
@@ -59,8 +68,21 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		x.settle(outcomePassed)
 		x.w.WriteHeader(rb.status) // an empty 2xx body has nothing to filter
+		if _, err := x.w.Write(rb.buf.Bytes()); err != nil {
+			return err
+		}
 		x.runAsync(rb.status, nil)
 		return nil
+	}
+	if rb.sniffing { // labelled otherwise, and undecided until decoded
+		if c, _ := firstOf(body); c != '{' && c != '[' {
+			if !x.notJSON("response is not JSON", false) {
+				return nil
+			}
+			x.w.WriteHeader(rb.status)
+			_, err := x.w.Write(rb.buf.Bytes())
+			return err
+		}
 	}
 	outp := slicePool.Get().(*[]byte)
 	out := (*outp)[:0]
@@ -144,6 +166,24 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 	}
 	x.runAsync(rb.status, final)
 	return nil
+}
+
+// notJSON decides on a 2xx answer that is not JSON (or is a 206): with
+// non_json pass it streams through (not a 206); in report mode it passes,
+// logged; else the client gets a 502 at once, logged, and the rest of the
+// upstream's answer is discarded.
+func (x *exchange) notJSON(reason string, partial bool) bool {
+	if x.res.cfg.NonJSONPass && !partial {
+		return true
+	}
+	if x.report() {
+		x.settle(outcomeWouldReject)
+		x.logReport("would answer 502: "+reason, "")
+		return true
+	}
+	x.badGateway(reason, nil)
+	_ = http.NewResponseController(x.w).Flush() // a stream's client need not wait for it to end
+	return false
 }
 
 // badGateway answers 502 instead of passing on a response the rules could

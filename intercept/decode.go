@@ -1,6 +1,7 @@
 package intercept
 
 import (
+	"bufio"
 	"bytes"
 	"compress/flate"
 	"compress/gzip"
@@ -24,7 +25,7 @@ func decodeBody(dst *bytes.Buffer, body []byte, encoding string, max int64) erro
 		if coding == "" || coding == "identity" {
 			continue
 		}
-		r, err := decoder(coding, src)
+		r, err := decoder(coding, bytes.NewReader(src))
 		if err != nil {
 			return err
 		}
@@ -46,23 +47,74 @@ func decodeBody(dst *bytes.Buffer, body []byte, encoding string, max int64) erro
 	return nil
 }
 
-func decoder(coding string, src []byte) (io.Reader, error) {
+func decoder(coding string, src io.Reader) (io.Reader, error) {
 	switch coding {
 	case "gzip", "x-gzip":
-		return gzip.NewReader(bytes.NewReader(src))
+		return gzip.NewReader(src)
 	case "deflate":
-		if r, err := zlib.NewReader(bytes.NewReader(src)); err == nil {
-			return r, nil
+		br := bufio.NewReader(src)
+		if h, err := br.Peek(2); err == nil && h[0]&0x0f == 8 && (uint(h[0])<<8|uint(h[1]))%31 == 0 {
+			return zlib.NewReader(br)
 		}
-		return flate.NewReader(bytes.NewReader(src)), nil // raw deflate, as some servers send
+		return flate.NewReader(br), nil // raw deflate, as some servers send
 	case "br":
-		return brotli.NewReader(bytes.NewReader(src)), nil
+		return brotli.NewReader(src), nil
 	case "zstd":
-		d, err := zstd.NewReader(bytes.NewReader(src), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(uint64(64<<20)))
+		d, err := zstd.NewReader(src, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(uint64(64<<20)))
 		if err != nil {
 			return nil, err
 		}
 		return d.IOReadCloser(), nil
 	}
 	return nil, errors.New("unknown content encoding " + coding)
+}
+
+// firstByte returns the first byte of body, once decoded, that is not JSON
+// white space or a byte order mark; ok is false while there is none yet
+// (or the part in hand does not decode). Decoding stops at that byte, and
+// after max bytes.
+func firstByte(body []byte, encoding string, max int64) (c byte, ok bool) {
+	if encoding == "" || strings.EqualFold(encoding, "identity") {
+		return firstOf(body)
+	}
+	codings := strings.Split(encoding, ",")
+	var r io.Reader = bytes.NewReader(body)
+	for i := len(codings) - 1; i >= 0; i-- {
+		coding := strings.ToLower(strings.TrimSpace(codings[i]))
+		if coding == "" || coding == "identity" {
+			continue
+		}
+		var err error
+		if r, err = decoder(coding, r); err != nil {
+			return 0, false
+		}
+		if c, ok := r.(io.Closer); ok {
+			defer c.Close()
+		}
+	}
+	var chunk [512]byte
+	for read := int64(0); read <= max; {
+		n, err := r.Read(chunk[:])
+		read += int64(n)
+		if c, ok := firstOf(chunk[:n]); ok {
+			return c, true
+		}
+		if err != nil {
+			return 0, false
+		}
+	}
+	return 0, false
+}
+
+// firstOf is the first byte of b that is neither JSON white space nor a
+// byte of a UTF-8 byte order mark.
+func firstOf(b []byte) (byte, bool) {
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\n', '\r', 0xef, 0xbb, 0xbf:
+			continue
+		}
+		return c, true
+	}
+	return 0, false
 }

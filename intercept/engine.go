@@ -64,6 +64,7 @@ type ResourceConfig struct {
 	UnmappedPass        bool
 	BulkPartial         bool
 	Params              []string // the query parameters every action accepts; nil: any
+	NonJSONPass         bool     // a 2xx answer that is not JSON streams through on actions with after rules
 	FetchOld            *FetchOldConfig
 	Before, After       []*rules.CompiledBlock
 	Async               []*rules.CompiledBlock

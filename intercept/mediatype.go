@@ -98,3 +98,74 @@ func equalFoldASCII(s, t string) bool {
 	}
 	return true
 }
+
+// jsonLabel reports whether a response's Content-Type says JSON: IsJSON,
+// or the legacy labels text/json and application/x-json.
+func jsonLabel(contentType string) bool {
+	if IsJSON(contentType) {
+		return true
+	}
+	t := mediaType(contentType)
+	return equalFoldASCII(t, "text/json") || equalFoldASCII(t, "application/x-json")
+}
+
+// streamLabel reports whether a Content-Type names a stream of events or
+// records (Server-Sent Events, NDJSON, JSON Lines, JSON text sequences):
+// a response that is never held back.
+func streamLabel(contentType string) bool {
+	t := mediaType(contentType)
+	for _, s := range []string{"text/event-stream", "application/x-ndjson", "application/ndjson",
+		"application/jsonl", "application/x-jsonlines", "application/json-seq"} {
+		if equalFoldASCII(t, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// mediaType is the type/subtype of a Content-Type, without parameters or
+// surrounding whitespace, in its own case.
+func mediaType(contentType string) string {
+	s := contentType
+	for i := 0; i < len(s); i++ {
+		if s[i] == ';' {
+			s = s[:i]
+			break
+		}
+	}
+	return trimOWS(s)
+}
+
+// acceptsOnlyJSON reports whether an Accept header (all its field lines)
+// names JSON types only (IsJSON), so a client that asked for a JSON type
+// keeps its choice.
+func acceptsOnlyJSON(values []string) bool {
+	seen := false
+	for _, v := range values {
+		for len(v) > 0 {
+			item := v
+			if i := indexComma(v); i >= 0 {
+				item, v = v[:i], v[i+1:]
+			} else {
+				v = ""
+			}
+			if trimOWS(item) == "" {
+				continue
+			}
+			if !IsJSON(item) {
+				return false
+			}
+			seen = true
+		}
+	}
+	return seen
+}
+
+func indexComma(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ',' {
+			return i
+		}
+	}
+	return -1
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -15,8 +14,15 @@ import (
 // max_response.
 var errResponseTooBig = errors.New("response larger than max_response")
 
+// errNotJSON stops the next handler once its response is refused as one
+// the after rules cannot read.
+var errNotJSON = errors.New("response is not JSON")
+
 // responseBuffer holds back a 2xx JSON response so the after rules can
-// filter it; anything else streams through untouched.
+// filter it. A 2xx body labelled otherwise is held until its first
+// non-space byte shows whether it is JSON after all; one that is not JSON
+// (and a 206, and a stream) is put to notJSON, which answers for it or
+// lets it stream through. Anything else streams through untouched.
 type responseBuffer struct {
 	*caddyhttp.ResponseWriterWrapper
 	max         int64
@@ -24,22 +30,20 @@ type responseBuffer struct {
 	status      int
 	wroteHeader bool
 	buffering   bool
+	sniffing    bool // buffering until the body shows whether it is JSON
+	refused     bool // not JSON and not passed: notJSON answered instead
 	tooBig      bool
+
+	// notJSON decides on a 2xx response that is not JSON: true lets it
+	// stream through; false means it answered the client itself. partial
+	// is set for a 206, which no option passes.
+	notJSON func(reason string, partial bool) bool
 }
 
 var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-func newResponseBuffer(w http.ResponseWriter, max int64) *responseBuffer {
-	return &responseBuffer{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, max: max}
-}
-
-// shouldBuffer: 2xx with a body (not 204, not 206), JSON, not a stream.
-func shouldBuffer(status int, h http.Header) bool {
-	if status < 200 || status > 299 || status == http.StatusNoContent || status == http.StatusPartialContent {
-		return false
-	}
-	ct := h.Get("Content-Type")
-	return IsJSON(ct) && !strings.HasPrefix(strings.ToLower(ct), "text/event-stream") && !caddyhttp.IsIncremental(h)
+func newResponseBuffer(w http.ResponseWriter, max int64, notJSON func(string, bool) bool) *responseBuffer {
+	return &responseBuffer{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, max: max, notJSON: notJSON}
 }
 
 func (rb *responseBuffer) WriteHeader(status int) {
@@ -52,20 +56,50 @@ func (rb *responseBuffer) WriteHeader(status int) {
 	}
 	rb.wroteHeader = true
 	rb.status = status
-	if shouldBuffer(status, rb.Header()) {
-		rb.buffering = true
-		rb.buf = bufferPool.Get().(*bytes.Buffer)
-		if n := contentLength(rb.Header()); n > 0 && n <= rb.max {
-			rb.buf.Grow(int(n))
-		}
+	if status < 200 || status > 299 || status == http.StatusNoContent {
+		rb.ResponseWriterWrapper.WriteHeader(status)
 		return
 	}
-	rb.ResponseWriterWrapper.WriteHeader(status)
+	h := rb.Header()
+	ct := h.Get("Content-Type")
+	switch {
+	case status == http.StatusPartialContent:
+		rb.refuse("partial content (206)", true)
+	case streamLabel(ct) || caddyhttp.IsIncremental(h):
+		rb.refuse("response is a stream", false) // never held back
+	case jsonLabel(ct):
+		rb.hold()
+	default:
+		rb.hold()
+		rb.sniffing = true
+	}
+}
+
+// hold starts buffering the body.
+func (rb *responseBuffer) hold() {
+	rb.buffering = true
+	rb.buf = bufferPool.Get().(*bytes.Buffer)
+	if n := contentLength(rb.Header()); n > 0 && n <= rb.max {
+		rb.buf.Grow(int(n))
+	}
+}
+
+// refuse puts a response that is not JSON to notJSON: it streams through
+// from here, or what follows is discarded.
+func (rb *responseBuffer) refuse(reason string, partial bool) {
+	if rb.notJSON(reason, partial) {
+		rb.ResponseWriterWrapper.WriteHeader(rb.status)
+		return
+	}
+	rb.refused = true
 }
 
 func (rb *responseBuffer) Write(p []byte) (int, error) {
 	if !rb.wroteHeader {
 		rb.WriteHeader(http.StatusOK)
+	}
+	if rb.refused {
+		return 0, errNotJSON
 	}
 	if !rb.buffering {
 		return rb.ResponseWriterWrapper.Write(p)
@@ -74,13 +108,45 @@ func (rb *responseBuffer) Write(p []byte) (int, error) {
 		rb.tooBig = true
 		return 0, errResponseTooBig
 	}
-	return rb.buf.Write(p)
+	n, err := rb.buf.Write(p)
+	if rb.sniffing {
+		return n, rb.sniff()
+	}
+	return n, err
+}
+
+// sniff decides on a held body of another label once its first non-space
+// byte is in: `{` or `[` is JSON, whatever the label (clients parse it
+// as JSON); anything else is not.
+func (rb *responseBuffer) sniff() error {
+	c, ok := firstByte(rb.buf.Bytes(), rb.Header().Get("Content-Encoding"), rb.max)
+	if !ok {
+		return nil // nothing but space so far
+	}
+	rb.sniffing = false
+	if c == '{' || c == '[' {
+		return nil
+	}
+	rb.buffering = false
+	rb.refuse("response is not JSON", false)
+	if rb.refused {
+		return errNotJSON
+	}
+	_, err := rb.ResponseWriterWrapper.Write(rb.buf.Bytes())
+	rb.release()
+	return err
 }
 
 // ReadFrom keeps io.Copy from going around the buffer.
 func (rb *responseBuffer) ReadFrom(r io.Reader) (int64, error) {
 	if !rb.wroteHeader {
 		rb.WriteHeader(http.StatusOK)
+	}
+	if rb.refused {
+		return 0, errNotJSON
+	}
+	if rb.sniffing {
+		return io.Copy(writerOnly{rb}, r) // through Write, which decides
 	}
 	if !rb.buffering {
 		return rb.ResponseWriterWrapper.ReadFrom(r)
@@ -93,6 +159,9 @@ func (rb *responseBuffer) ReadFrom(r io.Reader) (int64, error) {
 	}
 	return n, err
 }
+
+// writerOnly hides ReadFrom, so io.Copy calls Write.
+type writerOnly struct{ io.Writer }
 
 // FlushError flushes only what streams; a held-back response waits.
 func (rb *responseBuffer) FlushError() error {
