@@ -1,6 +1,7 @@
 package caddytest
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -357,4 +358,83 @@ func TestLookupInAsync(t *testing.T) {
 	}
 	reqs := oldSaw(t, up, "POST /api/orders", "GET /api/customers/7")
 	oldFetch(t, reqs[1], "Bearer async-token")
+}
+
+// TestLookupPathDefences: a lookup path built from request data must not
+// leave its resource. The client-path defences hold for it: dot segments
+// (also percent-encoded), empty segments, encoded slashes or backslashes,
+// a raw backslash; and a second '?' or a '#' that a value spliced in. Such
+// a path is a runtime error, logged with the rule, and never sent.
+// pathescape and queryescape make a value one segment or one query value.
+func TestLookupPathDefences(t *testing.T) {
+	up := newUpstream(t, oldReply(map[string]string{
+		"GET /api/customers/c1": `200 {"id":"c1","blocked":false}`,
+	}))
+	tester, logFile := crudLogged(t, `
+		resource orders /api/orders {
+			before create {
+				deny ´lookup("/api/customers/" + record.customerId).blocked == true´ 403 "blocked"
+			}
+		}
+		resource quotes /api/quotes {
+			before create {
+				deny ´lookup("/api/customers/c1?expand=" + record.expand).blocked == true´ 403 "blocked"
+			}
+		}
+		resource invoices /api/invoices {
+			before create {
+				deny ´lookup("/api/customers/" + pathescape(record.customerId) + "?expand=" + queryescape(record.expand)).blocked == true´ 403 "blocked"
+			}
+		}`, up)
+
+	refused := []struct{ name, path, body string }{
+		{"dot segments", "/api/orders", `{"customerId":"c1/../../admin/secret"}`},
+		{"encoded dot segments", "/api/orders", `{"customerId":"c1/%2e%2e/%2E%2E/admin/secret"}`},
+		{"dot segment at the end", "/api/orders", `{"customerId":".."}`},
+		{"one dot", "/api/orders", `{"customerId":"."}`},
+		{"encoded slash", "/api/orders", `{"customerId":"c1%2f..%2f..%2fadmin"}`},
+		{"empty segment", "/api/orders", `{"customerId":"c1//admin"}`},
+		{"backslash", "/api/orders", `{"customerId":"c1\\..\\admin"}`},
+		{"encoded backslash", "/api/orders", `{"customerId":"c1%5c..%5cadmin"}`},
+		{"fragment", "/api/orders", `{"customerId":"c1#"}`},
+		{"second query", "/api/quotes", `{"expand":"a?admin=1"}`},
+		{"escaped: a value is one segment, never a slash", "/api/invoices", `{"customerId":"../admin","expand":"a"}`},
+		{"escaped: no segment at all", "/api/invoices", `{"customerId":"","expand":"a"}`},
+	}
+	for _, c := range refused {
+		t.Run(c.name, func(t *testing.T) {
+			up.reset()
+			send(t, tester, "POST", c.path, c.body).expectProblem(t, 500, lookupFailed)
+			up.none(t)
+		})
+	}
+	lines := logsWith(t, logFile, "rule failed")
+	if len(lines) != len(refused) {
+		t.Fatalf("%d rule failed log lines, want %d", len(lines), len(refused))
+	}
+	expectFields(t, lines[0], map[string]string{
+		"level":    "error",
+		"resource": "orders",
+		"action":   "create",
+		"rule":     `resource "orders": before create: statement 1 (deny lookup("/api/customers/" + record.customerId).blocked == ...)`,
+	})
+	if msg := fmt.Sprint(lines[0]["error"]); !strings.Contains(msg, `unsafe path "/api/customers/c1/../../admin/secret"`) {
+		t.Fatalf("logged error %q", msg)
+	}
+
+	for _, c := range []struct{ name, path, body, sent string }{
+		{"a plain value", "/api/orders", `{"customerId":"c1"}`, "GET /api/customers/c1"},
+		{"a number, escaped", "/api/invoices", `{"customerId":12,"expand":1.5}`, "GET /api/customers/12?expand=1.5"},
+		{"escaped values", "/api/invoices", `{"customerId":"c1?x=1 y","expand":"a&admin=1"}`,
+			"GET /api/customers/c1%3Fx=1%20y?expand=a%26admin%3D1"},
+		{"a query the rule wrote", "/api/quotes", `{"expand":"orders"}`, "GET /api/customers/c1?expand=orders"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			up.reset()
+			send(t, tester, "POST", c.path, c.body).expect(t, 200, `{"ok":true}`)
+			reqs := oldSaw(t, up, c.sent, "POST "+c.path)
+			oldFetch(t, reqs[0], "")
+			reqs[0].header(t, "Accept", "application/json")
+		})
+	}
 }

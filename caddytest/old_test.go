@@ -417,3 +417,54 @@ func TestOldAndLookupEncodedAnyway(t *testing.T) {
 		oldSaw(t, up, "GET /api/customers/7")
 	})
 }
+
+// TestOldPathDefences: a fetch_old path built from a query parameter meets
+// the client-path defences: one that would leave the resource is a
+// runtime error (500 unless on_error pass), logged, and never sent.
+func TestOldPathDefences(t *testing.T) {
+	up := newUpstream(t, oldReply(map[string]string{
+		"GET /api/v2/users/42": `200 {"id":42,"locked":false}`,
+	}))
+	const resources = `
+		resource users /legacy/users {
+			rest off
+			action update POST /legacy/user_update.php?id={id}
+			fetch_old GET /api/v2/users/{id}
+			before update {
+				deny ´old.locked != false´ 423 "locked"
+			}
+		}`
+
+	t.Run("on_error deny", func(t *testing.T) {
+		tester, logFile := crudLogged(t, resources, up)
+		for _, c := range []struct{ name, id string }{
+			{"dot segments", "..%2F..%2Fadmin"},
+			{"dot segment", ".."},
+			{"encoded dot segment", "%2e%2e"},
+			{"backslash", "..%5Cadmin"},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				up.reset()
+				send(t, tester, "POST", "/legacy/user_update.php?id="+c.id, `{"name":"n"}`).
+					expectProblem(t, 500, lookupFailed)
+				up.none(t)
+			})
+		}
+		expectFields(t, logsWith(t, logFile, "rule failed")[0], map[string]string{
+			"level": "error", "resource": "users", "action": "update", "rule": "fetch_old",
+		})
+		t.Run("a plain id", func(t *testing.T) {
+			up.reset()
+			send(t, tester, "POST", "/legacy/user_update.php?id=42", `{"name":"n"}`).expect(t, 200, `{"ok":true}`)
+			oldSaw(t, up, "GET /api/v2/users/42", "POST /legacy/user_update.php?id=42")
+		})
+	})
+	t.Run("on_error pass", func(t *testing.T) {
+		tester := crud(t, "on_error pass\n"+resources, up)
+		up.reset()
+		// without old, the rule reads nil: locked
+		send(t, tester, "POST", "/legacy/user_update.php?id=..%2Fadmin", `{"name":"n"}`).
+			expectProblem(t, 423, problemJSON(423, "locked"))
+		up.none(t)
+	})
+}

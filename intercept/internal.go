@@ -44,12 +44,29 @@ func (m *memoryWriter) Write(p []byte) (int, error) {
 	return m.buf.Write(p)
 }
 
+// errUnsafePath is a lookup or fetch_old path that a backend could
+// resolve somewhere else than it reads: it is never sent.
+var errUnsafePath = errors.New("unsafe path")
+
 // internalRequest builds a GET-like request for target (a path with an
-// optional query) that carries the caller's headers and context.
+// optional query) that carries the caller's headers and context. The
+// target meets the defences of client paths (see trick: no dot segment,
+// empty segment, raw or encoded backslash, encoded slash, ;parameter or
+// double encoding); one query at most and no fragment (a value spliced
+// in must not cut or extend what the rule wrote).
 func internalRequest(parent *http.Request, method, target string) (*http.Request, error) {
 	u, err := url.Parse(target)
 	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(u.Path, "/") {
 		return nil, fmt.Errorf("%q is not a path on this gateway", target)
+	}
+	if detail := trick(u); detail != "" {
+		return nil, fmt.Errorf("%w %q: %s (escape values with pathescape)", errUnsafePath, target, detail)
+	}
+	switch {
+	case strings.Count(target, "?") > 1:
+		return nil, fmt.Errorf("%w %q: a second '?' (escape query values with queryescape)", errUnsafePath, target)
+	case strings.Contains(target, "#"):
+		return nil, fmt.Errorf("%w %q: a '#' (escape values with pathescape or queryescape)", errUnsafePath, target)
 	}
 	req := parent.Clone(parent.Context())
 	req.Method = method
@@ -63,6 +80,10 @@ func internalRequest(parent *http.Request, method, target string) (*http.Request
 	for _, h := range overrideHeaders {
 		req.Header.Del(h)
 	}
+	for _, h := range partialHeaders {
+		req.Header.Del(h) // a part or a 304 of the record is no record
+	}
+	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Accept-Encoding", "identity")
 	return req, nil
 }
@@ -82,6 +103,10 @@ func (m *memoryWriter) json(max int64) ([]byte, error) {
 	}
 	return body, nil
 }
+
+// partialHeaders ask for a part of a representation, or for none when it
+// has not changed; internal reads need the whole record.
+var partialHeaders = []string{"Range", "If-Range", "If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since"}
 
 // lookupState is shared by a request and the internal requests its
 // lookups make: one memo, one budget.
@@ -133,7 +158,7 @@ func (x *exchange) doLookup(path string, st *lookupState) (any, error) {
 	switch {
 	case mw.status == http.StatusNotFound:
 		return nil, nil
-	case mw.status < 200 || mw.status > 299:
+	case mw.status < 200 || mw.status > 299 || mw.status == http.StatusPartialContent:
 		return nil, fmt.Errorf("lookup(%q): status %d", path, mw.status)
 	}
 	body, err := mw.json(x.e.cfg.MaxResponse)
@@ -171,7 +196,7 @@ func (x *exchange) fetchOld() (old any, raw []byte, found bool, err error) {
 	switch {
 	case mw.status == http.StatusNotFound:
 		return nil, nil, false, nil
-	case mw.status < 200 || mw.status > 299:
+	case mw.status < 200 || mw.status > 299 || mw.status == http.StatusPartialContent:
 		return nil, nil, false, fmt.Errorf("fetch_old %s %s: status %d", method, target, mw.status)
 	}
 	body, err := mw.json(x.e.cfg.MaxResponse)

@@ -264,6 +264,12 @@ func (x *exchange) serve(next caddyhttp.Handler) error {
 		case err != nil && x.report():
 			x.e.logger.Warn("fetch_old failed", zap.String("resource", x.res.name),
 				zap.String("action", x.act.name), zap.String("mode", "report"), zap.Error(err))
+		case errors.Is(err, errUnsafePath):
+			// built from the request's parameters: refused like a rule's
+			// runtime error, never sent
+			if done, herr := x.runtimeError(&rules.RuntimeError{Where: "fetch_old", Err: err}); done {
+				return herr
+			}
 		case err != nil:
 			return x.failUpstream("fetch_old failed", "the stored record could not be fetched", err)
 		case !found:

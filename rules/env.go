@@ -19,6 +19,8 @@ type Env struct {
 	Placeholder func(string) string       `expr:"placeholder"`
 	Lookup      func(string) (any, error) `expr:"lookup"`
 	UUID        func() string             `expr:"uuid"`
+	PathEscape  func(any) (string, error) `expr:"pathescape"`
+	QueryEscape func(any) (string, error) `expr:"queryescape"`
 
 	// machine runs this Env's expressions: one VM per phase run, not one
 	// pool round trip per expression.

@@ -86,14 +86,16 @@ type FieldError struct {
 // newEnv fills an Env with what every expression of p may read.
 func newEnv(p *Program, in *Input) *Env {
 	env := &Env{
-		Old:      in.Old,
-		User:     in.User,
-		Action:   in.Action,
-		Resource: in.Resource,
-		Index:    -1,
-		UUID:     uuid.NewString,
-		Get:      get,
-		machine:  vmPool.Get().(*vm.VM),
+		Old:         in.Old,
+		User:        in.User,
+		Action:      in.Action,
+		Resource:    in.Resource,
+		Index:       -1,
+		UUID:        uuid.NewString,
+		PathEscape:  pathEscape,
+		QueryEscape: queryEscape,
+		Get:         get,
+		machine:     vmPool.Get().(*vm.VM),
 	}
 	if p.vars&varRequest != 0 && in.Request != nil {
 		env.Request = in.Request()
