@@ -435,3 +435,68 @@ func TestAfterRecordsEnvelope(t *testing.T) {
 			body: `{"result":{"items":[{"id":1}],"count":1},"password":"p"}`},
 	})
 }
+
+// TestAfterListEnvelope: a list answer whose records path is missing or
+// holds no array cannot be filtered: read as one record, its records'
+// fields would all go out. 502.
+func TestAfterListEnvelope(t *testing.T) {
+	const bad = "the upstream response could not be filtered"
+	replies := map[string]afterReply{
+		"/api/users?c=ok":            {body: `{"data":{"items":[{"id":1,"password":"p"},{"id":2,"password":"q"}],"total":2}}`},
+		"/api/users?c=null":          {body: `{"data":{"items":null,"total":0}}`},
+		"/api/users?c=empty":         {body: `{"data":{"items":[],"total":0}}`},
+		"/api/users?c=short":         {body: `{"data":[{"id":1,"password":"p","profile":{"password":"q"}}]}`},
+		"/api/users?c=missing":       {body: `{"items":[{"id":1,"password":"p"}]}`},
+		"/api/users?c=object":        {body: `{"data":{"items":{"id":1,"password":"p"}}}`},
+		"/api/users?c=string":        {body: `{"data":{"items":"[{\"password\":\"p\"}]"}}`},
+		"/api/users?c=bare":          {body: `[{"id":1,"password":"p"}]`},
+		"/api/users?c=scalar":        {body: `"[{\"password\":\"p\"}]"`},
+		"/api/users?c=dup-last":      {body: `{"data":{"items":[{"id":1,"password":"p"}]},"data":[{"password":"p"}]}`},
+		"/api/users?c=dup-items":     {body: `{"data":{"items":[{"id":1,"password":"p"}],"items":{"password":"p"}}}`},
+		"/api/users?c=html":          {header: []string{"Content-Type: text/html"}, body: `{"data":[{"id":1,"password":"p"}]}`},
+		"/api/users/1":               {body: `{"data":{"items":{"id":1,"password":"p"}}}`},
+		"/api/users/2":               {body: `{"id":2,"password":"p"}`},
+		"/api/accounts":              {body: `{"id":1,"password":"p"}`},
+		"/api/accounts?c=array":      {body: `[{"id":1,"password":"p"}]`},
+		"/api/accounts?c=envelope":   {body: `{"data":[{"id":1,"password":"p"}]}`},
+		"/api/accounts?c=not-a-list": {body: `{"data":{"id":1,"password":"p"}}`},
+	}
+	up := afterUpstream(t, replies)
+	crud(t, `
+		resource users /api/users {
+			records data.items
+			total data.total
+			after read {
+				hide password
+			}
+		}
+		resource accounts /api/accounts {
+			records data
+			after list {
+				hide password
+			}
+		}`, up)
+	checkAfter(t, up, []afterCase{
+		{name: "records", path: "/api/users?c=ok", status: 200, body: `{"data":{"items":[{"id":1},{"id":2}],"total":2}}`},
+		{name: "null: no records", path: "/api/users?c=null", status: 200, kind: kindPassed, body: replies["/api/users?c=null"].body},
+		{name: "empty", path: "/api/users?c=empty", status: 200, kind: kindPassed, body: replies["/api/users?c=empty"].body},
+		{name: "path cut short", path: "/api/users?c=short", status: 502, kind: kindProblem, body: bad},
+		{name: "path missing", path: "/api/users?c=missing", status: 502, kind: kindProblem, body: bad},
+		{name: "an object at the path", path: "/api/users?c=object", status: 502, kind: kindProblem, body: bad},
+		{name: "a string at the path", path: "/api/users?c=string", status: 502, kind: kindProblem, body: bad},
+		{name: "a bare array", path: "/api/users?c=bare", status: 502, kind: kindProblem, body: bad},
+		{name: "a scalar", path: "/api/users?c=scalar", status: 502, kind: kindProblem, body: bad},
+		// clients read the last of duplicate keys
+		{name: "a second envelope", path: "/api/users?c=dup-last", status: 502, kind: kindProblem, body: bad},
+		{name: "a second records member", path: "/api/users?c=dup-items", status: 502, kind: kindProblem, body: bad},
+		{name: "mislabelled", path: "/api/users?c=html", status: 502, kind: kindProblem, body: bad},
+		// get: the records path holds the record; where it is absent, the
+		// body is the record
+		{name: "get", path: "/api/users/1", status: 200, body: `{"data":{"items":{"id":1}}}`},
+		{name: "get without envelope", path: "/api/users/2", status: 200, body: `{"id":2}`},
+		{name: "one level", path: "/api/accounts?c=envelope", status: 200, body: `{"data":[{"id":1}]}`},
+		{name: "one level, no envelope", path: "/api/accounts", status: 502, kind: kindProblem, body: bad},
+		{name: "one level, bare array", path: "/api/accounts?c=array", status: 502, kind: kindProblem, body: bad},
+		{name: "one level, an object", path: "/api/accounts?c=not-a-list", status: 502, kind: kindProblem, body: bad},
+	})
+}

@@ -90,8 +90,10 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 		out = make([]byte, 0, len(body)+len(body)/8)
 	}
 	start := time.Now()
-	res, err := x.act.after.RunAfter(&x.in, body, x.res.shape, out)
-	if err != rules.ErrMalformed { // the rules saw no response
+	shape := x.res.shape
+	shape.List = x.act.name == "list"
+	res, err := x.act.after.RunAfter(&x.in, body, shape, out)
+	if err != rules.ErrMalformed && err != rules.ErrNoRecords { // the rules saw no response
 		x.e.metrics.duration.WithLabelValues("after").Observe(time.Since(start).Seconds())
 	}
 	defer func() {
@@ -109,6 +111,11 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 			return x.passHeldBack(rb, "response is not valid JSON")
 		}
 		return x.badGateway("response is not valid JSON", nil)
+	case err == rules.ErrNoRecords:
+		if x.report() {
+			return x.passHeldBack(rb, "list response without an array at the records path")
+		}
+		return x.badGateway("list response without an array at the records path", nil)
 	case err != nil:
 		if done, herr := x.runtimeError(err); done {
 			return herr

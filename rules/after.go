@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"errors"
 	"strconv"
 	"sync"
 
@@ -13,7 +14,17 @@ type Shape struct {
 	Records []string
 	// Total is the path of a count field lowered by dropped records.
 	Total []string
+	// List says the body answers a list: with Records set, the records
+	// path must hold an array (or null, no records), else RunAfter returns
+	// ErrNoRecords. Otherwise the records path holds one record (an array
+	// there is filtered element by element), and where it is absent the
+	// body itself is the record.
+	List bool
 }
+
+// ErrNoRecords is a list response without an array at the records path:
+// its records cannot be found, so it cannot be filtered.
+var ErrNoRecords = errors.New("no array at the records path of a list response")
 
 // AfterResult is what the after phase did to a response.
 type AfterResult struct {
@@ -47,11 +58,14 @@ func (p *Program) RunAfter(in *Input, body []byte, shape Shape, out []byte) (Aft
 		if !ValidJSON(body) {
 			return res, ErrMalformed
 		}
+		if shape.List && len(shape.Records) > 0 && !p.Empty() && (i >= len(src) || src[i] != '{') {
+			return res, ErrNoRecords
+		}
 		if p.Empty() || (src[i] != '{' && src[i] != '[') {
 			return res, nil // nothing to filter: no rules, or no record
 		}
 	}
-	r := &afterRun{p: p, in: in, env: newEnv(p, in), res: &res, totalAt: -1}
+	r := &afterRun{p: p, in: in, env: newEnv(p, in), res: &res, totalAt: -1, list: shape.List}
 	r.restore()
 	defer r.release()
 	if p.vars&varBody != 0 {
@@ -90,11 +104,17 @@ func (r *afterRun) body(out []byte, s string, i int, shape Shape) ([]byte, int, 
 			r.lowerTotal(out)
 			return out, end, nil
 		}
+		if r.list {
+			return out, end, ErrNoRecords
+		}
 		// An API may envelope its lists only: where the records path is
 		// absent, the body itself is the record, so no rule is skipped.
 		out = out[:mark]
 		*r.res = AfterResult{}
 		r.changed, r.totalAt = false, -1
+	}
+	if r.list && len(shape.Records) > 0 {
+		return out, i, ErrNoRecords // not an envelope
 	}
 	return r.records(out, s, i)
 }
@@ -105,6 +125,7 @@ type afterRun struct {
 	env       *Env
 	res       *AfterResult
 	changed   bool
+	list      bool // see Shape.List
 	pending   []*pathTree
 	view      map[string]any
 	fields    recordFields
@@ -180,9 +201,20 @@ func (r *afterRun) envelope(out []byte, s string, i int, path, total []string) (
 		onTotal := len(total) > 0 && key == total[0]
 		var err error
 		switch {
-		case onPath && len(path) == 1 && (s[i] == '[' || s[i] == '{'):
+		case onPath && len(path) == 1 && (s[i] == '[' || s[i] == '{' && !r.list):
 			out, i, err = r.records(out, s, i)
 			found = true
+		case onPath && r.list && len(path) == 1 && s[i] == 'n':
+			end := skipValue(s, i) // null: a list without records
+			if end < 0 || s[i:end] != "null" {
+				return out, found, i, ErrMalformed
+			}
+			out = append(out, "null"...)
+			i, found = end, true
+		case onPath && r.list && (len(path) == 1 || s[i] != '{'):
+			// every member on the path must lead to the records, or a
+			// client reading the last of duplicate keys reads it unfiltered
+			return out, found, i, ErrNoRecords
 		case (onPath || onTotal) && s[i] == '{':
 			var subPath, subTotal []string
 			if onPath {
