@@ -82,7 +82,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        unmapped        reject|pass
 //	        bulk            all|partial     # default all
 //	        params          <names...>      # the query parameters accepted; default any
-//	        non_json        reject|pass
+//	        non_json        reject|pass     # default reject
 //
 //	        before <actions...> {
 //	            params <names...>           # for these actions, instead of the resource's
