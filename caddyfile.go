@@ -46,7 +46,9 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    mode            enforce|report  # default enforce
 //	    method_override reject|allow    # default reject
 //	    case_sensitive  [on|off]        # bare means on; default off
-//	    openapi         <file>          # resources, actions, validation from an OpenAPI 3.x document
+//	    openapi         <file> [{       # resources, actions, validation from an OpenAPI 3.x document
+//	        validate_responses report|enforce  # check 2xx responses too; default off
+//	    }]
 //
 //	    identity jwt {
 //	        secret      <secret>        # HS256/384/512; e.g. {env.JWT_SECRET}
@@ -159,10 +161,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "webhooks":
 			h.Webhooks, err = parseWebhooks(d)
 		case "openapi":
-			var file string
-			if file, err = oneArg(d, "", opt, "openapi <file>"); err == nil {
-				h.OpenAPI = &OpenAPI{File: file}
-			}
+			h.OpenAPI, err = parseOpenAPI(d)
 		case "resource":
 			var r *Resource
 			r, err = parseResource(d)
@@ -626,6 +625,30 @@ func noBlock(d *caddyfile.Dispenser, where, opt string) error {
 		return d.Errf("%s%s: unexpected block", where, opt)
 	}
 	return nil
+}
+
+// parseOpenAPI reads `openapi <file> [{ validate_responses report|enforce }]`.
+func parseOpenAPI(d *caddyfile.Dispenser) (*OpenAPI, error) {
+	const usage = "openapi <file> [{ validate_responses report|enforce }]"
+	o := &OpenAPI{}
+	if !d.NextArg() {
+		return nil, d.Errf("openapi: wrong argument count, want: %s", usage)
+	}
+	o.File = d.Val()
+	if d.NextArg() {
+		return nil, d.Errf("openapi: wrong argument count, want: %s", usage)
+	}
+	err := eachOption(d, "openapi: ", nil, func(opt string) error {
+		var err error
+		switch opt {
+		case "validate_responses":
+			o.ValidateResponses, err = enumArg(d, "openapi: ", opt, "report", "enforce")
+		default:
+			return d.Errf("openapi: unknown option %q, want: %s", opt, usage)
+		}
+		return err
+	})
+	return o, err
 }
 
 // parseWebhooks reads the webhooks block.

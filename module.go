@@ -286,6 +286,11 @@ func (h *Handler) Validate() error {
 	if err := oneOf("method_override", h.MethodOverride, "reject", "allow"); err != nil {
 		return err
 	}
+	if h.OpenAPI != nil {
+		if err := oneOf("openapi: validate_responses", h.OpenAPI.ValidateResponses, "report", "enforce"); err != nil {
+			return err
+		}
+	}
 	for _, r := range h.Resources {
 		where := fmt.Sprintf("resource %q: ", r.Name)
 		if err := oneOf(where+"mode", r.Mode, "enforce", "report"); err != nil {

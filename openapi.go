@@ -11,11 +11,18 @@ import (
 )
 
 // OpenAPI derives resources, actions and request validation from an
-// OpenAPI 3.0 or 3.1 document: `openapi <file>`.
+// OpenAPI 3.0 or 3.1 document:
+// `openapi <file> [{ validate_responses report|enforce }]`.
 type OpenAPI struct {
 	// File is the OpenAPI document, YAML or JSON. A relative path is read
 	// from Caddy's working directory.
 	File string `json:"file"`
+
+	// ValidateResponses checks 2xx JSON responses against the schema their
+	// operation declares for the status: `report` logs and counts a
+	// mismatch (caddy_http_crud_response_mismatches_total), `enforce`
+	// answers 502 instead. Default: off.
+	ValidateResponses string `json:"validate_responses,omitempty"`
 }
 
 // openAPIMethods are the operations of a path item, in the order actions
@@ -78,6 +85,10 @@ func (o *OpenAPI) resources() ([]*Resource, error) {
 			if len(stmts) > 0 {
 				res.Before = append(res.Before, &rules.Block{Actions: []string{action}, Statements: stmts})
 			}
+			if responses := o.responseSchemas(op, ptr); o.ValidateResponses != "" && len(responses) > 0 {
+				res.After = append(res.After, &rules.Block{Actions: []string{action}, Statements: []*rules.Statement{
+					{Op: "response_schema", Responses: responses, Enforce: o.ValidateResponses == "enforce"}}})
+			}
 		}
 	}
 	return out, nil
@@ -112,10 +123,27 @@ func (o *OpenAPI) parameters(item, op map[string]any, ptr string) []rules.Parame
 	return out
 }
 
-// jsonMedia is the JSON media type of an operation's request body, "" when
-// it has none (or a $ref, which this reading does not follow).
-func jsonMedia(op map[string]any, key string) string {
-	body, _ := op[key].(map[string]any)
+// responseSchemas are the JSON schemas of an operation's 2xx (and
+// default) responses, by status, as `file#pointer`.
+func (o *OpenAPI) responseSchemas(op map[string]any, ptr string) map[string]string {
+	responses, _ := op["responses"].(map[string]any)
+	out := map[string]string{}
+	for status := range responses {
+		if !strings.HasPrefix(status, "2") && status != "default" {
+			continue
+		}
+		if media := jsonMedia(responses, status); media != "" {
+			out[status] = o.File + "#" + ptr + "/responses/" + escapePointer(status) + "/content/" + escapePointer(media) + "/schema"
+		}
+	}
+	return out
+}
+
+// jsonMedia is the JSON media type of the content of obj[key] (a request
+// body or a response), "" when it has none (or a $ref, which this reading
+// does not follow).
+func jsonMedia(obj map[string]any, key string) string {
+	body, _ := obj[key].(map[string]any)
 	content, _ := body["content"].(map[string]any)
 	types := make([]string, 0, len(content))
 	for t := range content {

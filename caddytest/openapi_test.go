@@ -96,3 +96,31 @@ func TestOpenAPIContradictions(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) { expectLoadError(t, c.body, c.want) })
 	}
 }
+
+// validate_responses checks 2xx JSON responses against the operation's
+// response schema: enforce answers 502, report logs and lets it through.
+func TestOpenAPIValidateResponses(t *testing.T) {
+	reply := `{"id":"seven","name":"Rex"}`
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(reply))
+	})
+	tester := crud(t, `
+		openapi testdata/petstore.yaml {
+			validate_responses enforce
+		}`, up)
+	send(t, tester, "GET", "/api/v3/pets/7", "").expectProblem(t, 502, problemJSON(502, "the upstream response could not be filtered"))
+	reply = `{"id":7,"name":"Rex"}`
+	send(t, tester, "GET", "/api/v3/pets/7", "").expect(t, 200, `{"id":7,"name":"Rex"}`)
+	reply = `[{"id":7,"name":"Rex"},{"id":8}]`
+	send(t, tester, "GET", "/api/v3/pets", "").expectProblem(t, 502, problemJSON(502, "the upstream response could not be filtered"))
+
+	reply = `{"id":"seven","name":"Rex"}`
+	tester, logFile := crudLogged(t, `
+		openapi testdata/petstore.yaml {
+			validate_responses report
+		}`, up)
+	send(t, tester, "GET", "/api/v3/pets/7", "").expect(t, 200, reply)
+	expectLog(t, logFile, "response does not match its schema", []string{"level", "resource", "action", "errors", "enforced"},
+		`warn api_v3_pets showPetById [/id: got string, want integer] false`)
+}

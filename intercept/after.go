@@ -96,6 +96,12 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 	if err != rules.ErrMalformed && err != rules.ErrNoRecords { // the rules saw no response
 		x.e.metrics.duration.WithLabelValues("after").Observe(time.Since(start).Seconds())
 	}
+	if err == nil && x.act.after.ChecksResponses() {
+		var m *rules.ResponseMismatch
+		if m, err = x.act.after.CheckResponse(rb.status, body); m != nil && x.mismatch(m) {
+			return x.badGateway("response does not match its schema", nil)
+		}
+	}
 	defer func() {
 		if res.Body != nil {
 			out = res.Body
@@ -266,4 +272,19 @@ func responseVar(status int, h http.Header) map[string]any {
 		}
 	}
 	return map[string]any{"status": status, "headers": headers}
+}
+
+// mismatch logs and counts a response that does not match its schema, and
+// reports whether it must not reach the client.
+func (x *exchange) mismatch(m *rules.ResponseMismatch) bool {
+	x.e.metrics.mismatches.WithLabelValues(x.res.name, x.m.route.action).Inc()
+	if ce := x.e.logger.Check(zap.WarnLevel, "response does not match its schema"); ce != nil {
+		fields := make([]string, len(m.Errors))
+		for i, e := range m.Errors {
+			fields[i] = e.Pointer + ": " + e.Message
+		}
+		ce.Write(zap.String("resource", x.res.name), zap.String("action", x.m.route.action),
+			zap.String("rule", m.Where), zap.Strings("errors", fields), zap.Bool("enforced", m.Enforce && !x.report()))
+	}
+	return m.Enforce && !x.report()
 }

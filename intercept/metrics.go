@@ -16,6 +16,7 @@ type metrics struct {
 	duration   *prometheus.HistogramVec // phase
 	deliveries *prometheus.CounterVec   // outcome
 	queue      prometheus.Gauge
+	mismatches *prometheus.CounterVec // resource, action
 
 	mu        sync.Mutex
 	queueLast map[*webhookQueue]int
@@ -45,6 +46,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Namespace: ns, Subsystem: sub, Name: "webhook_queue_length",
 			Help: "Webhook deliveries waiting to be sent.",
 		}),
+		mismatches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "response_mismatches_total",
+			Help: "2xx responses that did not match the response schema of their OpenAPI operation, by resource and action.",
+		}, []string{"resource", "action"}),
 		queueLast: map[*webhookQueue]int{},
 	}
 	if reg == nil {
@@ -55,6 +60,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m.duration = register(reg, m.duration)
 	m.deliveries = register(reg, m.deliveries)
 	m.queue = register(reg, m.queue)
+	m.mismatches = register(reg, m.mismatches)
 	return m
 }
 

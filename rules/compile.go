@@ -42,6 +42,7 @@ const (
 	opWebhook
 	opSchema
 	opParameters
+	opResponseSchema
 )
 
 // phaseOps lists the statements each phase accepts.
@@ -51,7 +52,8 @@ var phaseOps = [...]map[string]op{
 		"only": opOnly, "header": opHeader, "query": opQuery, "log": opLog,
 		"schema": opSchema, "parameters": opParameters},
 	After: {"hide": opHide, "only": opOnly, "drop": opDrop, "set": opSet,
-		"deny": opDeny, "require": opRequire, "header": opHeader, "log": opLog},
+		"deny": opDeny, "require": opRequire, "header": opHeader, "log": opLog,
+		"response_schema": opResponseSchema},
 	Async: {"webhook": opWebhook, "log": opLog},
 }
 
@@ -76,6 +78,8 @@ type stmt struct {
 	body   *program
 	schema *recordSchema
 	params *parameterCheck
+
+	responses *responseSchemas
 }
 
 // CompiledBlock is a block whose statements are compiled.
@@ -290,6 +294,13 @@ func compileStmt(phase Phase, s *Statement) (*stmt, error) {
 			return nil, fmt.Errorf("schema needs a file or an inline schema, not both")
 		}
 		if st.schema, err = compileSchema(s.SchemaFile, s.Schema); err != nil {
+			return nil, err
+		}
+	case opResponseSchema:
+		if len(s.Responses) == 0 {
+			return nil, fmt.Errorf("response_schema needs at least one response")
+		}
+		if st.responses, err = compileResponseSchemas(s.Responses, s.Enforce); err != nil {
 			return nil, err
 		}
 	case opParameters:

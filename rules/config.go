@@ -81,4 +81,13 @@ type Statement struct {
 	// Parameters are the path and query parameters that parameters checks
 	// (derived from an OpenAPI document's operations).
 	Parameters []Parameter `json:"parameters,omitempty"`
+
+	// Responses are the JSON Schemas that response_schema checks a 2xx
+	// response against, by status ("200", "2XX" or "default"), each as a
+	// file and a JSON Pointer (derived from an OpenAPI document).
+	Responses map[string]string `json:"responses,omitempty"`
+
+	// Enforce makes response_schema answer 502 for a response that does
+	// not match; without it the mismatch is logged and counted.
+	Enforce bool `json:"enforce,omitempty"`
 }
