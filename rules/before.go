@@ -428,17 +428,12 @@ func (r *beforeRun) strictViolations(s *stmt, raw []byte) []string {
 	var fields []string
 	old := r.oldJSON()
 	for i, p := range s.paths {
-		if p.hasStar() {
-			if present(parse(raw), s.trees[i]) {
-				fields = append(fields, p.text)
-			}
+		if !present(parse(raw), s.trees[i]) {
 			continue
 		}
-		v := getRaw(raw, p)
-		if !v.Exists() {
-			continue
-		}
-		if old != nil {
+		// A value the path reaches through objects alone may equal the
+		// old one; one inside an array always counts as written.
+		if v := getRaw(raw, p); old != nil && !p.hasStar() && v.Exists() {
 			if ov := getRaw(old, p); ov.Exists() && jsonEqual(ov, v) {
 				continue
 			}

@@ -102,21 +102,31 @@ func (p Path) Keys() []string { return p.keys() }
 func (p Path) keys() []string { return p.keyNames }
 
 // pathTree is a set of paths merged into a tree, for one-pass rewrites.
-// Children are few, so they sit in a slice searched in order.
+// Children are few, so they sit in a slice searched in order. A key that
+// matches a named child and the `*` child goes on with both subtrees.
 type pathTree struct {
 	leaf     bool // the path ends here: the whole value is selected
+	fold     bool // keys match under simple case folding (request bodies)
 	children []treeChild
 	star     *pathTree
-	lengths  uint64 // bit n set: a child key is n bytes long (63: 63 or more)
+	elems    *pathTree // the named children alone: what meets each element of an array here
+	lengths  uint64    // bit n set: a child key is n bytes long (63: 63 or more); folded keys when fold
 }
 
 type treeChild struct {
-	key  string
-	node *pathTree
+	key    string
+	folded string // key under foldName, for fold trees
+	node   *pathTree
 }
 
-func newPathTree(paths []Path) *pathTree {
-	t := &pathTree{}
+func newPathTree(paths []Path) *pathTree { return buildPathTree(paths, false) }
+
+// newFoldTree is newPathTree whose keys match as permissive backends bind
+// them: under Unicode simple case folding.
+func newFoldTree(paths []Path) *pathTree { return buildPathTree(paths, true) }
+
+func buildPathTree(paths []Path, fold bool) *pathTree {
+	t := &pathTree{fold: fold}
 	for _, p := range paths {
 		n := t
 		for _, s := range p.segs {
@@ -124,29 +134,55 @@ func newPathTree(paths []Path) *pathTree {
 		}
 		n.leaf = true
 	}
+	t.link()
 	return t
 }
 
 func (t *pathTree) child(s segment) *pathTree {
 	if s.star {
 		if t.star == nil {
-			t.star = &pathTree{}
+			t.star = &pathTree{fold: t.fold}
 		}
 		return t.star
 	}
-	if c, _ := t.lookup(s.key); c != nil {
-		return c
+	key := s.key
+	if t.fold {
+		key = foldName(s.key)
 	}
-	c := &pathTree{}
-	t.children = append(t.children, treeChild{key: s.key, node: c})
-	t.lengths |= lengthBit(s.key)
+	for i := range t.children {
+		if c := &t.children[i]; c.key == s.key || t.fold && c.folded == key {
+			return c.node
+		}
+	}
+	c := &pathTree{fold: t.fold}
+	t.children = append(t.children, treeChild{key: s.key, folded: key, node: c})
+	t.lengths |= lengthBit(key)
 	return c
+}
+
+// link gives every node with named children its elems twin: the same
+// children, no leaf and no star, so that a named segment that meets an
+// array applies to each of its elements (arrays in arrays too).
+func (t *pathTree) link() {
+	if len(t.children) > 0 {
+		t.elems = &pathTree{fold: t.fold, children: t.children, lengths: t.lengths}
+		t.elems.elems = t.elems
+	}
+	for i := range t.children {
+		t.children[i].node.link()
+	}
+	if t.star != nil {
+		t.star.link()
+	}
 }
 
 func lengthBit(key string) uint64 { return 1 << min(len(key), 63) }
 
 // lookup returns the subtrees that apply to key (its own and the wildcard's).
 func (t *pathTree) lookup(key string) (named, star *pathTree) {
+	if t.fold {
+		return t.lookupFolded(key), t.star
+	}
 	if t.lengths&lengthBit(key) == 0 {
 		return nil, t.star // no child key is that long: most keys stop here
 	}
@@ -157,3 +193,24 @@ func (t *pathTree) lookup(key string) (named, star *pathTree) {
 	}
 	return nil, t.star
 }
+
+// lookupFolded is lookup under case folding.
+func (t *pathTree) lookupFolded(key string) *pathTree {
+	if len(t.children) == 0 {
+		return nil
+	}
+	if t.lengths&lengthBit(key) == 0 && isASCII(key) {
+		return nil // an ASCII key folds to as many bytes
+	}
+	for i := range t.children {
+		if equalFolded(key, t.children[i].folded) {
+			return t.children[i].node
+		}
+	}
+	return nil
+}
+
+// element returns the subtrees that apply to each element of an array met
+// at t: the wildcard's, and t's named children (a named segment that meets
+// an array applies to each of its elements).
+func (t *pathTree) element() (named, star *pathTree) { return t.elems, t.star }

@@ -2,7 +2,6 @@ package rules
 
 import (
 	"errors"
-	"strconv"
 
 	"github.com/tidwall/gjson"
 )
@@ -31,56 +30,99 @@ func appendDeletingSpans(dst []byte, raw string, trees []*pathTree, top *spans) 
 }
 
 // appendKeeping appends raw with only the values the tree selects (for
-// `only`). Within arrays the tree applies to each element through `*`.
+// `only`); it reports whether it left something out. What a path meets
+// before its end that is not an object stays whole, and each element of an
+// array meets the named segments (and the `*`) that met the array.
 func appendKeeping(dst []byte, raw gjson.Result, t *pathTree) ([]byte, bool) {
-	if t.leaf || (!raw.IsObject() && !raw.IsArray()) {
-		return append(dst, raw.Raw...), false
+	if raw.Raw == "" {
+		return dst, false
 	}
-	changed := false
-	isObject := raw.IsObject()
-	if isObject {
-		dst = append(dst, '{')
-	} else {
-		dst = append(dst, '[')
-	}
-	first := true
-	i := -1
-	raw.ForEach(func(k, v gjson.Result) bool {
-		i++
-		key := k.Str
-		if !isObject {
-			key = strconv.Itoa(i)
-		}
-		n, _ := t.lookup(key)
-		if n == nil {
-			n = t.star
-		}
-		if n == nil {
-			if isObject {
-				changed = true
-				return true
-			}
-			n = &pathTree{leaf: true} // array elements not named stay
-		}
-		if !first {
-			dst = append(dst, ',')
-		}
-		first = false
-		if isObject {
-			dst = append(dst, k.Raw...)
-			dst = append(dst, ':')
-		}
-		var c bool
-		dst, c = appendKeeping(dst, v, n)
-		changed = changed || c
-		return true
-	})
-	if isObject {
-		dst = append(dst, '}')
-	} else {
-		dst = append(dst, ']')
-	}
+	trees := [1]*pathTree{t}
+	dst, _, changed := appendValueKeeping(dst, raw.Raw, skipSpace(raw.Raw, 0), trees[:])
 	return dst, changed
+}
+
+// appendValueKeeping writes the value at s[i] with only what one of the
+// trees selects; it returns the index past the value and whether it left
+// something out.
+func appendValueKeeping(dst []byte, s string, i int, trees []*pathTree) ([]byte, int, bool) {
+	whole := s[i] != '{' && s[i] != '['
+	for _, t := range trees {
+		whole = whole || t.leaf
+	}
+	if whole {
+		end := trustedValue(s, i)
+		return append(dst, s[i:end]...), end, false
+	}
+	object := s[i] == '{'
+	dst = append(dst, s[i])
+	i = skipSpace(s, i+1)
+	changed := false
+	var sub [4]*pathTree
+	for first := true; i < len(s) && s[i] != '}' && s[i] != ']'; {
+		var keyRaw string
+		next := sub[:0]
+		if object {
+			var key string
+			key, keyRaw, i = trustedKey(s, i)
+			next = matchTrees(key, trees, next)
+		} else {
+			next = matchElement(trees, next)
+		}
+		if len(next) == 0 { // a member no path names (an element always meets one)
+			changed = true
+			i = trustedValue(s, i)
+		} else {
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			if object {
+				dst = append(dst, keyRaw...)
+				dst = append(dst, ':')
+			}
+			var c bool
+			dst, i, c = appendValueKeeping(dst, s, i, next)
+			changed = changed || c
+		}
+		if i = skipSpace(s, i); i < len(s) && s[i] == ',' {
+			i = skipSpace(s, i+1)
+		}
+	}
+	if object {
+		return append(dst, '}'), i + 1, changed
+	}
+	return append(dst, ']'), i + 1, changed
+}
+
+// matchTrees appends to next the subtrees of trees that apply to the
+// member key.
+func matchTrees(key string, trees, next []*pathTree) []*pathTree {
+	for _, t := range trees {
+		named, star := t.lookup(key)
+		if named != nil {
+			next = append(next, named)
+		}
+		if star != nil {
+			next = append(next, star)
+		}
+	}
+	return next
+}
+
+// matchElement appends to next the subtrees of trees that apply to each
+// element of an array.
+func matchElement(trees, next []*pathTree) []*pathTree {
+	for _, t := range trees {
+		named, star := t.element()
+		if named != nil {
+			next = append(next, named)
+		}
+		if star != nil {
+			next = append(next, star)
+		}
+	}
+	return next
 }
 
 // appendSetting appends the object raw (validated JSON) with the value at
@@ -167,14 +209,13 @@ func present(raw gjson.Result, t *pathTree) bool {
 	}
 	isObject := raw.IsObject()
 	found := false
-	i := -1
 	raw.ForEach(func(k, v gjson.Result) bool {
-		i++
-		key := k.Str
-		if !isObject {
-			key = strconv.Itoa(i)
+		var named, star *pathTree
+		if isObject {
+			named, star = t.lookup(k.Str)
+		} else {
+			named, star = t.element()
 		}
-		named, star := t.lookup(key)
 		for _, n := range [2]*pathTree{named, star} {
 			if n != nil && (n.leaf || present(v, n)) {
 				found = true

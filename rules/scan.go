@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"math/bits"
-	"strconv"
 	"strings"
 	"unsafe"
 
@@ -393,7 +392,10 @@ func scanMembers(s string, i int, dst []member, t *pathTree, n *nested, depth in
 		if t != nil {
 			c, star := t.lookup(key)
 			m.miss = c == nil && star == nil
-			if c != nil && (len(c.children) > 0 || c.star != nil) && s[v] == '{' {
+			// With a wildcard beside the name, the nested members meet both
+			// subtrees: they are rewritten from the text, not from a scan
+			// that knows only one.
+			if c != nil && star == nil && (len(c.children) > 0 || c.star != nil) && s[v] == '{' {
 				into = c
 			}
 		}
@@ -561,20 +563,22 @@ func appendValueDeleting(dst []byte, s string, i int, trees []*pathTree, top *sp
 	base := len(dst)
 	dst = append(dst, s[i])
 	i = skipSpace(s, i+1)
-	removed, index := 0, -1
+	removed := 0
 	var sub [4]*pathTree
 	for first := true; i < len(s) && s[i] != '}' && s[i] != ']'; {
-		index++
 		var key, keyRaw string
 		if object {
 			key, keyRaw, i = trustedKey(s, i)
-		} else {
-			key = strconv.Itoa(index)
 		}
 		next := sub[:0]
 		leaf := false
 		for _, t := range trees {
-			named, star := t.lookup(key)
+			var named, star *pathTree
+			if object {
+				named, star = t.lookup(key)
+			} else {
+				named, star = t.element()
+			}
 			for _, n := range [2]*pathTree{named, star} {
 				if n != nil {
 					leaf = leaf || n.leaf
