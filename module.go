@@ -63,8 +63,11 @@ type Handler struct {
 	// the action.
 	MethodOverride string `json:"method_override,omitempty"`
 
-	// CaseSensitive makes path matching case-sensitive. Default: false, so
-	// /API/users meets the rules of /api/users.
+	// CaseSensitive makes path matching and the field names of request
+	// bodies case-sensitive. Default: false, so /API/users meets the rules
+	// of /api/users, and {"ROLE":…} (or {"iſAdmin":…}) is read as role (and
+	// isAdmin), the way Go's encoding/json binds it, under Unicode simple
+	// case folding; two keys of one object that fold alike are duplicates.
 	CaseSensitive bool `json:"case_sensitive,omitempty"`
 
 	// Webhooks tunes the delivery of webhook statements.

@@ -90,7 +90,7 @@ func (x *exchange) readBody() ([]byte, *problem) {
 		return nil, &problem{status: http.StatusUnsupportedMediaType,
 			detail: "the request body must be JSON (application/json or a +json type)"}
 	}
-	if err := ValidateJSON(body, x.e.cfg.MaxDepth); err != nil {
+	if err := ValidateRequestJSON(body, x.e.cfg.MaxDepth, !x.res.cfg.CaseSensitive); err != nil {
 		detail := "malformed JSON"
 		if be, ok := err.(*BodyError); ok {
 			detail = be.Detail

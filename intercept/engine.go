@@ -207,8 +207,12 @@ func New(cfg Config) (*Engine, error) {
 					perAction[n] = append(perAction[n], b)
 				}
 			}
+			var opts []rules.ProgramOption
+			if rc.CaseSensitive {
+				opts = append(opts, rules.ExactKeys())
+			}
 			for name, a := range res.actions {
-				p := rules.NewProgram(ph.phase, perAction[name])
+				p := rules.NewProgram(ph.phase, perAction[name], opts...)
 				p.SetCaseSensitive(rc.CaseSensitive)
 				switch ph.phase {
 				case rules.Before:

@@ -50,11 +50,23 @@ var validators = sync.Pool{New: func() any { return new(validator) }}
 // bare scalar has depth 0 and is accepted even with maxDepth 0. A maxDepth
 // above 10000 acts as 10000, jsontext's own limit. Empty or whitespace-only
 // input is malformed.
-func ValidateJSON(b []byte, maxDepth int) error {
-	if rules.PlainRequestJSON(b, min(maxDepth, maxLibDepth)) {
+func ValidateJSON(b []byte, maxDepth int) error { return ValidateRequestJSON(b, maxDepth, false) }
+
+// ValidateRequestJSON is ValidateJSON where, with fold, two keys of one
+// object that fold alike under Unicode simple case folding ({"role":…,
+// "ROLE":…}) are duplicates too: permissive backends bind both to one
+// field. The Detail names the later key as the client sent it.
+func ValidateRequestJSON(b []byte, maxDepth int, fold bool) error {
+	if rules.PlainRequestJSON(b, min(maxDepth, maxLibDepth), fold) {
 		return nil // shown valid by the scanner, in one pass
 	}
-	return validateFully(b, maxDepth)
+	if err := validateFully(b, maxDepth); err != nil || !fold {
+		return err
+	}
+	if key, dup := rules.FoldedDuplicate(b); dup {
+		return &BodyError{Detail: "duplicate key " + quoteKey(key)}
+	}
+	return nil
 }
 
 // validateFully is ValidateJSON through jsontext, whose errors say what is

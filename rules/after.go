@@ -414,7 +414,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			if err != nil {
 				return fail(err)
 			}
-			next, err := appendSetting(make([]byte, 0, len(cur)+len(enc)+16), unsafeString(cur), s.path.keys(), enc, nil)
+			next, err := appendSetting(make([]byte, 0, len(cur)+len(enc)+16), unsafeString(cur), s.path.keys(), enc, nil, false)
 			if err != nil {
 				continue // not an object: nothing to set
 			}

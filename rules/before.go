@@ -54,6 +54,7 @@ func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 	}
 	r := &beforeRun{p: p, in: in, env: newEnv(p, in), res: &res, scratch: scratchPool.Get().(*scratch)}
 	r.fields.members, r.spans = r.scratch.members, r.scratch.spans
+	r.fields.fold = p.fold
 	defer r.release()
 	for _, s := range p.stmts {
 		if s.op != opParameters {
@@ -315,7 +316,7 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 				return fail(err)
 			}
 			r.spans = r.spans[:0]
-			out, err := appendSetting(r.spare(raw), unsafeString(raw), s.path.keys(), enc, &r.spans)
+			out, err := appendSetting(r.spare(raw), unsafeString(raw), s.path.keys(), enc, &r.spans, r.p.fold)
 			r.keep(out)
 			if err != nil {
 				r.res.Reject = &Rejection{Status: 400, Detail: "the request body must be a JSON object or an array of objects"}
@@ -433,7 +434,7 @@ func (r *beforeRun) strictViolations(s *stmt, raw []byte) []string {
 		}
 		// A value the path reaches through objects alone may equal the
 		// old one; one inside an array always counts as written.
-		if v := getRaw(raw, p); old != nil && !p.hasStar() && v.Exists() {
+		if v := r.valueAt(raw, p); old != nil && !p.hasStar() && v.Exists() {
 			if ov := getRaw(old, p); ov.Exists() && jsonEqual(ov, v) {
 				continue
 			}
@@ -441,6 +442,21 @@ func (r *beforeRun) strictViolations(s *stmt, raw []byte) []string {
 		fields = append(fields, p.text)
 	}
 	return fields
+}
+
+// valueAt reads the value at p (no wildcards) through objects, the last of
+// duplicate keys winning, names matched as the program matches them.
+func (r *beforeRun) valueAt(raw []byte, p Path) gjson.Result {
+	if !r.p.fold {
+		return getRaw(raw, p)
+	}
+	v := parse(raw)
+	for _, k := range p.keys() {
+		if v = lastMember(v, k, true); !v.Exists() {
+			break
+		}
+	}
+	return v
 }
 
 // oldJSON is the old record as JSON: its text when the caller kept it,

@@ -371,6 +371,7 @@ type Program struct {
 	vars   varSet
 	record fieldSet
 	needs  bool   // some statement reads or writes the record
+	fold   bool   // field names of the record match under simple case folding
 	flush  []bool // after phase: apply pending hides before statement i
 	reads  []bool // statement i reads record
 	top    []topField
@@ -386,12 +387,26 @@ type Program struct {
 	exactNames bool    // query parameter names meet field names exactly
 }
 
+// ProgramOption tunes NewProgram.
+type ProgramOption func(*Program)
+
+// ExactKeys makes the field names of request bodies match exactly, as
+// written (case_sensitive). Without it, before programs match them the way
+// permissive backends bind them: under Unicode simple case folding.
+func ExactKeys() ProgramOption { return func(p *Program) { p.fold = false } }
+
 // NewProgram joins the statements of the blocks, in order.
-func NewProgram(phase Phase, blocks []*CompiledBlock) *Program {
-	p := &Program{phase: phase}
+func NewProgram(phase Phase, blocks []*CompiledBlock, opts ...ProgramOption) *Program {
+	p := &Program{phase: phase, fold: phase == Before}
+	for _, o := range opts {
+		o(p)
+	}
 	var hidden []Path // hide paths of earlier statements
 	for _, b := range blocks {
 		for _, s := range b.stmts {
+			if p.fold {
+				s = s.folded()
+			}
 			p.stmts = append(p.stmts, s)
 			if s.op == opProtect {
 				p.protects = append(p.protects, s)
@@ -426,6 +441,23 @@ func NewProgram(phase Phase, blocks []*CompiledBlock) *Program {
 		p.descend = newPathTree(hides)
 	}
 	return p
+}
+
+// folded returns the statement with its paths matching field names under
+// simple case folding (the trees are built again, with folded keys).
+func (s *stmt) folded() *stmt {
+	if s.tree == nil {
+		return s
+	}
+	f := *s
+	f.tree = newFoldTree(s.paths)
+	if s.trees != nil {
+		f.trees = make([]*pathTree, len(s.paths))
+		for i, p := range s.paths {
+			f.trees[i] = newFoldTree([]Path{p})
+		}
+	}
+	return &f
 }
 
 // mergeHides joins runs of unconditional hides that nothing reads between

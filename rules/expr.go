@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 
 	"github.com/expr-lang/expr"
@@ -193,6 +194,32 @@ func fetch(v, key any) (out any) {
 		}
 	}()
 	return runtime.Fetch(v, key)
+}
+
+// getFolded is get where a map has no member named key exactly: then the
+// member whose name folds like key (simple case folding) is read, the
+// smallest such name when there are several. Request records are read so:
+// a backend binds {"PLAN":…} to plan.
+func getFolded(v, key any) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return get(v, key)
+	}
+	k, ok := key.(string)
+	if !ok {
+		return nil
+	}
+	if x, ok := m[k]; ok {
+		return x
+	}
+	found, name := false, ""
+	var x any
+	for n, e := range m {
+		if strings.EqualFold(n, k) && (!found || n < name) {
+			found, name, x = true, n, e
+		}
+	}
+	return x
 }
 
 // toIndex turns an integer key into an index, counting from the end when

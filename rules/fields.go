@@ -24,7 +24,7 @@ func (env *Env) recordAt(keys []any) val {
 		v, keys = top.decoded(), keys[1:]
 	}
 	for _, k := range keys {
-		v = get(v, k)
+		v = env.Get(v, k)
 	}
 	return val{v: v}
 }
@@ -35,6 +35,7 @@ type recordFields struct {
 	raw     string
 	members []member
 	state   uint8 // unscanned, scanned (members describe raw) or notObject
+	fold    bool  // names match under simple case folding (request bodies)
 }
 
 const (
@@ -80,7 +81,7 @@ func (f *recordFields) field(key any) val {
 		return val{} // an object has no index
 	}
 	for i := len(f.members) - 1; i >= 0; i-- {
-		if f.members[i].key == k {
+		if sameKey(f.members[i].key, k, f.fold) {
 			return val{raw: f.members[i].val}
 		}
 	}
@@ -96,7 +97,7 @@ func (f *recordFields) at(keys []string) gjson.Result {
 	}
 	v := gjson.Parse(top.raw)
 	for _, k := range keys[1:] {
-		if v = lastMember(v, k); !v.Exists() {
+		if v = lastMember(v, k, f.fold); !v.Exists() {
 			break
 		}
 	}

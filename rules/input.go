@@ -97,6 +97,9 @@ func newEnv(p *Program, in *Input) *Env {
 		Get:         get,
 		machine:     vmPool.Get().(*vm.VM),
 	}
+	if p.fold {
+		env.Get = getFolded
+	}
 	if p.vars&varRequest != 0 && in.Request != nil {
 		env.Request = in.Request()
 	}

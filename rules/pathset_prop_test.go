@@ -305,11 +305,15 @@ func FuzzPathSetsBefore(f *testing.F) {
 	})
 }
 
-// beforeModes are the case_sensitive settings the before tests run with.
-var beforeModes = []bool{true}
+// beforeModes are the case_sensitive settings the before tests run with:
+// names folded (the default), and exact.
+var beforeModes = []bool{false, true}
 
 // newBeforeProgram is the before program of b.
 func newBeforeProgram(b *CompiledBlock, exact bool) *Program {
+	if exact {
+		return NewProgram(Before, []*CompiledBlock{b}, ExactKeys())
+	}
 	return NewProgram(Before, []*CompiledBlock{b})
 }
 

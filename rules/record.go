@@ -39,7 +39,7 @@ func decodeFields(f *recordFields, p *Program, view *map[string]any) any {
 	}
 	if f.state == scanned && !p.record.whole {
 		clear(*view)
-		fillViewMembers(*view, f.members, p.top)
+		fillViewMembers(*view, f.members, p.top, f.fold)
 		return *view
 	}
 	return viewOf(unsafeBytes(f.raw), p, *view)
@@ -57,17 +57,18 @@ func viewOf(raw []byte, p *Program, dst map[string]any) any {
 		return valueOf(root)
 	}
 	clear(dst)
-	fillView(dst, root, p.top)
+	fillView(dst, root, p.top, p.fold)
 	return dst
 }
 
 // fillView copies the fields of obj that top names into dst, in one pass
-// over obj's members; of duplicate keys the last wins.
-func fillView(dst map[string]any, obj gjson.Result, top []topField) {
+// over obj's members; of duplicate keys the last wins. With fold, names
+// match under simple case folding.
+func fillView(dst map[string]any, obj gjson.Result, top []topField, fold bool) {
 	obj.ForEach(func(k, v gjson.Result) bool {
 		for i := range top {
 			t := &top[i]
-			if t.key != k.Str {
+			if !sameKey(k.Str, t.key, fold) {
 				continue
 			}
 			if t.whole || !v.IsObject() {
@@ -76,7 +77,7 @@ func fillView(dst map[string]any, obj gjson.Result, top []topField) {
 			}
 			sub := make(map[string]any, len(t.subs))
 			for _, path := range t.subs {
-				addField(sub, v, path)
+				addField(sub, v, path, fold)
 			}
 			dst[t.key] = sub
 			break
@@ -88,9 +89,9 @@ func fillView(dst map[string]any, obj gjson.Result, top []topField) {
 // addField copies the value at path into dst, stopping at the first value
 // that is not an object (so record.a.b on a string a reads as it would on
 // the whole record).
-func addField(dst map[string]any, obj gjson.Result, path []string) {
+func addField(dst map[string]any, obj gjson.Result, path []string, fold bool) {
 	for i, key := range path {
-		v := lastMember(obj, key)
+		v := lastMember(obj, key, fold)
 		if !v.Exists() {
 			return
 		}
@@ -113,14 +114,15 @@ func addField(dst map[string]any, obj gjson.Result, path []string) {
 }
 
 // lastMember is the value of the last member of obj named key (after
-// unescaping): what a decoder that keeps one of duplicate keys keeps.
-func lastMember(obj gjson.Result, key string) gjson.Result {
+// unescaping; under folding with fold): what a decoder that keeps one of
+// duplicate keys keeps.
+func lastMember(obj gjson.Result, key string, fold bool) gjson.Result {
 	var last gjson.Result
 	if !obj.IsObject() {
 		return last
 	}
 	obj.ForEach(func(k, v gjson.Result) bool {
-		if k.Str == key {
+		if sameKey(k.Str, key, fold) {
 			last = v
 		}
 		return true

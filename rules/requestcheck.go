@@ -5,6 +5,8 @@ import (
 	"hash/maphash"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/tidwall/gjson"
 )
 
 // PlainRequestJSON is a fast check for request bodies: true when b is one
@@ -12,8 +14,10 @@ import (
 // deeper than maxDepth, and whose \u escapes name no lone surrogate (which
 // would unescape to invalid UTF-8). False means "not shown here": the
 // caller then asks a full validator for the verdict and its message, so it
-// never accepts what the full check refuses.
-func PlainRequestJSON(b []byte, maxDepth int) bool {
+// never accepts what the full check refuses. With fold, two keys of one
+// object that fold alike (simple case folding, as Go's encoding/json binds
+// them) are duplicates too.
+func PlainRequestJSON(b []byte, maxDepth int, fold bool) bool {
 	if !utf8.Valid(b) || !pairedSurrogates(b) {
 		return false
 	}
@@ -23,7 +27,7 @@ func PlainRequestJSON(b []byte, maxDepth int) bool {
 		return false
 	}
 	members := memberPool.Get().(*[]member)
-	end := plainValue(s, i, maxDepth, 0, members)
+	end := plainValue(s, i, maxDepth, 0, members, fold)
 	clear((*members)[:cap(*members)]) // no references to the body stay in the pool
 	*members = (*members)[:0]
 	memberPool.Put(members)
@@ -90,13 +94,14 @@ const maxPlainMembers = 64
 
 var seed = maphash.MakeSeed()
 
-// hasDuplicate reports whether two members share a name, through a small
-// open-addressing table of the names' hashes (no allocation).
-func hasDuplicate(members []member) bool {
+// hasDuplicate reports whether two members share a name (under folding
+// with fold), through a small open-addressing table of the names' hashes
+// (no allocation).
+func hasDuplicate(members []member, fold bool) bool {
 	if len(members) < 8 {
 		for j := range members {
 			for k := j + 1; k < len(members); k++ {
-				if members[j].key == members[k].key {
+				if sameKey(members[j].key, members[k].key, fold) {
 					return true
 				}
 			}
@@ -105,9 +110,15 @@ func hasDuplicate(members []member) bool {
 	}
 	var slots [2 * maxPlainMembers]uint8 // member index + 1
 	for j := range members {
-		at := maphash.String(seed, members[j].key) % uint64(len(slots))
+		var h uint64
+		if fold {
+			h = foldHash(members[j].key)
+		} else {
+			h = maphash.String(seed, members[j].key)
+		}
+		at := h % uint64(len(slots))
 		for ; slots[at] != 0; at = (at + 1) % uint64(len(slots)) {
-			if members[slots[at]-1].key == members[j].key {
+			if sameKey(members[slots[at]-1].key, members[j].key, fold) {
 				return true
 			}
 		}
@@ -116,12 +127,60 @@ func hasDuplicate(members []member) bool {
 	return false
 }
 
+// foldHash hashes key as foldName folds it, without allocating.
+func foldHash(key string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	var buf [64]byte
+	n := 0
+	for _, r := range key {
+		if n+utf8.UTFMax > len(buf) {
+			_, _ = h.Write(buf[:n])
+			n = 0
+		}
+		n += utf8.EncodeRune(buf[n:], foldRune(r))
+	}
+	_, _ = h.Write(buf[:n])
+	return h.Sum64()
+}
+
+// FoldedDuplicate finds, in validated JSON, the first object key that
+// folds like an earlier key of its object (simple case folding); it
+// returns the later key as the client sent it (unescaped).
+func FoldedDuplicate(b []byte) (string, bool) {
+	return foldedDuplicate(parse(b))
+}
+
+func foldedDuplicate(v gjson.Result) (string, bool) {
+	if !v.IsObject() && !v.IsArray() {
+		return "", false
+	}
+	var seen map[string]bool
+	if v.IsObject() {
+		seen = map[string]bool{}
+	}
+	key, found := "", false
+	v.ForEach(func(k, e gjson.Result) bool {
+		if seen != nil {
+			f := foldName(k.Str)
+			if seen[f] {
+				key, found = k.Str, true
+				return false
+			}
+			seen[f] = true
+		}
+		key, found = foldedDuplicate(e)
+		return !found
+	})
+	return key, found
+}
+
 var memberPool = sync.Pool{New: func() any { return new([]member) }}
 
 // plainValue returns the index past the value at s[i], or -1 when it is
 // malformed, has duplicate keys, or nests deeper than maxDepth. members is
 // scratch, shared by every level.
-func plainValue(s string, i, maxDepth, depth int, members *[]member) int {
+func plainValue(s string, i, maxDepth, depth int, members *[]member, fold bool) int {
 	if s[i] != '{' && s[i] != '[' {
 		return skipScalar(s, i)
 	}
@@ -145,7 +204,7 @@ func plainValue(s string, i, maxDepth, depth int, members *[]member) int {
 			i = v
 		}
 		// each value validated once, nested ones by the recursion
-		if i = plainValue(s, i, maxDepth, depth+1, members); i < 0 {
+		if i = plainValue(s, i, maxDepth, depth+1, members, fold); i < 0 {
 			return -1
 		}
 		if i = skipSpace(s, i); i >= len(s) {
@@ -155,7 +214,7 @@ func plainValue(s string, i, maxDepth, depth int, members *[]member) int {
 		case s[i] == ',':
 			i = skipSpace(s, i+1)
 		case s[i] == '}' && object, s[i] == ']' && !object:
-			if object && hasDuplicate((*members)[mark:]) {
+			if object && hasDuplicate((*members)[mark:], fold) {
 				return -1
 			}
 			return i + 1

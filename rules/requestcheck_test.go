@@ -42,7 +42,7 @@ func TestPlainRequestJSON(t *testing.T) {
 		{`{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10}`, 32, true},
 		{`{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"d":10}`, 32, false},
 	} {
-		if got := PlainRequestJSON([]byte(c.body), c.depth); got != c.want {
+		if got := PlainRequestJSON([]byte(c.body), c.depth, false); got != c.want {
 			t.Errorf("PlainRequestJSON(%.60q, %d) = %v, want %v", c.body, c.depth, got, c.want)
 		}
 	}

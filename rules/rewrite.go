@@ -128,18 +128,19 @@ func matchElement(trees, next []*pathTree) []*pathTree {
 // appendSetting appends the object raw (validated JSON) with the value at
 // keys replaced by value (raw JSON), creating the member and intermediate
 // objects when absent. top, when not nil, records where the members sit.
-func appendSetting(dst []byte, raw string, keys []string, value []byte, top *spans) ([]byte, error) {
+// With fold, keys name members under simple case folding.
+func appendSetting(dst []byte, raw string, keys []string, value []byte, top *spans, fold bool) ([]byte, error) {
 	i := skipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
 		return dst, errNotObject
 	}
-	dst, _ = appendObjectSetting(dst, raw, i, keys, value, top)
+	dst, _ = appendObjectSetting(dst, raw, i, keys, value, top, fold)
 	return dst, nil
 }
 
 // appendObjectSetting streams the object at s[i] through the scanner,
 // setting keys to value; it returns the index past the object.
-func appendObjectSetting(dst []byte, s string, i int, keys []string, value []byte, top *spans) ([]byte, int) {
+func appendObjectSetting(dst []byte, s string, i int, keys []string, value []byte, top *spans, fold bool) ([]byte, int) {
 	base := len(dst)
 	dst = append(dst, '{')
 	i = skipSpace(s, i+1)
@@ -148,7 +149,8 @@ func appendObjectSetting(dst []byte, s string, i int, keys []string, value []byt
 		var key, keyRaw string
 		key, keyRaw, i = trustedKey(s, i)
 		end := trustedValue(s, i)
-		if key != keys[0] || !found { // a duplicate of the key set is left out (refused before rules run)
+		named := sameKey(key, keys[0], fold)
+		if !named || !found { // a duplicate of the key set is left out (refused before rules run)
 			if !first {
 				dst = append(dst, ',')
 			}
@@ -158,16 +160,16 @@ func appendObjectSetting(dst []byte, s string, i int, keys []string, value []byt
 			dst = append(dst, ':')
 			v0 := len(dst) - base
 			switch {
-			case key != keys[0]:
+			case !named:
 				dst = append(dst, s[i:end]...)
 			case len(keys) == 1:
 				dst = append(dst, value...)
 			case s[i] == '{':
-				dst, _ = appendObjectSetting(dst, s, i, keys[1:], value, nil)
+				dst, _ = appendObjectSetting(dst, s, i, keys[1:], value, nil, fold)
 			default:
 				dst = appendNested(dst, keys[1:], value)
 			}
-			found = found || key == keys[0]
+			found = found || named
 			top.add(k0, v0-1, v0, len(dst)-base)
 		}
 		if i = skipSpace(s, end); i < len(s) && s[i] == ',' {

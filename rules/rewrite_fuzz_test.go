@@ -193,7 +193,7 @@ func FuzzRewriteSpans(f *testing.F) {
 		}
 		for _, keys := range [][]string{{"a"}, {"password"}, {"a", "b"}, {"new", "x"}} {
 			var sp spans
-			out, err := appendSetting(nil, raw, keys, []byte(`{"v":1}`), &sp)
+			out, err := appendSetting(nil, raw, keys, []byte(`{"v":1}`), &sp, false)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -514,12 +514,12 @@ func appendRun(dst []byte, run []member, comma bool) []byte {
 }
 
 // fillViewMembers is fillView over scanned members.
-func fillViewMembers(dst map[string]any, members []member, top []topField) {
+func fillViewMembers(dst map[string]any, members []member, top []topField, fold bool) {
 	for i := range top {
 		t := &top[i]
 		for j := len(members) - 1; j >= 0; j-- { // of duplicate keys the last wins
 			m := &members[j]
-			if m.key != t.key {
+			if !sameKey(m.key, t.key, fold) {
 				continue
 			}
 			v := gjson.Parse(m.val)
@@ -528,7 +528,7 @@ func fillViewMembers(dst map[string]any, members []member, top []topField) {
 			} else {
 				sub := make(map[string]any, len(t.subs))
 				for _, path := range t.subs {
-					addField(sub, v, path)
+					addField(sub, v, path, fold)
 				}
 				dst[t.key] = sub
 			}

@@ -43,6 +43,7 @@ type shape struct {
 	writes  []write
 	old     []byte // the stored record's JSON, when fetched
 	changed bool
+	fold    bool // field names match under simple case folding
 }
 
 // unknown reports whether the request writes w with a value it does not
@@ -64,7 +65,7 @@ func (sh *shape) view() []byte {
 		case w.removes:
 			root.remove(w.path)
 		case w.from != nil && sh.old != nil:
-			v := valueAt(parse(sh.old), w.from)
+			v := valueAt(parse(sh.old), w.from, false)
 			if w.moves {
 				root.remove(w.from)
 			}
@@ -91,12 +92,12 @@ func (sh *shape) unreadable(p *Program) []string {
 			return w.path
 		}
 		for _, r := range p.record.paths {
-			if related(r, w.path) {
+			if related(r, w.path, sh.fold) {
 				return w.path
 			}
 		}
 		for _, s := range p.stmts {
-			if (s.op == opDefault || s.op == opTransform) && related(s.path.keys(), w.path) {
+			if (s.op == opDefault || s.op == opTransform) && related(s.path.keys(), w.path, sh.fold) {
 				return w.path
 			}
 		}
@@ -154,25 +155,26 @@ func (sh *shape) violates(w *write, p Path, t *pathTree) bool {
 		return true
 	}
 	q, old := p.keys(), parse(sh.old)
-	if isPrefix(w.path, q) { // the write replaces q or an object above it
-		ov := valueAt(old, q)
+	if isPrefix(w.path, q, sh.fold) { // the write replaces q or an object above it
+		ov := valueAt(old, q, false)
 		var nv gjson.Result
 		if w.literal {
-			nv = valueAt(gjson.Parse(w.value), q[len(w.path):])
+			nv = valueAt(gjson.Parse(w.value), q[len(w.path):], sh.fold)
 		}
 		return ov.Exists() != nv.Exists() || (ov.Exists() && !jsonEqual(ov, nv))
 	}
-	ov := valueAt(old, w.path) // the write is under q
+	ov := valueAt(old, w.path, false) // the write is under q
 	if w.removes {
 		return ov.Exists()
 	}
 	return !ov.Exists() || !jsonEqual(ov, gjson.Parse(w.value))
 }
 
-// valueAt is the value at keys in v (the last of duplicate keys).
-func valueAt(v gjson.Result, keys []string) gjson.Result {
+// valueAt is the value at keys in v (the last of duplicate keys; names
+// under folding with fold).
+func valueAt(v gjson.Result, keys []string, fold bool) gjson.Result {
 	for _, k := range keys {
-		if v = lastMember(v, k); !v.Exists() {
+		if v = lastMember(v, k, fold); !v.Exists() {
 			break
 		}
 	}
@@ -186,7 +188,7 @@ func (sh *shape) set(keys []string, value []byte) {
 	sh.changed = true
 	for i := len(sh.writes) - 1; i >= 0; i-- {
 		w := &sh.writes[i]
-		if w.gone || !related(w.path, keys) {
+		if w.gone || !related(w.path, keys, sh.fold) {
 			continue
 		}
 		if w.literal && len(w.path) == len(keys) {
@@ -194,7 +196,7 @@ func (sh *shape) set(keys []string, value []byte) {
 			return
 		}
 		if w.literal && len(w.path) < len(keys) && gjson.Parse(w.value).IsObject() {
-			if out, err := appendSetting(nil, w.value, keys[len(w.path):], value, nil); err == nil {
+			if out, err := appendSetting(nil, w.value, keys[len(w.path):], value, nil, sh.fold); err == nil {
 				w.value, w.edited = string(out), true
 				return
 			}
@@ -203,7 +205,7 @@ func (sh *shape) set(keys []string, value []byte) {
 	}
 	if !sh.body.sequential() {
 		for i := range sh.writes {
-			if w := &sh.writes[i]; related(w.path, keys) || (w.moves && related(w.from, keys)) {
+			if w := &sh.writes[i]; related(w.path, keys, sh.fold) || (w.moves && related(w.from, keys, sh.fold)) {
 				w.gone = true // the rule's value wins over a conflicting operator
 			}
 		}
@@ -274,13 +276,14 @@ func hasIndex(keys []string) bool {
 	return false
 }
 
-// isPrefix reports whether a is a prefix of b (or equal).
-func isPrefix(a, b []string) bool {
+// isPrefix reports whether a is a prefix of b (or equal); with fold, names
+// compare under simple case folding.
+func isPrefix(a, b []string, fold bool) bool {
 	if len(a) > len(b) {
 		return false
 	}
 	for i := range a {
-		if a[i] != b[i] {
+		if !sameKey(a[i], b[i], fold) {
 			return false
 		}
 	}
@@ -288,7 +291,7 @@ func isPrefix(a, b []string) bool {
 }
 
 // related reports whether one of a and b is a prefix of the other.
-func related(a, b []string) bool { return isPrefix(a, b) || isPrefix(b, a) }
+func related(a, b []string, fold bool) bool { return isPrefix(a, b, fold) || isPrefix(b, a, fold) }
 
 // vnode is a field of a shape's view: an object of fields, or a value.
 type vnode struct {

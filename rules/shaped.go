@@ -27,6 +27,7 @@ func (r *beforeRun) shaped(raw []byte, index int, patch bool) ([]byte, bool, err
 	if detail != "" {
 		return r.refuse(detail)
 	}
+	sh.fold = r.p.fold
 	if f := sh.unreadable(r.p); f != nil {
 		return r.refuse("the request writes " + strings.Join(f, ".") + " with a value the rules cannot read")
 	}
@@ -77,7 +78,7 @@ func readTree(p *Program) *pathTree {
 	if len(paths) == 0 {
 		return nil
 	}
-	return newPathTree(paths)
+	return buildPathTree(paths, p.fold)
 }
 
 // operatorValue returns the field of the record raw a statement reads
