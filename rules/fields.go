@@ -80,8 +80,21 @@ func (f *recordFields) field(key any) val {
 	if !ok {
 		return val{} // an object has no index
 	}
+	if f.fold {
+		return f.folded(k)
+	}
 	for i := len(f.members) - 1; i >= 0; i-- {
-		if sameKey(f.members[i].key, k, f.fold) {
+		if f.members[i].key == k {
+			return val{raw: f.members[i].val}
+		}
+	}
+	return val{}
+}
+
+// folded is field for a request record: names under simple case folding.
+func (f *recordFields) folded(k string) val {
+	for i := len(f.members) - 1; i >= 0; i-- {
+		if strings.EqualFold(f.members[i].key, k) {
 			return val{raw: f.members[i].val}
 		}
 	}

@@ -110,7 +110,8 @@ type pathTree struct {
 	children []treeChild
 	star     *pathTree
 	elems    *pathTree // the named children alone: what meets each element of an array here
-	lengths  uint64    // bit n set: a child key is n bytes long (63: 63 or more); folded keys when fold
+	lengths  uint64    // bit n set: a child key is n bytes long (63: 63 or more); every bit when fold
+	folded   uint64    // fold: lengths of the folded child keys (those of the ASCII names that match)
 }
 
 type treeChild struct {
@@ -157,6 +158,10 @@ func (t *pathTree) child(s segment) *pathTree {
 	c := &pathTree{fold: t.fold}
 	t.children = append(t.children, treeChild{key: s.key, folded: key, node: c})
 	t.lengths |= lengthBit(key)
+	if t.fold {
+		t.folded |= lengthBit(key)
+		t.lengths = ^uint64(0) // a name that is not ASCII may fold to another length
+	}
 	return c
 }
 
@@ -165,7 +170,7 @@ func (t *pathTree) child(s segment) *pathTree {
 // array applies to each of its elements (arrays in arrays too).
 func (t *pathTree) link() {
 	if len(t.children) > 0 {
-		t.elems = &pathTree{fold: t.fold, children: t.children, lengths: t.lengths}
+		t.elems = &pathTree{fold: t.fold, children: t.children, lengths: t.lengths, folded: t.folded}
 		t.elems.elems = t.elems
 	}
 	for i := range t.children {
@@ -180,11 +185,17 @@ func lengthBit(key string) uint64 { return 1 << min(len(key), 63) }
 
 // lookup returns the subtrees that apply to key (its own and the wildcard's).
 func (t *pathTree) lookup(key string) (named, star *pathTree) {
-	if t.fold {
-		return t.lookupFolded(key), t.star
+	if t.lengths&lengthBit(key) != 0 { // no child key is that long: most keys stop here
+		named = t.named(key)
 	}
+	return named, t.star
+}
+
+// lookupExact is lookup for a tree that is not folded (the after phase's),
+// small enough to inline in the scans every response member meets.
+func (t *pathTree) lookupExact(key string) (named, star *pathTree) {
 	if t.lengths&lengthBit(key) == 0 {
-		return nil, t.star // no child key is that long: most keys stop here
+		return nil, t.star
 	}
 	for i := range t.children {
 		if t.children[i].key == key {
@@ -194,12 +205,22 @@ func (t *pathTree) lookup(key string) (named, star *pathTree) {
 	return nil, t.star
 }
 
+// named returns the child named key, or nil.
+func (t *pathTree) named(key string) *pathTree {
+	if t.fold {
+		return t.lookupFolded(key)
+	}
+	for i := range t.children {
+		if t.children[i].key == key {
+			return t.children[i].node
+		}
+	}
+	return nil
+}
+
 // lookupFolded is lookup under case folding.
 func (t *pathTree) lookupFolded(key string) *pathTree {
-	if len(t.children) == 0 {
-		return nil
-	}
-	if t.lengths&lengthBit(key) == 0 && isASCII(key) {
+	if t.folded&lengthBit(key) == 0 && isASCII(key) {
 		return nil // an ASCII key folds to as many bytes
 	}
 	for i := range t.children {

@@ -390,7 +390,7 @@ func scanMembers(s string, i int, dst []member, t *pathTree, n *nested, depth in
 		m := member{key: key, keyRaw: keyRaw}
 		var into *pathTree
 		if t != nil {
-			c, star := t.lookup(key)
+			c, star := t.lookupExact(key) // after-phase trees are exact
 			m.miss = c == nil && star == nil
 			// With a wildcard beside the name, the nested members meet both
 			// subtrees: they are rewritten from the text, not from a scan
@@ -483,11 +483,12 @@ func appendMembersDeleting(dst []byte, members []member, trees []*pathTree, n *n
 }
 
 // matchKey appends to next the subtrees of trees that apply to key, and
-// reports whether one of them ends there (the member goes).
+// reports whether one of them ends there (the member goes). The trees are
+// the after phase's: exact.
 func matchKey(key string, trees []*pathTree, next []*pathTree) ([]*pathTree, bool) {
 	leaf := false
 	for _, t := range trees {
-		named, star := t.lookup(key)
+		named, star := t.lookupExact(key)
 		if named != nil {
 			leaf = leaf || named.leaf
 			next = append(next, named)
