@@ -74,3 +74,18 @@ func TestSchemaLoadErrors(t *testing.T) {
 		})
 	}
 }
+
+// With case_sensitive, a key in another case is another field: the schema
+// does not read EMAIL as email.
+func TestSchemaCaseSensitive(t *testing.T) {
+	up := newUpstream(t, nil)
+	tester := crud(t, `
+		case_sensitive
+		resource users /api/users {
+			before create {
+				schema ´{"type":"object","properties":{"email":{"type":"string","format":"email"}}}´
+			}
+		}`, up)
+	send(t, tester, "POST", "/api/users", `{"EMAIL":"nope"}`).expect(t, 200, `{}`)
+	up.got(t, "POST", "/api/users", `{"EMAIL":"nope"}`)
+}

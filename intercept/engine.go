@@ -213,7 +213,6 @@ func New(cfg Config) (*Engine, error) {
 			}
 			for name, a := range res.actions {
 				p := rules.NewProgram(ph.phase, perAction[name], opts...)
-				p.SetCaseSensitive(rc.CaseSensitive)
 				switch ph.phase {
 				case rules.Before:
 					a.before = p

@@ -284,7 +284,7 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			if index >= 0 {
 				prefix, ptr = "["+strconv.Itoa(index)+"].", "/"+strconv.Itoa(index)
 			}
-			errs, err := s.schema.errors(raw, prefix, ptr)
+			errs, err := s.schema.errors(raw, prefix, ptr, r.p.fold)
 			if err != nil {
 				return fail(err)
 			}
@@ -404,7 +404,7 @@ func (r *beforeRun) protectQuery() {
 	if r.in.RawQuery == "" || len(r.applied) == 0 {
 		return
 	}
-	out, changed, where, refused := queryProtection(r.in.RawQuery, r.applied, r.p.exactNames)
+	out, changed, where, refused := queryProtection(r.in.RawQuery, r.applied, !r.p.fold)
 	if len(refused) > 0 {
 		r.res.Reject = &Rejection{Status: 403, Where: r.applied[0].where,
 			Detail: "the request may not set " + strings.Join(refused, ", ")}

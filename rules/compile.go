@@ -383,14 +383,14 @@ type Program struct {
 	// operator object as their value is refused.
 	fieldReads *pathTree
 
-	protects   []*stmt // before phase: the protect statements
-	exactNames bool    // query parameter names meet field names exactly
+	protects []*stmt // before phase: the protect statements
 }
 
 // ProgramOption tunes NewProgram.
 type ProgramOption func(*Program)
 
-// ExactKeys makes the field names of request bodies match exactly, as
+// ExactKeys makes the field names of request bodies (and the query
+// parameters protect removes) match exactly, as
 // written (case_sensitive). Without it, before programs match them the way
 // permissive backends bind them: under Unicode simple case folding.
 func ExactKeys() ProgramOption { return func(p *Program) { p.fold = false } }

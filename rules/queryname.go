@@ -106,12 +106,12 @@ func nameTokens(dst []string, s string) []string {
 		case word && start < 0:
 			start = i
 		case !word && start >= 0:
-			dst = append(dst, foldQueryName(s[start:i]))
+			dst = append(dst, foldName(s[start:i]))
 			start = -1
 		}
 	}
 	if start >= 0 {
-		dst = append(dst, foldQueryName(s[start:]))
+		dst = append(dst, foldName(s[start:]))
 	}
 	return dst
 }

@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 )
 
-// TestFoldQueryNameMatchesEqualFold compares foldQueryName with its plain
+// TestFoldQueryNameMatchesEqualFold compares foldName with its plain
 // reference, strings.EqualFold, on random spellings.
 func TestFoldQueryNameMatchesEqualFold(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -27,15 +27,15 @@ func TestFoldQueryNameMatchesEqualFold(t *testing.T) {
 		if rng.IntN(2) == 0 {
 			b = respell(rng, a)
 		}
-		got := foldQueryName(a) == foldQueryName(b)
+		got := foldName(a) == foldName(b)
 		if want := strings.EqualFold(a, b); got != want {
-			t.Fatalf("foldQueryName(%q) == foldQueryName(%q) is %v, strings.EqualFold says %v", a, b, got, want)
+			t.Fatalf("foldName(%q) == foldName(%q) is %v, strings.EqualFold says %v", a, b, got, want)
 		}
 	}
-	if s := "plain_name"; foldQueryName(s) != s {
+	if s := "plain_name"; foldName(s) != s {
 		t.Fatal("a folded name changed")
 	}
-	if n := testing.AllocsPerRun(100, func() { foldQueryName("plain_name") }); n != 0 {
+	if n := testing.AllocsPerRun(100, func() { foldName("plain_name") }); n != 0 {
 		t.Fatalf("folding a folded name allocates %v times", n)
 	}
 }

@@ -15,7 +15,7 @@ import (
 type queryField struct {
 	text   string   // the path as written
 	keys   []string // its keys; star[i] marks a * segment
-	folded []string // the keys under foldQueryName
+	folded []string // the keys under foldName
 	star   []bool
 }
 
@@ -23,7 +23,7 @@ func newQueryField(p Path) queryField {
 	f := queryField{text: p.text}
 	for _, s := range p.segs {
 		f.keys = append(f.keys, s.key)
-		f.folded = append(f.folded, foldQueryName(s.key))
+		f.folded = append(f.folded, foldName(s.key))
 		f.star = append(f.star, s.star)
 	}
 	return f
@@ -47,7 +47,7 @@ func (f *queryField) run(segs []string, exact bool) bool {
 			case exact:
 				ok = segs[i+j] == f.keys[j]
 			default:
-				ok = foldQueryName(segs[i+j]) == f.folded[j]
+				ok = foldName(segs[i+j]) == f.folded[j]
 			}
 		}
 		if ok {
@@ -56,11 +56,6 @@ func (f *queryField) run(segs []string, exact bool) bool {
 	}
 	return false
 }
-
-// SetCaseSensitive makes the program compare field names with query
-// parameter names exactly (case_sensitive); by default they are compared
-// under Unicode simple case folding.
-func (p *Program) SetCaseSensitive(on bool) { p.exactNames = on }
 
 // queryProtection applies the protect statements that ran (applied) to
 // the raw query: it returns the query without the parameters they remove

@@ -69,7 +69,7 @@ func (p *Program) CheckResponse(status int, body []byte) (*ResponseMismatch, err
 		if sch == nil {
 			continue
 		}
-		errs, err := sch.errors(body, "", "")
+		errs, err := sch.errors(body, "", "", false)
 		if err != nil {
 			return nil, &RuntimeError{Where: s.where, Err: err}
 		}

@@ -11,8 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
@@ -90,9 +88,14 @@ var schemaPrinter = message.NewPrinter(language.English)
 
 // errors validates raw (one record) and returns its violations, with
 // field names prefixed by prefix (`[3].` in a bulk body) and pointers by
-// ptrPrefix (`/3`).
-func (rs *recordSchema) errors(raw []byte, prefix, ptrPrefix string) ([]FieldError, error) {
-	err := rs.sch.Validate(rs.names.instance(parse(raw)))
+// ptrPrefix (`/3`). With fold, keys are read as the schema property they
+// fold to (request bodies, unless case_sensitive).
+func (rs *recordSchema) errors(raw []byte, prefix, ptrPrefix string, fold bool) ([]FieldError, error) {
+	names := rs.names
+	if !fold {
+		names = nil // case_sensitive: keys are read as spelled
+	}
+	err := rs.sch.Validate(names.instance(parse(raw)))
 	if err == nil {
 		return nil, nil
 	}
@@ -242,54 +245,11 @@ func (names schemaNames) instance(r gjson.Result) any {
 
 // canonical is the schema's spelling of a key, or the key itself.
 func (names schemaNames) canonical(key string) string {
-	if names[key] == key {
+	if len(names) == 0 || names[key] == key {
 		return key // spelled as declared (a fast path: folding allocates)
 	}
 	if name := names[foldName(key)]; name != "" {
 		return name
 	}
 	return key
-}
-
-// foldName maps s to one spelling per class of names that Unicode simple
-// case folding makes equal: a rune whose fold orbit holds an ASCII letter
-// becomes that letter in lower case (ſ is s, the Kelvin sign k), any other
-// the smallest rune of its orbit. Lower-case ASCII names are their own
-// spelling, without allocating.
-func foldName(s string) string {
-	i := 0
-	for i < len(s) && s[i] < utf8.RuneSelf && (s[i] < 'A' || s[i] > 'Z') {
-		i++
-	}
-	if i == len(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	b.WriteString(s[:i])
-	for _, r := range s[i:] {
-		b.WriteRune(foldRune(r))
-	}
-	return b.String()
-}
-
-func foldRune(r rune) rune {
-	if r < utf8.RuneSelf {
-		return unicode.ToLower(r)
-	}
-	min := r
-	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-		if f < utf8.RuneSelf {
-			return unicode.ToLower(f)
-		}
-		min = minRune(min, f)
-	}
-	return min
-}
-
-func minRune(a, b rune) rune {
-	if a < b {
-		return a
-	}
-	return b
 }
