@@ -112,6 +112,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	protect   strict <paths...>
 //	only      <paths...>
 //	hide      <paths...> [if <cond>]
+//	mask      <paths...> [keep <n>] [if <cond>]
+//	redact    <paths...> [with <expr>] [if <cond>]
 //	drop      <cond>
 //	header    <name> <expr>
 //	header    -<name>
@@ -343,6 +345,8 @@ var statementUsage = map[string]string{
 	"protect":   "protect <paths...> [if <cond>] | protect strict <paths...>",
 	"only":      "only <paths...>",
 	"hide":      "hide <paths...> [if <cond>]",
+	"mask":      "mask <paths...> [keep <n>] [if <cond>]",
+	"redact":    "redact <paths...> [with <expr>] [if <cond>]",
 	"drop":      "drop <cond>",
 	"header":    "header <name> <expr> | header -<name>",
 	"query":     "query <name> <expr>",
@@ -447,6 +451,32 @@ func parseStatement(d *caddyfile.Dispenser, where string) (*rules.Statement, err
 			st.Schema = json.RawMessage(text)
 		} else {
 			st.SchemaFile = args[0]
+		}
+
+	case "mask", "redact":
+		rest, cond, hasIf, err := splitIf(d, where, tokens)
+		if err != nil {
+			return nil, err
+		}
+		word := map[string]string{"mask": "keep", "redact": "with"}[st.Op]
+		if n := len(rest); n >= 2 && rest[n-2] == word && !tokens[n-2].Quoted() {
+			if st.Op == "mask" {
+				keep, err := strconv.Atoi(rest[n-1])
+				if err != nil || keep < 0 {
+					return nil, d.Errf("%skeep %q is not a count of characters", where, rest[n-1])
+				}
+				st.Keep = keep
+			} else {
+				st.With = rest[n-1]
+			}
+			rest = rest[:n-2]
+		}
+		if len(rest) == 0 {
+			return nil, argErr()
+		}
+		st.Paths = rest
+		if hasIf {
+			st.If = cond
 		}
 
 	case "drop":

@@ -290,6 +290,10 @@ var statementTests = []struct {
 	{"protect quoted strict is a path", "protect \"strict\"", &rules.Statement{Op: "protect", Paths: []string{"strict"}}},
 	{"protect quoted if is a path", "protect a \"if\" b", &rules.Statement{Op: "protect", Paths: []string{"a", "if", "b"}}},
 	{"only", "only name email", &rules.Statement{Op: "only", Paths: []string{"name", "email"}}},
+	{"mask", "mask card.number phone", &rules.Statement{Op: "mask", Paths: []string{"card.number", "phone"}}},
+	{"mask keep if", "mask card.number keep 4 if `user == nil`", &rules.Statement{Op: "mask", Paths: []string{"card.number"}, Keep: 4, If: "user == nil"}},
+	{"redact", "redact ssn", &rules.Statement{Op: "redact", Paths: []string{"ssn"}}},
+	{"redact with if", "redact ssn dob with `\"hidden\"` if `true`", &rules.Statement{Op: "redact", Paths: []string{"ssn", "dob"}, With: `"hidden"`, If: "true"}},
 	{"hide", "hide password secret", &rules.Statement{Op: "hide", Paths: []string{"password", "secret"}}},
 	{"hide if", "hide secret if `user?.id != record.creatorId`", &rules.Statement{Op: "hide", Paths: []string{"secret"}, If: "user?.id != record.creatorId"}},
 	{"drop", "drop `record.deleted == true`", &rules.Statement{Op: "drop", Expr: "record.deleted == true"}},
@@ -318,7 +322,7 @@ func statementInput(line string) string {
 
 func phaseOf(line string) string {
 	switch op, _, _ := strings.Cut(line, " "); op {
-	case "hide", "drop":
+	case "hide", "drop", "mask", "redact":
 		return "after"
 	case "webhook":
 		return "async"
@@ -371,7 +375,7 @@ func TestUnmarshalCaddyfileStatements(t *testing.T) {
 // TestUnmarshalCaddyfileStatementNames checks that every statement the
 // rules package documents parses, so the grammar and the config types agree.
 func TestUnmarshalCaddyfileStatementNames(t *testing.T) {
-	ops := "deny require check schema set default transform protect only hide drop header query log webhook"
+	ops := "deny require check schema set default transform protect only hide mask redact drop header query log webhook"
 	for _, op := range strings.Fields(ops) {
 		if _, ok := statementUsage[op]; !ok {
 			t.Errorf("statement %q has no grammar", op)

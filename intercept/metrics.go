@@ -31,7 +31,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"resource", "action", "phase", "outcome"}),
 		filtered: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Subsystem: sub, Name: "filtered_total",
-			Help: "Fields hidden and records dropped from responses, by resource and kind (hidden, dropped; would_hide, would_drop in report mode).",
+			Help: "Fields hidden and records dropped from responses, by resource and kind (hidden, dropped, masked, redacted; would_hide, would_drop, would_mask, would_redact in report mode).",
 		}, []string{"resource", "kind"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: ns, Subsystem: sub, Name: "rule_duration_seconds",

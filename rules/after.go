@@ -38,8 +38,8 @@ type AfterResult struct {
 	Headers []Edit
 
 	// Hidden counts the fields hide and only removed; Dropped the records
-	// drop removed.
-	Hidden, Dropped int
+	// drop removed; Masked and Redacted the values mask and redact replaced.
+	Hidden, Dropped, Masked, Redacted int
 
 	// Changed names the statements that changed the body (for report mode).
 	Changed []string
@@ -137,6 +137,8 @@ type afterRun struct {
 	dropped      string   // the drop that removed the last dropped record
 	members      []member // the current record's members, while cur is as scanned
 	membersValid bool
+	bufs         [2][]byte // what mask and redact write a record into, in turn
+	used         int       // the buffer spareBuffer handed out last
 
 	totalAt, totalWidth int // where the total's digits sit in the output
 	totalValue          int64
@@ -393,6 +395,48 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 				hidden++
 				r.note(s)
 			}
+		case opMask, opRedact:
+			if ok, err := s.applies(env); err != nil || !ok {
+				if err != nil {
+					return fail(err)
+				}
+				continue
+			}
+			with := []byte("null")
+			if s.expr != nil {
+				enc, err := s.valueJSON(env)
+				if err != nil {
+					return fail(err)
+				}
+				with = enc
+			}
+			replace := func(dst []byte, value string) []byte {
+				if s.op == opMask {
+					return maskValue(dst, value, s.keep)
+				}
+				return append(dst, with...)
+			}
+			trees := [1]*pathTree{s.tree}
+			buf := r.spareBuffer(cur)
+			var next []byte
+			var n int
+			if r.membersValid {
+				next, n = appendMembersReplacing(buf, r.members, trees[:], &r.nested, replace)
+			} else {
+				next, _, n = appendReplacing(buf, unsafeString(cur), skipSpace(unsafeString(cur), 0), trees[:], replace)
+			}
+			r.keepBuffer(next)
+			if n > 0 {
+				cur, stale = next, true
+				r.membersValid = false
+				r.changed = true
+				if s.op == opMask {
+					r.res.Masked += n
+				} else {
+					r.res.Redacted += n
+				}
+				r.note(s)
+			}
 		case opDrop:
 			ok, err := s.test(env)
 			if err != nil {
@@ -461,6 +505,18 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	}
 	return true, nil
 }
+
+// spareBuffer returns an empty buffer that does not hold cur; keepBuffer
+// stores what was written into it (it may have grown).
+func (r *afterRun) spareBuffer(cur []byte) []byte {
+	r.used = 0
+	if b := r.bufs[0]; cap(b) > 0 && len(cur) > 0 && &b[:1][0] == &cur[0] {
+		r.used = 1
+	}
+	return r.bufs[r.used][:0]
+}
+
+func (r *afterRun) keepBuffer(written []byte) { r.bufs[r.used] = written }
 
 // decodeRecord is the current record as the VM reads it.
 func (r *afterRun) decodeRecord() any { return decodeFields(r.env.fields, r.p, &r.view) }

@@ -148,3 +148,32 @@ func BenchmarkAfterListHideOnly(b *testing.B) {
 		benchAfter(b, p, body, 100, false)
 	})
 }
+
+// BenchmarkAfterMaskVsHide compares masking a field of each record of a
+// 1,000-record list with hiding it (and redacting it).
+func BenchmarkAfterMaskVsHide(b *testing.B) {
+	body := listEnvelope(1000)
+	shape := Shape{Records: []string{"data"}, Total: []string{"total"}, List: true}
+	for _, c := range []struct {
+		name string
+		stmt *Statement
+	}{
+		{"hide", &Statement{Op: "hide", Paths: []string{"secret"}}},
+		{"mask", &Statement{Op: "mask", Paths: []string{"secret"}, Keep: 4}},
+		{"redact", &Statement{Op: "redact", Paths: []string{"secret"}}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			p := benchProgram(b, After, "list", c.stmt)
+			in := &Input{Resource: "users", Action: "list"}
+			out := make([]byte, 0, len(body))
+			if res, err := p.RunAfter(in, body, shape, out); err != nil || res.Body == nil {
+				b.Fatalf("RunAfter: %v", err)
+			}
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				_, _ = p.RunAfter(in, body, shape, out)
+			}
+		})
+	}
+}

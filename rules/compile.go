@@ -43,6 +43,8 @@ const (
 	opSchema
 	opParameters
 	opResponseSchema
+	opMask
+	opRedact
 )
 
 // phaseOps lists the statements each phase accepts.
@@ -53,7 +55,7 @@ var phaseOps = [...]map[string]op{
 		"schema": opSchema, "parameters": opParameters},
 	After: {"hide": opHide, "only": opOnly, "drop": opDrop, "set": opSet,
 		"deny": opDeny, "require": opRequire, "header": opHeader, "log": opLog,
-		"response_schema": opResponseSchema},
+		"response_schema": opResponseSchema, "mask": opMask, "redact": opRedact},
 	Async: {"webhook": opWebhook, "log": opLog},
 }
 
@@ -80,6 +82,7 @@ type stmt struct {
 	params *parameterCheck
 
 	responses *responseSchemas
+	keep      int // mask: the characters left at the end
 }
 
 // CompiledBlock is a block whose statements are compiled.
@@ -239,6 +242,30 @@ func compileStmt(phase Phase, s *Statement) (*stmt, error) {
 		if st.ifCond, err = optional(s.If); err != nil {
 			return nil, err
 		}
+	case opMask, opRedact:
+		if len(s.Paths) == 0 {
+			return nil, fmt.Errorf("%s needs at least one field", s.Op)
+		}
+		for _, text := range s.Paths {
+			p, err := ParsePath(text)
+			if err != nil {
+				return nil, err
+			}
+			st.paths = append(st.paths, p)
+		}
+		st.tree = newPathTree(st.paths)
+		if s.Keep < 0 {
+			return nil, fmt.Errorf("keep %d: must not be negative", s.Keep)
+		}
+		st.keep = s.Keep
+		if o == opRedact && s.With != "" {
+			if st.expr, err = value(s.With); err != nil {
+				return nil, err
+			}
+		}
+		if st.ifCond, err = optional(s.If); err != nil {
+			return nil, err
+		}
 	case opProtect, opOnly, opHide:
 		if len(s.Paths) == 0 {
 			return nil, fmt.Errorf("%s needs at least one field", s.Op)
@@ -349,7 +376,7 @@ func (s *stmt) usage() (varSet, fieldSet) {
 // mutates reports whether the statement changes the record.
 func (s *stmt) mutates() bool {
 	switch s.op {
-	case opSet, opDefault, opTransform, opOnly, opHide:
+	case opSet, opDefault, opTransform, opOnly, opHide, opMask, opRedact:
 		return true
 	case opProtect:
 		return !s.strict
@@ -412,7 +439,7 @@ func NewProgram(phase Phase, blocks []*CompiledBlock, opts ...ProgramOption) *Pr
 				p.protects = append(p.protects, s)
 			}
 			_, reads := s.usage()
-			p.flush = append(p.flush, len(hidden) > 0 && (s.op == opSet || s.op == opOnly || overlaps(reads, hidden)))
+			p.flush = append(p.flush, len(hidden) > 0 && (s.op == opSet || s.op == opOnly || s.op == opMask || s.op == opRedact || overlaps(reads, hidden)))
 			if s.op == opHide {
 				hidden = append(hidden, s.paths...)
 			}
@@ -431,9 +458,9 @@ func NewProgram(phase Phase, blocks []*CompiledBlock, opts ...ProgramOption) *Pr
 	}
 	p.top = p.record.tops()
 	p.fieldReads = readTree(p)
-	var hides []Path
+	var hides []Path // and the paths of mask and redact, which rewrite scanned members too
 	for _, s := range p.stmts {
-		if s.op == opHide {
+		if s.op == opHide || s.op == opMask || s.op == opRedact {
 			hides = append(hides, s.paths...)
 		}
 	}

@@ -36,12 +36,13 @@ type Statement struct {
 	// (dot-separated, `\.` escapes a dot).
 	Path string `json:"path,omitempty"`
 
-	// Paths are the fields of protect, only and hide; `*` stands for every
-	// element of an array or every value of an object at that level.
+	// Paths are the fields of protect, only, hide, mask and redact; `*`
+	// stands for every element of an array or every value of an object at
+	// that level.
 	Paths []string `json:"paths,omitempty"`
 
-	// If is an optional condition (set, protect, hide, webhook): the
-	// statement applies only when it is true.
+	// If is an optional condition (set, protect, hide, mask, redact,
+	// webhook): the statement applies only when it is true.
 	If string `json:"if,omitempty"`
 
 	// Status is the HTTP status of deny and require. Default: 403.
@@ -54,6 +55,14 @@ type Statement struct {
 	// Strict makes protect reject a request that carries a protected field
 	// (403) instead of removing it.
 	Strict bool `json:"strict,omitempty"`
+
+	// Keep is how many characters at the end of a string mask leaves as
+	// they are. Default: 0.
+	Keep int `json:"keep,omitempty"`
+
+	// With is the expression whose value redact writes in place of each
+	// field. Default: null.
+	With string `json:"with,omitempty"`
 
 	// Name is the header or query parameter name of header and query.
 	Name string `json:"name,omitempty"`
