@@ -421,7 +421,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			var next []byte
 			var n int
 			if r.membersValid {
-				next, n = appendMembersReplacing(buf, r.members, trees[:], &r.nested, replace)
+				next, n = appendMembersReplacing(buf, raw, r.members, trees[:], &r.nested, replace)
 			} else {
 				next, _, n = appendReplacing(buf, unsafeString(cur), skipSpace(unsafeString(cur), 0), trees[:], replace)
 			}
@@ -490,7 +490,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	if len(r.pending) > 0 {
 		var n int
 		if r.membersValid {
-			*out, n = appendMembersDeleting(*out, r.members, r.pending, &r.nested)
+			*out, n = appendMembersDeleting(*out, raw, r.members, r.pending, &r.nested)
 		} else {
 			*out, n = appendDeleting(*out, parse(cur), r.pending...)
 		}

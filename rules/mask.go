@@ -107,8 +107,9 @@ func maskValue(dst []byte, raw string, keep int) []byte {
 
 // appendMembersReplacing is appendReplacing for a record whose members (and
 // the members of nested objects a path leads into) were scanned: members no
-// path names are copied in runs, without being read again.
-func appendMembersReplacing(dst []byte, members []member, trees []*pathTree, n *nested, replace func(dst []byte, value string) []byte) ([]byte, int) {
+// path names are copied in runs from src, the text they were scanned from,
+// without being read again.
+func appendMembersReplacing(dst []byte, src string, members []member, trees []*pathTree, n *nested, replace func(dst []byte, value string) []byte) ([]byte, int) {
 	replaced := 0
 	dst = append(dst, '{')
 	wrote := false
@@ -128,7 +129,7 @@ func appendMembersReplacing(dst []byte, members []member, trees []*pathTree, n *
 			continue
 		}
 		if run >= 0 {
-			dst = appendRun(dst, members[run:i], wrote)
+			dst = appendRun(dst, src, members[run:i], wrote)
 			wrote, run = true, -1
 		}
 		if wrote {
@@ -141,14 +142,14 @@ func appendMembersReplacing(dst []byte, members []member, trees []*pathTree, n *
 		case leaf:
 			dst, k = replace(dst, m.val), 1
 		case m.deep:
-			dst, k = appendMembersReplacing(dst, n.of(m), next, n, replace)
+			dst, k = appendMembersReplacing(dst, src, n.of(m), next, n, replace)
 		default:
 			dst, _, k = appendReplacing(dst, m.val, 0, next, replace)
 		}
 		replaced += k
 	}
 	if run >= 0 {
-		dst = appendRun(dst, members[run:], wrote)
+		dst = appendRun(dst, src, members[run:], wrote)
 	}
 	return append(dst, '}'), replaced
 }

@@ -129,3 +129,27 @@ func lastMember(obj gjson.Result, key string, fold bool) gjson.Result {
 	})
 	return last
 }
+
+// fillViewMembers is fillView over scanned members.
+func fillViewMembers(dst map[string]any, members []member, top []topField, fold bool) {
+	for i := range top {
+		t := &top[i]
+		for j := len(members) - 1; j >= 0; j-- { // of duplicate keys the last wins
+			m := &members[j]
+			if !sameKey(m.key, t.key, fold) {
+				continue
+			}
+			v := gjson.Parse(m.val)
+			if t.whole || !v.IsObject() {
+				dst[t.key] = valueOf(v)
+			} else {
+				sub := make(map[string]any, len(t.subs))
+				for _, path := range t.subs {
+					addField(sub, v, path, fold)
+				}
+				dst[t.key] = sub
+			}
+			break
+		}
+	}
+}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -27,6 +28,188 @@ func appendDeletingSpans(dst []byte, raw string, trees []*pathTree, top *spans) 
 	}
 	dst, _, n := appendValueDeleting(dst, raw, skipSpace(raw, 0), trees, top)
 	return dst, n
+}
+
+// spans are where the members of an object a rewrite wrote sit in its
+// output (offsets from the object's first byte), so that the record need
+// not be scanned again to be read.
+type spans []span
+
+type span struct{ k0, k1, v0, v1 int } // key as written, and value
+
+// add records a member; a nil *spans records nothing.
+func (sp *spans) add(k0, k1, v0, v1 int) {
+	if sp != nil {
+		*sp = append(*sp, span{k0, k1, v0, v1})
+	}
+}
+
+// appendValueDeleting writes the value at s[i] less what the trees select,
+// streaming through it with the scanner; it returns the index past the
+// value and how many values it removed.
+func appendValueDeleting(dst []byte, s string, i int, trees []*pathTree, top *spans) ([]byte, int, int) {
+	if s[i] != '{' && s[i] != '[' {
+		end := trustedValue(s, i)
+		return append(dst, s[i:end]...), end, 0
+	}
+	object := s[i] == '{'
+	base := len(dst)
+	dst = append(dst, s[i])
+	i = skipSpace(s, i+1)
+	removed := 0
+	var sub [4]*pathTree
+	for first := true; i < len(s) && s[i] != '}' && s[i] != ']'; {
+		var key, keyRaw string
+		if object {
+			key, keyRaw, i = trustedKey(s, i)
+		}
+		next := sub[:0]
+		leaf := false
+		for _, t := range trees {
+			var named, star *pathTree
+			if object {
+				named, star = t.lookup(key)
+			} else {
+				named, star = t.element()
+			}
+			for _, n := range [2]*pathTree{named, star} {
+				if n != nil {
+					leaf = leaf || n.leaf
+					next = append(next, n)
+				}
+			}
+		}
+		if leaf {
+			removed++
+			i = trustedValue(s, i)
+		} else {
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			k0 := len(dst)
+			if object {
+				dst = append(dst, keyRaw...)
+				dst = append(dst, ':')
+			}
+			v0 := len(dst)
+			if len(next) == 0 {
+				end := trustedValue(s, i)
+				dst = append(dst, s[i:end]...)
+				i = end
+			} else {
+				var n int
+				dst, i, n = appendValueDeleting(dst, s, i, next, nil)
+				removed += n
+			}
+			if object {
+				top.add(k0-base, v0-1-base, v0-base, len(dst)-base)
+			}
+		}
+		if i = skipSpace(s, i); i < len(s) && s[i] == ',' {
+			i = skipSpace(s, i+1)
+		}
+	}
+	if object {
+		return append(dst, '}'), i + 1, removed
+	}
+	return append(dst, ']'), i + 1, removed
+}
+
+// appendMembersDeleting writes the object of members less what the trees
+// select, like appendDeleting, without scanning the object again. The
+// trees must be among the paths scanMembers was given, if any. src is the
+// text the members were scanned from: runs of members kept whole are
+// copied from it as they were written, in one piece.
+func appendMembersDeleting(dst []byte, src string, members []member, trees []*pathTree, n *nested) ([]byte, int) {
+	removed := 0
+	dst = append(dst, '{')
+	wrote := false
+	run := -1 // first member of the run being kept whole
+	var sub [4]*pathTree
+	for i := range members {
+		m := &members[i]
+		var next []*pathTree
+		var leaf bool
+		if !m.miss { // the trees are part of the paths the member was scanned against
+			next, leaf = matchKey(m.key, trees, sub[:0])
+		}
+		if !leaf && len(next) == 0 {
+			if run < 0 {
+				run = i
+			}
+			continue
+		}
+		if run >= 0 {
+			dst = appendRun(dst, src, members[run:i], wrote)
+			wrote, run = true, -1
+		}
+		if leaf {
+			removed++
+			continue
+		}
+		if wrote {
+			dst = append(dst, ',')
+		}
+		wrote = true
+		dst = append(dst, m.keyRaw...)
+		dst = append(dst, ':')
+		var k int
+		if m.deep {
+			dst, k = appendMembersDeleting(dst, src, n.of(m), next, n)
+		} else {
+			dst, _, k = appendValueDeleting(dst, m.val, 0, next, nil)
+		}
+		removed += k
+	}
+	if run >= 0 {
+		dst = appendRun(dst, src, members[run:], wrote)
+	}
+	return append(dst, '}'), removed
+}
+
+// matchKey appends to next the subtrees of trees that apply to key, and
+// reports whether one of them ends there (the member goes). The trees are
+// the after phase's: exact.
+func matchKey(key string, trees []*pathTree, next []*pathTree) ([]*pathTree, bool) {
+	leaf := false
+	for _, t := range trees {
+		named, star := t.lookupExact(key)
+		if named != nil {
+			leaf = leaf || named.leaf
+			next = append(next, named)
+		}
+		if star != nil {
+			leaf = leaf || star.leaf
+			next = append(next, star)
+		}
+	}
+	return next, leaf
+}
+
+// appendRun appends consecutive members of one object scanned from src as
+// they were written, separators included: from the first one's key to the
+// last one's value. Where they sit in src is found from the strings
+// themselves, and src[from:to] is bounds-checked, so members that were not
+// scanned from src panic instead of copying memory outside it.
+func appendRun(dst []byte, src string, run []member, comma bool) []byte {
+	if comma {
+		dst = append(dst, ',')
+	}
+	first, last := &run[0], &run[len(run)-1]
+	from := offsetIn(src, first.keyRaw)
+	to := offsetIn(src, last.val) + len(last.val)
+	return append(dst, src[from:to]...)
+}
+
+// offsetIn returns where sub starts in s; it panics when sub is not a
+// substring of s's own bytes (an equal text elsewhere does not count).
+func offsetIn(s, sub string) int {
+	off := uintptr(unsafe.Pointer(unsafe.StringData(sub))) - uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	if off > uintptr(len(s)) || uintptr(len(sub)) > uintptr(len(s))-off {
+		panic("rules: a scanned member is not part of the text it was scanned from")
+	}
+	return int(off)
 }
 
 // appendKeeping appends raw with only the values the tree selects (for
