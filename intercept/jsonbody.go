@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/caddy-crud/caddy-crud/internal/escape"
 	"github.com/caddy-crud/caddy-crud/rules"
 )
 
@@ -174,19 +175,11 @@ func bodyError(dec *jsontext.Decoder, b []byte, err error, maxDepth int) *BodyEr
 // isSurrogateEscape reports whether p starts with a \uXXXX escape of a UTF-16
 // surrogate (U+D800–U+DFFF).
 func isSurrogateEscape(p []byte) bool {
-	if len(p) < 6 || p[0] != '\\' || p[1] != 'u' || (p[2] != 'd' && p[2] != 'D') {
+	if len(p) < 6 || p[0] != '\\' || p[1] != 'u' {
 		return false
 	}
-	switch p[3] {
-	case '8', '9', 'a', 'b', 'c', 'd', 'e', 'f', 'A', 'B', 'C', 'D', 'E', 'F':
-	default:
-		return false
-	}
-	return isHex(p[4]) && isHex(p[5])
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+	r, ok := escape.Hex4(p[2:])
+	return ok && 0xD800 <= r && r <= 0xDFFF
 }
 
 // quoteKey quotes an (unescaped) object key for an error Detail, cut to

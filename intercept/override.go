@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/caddy-crud/caddy-crud/internal/escape"
 )
 
 // overrideHeaders are the headers that ask a server to treat a request as
@@ -111,7 +113,7 @@ func formUnescape(s string) string {
 	if strings.IndexByte(s, '+') < 0 && !hasEscape(s) {
 		return s
 	}
-	return unescapeLoose(strings.ReplaceAll(s, "+", " "))
+	return escape.Percent(s, true)
 }
 
 // isForm reports whether a Content-Type is a form body backends read

@@ -3,6 +3,8 @@ package intercept
 import (
 	"net/url"
 	"strings"
+
+	"github.com/caddy-crud/caddy-crud/internal/escape"
 )
 
 // The details of the 400 answers to path spellings that a backend may read
@@ -59,7 +61,7 @@ func (e *Engine) reachesBase(p string) bool {
 // into its non-empty segments other than . and ..
 func looseSegments(p string) []string {
 	for hasEscape(p) {
-		p = unescapeLoose(p)
+		p = escape.Percent(p, false)
 	}
 	p = strings.ReplaceAll(p, "\\", "/")
 	var segs []string
@@ -121,7 +123,7 @@ func cutSuffix(p string) (string, bool) {
 // hasEscape reports whether s holds a %XX escape.
 func hasEscape(s string) bool {
 	for i := strings.IndexByte(s, '%'); i >= 0 && i+2 < len(s); {
-		if ishex(s[i+1]) && ishex(s[i+2]) {
+		if escape.IsHex(s[i+1]) && escape.IsHex(s[i+2]) {
 			return true
 		}
 		j := strings.IndexByte(s[i+1:], '%')
@@ -133,22 +135,6 @@ func hasEscape(s string) bool {
 	return false
 }
 
-// unescapeLoose decodes the %XX escapes of s once, leaving a % that starts
-// no escape as it is.
-func unescapeLoose(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) && ishex(s[i+1]) && ishex(s[i+2]) {
-			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
-			i += 2
-			continue
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
 // containsFold reports whether s holds the lower-case ASCII sub, ignoring
 // ASCII case, without allocating.
 func containsFold(s, sub string) bool {
@@ -158,18 +144,4 @@ func containsFold(s, sub string) bool {
 		}
 	}
 	return false
-}
-
-func ishex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= 'a':
-		return c - 'a' + 10
-	case c >= 'A':
-		return c - 'A' + 10
-	}
-	return c - '0'
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/caddy-crud/caddy-crud/internal/escape"
 )
 
 // A hidden field must not be searchable either: json-server answers
@@ -153,7 +155,7 @@ func (g *QueryGuard) Check(in *Input, raw string) (*Rejection, error) {
 		tokens := nameTokens(buf[:0], q.name)
 		where, hit := hiddenHere(tokens)
 		if !hit && err == nil && slices.ContainsFunc(tokens, isListWord) {
-			where, hit = hiddenHere(nameTokens(tokens[:0], unescapeQuery(q.rawValue)))
+			where, hit = hiddenHere(nameTokens(tokens[:0], escape.Percent(q.rawValue, true)))
 		}
 		if hit {
 			rej = &Rejection{Status: 400, Where: where,

@@ -3,6 +3,8 @@ package rules
 import (
 	"strings"
 	"unicode"
+
+	"github.com/caddy-crud/caddy-crud/internal/escape"
 )
 
 // A raw query string is read the way the most permissive backends read
@@ -14,7 +16,7 @@ import (
 type queryPair struct {
 	start, end int    // the pair's bytes in the raw query, separators excluded
 	name       string // decoded
-	rawValue   string // as sent; decode with unescapeQuery
+	rawValue   string // as sent; decode with escape.Percent(…, true)
 }
 
 // eachQueryPair calls fn for each non-empty pair of raw, in order, until fn
@@ -27,43 +29,12 @@ func eachQueryPair(raw string, fn func(queryPair) bool) {
 		}
 		if end > start {
 			name, value, _ := strings.Cut(raw[start:end], "=")
-			if !fn(queryPair{start: start, end: end, name: unescapeQuery(name), rawValue: value}) {
+			if !fn(queryPair{start: start, end: end, name: escape.Percent(name, true), rawValue: value}) {
 				return
 			}
 		}
 		start = end + 1
 	}
-}
-
-// unescapeQuery decodes %XX escapes and + as a space; an invalid escape is
-// kept as written. s is returned as it is when it holds neither.
-func unescapeQuery(s string) string {
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
-		return s
-	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '+':
-			b = append(b, ' ')
-		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
-			i += 2
-		default:
-			b = append(b, c)
-		}
-	}
-	return string(b)
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c <= 'F':
-		return c - 'A' + 10
-	}
-	return c - 'a' + 10
 }
 
 // nameSegments splits a decoded parameter name into the field names it

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/caddy-crud/caddy-crud/internal/escape"
 )
 
 // TestFoldQueryNameMatchesEqualFold compares foldName with its plain
@@ -118,7 +120,7 @@ func TestQueryFieldNamedProperty(t *testing.T) {
 			name = seg + "[" + others[rng.IntN(len(others))] + "]"
 		}
 		raw := encode(rng, name)
-		whole, dotted := nameSegments(unescapeQuery(raw))
+		whole, dotted := nameSegments(escape.Percent(raw, true))
 		if got, want := f.named(whole, dotted, false), refNamed(raw, field); got != want {
 			t.Fatalf("protect %s, parameter %q (%q): matched %v, want %v", field, raw, name, got, want)
 		}

@@ -3,6 +3,8 @@ package rules
 import (
 	"slices"
 	"strings"
+
+	"github.com/caddy-crud/caddy-crud/internal/escape"
 )
 
 // Backends that merge the query string with the body (Rails params,
@@ -112,7 +114,7 @@ func protectedPair(pair string, applied []*stmt, exact bool) (drop bool, where, 
 		return false, nil, nil
 	}
 	name, _, _ := strings.Cut(pair, "=")
-	whole, dotted := nameSegments(unescapeQuery(name))
+	whole, dotted := nameSegments(escape.Percent(name, true))
 	for _, s := range applied {
 		for i := range s.query {
 			f := &s.query[i]

@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/caddy-crud/caddy-crud/internal/escape"
 )
 
 // PlainRequestJSON is a fast check for request bodies: true when b is one
@@ -47,7 +49,7 @@ func pairedSurrogates(b []byte) bool {
 			b = b[i+2:] // \\, \" and the like: two bytes
 			continue
 		}
-		r, ok := hex4(b[i+2:])
+		r, ok := escape.Hex4(b[i+2:])
 		switch {
 		case !ok:
 			return false
@@ -57,7 +59,7 @@ func pairedSurrogates(b []byte) bool {
 			if len(b) < i+12 || b[i+6] != '\\' || b[i+7] != 'u' {
 				return false
 			}
-			if lo, ok := hex4(b[i+8:]); !ok || lo < 0xDC00 || lo > 0xDFFF {
+			if lo, ok := escape.Hex4(b[i+8:]); !ok || lo < 0xDC00 || lo > 0xDFFF {
 				return false
 			}
 			b = b[i+12:]
@@ -65,27 +67,6 @@ func pairedSurrogates(b []byte) bool {
 			b = b[i+6:]
 		}
 	}
-}
-
-// hex4 reads four hex digits.
-func hex4(b []byte) (rune, bool) {
-	if len(b) < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range b[:4] {
-		switch {
-		case '0' <= c && c <= '9':
-			r = r<<4 | rune(c-'0')
-		case 'a' <= c && c <= 'f':
-			r = r<<4 | rune(c-'a'+10)
-		case 'A' <= c && c <= 'F':
-			r = r<<4 | rune(c-'A'+10)
-		default:
-			return 0, false
-		}
-	}
-	return r, true
 }
 
 // maxPlainMembers is the most members an object may have for the fast

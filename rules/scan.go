@@ -8,6 +8,8 @@ import (
 	"unsafe"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/caddy-crud/caddy-crud/internal/escape"
 )
 
 // The scanner below reads JSON and checks it as it goes: the after phase
@@ -140,17 +142,13 @@ func skipEscape(s string, i int) int {
 			return -1
 		}
 		for _, c := range []byte(s[i+2 : i+6]) {
-			if !isHex(c) {
+			if !escape.IsHex(c) {
 				return -1
 			}
 		}
 		return i + 6
 	}
 	return -1
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
