@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -106,7 +105,7 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 		if res.Body != nil {
 			out = res.Body
 		}
-		if cap(out) <= 4<<20 {
+		if cap(out) <= maxPooledBuffer {
 			*outp = out[:0]
 			slicePool.Put(outp)
 		}
@@ -255,16 +254,6 @@ func clearUpstreamHeaders(h http.Header) {
 		h.Del(name)
 	}
 	h.Set("Cache-Control", "no-store")
-}
-
-// slicePool holds the buffers filtered bodies are written into.
-var slicePool = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}
-
-func releaseBuffer(b *bytes.Buffer) {
-	if b.Cap() <= 4<<20 {
-		b.Reset()
-		bufferPool.Put(b)
-	}
 }
 
 // responseVar builds the `response` variable.

@@ -6,27 +6,8 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"sync"
 	"sync/atomic"
 )
-
-// bodyBuffer is a pooled buffer holding a request body while the request
-// is served.
-type bodyBuffer struct{ bytes.Buffer }
-
-var bodyPool = sync.Pool{New: func() any { return new(bodyBuffer) }}
-
-func (b *bodyBuffer) release() {
-	if b.Cap() > 4<<20 {
-		return // let big buffers go
-	}
-	b.Reset()
-	bodyPool.Put(b)
-}
-
-// rewritePool holds the buffers rewritten request bodies are written into;
-// they start empty and grow to the bodies they hold.
-var rewritePool = sync.Pool{New: func() any { return new([]byte) }}
 
 // sentBody is a request body read from a pooled buffer. The transport may
 // go on writing a body after the response has arrived, until it closes it:

@@ -1,5 +1,3 @@
-// Package intercept holds the request and response plumbing of the crud
-// handler: JSON body validation, media types and the like.
 package intercept
 
 import (
@@ -7,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"strconv"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -40,8 +37,6 @@ type validator struct {
 	buf bytes.Buffer
 	dec jsontext.Decoder
 }
-
-var validators = sync.Pool{New: func() any { return new(validator) }}
 
 // ValidateJSON reports whether b is exactly one JSON value (surrounding whitespace allowed), valid UTF-8
 // (also after unescaping: lone surrogate escapes such as "\ud800" are invalid), with no duplicate key in any

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"sync"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 )
@@ -39,8 +38,6 @@ type responseBuffer struct {
 	// is set for a 206, which no option passes.
 	notJSON func(reason string, partial bool) bool
 }
-
-var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func newResponseBuffer(w http.ResponseWriter, max int64, notJSON func(string, bool) bool) *responseBuffer {
 	return &responseBuffer{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, max: max, notJSON: notJSON}
@@ -172,7 +169,7 @@ func (rb *responseBuffer) FlushError() error {
 }
 
 func (rb *responseBuffer) release() {
-	if rb.buf != nil && rb.buf.Cap() <= 4<<20 {
+	if rb.buf != nil && rb.buf.Cap() <= maxPooledBuffer {
 		rb.buf.Reset()
 		bufferPool.Put(rb.buf)
 	}

@@ -216,7 +216,7 @@ func (x *exchange) release() {
 		x.body = nil
 	}
 	if x.rewritten != nil {
-		if cap(*x.rewritten) <= 4<<20 {
+		if cap(*x.rewritten) <= maxPooledBuffer {
 			*x.rewritten = (*x.rewritten)[:0]
 			rewritePool.Put(x.rewritten)
 		}

@@ -3,7 +3,6 @@ package rules
 import (
 	"errors"
 	"strconv"
-	"sync"
 
 	"github.com/tidwall/gjson"
 )
@@ -152,8 +151,6 @@ type afterStorage struct {
 	pending []*pathTree
 }
 
-var afterPool = sync.Pool{New: func() any { return new(afterStorage) }}
-
 // restore takes the run's storage from the pool.
 func (r *afterRun) restore() {
 	r.storage = afterPool.Get().(*afterStorage)
@@ -169,7 +166,7 @@ func (r *afterRun) release() {
 		clear(r.nested.levels[i][:cap(r.nested.levels[i])])
 	}
 	clear(r.pending[:cap(r.pending)])
-	if cap(r.members)+cap(r.nested.kids) > 1<<12 {
+	if cap(r.members)+cap(r.nested.kids) > maxPooledMembers {
 		return // let unusually large ones go
 	}
 	*r.storage = afterStorage{members: r.members[:0], nested: nested{kids: r.nested.kids[:0], levels: r.nested.levels}, pending: r.pending[:0]}

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/tidwall/gjson"
 )
@@ -167,8 +166,6 @@ type scratch struct {
 	spans   spans    // storage for where a rewrite put them
 }
 
-var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
-
 // spare returns an empty buffer that does not hold cur; keep stores what
 // was written into it (it may have grown).
 func (s *scratch) spare(cur []byte) []byte {
@@ -211,7 +208,7 @@ func (r *beforeRun) release() {
 	r.env.release()
 	r.scratch.members, r.scratch.spans = r.fields.members[:0], r.spans[:0]
 	clear(r.scratch.members[:cap(r.scratch.members)]) // drop references to the body
-	if cap(r.bufs[0]) <= 1<<20 && cap(r.bufs[1]) <= 1<<20 && cap(r.scratch.members) <= 1<<12 {
+	if cap(r.bufs[0]) <= maxPooledRewrite && cap(r.bufs[1]) <= maxPooledRewrite && cap(r.scratch.members) <= maxPooledMembers {
 		scratchPool.Put(r.scratch)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-	"sync"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -82,8 +81,6 @@ func compileExpr(src string, asBool bool) (*program, error) {
 	p.vars, p.record = analyze(tree.Node())
 	return p, nil
 }
-
-var vmPool = sync.Pool{New: func() any { return new(vm.VM) }}
 
 // run evaluates p against env.
 func (p *program) run(env *Env) (any, error) {

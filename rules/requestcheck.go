@@ -3,7 +3,6 @@ package rules
 import (
 	"bytes"
 	"hash/maphash"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
@@ -155,8 +154,6 @@ func foldedDuplicate(v gjson.Result) (string, bool) {
 	})
 	return key, found
 }
-
-var memberPool = sync.Pool{New: func() any { return new([]member) }}
 
 // plainValue returns the index past the value at s[i], or -1 when it is
 // malformed, has duplicate keys, or nests deeper than maxDepth. members is

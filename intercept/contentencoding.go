@@ -47,6 +47,10 @@ func decodeBody(dst *bytes.Buffer, body []byte, encoding string, max int64) erro
 	return nil
 }
 
+// maxZstdMemory is the most memory, in bytes, a zstd decoder may use for
+// its window: 64 MiB. A stream that asks for more does not decode.
+const maxZstdMemory = 64 << 20
+
 func decoder(coding string, src io.Reader) (io.Reader, error) {
 	switch coding {
 	case "gzip", "x-gzip":
@@ -60,7 +64,7 @@ func decoder(coding string, src io.Reader) (io.Reader, error) {
 	case "br":
 		return brotli.NewReader(src), nil
 	case "zstd":
-		d, err := zstd.NewReader(src, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(uint64(64<<20)))
+		d, err := zstd.NewReader(src, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxZstdMemory))
 		if err != nil {
 			return nil, err
 		}
