@@ -132,12 +132,11 @@ type afterRun struct {
 	nested    nested       // nested objects scanned with the record (see Program.descend)
 	storage   *afterStorage
 
-	noted        []*stmt  // statements already in res.Changed
-	dropped      string   // the drop that removed the last dropped record
-	members      []member // the current record's members, while cur is as scanned
-	membersValid bool
-	bufs         [2][]byte // what mask and redact write a record into, in turn
-	used         int       // the buffer spareBuffer handed out last
+	noted          []*stmt  // statements already in res.Changed
+	dropped        string   // the drop that removed the last dropped record
+	members        []member // the current record's members, while cur is as scanned
+	membersValid   bool
+	rewriteBuffers // what mask and redact write a record into, in turn
 
 	totalAt, totalWidth int // where the total's digits sit in the output
 	totalValue          int64
@@ -414,7 +413,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 				return append(dst, with...)
 			}
 			trees := [1]*pathTree{s.tree}
-			buf := r.spareBuffer(cur)
+			buf := r.spare(cur)
 			var next []byte
 			var n int
 			if r.membersValid {
@@ -422,7 +421,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			} else {
 				next, _, n = appendReplacing(buf, unsafeString(cur), skipSpace(unsafeString(cur), 0), trees[:], replace)
 			}
-			r.keepBuffer(next)
+			r.keep(next)
 			if n > 0 {
 				cur, stale = next, true
 				r.membersValid = false
@@ -502,18 +501,6 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	}
 	return true, nil
 }
-
-// spareBuffer returns an empty buffer that does not hold cur; keepBuffer
-// stores what was written into it (it may have grown).
-func (r *afterRun) spareBuffer(cur []byte) []byte {
-	r.used = 0
-	if b := r.bufs[0]; cap(b) > 0 && len(cur) > 0 && &b[:1][0] == &cur[0] {
-		r.used = 1
-	}
-	return r.bufs[r.used][:0]
-}
-
-func (r *afterRun) keepBuffer(written []byte) { r.bufs[r.used] = written }
 
 // decodeRecord is the current record as the VM reads it.
 func (r *afterRun) decodeRecord() any { return decodeFields(r.env.fields, r.p, &r.view) }

@@ -157,26 +157,13 @@ func (r *beforeRun) leaveOut(i, failed int) bool {
 	return false
 }
 
-// scratch is the pair of buffers a record's successive rewrites alternate
-// between: each reads the one and writes the other.
+// scratch is what a before run keeps across requests in a pool: its
+// rewrite buffers and the storage of a record's members.
 type scratch struct {
-	bufs    [2][]byte
-	used    int      // the buffer spare handed out last
+	rewriteBuffers
 	members []member // storage for the record's scanned members
 	spans   spans    // storage for where a rewrite put them
 }
-
-// spare returns an empty buffer that does not hold cur; keep stores what
-// was written into it (it may have grown).
-func (s *scratch) spare(cur []byte) []byte {
-	s.used = 0
-	if b := s.bufs[0]; cap(b) > 0 && len(cur) > 0 && &b[:1][0] == &cur[0] {
-		s.used = 1
-	}
-	return s.bufs[s.used][:0]
-}
-
-func (s *scratch) keep(written []byte) { s.bufs[s.used] = written }
 
 type beforeRun struct {
 	p       *Program

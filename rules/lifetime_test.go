@@ -33,6 +33,11 @@ var lifetimeCases = []struct {
 		{Op: "hide", Paths: []string{"secret", "profile.ssn"}},
 		{Op: "header", Name: "X-Name", Expr: "record.name"},
 	}, `{"a":1,"b":"x","secret":"s","name":"bob","profile":{"ssn":1,"bio":"b"},"c":[1,2]}`},
+	{"after mask and redact in runs", After, []*Statement{
+		{Op: "mask", Paths: []string{"card"}, Keep: 4},
+		{Op: "redact", Paths: []string{"profile.ssn"}},
+		{Op: "header", Name: "X-Card", Expr: "record.card"},
+	}, `{"a":1,"card":"4111111111111111","b":"x","profile":{"ssn":"1","bio":"b"},"c":[1,2]}`},
 	{"after list with only and set", After, []*Statement{
 		{Op: "only", Paths: []string{"id", "name"}},
 		{Op: "set", Path: "label", Expr: "record.name"},

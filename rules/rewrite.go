@@ -13,6 +13,26 @@ import (
 
 var errNotObject = errors.New("expected a JSON object")
 
+// rewriteBuffers are the two buffers a record's successive rewrites
+// alternate between: each reads the one and writes the other.
+type rewriteBuffers struct {
+	bufs [2][]byte
+	used int // the buffer spare handed out last
+}
+
+// spare returns an empty buffer that does not hold cur (cur is the record
+// as written, from its first byte); keep stores what was written into it
+// (it may have grown).
+func (w *rewriteBuffers) spare(cur []byte) []byte {
+	w.used = 0
+	if b := w.bufs[0]; cap(b) > 0 && len(cur) > 0 && &b[:1][0] == &cur[0] {
+		w.used = 1
+	}
+	return w.bufs[w.used][:0]
+}
+
+func (w *rewriteBuffers) keep(written []byte) { w.bufs[w.used] = written }
+
 // appendDeleting appends raw less every value the trees select. It
 // returns how many values it removed. raw is validated JSON (request bodies
 // are checked before rules run, responses before after rules).
