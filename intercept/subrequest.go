@@ -88,7 +88,8 @@ func internalRequest(parent *http.Request, method, target string) (*http.Request
 	return req, nil
 }
 
-// readJSON decodes and checks an internal response body.
+// json is the body of an internal response, decoded from its content
+// encoding (up to max bytes) and checked to be JSON.
 func (m *memoryWriter) json(max int64) ([]byte, error) {
 	body := m.buf.Bytes()
 	if ce := m.header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {

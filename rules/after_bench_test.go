@@ -136,7 +136,7 @@ func BenchmarkAfterList(b *testing.B) {
 	}
 }
 
-// BenchmarkAfterListHideOnly is the floor: two unconditional hides, no
+// BenchmarkAfterListHideOnly is the cheapest case: two unconditional hides, no
 // expression runs.
 func BenchmarkAfterListHideOnly(b *testing.B) {
 	p := benchProgram(b, After, "list",
