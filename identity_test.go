@@ -19,6 +19,8 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/caddy-crud/caddy-crud/internal/testjwt"
 )
 
 func testContext(t *testing.T) caddy.Context {
@@ -37,24 +39,6 @@ func writePEM(t *testing.T, name, blockType string, der []byte) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-func pkix(t *testing.T, pub any) []byte {
-	t.Helper()
-	der, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return der
-}
-
-func signed(t *testing.T, method jwt.SigningMethod, key any, claims jwt.MapClaims) string {
-	t.Helper()
-	s, err := jwt.NewWithClaims(method, claims).SignedString(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 // authenticate runs the authenticator of id on a request with token.
@@ -84,9 +68,9 @@ func TestJWTIdentityKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rsaPath := writePEM(t, "rsa.pem", "PUBLIC KEY", pkix(t, &rsaKey.PublicKey))
-	ecPath := writePEM(t, "ec.pem", "PUBLIC KEY", pkix(t, &ecKey.PublicKey))
-	edPath := writePEM(t, "ed.pem", "PUBLIC KEY", pkix(t, edPub))
+	rsaPath := writePEM(t, "rsa.pem", "PUBLIC KEY", testjwt.PublicDER(t, &rsaKey.PublicKey))
+	ecPath := writePEM(t, "ec.pem", "PUBLIC KEY", testjwt.PublicDER(t, &ecKey.PublicKey))
+	edPath := writePEM(t, "ed.pem", "PUBLIC KEY", testjwt.PublicDER(t, edPub))
 	rsaPEM, err := os.ReadFile(rsaPath)
 	if err != nil {
 		t.Fatal(err)
@@ -106,22 +90,22 @@ func TestJWTIdentityKeys(t *testing.T) {
 		token   string
 		wantErr string // "" accepts as alice
 	}{
-		{name: "secret", jwt: JWTIdentity{Secret: secret}, token: signed(t, jwt.SigningMethodHS256, []byte(secret), sub)},
-		{name: "secret from env", jwt: JWTIdentity{Secret: "{env.CRUD_TEST_JWT_SECRET}"}, token: signed(t, jwt.SigningMethodHS384, []byte(secret), sub)},
-		{name: "secret from file", jwt: JWTIdentity{Secret: "{file." + secretFile + "}"}, token: signed(t, jwt.SigningMethodHS512, []byte(secret), sub)},
-		{name: "unknown placeholder kept", jwt: JWTIdentity{Secret: "{not.a.placeholder}"}, token: signed(t, jwt.SigningMethodHS256, []byte("{not.a.placeholder}"), sub)},
-		{name: "RSA key file", jwt: JWTIdentity{PublicKey: rsaPath}, token: signed(t, jwt.SigningMethodRS256, rsaKey, sub)},
-		{name: "RSA key path with placeholder", jwt: JWTIdentity{PublicKey: "{env.CRUD_TEST_KEY_DIR}/rsa.pem"}, token: signed(t, jwt.SigningMethodPS384, rsaKey, sub)},
-		{name: "ECDSA key file", jwt: JWTIdentity{PublicKey: ecPath}, token: signed(t, jwt.SigningMethodES256, ecKey, sub)},
-		{name: "Ed25519 key file", jwt: JWTIdentity{PublicKey: edPath}, token: signed(t, jwt.SigningMethodEdDSA, edKey, sub)},
-		{name: "key confusion refused", jwt: JWTIdentity{PublicKey: rsaPath}, token: signed(t, jwt.SigningMethodHS256, rsaPEM, sub), wantErr: "invalid token signature"},
-		{name: "secret from env is not the literal", jwt: JWTIdentity{Secret: "{env.CRUD_TEST_JWT_SECRET}"}, token: signed(t, jwt.SigningMethodHS256, []byte("{env.CRUD_TEST_JWT_SECRET}"), sub), wantErr: "invalid token signature"},
-		{name: "default leeway 30s", jwt: JWTIdentity{Secret: secret}, token: signed(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "exp": time.Now().Add(-20 * time.Second).Unix()})},
-		{name: "beyond default leeway", jwt: JWTIdentity{Secret: secret}, token: signed(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "exp": time.Now().Add(-40 * time.Second).Unix()}), wantErr: "token has expired"},
-		{name: "longer leeway", jwt: JWTIdentity{Secret: secret, Leeway: caddy.Duration(time.Minute)}, token: signed(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "exp": time.Now().Add(-40 * time.Second).Unix()})},
-		{name: "negative leeway is none", jwt: JWTIdentity{Secret: secret, Leeway: caddy.Duration(-1)}, token: signed(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "exp": time.Now().Add(-2 * time.Second).Unix()}), wantErr: "token has expired"},
-		{name: "issuer", jwt: JWTIdentity{Secret: secret, Issuer: "https://issuer.example"}, token: signed(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "iss": "https://other.example"}), wantErr: "token has the wrong issuer"},
-		{name: "audience", jwt: JWTIdentity{Secret: secret, Audience: "my-api"}, token: signed(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "aud": "my-api"})},
+		{name: "secret", jwt: JWTIdentity{Secret: secret}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), sub)},
+		{name: "secret from env", jwt: JWTIdentity{Secret: "{env.CRUD_TEST_JWT_SECRET}"}, token: testjwt.Sign(t, jwt.SigningMethodHS384, []byte(secret), sub)},
+		{name: "secret from file", jwt: JWTIdentity{Secret: "{file." + secretFile + "}"}, token: testjwt.Sign(t, jwt.SigningMethodHS512, []byte(secret), sub)},
+		{name: "unknown placeholder kept", jwt: JWTIdentity{Secret: "{not.a.placeholder}"}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte("{not.a.placeholder}"), sub)},
+		{name: "RSA key file", jwt: JWTIdentity{PublicKey: rsaPath}, token: testjwt.Sign(t, jwt.SigningMethodRS256, rsaKey, sub)},
+		{name: "RSA key path with placeholder", jwt: JWTIdentity{PublicKey: "{env.CRUD_TEST_KEY_DIR}/rsa.pem"}, token: testjwt.Sign(t, jwt.SigningMethodPS384, rsaKey, sub)},
+		{name: "ECDSA key file", jwt: JWTIdentity{PublicKey: ecPath}, token: testjwt.Sign(t, jwt.SigningMethodES256, ecKey, sub)},
+		{name: "Ed25519 key file", jwt: JWTIdentity{PublicKey: edPath}, token: testjwt.Sign(t, jwt.SigningMethodEdDSA, edKey, sub)},
+		{name: "key confusion refused", jwt: JWTIdentity{PublicKey: rsaPath}, token: testjwt.Sign(t, jwt.SigningMethodHS256, rsaPEM, sub), wantErr: "invalid token signature"},
+		{name: "secret from env is not the literal", jwt: JWTIdentity{Secret: "{env.CRUD_TEST_JWT_SECRET}"}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte("{env.CRUD_TEST_JWT_SECRET}"), sub), wantErr: "invalid token signature"},
+		{name: "default leeway 30s", jwt: JWTIdentity{Secret: secret}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "exp": time.Now().Add(-20 * time.Second).Unix()})},
+		{name: "beyond default leeway", jwt: JWTIdentity{Secret: secret}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "exp": time.Now().Add(-40 * time.Second).Unix()}), wantErr: "token has expired"},
+		{name: "longer leeway", jwt: JWTIdentity{Secret: secret, Leeway: caddy.Duration(time.Minute)}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "exp": time.Now().Add(-40 * time.Second).Unix()})},
+		{name: "negative leeway is none", jwt: JWTIdentity{Secret: secret, Leeway: caddy.Duration(-1)}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "exp": time.Now().Add(-2 * time.Second).Unix()}), wantErr: "token has expired"},
+		{name: "issuer", jwt: JWTIdentity{Secret: secret, Issuer: "https://issuer.example"}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "iss": "https://other.example"}), wantErr: "token has the wrong issuer"},
+		{name: "audience", jwt: JWTIdentity{Secret: secret, Audience: "my-api"}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "aud": "my-api"})},
 		{name: "required", jwt: JWTIdentity{Secret: secret}, wantErr: "authentication required"},
 	}
 	for _, tt := range tests {

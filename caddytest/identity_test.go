@@ -3,8 +3,6 @@ package caddytest
 import (
 	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"net/http"
 	"os"
@@ -15,6 +13,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/caddy-crud/caddy-crud/internal/testjwt"
 )
 
 // identitySecret is the HS256 secret of the JWT tests, given to Caddy as
@@ -36,11 +36,7 @@ func identityConfig(s string) string { return strings.ReplaceAll(s, "´", "`") }
 // identityToken signs claims with HS256 and the secret.
 func identityToken(t *testing.T, secret string, claims jwt.MapClaims) string {
 	t.Helper()
-	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(secret))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), claims)
 }
 
 // identityUnauthorized asserts a 401 problem with the Bearer challenge.
@@ -133,13 +129,7 @@ func TestIdentityJWT(t *testing.T) {
 		{"malformed", "Authorization: Bearer not.a.token", "malformed token"},
 		{"other secret", "Authorization: Bearer " + identityToken(t, "another-secret-0123456789abcdef0123", claims("alice")), "invalid token signature"},
 		{"literal placeholder as secret", "Authorization: Bearer " + identityToken(t, "{env.JWT_SECRET}", claims("alice")), "invalid token signature"},
-		{"alg none", "Authorization: Bearer " + func() string {
-			s, err := jwt.NewWithClaims(jwt.SigningMethodNone, claims("alice")).SignedString(jwt.UnsafeAllowNoneSignatureType)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return s
-		}(), "invalid token signature"},
+		{"alg none", "Authorization: Bearer " + testjwt.Sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, claims("alice")), "invalid token signature"},
 		{"expired", "Authorization: Bearer " + identityToken(t, identitySecret, claims("alice", "exp", time.Now().Add(-time.Hour).Unix())), "token has expired"},
 		{"not valid yet", "Authorization: Bearer " + identityToken(t, identitySecret, claims("alice", "nbf", time.Now().Add(time.Hour).Unix())), "token is not valid yet"},
 		{"wrong issuer", "Authorization: Bearer " + identityToken(t, identitySecret, claims("alice", "iss", "https://evil.example")), "token has the wrong issuer"},
@@ -192,11 +182,7 @@ func TestIdentityJWTPublicKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+	pemBytes := testjwt.PublicPEM(t, pub)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "jwt.pem"), pemBytes, 0o600); err != nil {
 		t.Fatal(err)
@@ -210,10 +196,7 @@ func TestIdentityJWTPublicKey(t *testing.T) {
 			audience my-api
 		}`+identityRules), up)
 
-	token, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.MapClaims{"sub": "carol", "aud": "my-api"}).SignedString(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
+	token := testjwt.Sign(t, jwt.SigningMethodEdDSA, priv, jwt.MapClaims{"sub": "carol", "aud": "my-api"})
 	send(t, tester, "POST", "/api/posts", `{}`, "Authorization: Bearer "+token).expect(t, 200, `{}`)
 	if got := up.only(t); got.Body != `{"creatorId":"carol"}` {
 		t.Fatalf("upstream got %s", got.Body)
@@ -223,10 +206,7 @@ func TestIdentityJWTPublicKey(t *testing.T) {
 	// the public key's PEM used as an HMAC secret: algorithm confusion
 	confused := identityToken(t, string(pemBytes), jwt.MapClaims{"sub": "mallory", "aud": "my-api"})
 	identityUnauthorized(t, send(t, tester, "POST", "/api/posts", `{}`, "Authorization: Bearer "+confused), "invalid token signature")
-	other, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.MapClaims{"sub": "carol", "aud": "other-api"}).SignedString(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := testjwt.Sign(t, jwt.SigningMethodEdDSA, priv, jwt.MapClaims{"sub": "carol", "aud": "other-api"})
 	identityUnauthorized(t, send(t, tester, "POST", "/api/posts", `{}`, "Authorization: Bearer "+other), "token has the wrong audience")
 	up.none(t)
 }

@@ -24,6 +24,8 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/caddy-crud/caddy-crud/internal/testjwt"
 )
 
 // testKeys are generated once per test binary; RSA generation is slow.
@@ -61,38 +63,18 @@ func getKeys(t testing.TB) *testKeys {
 		if _, keys.ed, err = ed25519.GenerateKey(rand.Reader); err != nil {
 			panic(err)
 		}
-		keys.rsaPEM = pemOf(t, &keys.rsa.PublicKey)
+		keys.rsaPEM = testjwt.PublicPEM(t, &keys.rsa.PublicKey)
 		keys.secret = []byte("0123456789abcdef0123456789abcdef")
 		keys.secret2 = []byte("fedcba9876543210fedcba9876543210")
 	})
 	return &keys
 }
 
-// pemOf encodes a public key as a PKIX PEM block.
-func pemOf(t testing.TB, pub crypto.PublicKey) []byte {
-	t.Helper()
-	der, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
-}
-
-// sign makes a token of claims signed with method and key.
-func sign(t testing.TB, method jwt.SigningMethod, key any, claims jwt.MapClaims) string {
-	t.Helper()
-	s, err := jwt.NewWithClaims(method, claims).SignedString(key)
-	if err != nil {
-		t.Fatalf("signing: %v", err)
-	}
-	return s
-}
-
 // unsigned makes a token with alg none, which the library only signs when
 // told it is unsafe.
 func unsigned(t testing.TB, claims jwt.MapClaims) string {
 	t.Helper()
-	return sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, claims)
+	return testjwt.Sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, claims)
 }
 
 // claims returns {"sub":"alice","exp":<in an hour>} plus extra.
@@ -141,59 +123,59 @@ func TestJWTAuthenticate(t *testing.T) {
 		wantErr string // the error text when refused
 	}{
 		// accepted, each algorithm family
-		{name: "HS256", cfg: hs, token: sign(t, jwt.SigningMethodHS256, k.secret, claims(nil)), wantID: "alice"},
-		{name: "HS384", cfg: hs, token: sign(t, jwt.SigningMethodHS384, k.secret, claims(nil)), wantID: "alice"},
-		{name: "HS512", cfg: hs, token: sign(t, jwt.SigningMethodHS512, k.secret, claims(nil)), wantID: "alice"},
-		{name: "RS256", cfg: rs, token: sign(t, jwt.SigningMethodRS256, k.rsa, claims(nil)), wantID: "alice"},
-		{name: "RS512", cfg: rs, token: sign(t, jwt.SigningMethodRS512, k.rsa, claims(nil)), wantID: "alice"},
-		{name: "PS256", cfg: rs, token: sign(t, jwt.SigningMethodPS256, k.rsa, claims(nil)), wantID: "alice"},
-		{name: "ES256", cfg: es, token: sign(t, jwt.SigningMethodES256, k.ec256, claims(nil)), wantID: "alice"},
-		{name: "ES384", cfg: JWTConfig{PublicKey: &k.ec384.PublicKey}, token: sign(t, jwt.SigningMethodES384, k.ec384, claims(nil)), wantID: "alice"},
-		{name: "ES512", cfg: JWTConfig{PublicKey: &k.ec521.PublicKey}, token: sign(t, jwt.SigningMethodES512, k.ec521, claims(nil)), wantID: "alice"},
-		{name: "EdDSA", cfg: ed, token: sign(t, jwt.SigningMethodEdDSA, k.ed, claims(nil)), wantID: "alice"},
-		{name: "no exp", cfg: hs, token: sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"exp": nil})), wantID: "alice"},
-		{name: "expired within leeway", cfg: hs, token: sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"exp": now.Add(-10 * time.Second).Unix()})), wantID: "alice"},
-		{name: "nbf within leeway", cfg: hs, token: sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"nbf": now.Add(10 * time.Second).Unix()})), wantID: "alice"},
-		{name: "nbf in the past", cfg: hs, token: sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"nbf": now.Add(-time.Minute).Unix()})), wantID: "alice"},
-		{name: "issuer and audience", cfg: iss, token: sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"iss": "https://issuer.example", "aud": "my-api"})), wantID: "alice"},
-		{name: "audience in a list", cfg: iss, token: sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"iss": "https://issuer.example", "aud": []string{"other", "my-api"}})), wantID: "alice"},
-		{name: "id claim is replaced by sub", cfg: hs, token: sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"id": "mallory"})), wantID: "alice"},
+		{name: "HS256", cfg: hs, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(nil)), wantID: "alice"},
+		{name: "HS384", cfg: hs, token: testjwt.Sign(t, jwt.SigningMethodHS384, k.secret, claims(nil)), wantID: "alice"},
+		{name: "HS512", cfg: hs, token: testjwt.Sign(t, jwt.SigningMethodHS512, k.secret, claims(nil)), wantID: "alice"},
+		{name: "RS256", cfg: rs, token: testjwt.Sign(t, jwt.SigningMethodRS256, k.rsa, claims(nil)), wantID: "alice"},
+		{name: "RS512", cfg: rs, token: testjwt.Sign(t, jwt.SigningMethodRS512, k.rsa, claims(nil)), wantID: "alice"},
+		{name: "PS256", cfg: rs, token: testjwt.Sign(t, jwt.SigningMethodPS256, k.rsa, claims(nil)), wantID: "alice"},
+		{name: "ES256", cfg: es, token: testjwt.Sign(t, jwt.SigningMethodES256, k.ec256, claims(nil)), wantID: "alice"},
+		{name: "ES384", cfg: JWTConfig{PublicKey: &k.ec384.PublicKey}, token: testjwt.Sign(t, jwt.SigningMethodES384, k.ec384, claims(nil)), wantID: "alice"},
+		{name: "ES512", cfg: JWTConfig{PublicKey: &k.ec521.PublicKey}, token: testjwt.Sign(t, jwt.SigningMethodES512, k.ec521, claims(nil)), wantID: "alice"},
+		{name: "EdDSA", cfg: ed, token: testjwt.Sign(t, jwt.SigningMethodEdDSA, k.ed, claims(nil)), wantID: "alice"},
+		{name: "no exp", cfg: hs, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"exp": nil})), wantID: "alice"},
+		{name: "expired within leeway", cfg: hs, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"exp": now.Add(-10 * time.Second).Unix()})), wantID: "alice"},
+		{name: "nbf within leeway", cfg: hs, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"nbf": now.Add(10 * time.Second).Unix()})), wantID: "alice"},
+		{name: "nbf in the past", cfg: hs, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"nbf": now.Add(-time.Minute).Unix()})), wantID: "alice"},
+		{name: "issuer and audience", cfg: iss, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"iss": "https://issuer.example", "aud": "my-api"})), wantID: "alice"},
+		{name: "audience in a list", cfg: iss, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"iss": "https://issuer.example", "aud": []string{"other", "my-api"}})), wantID: "alice"},
+		{name: "id claim is replaced by sub", cfg: hs, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"id": "mallory"})), wantID: "alice"},
 
 		// refused
-		{name: "expired beyond leeway", cfg: hs, token: sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"exp": now.Add(-time.Minute).Unix()})), wantErr: "token has expired"},
-		{name: "expired with no leeway", cfg: JWTConfig{Secret: k.secret}, token: sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"exp": now.Add(-2 * time.Second).Unix()})), wantErr: "token has expired"},
-		{name: "nbf in the future", cfg: hs, token: sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"nbf": now.Add(time.Minute).Unix()})), wantErr: "token is not valid yet"},
-		{name: "wrong issuer", cfg: iss, token: sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"iss": "https://evil.example", "aud": "my-api"})), wantErr: "token has the wrong issuer"},
-		{name: "no issuer", cfg: iss, token: sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"aud": "my-api"})), wantErr: "token is missing a required claim"},
-		{name: "wrong audience", cfg: iss, token: sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"iss": "https://issuer.example", "aud": "other"})), wantErr: "token has the wrong audience"},
-		{name: "no audience", cfg: iss, token: sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"iss": "https://issuer.example"})), wantErr: "token is missing a required claim"},
-		{name: "other secret", cfg: hs, token: sign(t, jwt.SigningMethodHS256, k.secret2, claims(nil)), wantErr: "invalid token signature"},
+		{name: "expired beyond leeway", cfg: hs, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"exp": now.Add(-time.Minute).Unix()})), wantErr: "token has expired"},
+		{name: "expired with no leeway", cfg: JWTConfig{Secret: k.secret}, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"exp": now.Add(-2 * time.Second).Unix()})), wantErr: "token has expired"},
+		{name: "nbf in the future", cfg: hs, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"nbf": now.Add(time.Minute).Unix()})), wantErr: "token is not valid yet"},
+		{name: "wrong issuer", cfg: iss, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"iss": "https://evil.example", "aud": "my-api"})), wantErr: "token has the wrong issuer"},
+		{name: "no issuer", cfg: iss, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"aud": "my-api"})), wantErr: "token is missing a required claim"},
+		{name: "wrong audience", cfg: iss, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"iss": "https://issuer.example", "aud": "other"})), wantErr: "token has the wrong audience"},
+		{name: "no audience", cfg: iss, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"iss": "https://issuer.example"})), wantErr: "token is missing a required claim"},
+		{name: "other secret", cfg: hs, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret2, claims(nil)), wantErr: "invalid token signature"},
 		{name: "other RSA key", cfg: JWTConfig{PublicKey: &k.rsa.PublicKey}, token: func() string {
 			other, err := rsa.GenerateKey(rand.Reader, 2048)
 			if err != nil {
 				t.Fatal(err)
 			}
-			return sign(t, jwt.SigningMethodRS256, other, claims(nil))
+			return testjwt.Sign(t, jwt.SigningMethodRS256, other, claims(nil))
 		}(), wantErr: "invalid token signature"},
 		{name: "alg none with a secret", cfg: hs, token: unsigned(t, claims(nil)), wantErr: "invalid token signature"},
 		{name: "alg none with a public key", cfg: rs, token: unsigned(t, claims(nil)), wantErr: "invalid token signature"},
-		{name: "HS256 signed with the RSA public key PEM", cfg: rs, token: sign(t, jwt.SigningMethodHS256, k.rsaPEM, claims(nil)), wantErr: "invalid token signature"},
+		{name: "HS256 signed with the RSA public key PEM", cfg: rs, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.rsaPEM, claims(nil)), wantErr: "invalid token signature"},
 		{name: "HS256 signed with the RSA public key DER", cfg: rs, token: func() string {
 			der, _ := x509.MarshalPKIXPublicKey(&k.rsa.PublicKey)
-			return sign(t, jwt.SigningMethodHS256, der, claims(nil))
+			return testjwt.Sign(t, jwt.SigningMethodHS256, der, claims(nil))
 		}(), wantErr: "invalid token signature"},
-		{name: "RS256 for a secret", cfg: hs, token: sign(t, jwt.SigningMethodRS256, k.rsa, claims(nil)), wantErr: "invalid token signature"},
-		{name: "ES384 for a P-256 key", cfg: es, token: sign(t, jwt.SigningMethodES384, k.ec384, claims(nil)), wantErr: "invalid token signature"},
-		{name: "EdDSA for an RSA key", cfg: rs, token: sign(t, jwt.SigningMethodEdDSA, k.ed, claims(nil)), wantErr: "invalid token signature"},
+		{name: "RS256 for a secret", cfg: hs, token: testjwt.Sign(t, jwt.SigningMethodRS256, k.rsa, claims(nil)), wantErr: "invalid token signature"},
+		{name: "ES384 for a P-256 key", cfg: es, token: testjwt.Sign(t, jwt.SigningMethodES384, k.ec384, claims(nil)), wantErr: "invalid token signature"},
+		{name: "EdDSA for an RSA key", cfg: rs, token: testjwt.Sign(t, jwt.SigningMethodEdDSA, k.ed, claims(nil)), wantErr: "invalid token signature"},
 		{name: "tampered payload", cfg: hs, token: func() string {
-			parts := strings.Split(sign(t, jwt.SigningMethodHS256, k.secret, claims(nil)), ".")
+			parts := strings.Split(testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(nil)), ".")
 			parts[1] = base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"admin"}`))
 			return strings.Join(parts, ".")
 		}(), wantErr: "invalid token signature"},
-		{name: "no subject", cfg: hs, token: sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"sub": nil})), wantErr: "token has no subject"},
-		{name: "empty subject", cfg: hs, token: sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"sub": ""})), wantErr: "token has no subject"},
-		{name: "numeric subject", cfg: hs, token: sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"sub": 42})), wantErr: "token has no subject"},
-		{name: "exp not a number", cfg: hs, token: sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"exp": "tomorrow"})), wantErr: "invalid token"},
+		{name: "no subject", cfg: hs, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"sub": nil})), wantErr: "token has no subject"},
+		{name: "empty subject", cfg: hs, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"sub": ""})), wantErr: "token has no subject"},
+		{name: "numeric subject", cfg: hs, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"sub": 42})), wantErr: "token has no subject"},
+		{name: "exp not a number", cfg: hs, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"exp": "tomorrow"})), wantErr: "invalid token"},
 		{name: "malformed", cfg: hs, token: "not-a-token", wantErr: "malformed token"},
 		{name: "empty bearer", cfg: hs, token: "", wantErr: "malformed token"},
 		{name: "two segments", cfg: hs, token: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0", wantErr: "malformed token"},
@@ -201,7 +183,7 @@ func TestJWTAuthenticate(t *testing.T) {
 		{name: "unknown alg", cfg: hs, token: base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"XYZ","typ":"JWT"}`)) + "." +
 			base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"alice"}`)) + ".c2ln", wantErr: "invalid token"},
 		{name: "bad token with optional", cfg: JWTConfig{Secret: k.secret, Optional: true}, token: "garbage", wantErr: "malformed token"},
-		{name: "expired with optional", cfg: JWTConfig{Secret: k.secret, Optional: true}, token: sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"exp": now.Add(-time.Hour).Unix()})), wantErr: "token has expired"},
+		{name: "expired with optional", cfg: JWTConfig{Secret: k.secret, Optional: true}, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"exp": now.Add(-time.Hour).Unix()})), wantErr: "token has expired"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -233,8 +215,8 @@ func TestJWTAuthenticate(t *testing.T) {
 
 func TestJWTTokenSource(t *testing.T) {
 	k := getKeys(t)
-	alice := sign(t, jwt.SigningMethodHS256, k.secret, claims(nil))
-	bob := sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"sub": "bob"}))
+	alice := testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(nil))
+	bob := testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"sub": "bob"}))
 
 	tests := []struct {
 		name     string
@@ -383,8 +365,8 @@ func TestParsePublicKey(t *testing.T) {
 	}{
 		{name: "RSA PKIX", pem: k.rsaPEM, want: &k.rsa.PublicKey},
 		{name: "RSA PKCS1", pem: pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(&k.rsa.PublicKey)}), want: &k.rsa.PublicKey},
-		{name: "ECDSA", pem: pemOf(t, &k.ec256.PublicKey), want: &k.ec256.PublicKey},
-		{name: "Ed25519", pem: pemOf(t, k.ed.Public()), want: k.ed.Public()},
+		{name: "ECDSA", pem: testjwt.PublicPEM(t, &k.ec256.PublicKey), want: &k.ec256.PublicKey},
+		{name: "Ed25519", pem: testjwt.PublicPEM(t, k.ed.Public()), want: k.ed.Public()},
 		{name: "certificate", pem: certPEM, want: &k.ec256.PublicKey},
 		{name: "leading text", pem: append([]byte("# issuer key\n"), k.rsaPEM...), want: &k.rsa.PublicKey},
 		{name: "empty", pem: nil, wantErr: "no PEM block found"},
@@ -521,7 +503,7 @@ func TestNewPlaceholderErrors(t *testing.T) {
 func TestJWTConcurrent(t *testing.T) {
 	k := getKeys(t)
 	a := mustJWT(t, JWTConfig{Secret: k.secret, Issuer: "i", Audience: "a"})
-	token := sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"iss": "i", "aud": "a", "n": 1}))
+	token := testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"iss": "i", "aud": "a", "n": 1}))
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
@@ -552,7 +534,7 @@ func BenchmarkJWTAuthenticate(b *testing.B) {
 	} {
 		b.Run(bm.name, func(b *testing.B) {
 			a := mustJWT(b, bm.cfg)
-			r := bearer(sign(b, bm.method, bm.key, claims(jwt.MapClaims{"role": "admin"})))
+			r := bearer(testjwt.Sign(b, bm.method, bm.key, claims(jwt.MapClaims{"role": "admin"})))
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := a.Authenticate(r); err != nil {
