@@ -13,50 +13,13 @@ import (
 	"testing"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
+
+	"github.com/caddy-crud/caddy-crud/internal/benchdata"
 )
 
 // plainPort is where the benchmark's second site, reverse_proxy alone,
 // listens; gatewayPort serves the same proxy behind crud.
 const plainPort = 18081
-
-// e2eListBody is {"data":[n users of about 400 bytes],"total":n}; every
-// 20th user is deleted.
-func e2eListBody(n int) []byte {
-	b := make([]byte, 0, n*420+32)
-	b = append(b, `{"data":[`...)
-	for i := 1; i <= n; i++ {
-		if i > 1 {
-			b = append(b, ',')
-		}
-		s := strconv.Itoa(i)
-		b = append(b, `{"id":`+s+`,"name":"User Number `+s+`","email":"user`+s+
-			`@example.com","password":"$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy","role":"`+
-			[...]string{"admin", "editor", "viewer", "viewer", "member"}[i%5]+
-			`","secret":"sk_live_`+strconv.FormatUint(uint64(i)*0x9E3779B97F4A7C15, 16)+
-			`","creatorId":"u`+strconv.Itoa(i%10)+`","deleted":`+strconv.FormatBool(i%20 == 0)+
-			`,"profile":{"ssn":"`+strconv.Itoa(100000000+i*7919%900000000)+
-			`","bio":"Deterministic benchmark user, number `+s+
-			`, with a biography long enough to look real.","avatar":"https://img.example.com/u/`+s+
-			`.png","age":`+strconv.Itoa(18+i%60)+`}}`...)
-	}
-	b = append(b, `],"total":`...)
-	b = strconv.AppendInt(b, int64(n), 10)
-	return append(b, '}')
-}
-
-// e2eCreateBody is a deterministic create body of about 1 KiB.
-func e2eCreateBody() []byte {
-	var b strings.Builder
-	b.WriteString(`{"name":"Jane Benchmark","email":"  Jane.Benchmark@Example.COM ","role":"admin","createdAt":"2024-01-01T00:00:00Z",`)
-	b.WriteString(`"active":true,"login_count":0,"tags":["bench","create","json"],`)
-	b.WriteString(`"preferences":{"theme":"dark","language":"en","notifications":{"email":true,"sms":false}},`)
-	b.WriteString(`"profile":{"phone":"+49-30-5550100","address":{"city":"Berlin","zip":"10115"},"bio":"`)
-	for i := 0; b.Len() < 1021; i++ {
-		b.WriteString("word" + strconv.Itoa(i%10) + " ")
-	}
-	b.WriteString(`"}}`)
-	return []byte(b.String())
-}
 
 // benchUpstream serves the list at GET /users and answers creates with 201;
 // unlike newUpstream it keeps only the last create body, so a long run
@@ -152,8 +115,8 @@ http://:%[2]d {
 // keep-alive client and an httptest upstream, all in this process: plain
 // is reverse_proxy alone, crud-* the same proxy behind crud.
 func BenchmarkEndToEnd(b *testing.B) {
-	list := e2eListBody(100)
-	create := e2eCreateBody()
+	list := benchdata.List(100)
+	create := benchdata.Create(1024)
 	up := newBenchUpstream(b, list)
 	startBenchGateway(b, up.Listener.Addr().String())
 	if b.Failed() || b.Skipped() {

@@ -14,6 +14,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/caddy-crud/caddy-crud/intercept"
+	"github.com/caddy-crud/caddy-crud/internal/benchdata"
 	"github.com/caddy-crud/caddy-crud/rules"
 )
 
@@ -137,24 +138,10 @@ func createRules() []*rules.Statement {
 	}
 }
 
-// createBody is a deterministic create body of about 1 KiB.
-func createBody() []byte {
-	var b strings.Builder
-	b.WriteString(`{"name":"Jane Benchmark","email":"  Jane.Benchmark@Example.COM ","role":"admin","createdAt":"2024-01-01T00:00:00Z",`)
-	b.WriteString(`"active":true,"login_count":0,"tags":["bench","create","json"],`)
-	b.WriteString(`"preferences":{"theme":"dark","language":"en","notifications":{"email":true,"sms":false}},`)
-	b.WriteString(`"profile":{"phone":"+49-30-5550100","address":{"city":"Berlin","zip":"10115"},"bio":"`)
-	for i := 0; b.Len() < 1021; i++ {
-		b.WriteString("word" + strconv.Itoa(i%10) + " ")
-	}
-	b.WriteString(`"}}`)
-	return []byte(b.String())
-}
-
 func BenchmarkServeCreate(b *testing.B) {
 	e := benchEngine(b, staticUser{"id": "u1"},
 		usersResource([]*rules.CompiledBlock{benchBlock(b, rules.Before, "create", createRules()...)}, nil))
-	body := createBody()
+	body := benchdata.Create(1024)
 	r := benchRequest(http.MethodPost, "/api/users")
 	r.Header.Set("Content-Type", "application/json")
 	contentLength := []string{strconv.Itoa(len(body))}
@@ -213,35 +200,10 @@ func listRules() []*rules.Statement {
 	}
 }
 
-// listBody is {"data":[n users of about 400 bytes],"total":n}; every 20th
-// user is deleted.
-func listBody(n int) []byte {
-	b := make([]byte, 0, n*420+32)
-	b = append(b, `{"data":[`...)
-	for i := 1; i <= n; i++ {
-		if i > 1 {
-			b = append(b, ',')
-		}
-		s := strconv.Itoa(i)
-		b = append(b, `{"id":`+s+`,"name":"User Number `+s+`","email":"user`+s+
-			`@example.com","password":"$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy","role":"`+
-			[...]string{"admin", "editor", "viewer", "viewer", "member"}[i%5]+
-			`","secret":"sk_live_`+strconv.FormatUint(uint64(i)*0x9E3779B97F4A7C15, 16)+
-			`","creatorId":"u`+strconv.Itoa(i%10)+`","deleted":`+strconv.FormatBool(i%20 == 0)+
-			`,"profile":{"ssn":"`+strconv.Itoa(100000000+i*7919%900000000)+
-			`","bio":"Deterministic benchmark user, number `+s+
-			`, with a biography long enough to look real.","avatar":"https://img.example.com/u/`+s+
-			`.png","age":`+strconv.Itoa(18+i%60)+`}}`...)
-	}
-	b = append(b, `],"total":`...)
-	b = strconv.AppendInt(b, int64(n), 10)
-	return append(b, '}')
-}
-
 func BenchmarkServeList100(b *testing.B) {
 	e := benchEngine(b, staticUser{"id": "u1"},
 		usersResource(nil, []*rules.CompiledBlock{benchBlock(b, rules.After, "list", listRules()...)}))
-	body := listBody(100)
+	body := benchdata.List(100)
 	r := benchRequest(http.MethodGet, "/api/users?page=1")
 	w := newBenchWriter()
 	contentType := []string{"application/json"}

@@ -4,53 +4,9 @@ import (
 	"encoding/json"
 	"strconv"
 	"testing"
+
+	"github.com/caddy-crud/caddy-crud/internal/benchdata"
 )
-
-// appendBenchUser appends a user record of about 400 bytes (id, name,
-// email, password, role, secret, creatorId, deleted, profile{ssn, bio,
-// avatar, age}). Every 20th
-// record is deleted (5 %); creatorId cycles over u0..u9.
-func appendBenchUser(b []byte, i int) []byte {
-	b = append(b, `{"id":`...)
-	b = strconv.AppendInt(b, int64(i), 10)
-	b = append(b, `,"name":"User Number `...)
-	b = strconv.AppendInt(b, int64(i), 10)
-	b = append(b, `","email":"user`...)
-	b = strconv.AppendInt(b, int64(i), 10)
-	b = append(b, `@example.com","password":"$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy","role":"`...)
-	b = append(b, [...]string{"admin", "editor", "viewer", "viewer", "member"}[i%5]...)
-	b = append(b, `","secret":"sk_live_`...)
-	b = strconv.AppendUint(b, uint64(i)*0x9E3779B97F4A7C15, 16)
-	b = append(b, `","creatorId":"u`...)
-	b = strconv.AppendInt(b, int64(i%10), 10)
-	b = append(b, `","deleted":`...)
-	b = strconv.AppendBool(b, i%20 == 0)
-	b = append(b, `,"profile":{"ssn":"`...)
-	b = strconv.AppendInt(b, int64(100000000+i*7919%900000000), 10)
-	b = append(b, `","bio":"Deterministic benchmark user, number `...)
-	b = strconv.AppendInt(b, int64(i), 10)
-	b = append(b, `, with a biography long enough to look real.","avatar":"https://img.example.com/u/`...)
-	b = strconv.AppendInt(b, int64(i), 10)
-	b = append(b, `.png","age":`...)
-	b = strconv.AppendInt(b, int64(18+i%60), 10)
-	b = append(b, `}}`...)
-	return b
-}
-
-// listEnvelope is {"data":[n users],"total":n}.
-func listEnvelope(n int) []byte {
-	b := make([]byte, 0, n*420+32)
-	b = append(b, `{"data":[`...)
-	for i := 1; i <= n; i++ {
-		if i > 1 {
-			b = append(b, ',')
-		}
-		b = appendBenchUser(b, i)
-	}
-	b = append(b, `],"total":`...)
-	b = strconv.AppendInt(b, int64(n), 10)
-	return append(b, '}')
-}
 
 // listStatements: three unconditional hides, one conditional hide, one drop.
 func listStatements() []*Statement {
@@ -129,7 +85,7 @@ func benchAfter(b *testing.B, p *Program, body []byte, records int, conditional 
 func BenchmarkAfterList(b *testing.B) {
 	p := benchProgram(b, After, "list", listStatements()...)
 	for _, n := range []int{100, 1000, 10000} {
-		body := listEnvelope(n)
+		body := benchdata.List(n)
 		b.Run("records="+strconv.Itoa(n), func(b *testing.B) {
 			benchAfter(b, p, body, n, true)
 		})
@@ -143,7 +99,7 @@ func BenchmarkAfterListHideOnly(b *testing.B) {
 		&Statement{Op: "hide", Paths: []string{"password"}},
 		&Statement{Op: "hide", Paths: []string{"secret"}},
 	)
-	body := listEnvelope(100)
+	body := benchdata.List(100)
 	b.Run("records=100", func(b *testing.B) {
 		benchAfter(b, p, body, 100, false)
 	})
@@ -152,7 +108,7 @@ func BenchmarkAfterListHideOnly(b *testing.B) {
 // BenchmarkAfterMaskVsHide compares masking a field of each record of a
 // 1,000-record list with hiding it (and redacting it).
 func BenchmarkAfterMaskVsHide(b *testing.B) {
-	body := listEnvelope(1000)
+	body := benchdata.List(1000)
 	shape := Shape{Records: []string{"data"}, Total: []string{"total"}, List: true}
 	for _, c := range []struct {
 		name string

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/caddy-crud/caddy-crud/internal/benchdata"
 )
 
 // benchProgram compiles one block of statements for action into a program.
@@ -29,27 +31,9 @@ func createStatements() []*Statement {
 	}
 }
 
-// createBody is a deterministic create body of about size bytes: the
-// fields the statements touch (an email to clean, a role and createdAt to
-// strip) and filler a client would send.
-func createBody(size int) []byte {
-	var b strings.Builder
-	b.WriteString(`{"name":"Jane Benchmark","email":"  Jane.Benchmark@Example.COM ","role":"admin","createdAt":"2024-01-01T00:00:00Z",`)
-	b.WriteString(`"active":true,"login_count":0,"tags":["bench","create","json"],`)
-	b.WriteString(`"preferences":{"theme":"dark","language":"en","notifications":{"email":true,"sms":false}},`)
-	b.WriteString(`"profile":{"phone":"+49-30-5550100","address":{"city":"Berlin","zip":"10115"},"bio":"`)
-	for i := 0; b.Len() < size-3; i++ {
-		b.WriteString("word")
-		b.WriteString(strconv.Itoa(i % 10))
-		b.WriteByte(' ')
-	}
-	b.WriteString(`"}}`)
-	return []byte(b.String())
-}
-
 func BenchmarkBeforeCreate(b *testing.B) {
 	p := benchProgram(b, Before, "create", createStatements()...)
-	body := createBody(1024)
+	body := benchdata.Create(1024)
 	in := &Input{Resource: "users", Action: "create", User: map[string]any{"id": "u1", "role": "member"}}
 
 	res, err := p.RunBefore(in, body, nil)

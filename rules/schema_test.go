@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/caddy-crud/caddy-crud/internal/benchdata"
 )
 
 func schemaProgram(t *testing.T, stmts ...*Statement) *Program {
@@ -187,7 +189,7 @@ func BenchmarkBeforeSchema(b *testing.B) {
 	p := benchProgram(b, Before, "create",
 		&Statement{Op: "transform", Path: "email", Expr: "lower(trim(value))"},
 		&Statement{Op: "schema", Schema: json.RawMessage(createSchema)})
-	body := createBody(1024)
+	body := benchdata.Create(1024)
 	in := &Input{Resource: "users", Action: "create"}
 	if res, err := p.RunBefore(in, body, nil); err != nil || res.Reject != nil {
 		b.Fatalf("RunBefore = %+v, %v", res.Reject, err)
