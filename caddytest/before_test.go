@@ -420,7 +420,7 @@ func TestBeforeLog(t *testing.T) {
 func expectLog(t *testing.T, logFile, msg string, keys []string, want ...string) {
 	t.Helper()
 	var got []string
-	for _, line := range logLines(t, logFile, msg) {
+	for _, line := range logsWith(t, logFile, msg) {
 		vals := make([]string, len(keys))
 		for i, k := range keys {
 			if v, ok := line[k]; ok {

@@ -100,18 +100,24 @@ func startGateway(t *testing.T, site string, up *upstream) *caddytest.Tester {
 	}
 	tester := caddytest.NewTester(t)
 	nextGatewayPort()
-	tester.InitServer(fmt.Sprintf(`{
+	tester.InitServer(caddyConfig("", site), "caddyfile")
+	return tester
+}
+
+// caddyConfig is the Caddyfile of a test: the global options every test
+// shares plus globals (whole lines), and one site on the gateway port.
+func caddyConfig(globals, site string) string {
+	return fmt.Sprintf(`{
 	admin `+adminAddr+`
 	http_port %d
 	https_port `+httpsPort+`
 	grace_period 1ns
 	skip_install_trust
-}
+%s}
 :%d {
 %s
 }
-`, gatewayPort, gatewayPort, site), "caddyfile")
-	return tester
+`, gatewayPort, globals, gatewayPort, site)
 }
 
 // gateway loads `crud { crudBody }` in front of reverse_proxy to up.

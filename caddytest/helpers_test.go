@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -127,20 +126,7 @@ func rawRequest(method, target, body string, chunked bool, headers ...string) st
 // error inside a JSON document, so want is compared JSON-escaped.
 func expectLoadError(t *testing.T, crudBody, want string) {
 	t.Helper()
-	caddyfile := fmt.Sprintf(`{
-	admin `+adminAddr+`
-	http_port %d
-	https_port `+httpsPort+`
-	grace_period 1ns
-	skip_install_trust
-}
-:%d {
-	crud {
-%s
-	}
-	reverse_proxy 127.0.0.1:9
-}
-`, gatewayPort, gatewayPort, bt(crudBody))
+	caddyfile := caddyConfig("", "\tcrud {\n"+bt(crudBody)+"\n\t}\n\treverse_proxy 127.0.0.1:9")
 	escaped, err := json.Marshal(want)
 	if err != nil {
 		t.Fatal(err)
@@ -160,25 +146,4 @@ func crudLogged(t *testing.T, crudBody string, up *upstream) (*caddytest.Tester,
 	t.Helper()
 	logFile := filepath.Join(t.TempDir(), "crud.log")
 	return loadLogged(t, logFile, crudBody, up), logFile
-}
-
-// logLines returns the JSON log lines of file whose msg is msg, each
-// decoded.
-func logLines(t *testing.T, file, msg string) []map[string]any {
-	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		var entry map[string]any
-		if err := json.Unmarshal([]byte(line), &entry); err != nil {
-			t.Fatalf("log line %q: %v", line, err)
-		}
-		if entry["msg"] == msg {
-			out = append(out, entry)
-		}
-	}
-	return out
 }

@@ -275,26 +275,9 @@ func loadLogged(t *testing.T, logFile, crudBody string, up *upstream) *caddytest
 	t.Helper()
 	tester := caddytest.NewTester(t)
 	nextGatewayPort()
-	tester.InitServer(fmt.Sprintf(`{
-	admin `+adminAddr+`
-	http_port %d
-	https_port `+httpsPort+`
-	grace_period 1ns
-	skip_install_trust
-	log crud {
-		output file %s
-		format json
-		level DEBUG
-		include http.handlers.crud
-	}
-}
-:%d {
-	crud {
-%s
-	}
-	reverse_proxy %s
-}
-`, gatewayPort, logFile, gatewayPort, bt(crudBody), up.Listener.Addr()), "caddyfile")
+	logging := fmt.Sprintf("\tlog crud {\n\t\toutput file %s\n\t\tformat json\n\t\tlevel DEBUG\n\t\tinclude http.handlers.crud\n\t}\n", logFile)
+	site := fmt.Sprintf("\tcrud {\n%s\n\t}\n\treverse_proxy %s", bt(crudBody), up.Listener.Addr())
+	tester.InitServer(caddyConfig(logging, site), "caddyfile")
 	return tester
 }
 
