@@ -417,7 +417,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			var next []byte
 			var n int
 			if r.membersValid {
-				next, n = appendMembersReplacing(buf, raw, r.members, trees[:], &r.nested, replace)
+				next, n = appendMembersEditing(buf, raw, r.members, trees[:], &r.nested, replace)
 			} else {
 				next, _, n = appendReplacing(buf, unsafeString(cur), skipSpace(unsafeString(cur), 0), trees[:], replace)
 			}
@@ -486,7 +486,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	if len(r.pending) > 0 {
 		var n int
 		if r.membersValid {
-			*out, n = appendMembersDeleting(*out, raw, r.members, r.pending, &r.nested)
+			*out, n = appendMembersEditing(*out, raw, r.members, r.pending, &r.nested, nil)
 		} else {
 			*out, n = appendDeleting(*out, parse(cur), r.pending...)
 		}

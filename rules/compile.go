@@ -243,15 +243,8 @@ func compileStmt(phase Phase, s *Statement) (*stmt, error) {
 			return nil, err
 		}
 	case opMask, opRedact:
-		if len(s.Paths) == 0 {
-			return nil, fmt.Errorf("%s needs at least one field", s.Op)
-		}
-		for _, text := range s.Paths {
-			p, err := ParsePath(text)
-			if err != nil {
-				return nil, err
-			}
-			st.paths = append(st.paths, p)
+		if st.paths, err = parsePaths(s.Op, s.Paths); err != nil {
+			return nil, err
 		}
 		st.tree = newPathTree(st.paths)
 		if s.Keep < 0 {
@@ -267,15 +260,8 @@ func compileStmt(phase Phase, s *Statement) (*stmt, error) {
 			return nil, err
 		}
 	case opProtect, opOnly, opHide:
-		if len(s.Paths) == 0 {
-			return nil, fmt.Errorf("%s needs at least one field", s.Op)
-		}
-		for _, text := range s.Paths {
-			p, err := ParsePath(text)
-			if err != nil {
-				return nil, err
-			}
-			st.paths = append(st.paths, p)
+		if st.paths, err = parsePaths(s.Op, s.Paths); err != nil {
+			return nil, err
 		}
 		st.tree = newPathTree(st.paths)
 		if o == opProtect {
@@ -352,6 +338,22 @@ func compileStmt(phase Phase, s *Statement) (*stmt, error) {
 		}
 	}
 	return st, nil
+}
+
+// parsePaths parses the fields of a statement that names at least one.
+func parsePaths(op string, texts []string) ([]Path, error) {
+	if len(texts) == 0 {
+		return nil, fmt.Errorf("%s needs at least one field", op)
+	}
+	paths := make([]Path, 0, len(texts))
+	for _, text := range texts {
+		p, err := ParsePath(text)
+		if err != nil {
+			return nil, err
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
 }
 
 // usage is what the statement's expressions read.

@@ -136,13 +136,14 @@ func appendValueDeleting(dst []byte, s string, i int, trees []*pathTree, top *sp
 	return append(dst, ']'), i + 1, removed
 }
 
-// appendMembersDeleting writes the object of members less what the trees
-// select, like appendDeleting, without scanning the object again. The
-// trees must be among the paths scanMembers was given, if any. src is the
-// text the members were scanned from: runs of members kept whole are
-// copied from it as they were written, in one piece.
-func appendMembersDeleting(dst []byte, src string, members []member, trees []*pathTree, n *nested) ([]byte, int) {
-	removed := 0
+// appendMembersEditing writes the object whose members (and the members of
+// nested objects a path leads into) were scanned from src, with each value a
+// path of trees leads to removed, or, when replace is set, replaced by what
+// replace writes for it (mask, redact). Members no path names are copied in
+// runs, without being read again. It returns how many values it removed or
+// replaced.
+func appendMembersEditing(dst []byte, src string, members []member, trees []*pathTree, n *nested, replace func(dst []byte, value string) []byte) ([]byte, int) {
+	edited := 0
 	dst = append(dst, '{')
 	wrote := false
 	run := -1 // first member of the run being kept whole
@@ -164,28 +165,32 @@ func appendMembersDeleting(dst []byte, src string, members []member, trees []*pa
 			dst = appendRun(dst, src, members[run:i], wrote)
 			wrote, run = true, -1
 		}
-		if leaf {
-			removed++
+		if leaf && replace == nil {
+			edited++
 			continue
 		}
 		if wrote {
 			dst = append(dst, ',')
 		}
 		wrote = true
-		dst = append(dst, m.keyRaw...)
-		dst = append(dst, ':')
+		dst = append(append(dst, m.keyRaw...), ':')
 		var k int
-		if m.deep {
-			dst, k = appendMembersDeleting(dst, src, n.of(m), next, n)
-		} else {
+		switch {
+		case leaf:
+			dst, k = replace(dst, m.val), 1
+		case m.deep:
+			dst, k = appendMembersEditing(dst, src, n.of(m), next, n, replace)
+		case replace == nil:
 			dst, _, k = appendValueDeleting(dst, m.val, 0, next, nil)
+		default:
+			dst, _, k = appendReplacing(dst, m.val, 0, next, replace)
 		}
-		removed += k
+		edited += k
 	}
 	if run >= 0 {
 		dst = appendRun(dst, src, members[run:], wrote)
 	}
-	return append(dst, '}'), removed
+	return append(dst, '}'), edited
 }
 
 // matchKey appends to next the subtrees of trees that apply to key, and
