@@ -3,19 +3,19 @@ package crud
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/caddyserver/caddy/v2"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/dustin/go-humanize"
-
+	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/dustin/go-humanize"
 
+	"github.com/caddy-crud/caddy-crud/intercept"
 	"github.com/caddy-crud/caddy-crud/rules"
 )
 
@@ -165,7 +165,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "openapi":
 			h.OpenAPI, err = parseOpenAPI(d)
 		case "resource":
-			var r *Resource
+			var r *intercept.Resource
 			r, err = parseResource(d)
 			if err == nil {
 				h.Resources = append(h.Resources, r)
@@ -183,7 +183,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 
 // parseResource parses `resource <name> <base-path> [{ ... }]`; the
 // dispenser is on the `resource` token.
-func parseResource(d *caddyfile.Dispenser) (*Resource, error) {
+func parseResource(d *caddyfile.Dispenser) (*intercept.Resource, error) {
 	args := d.RemainingArgs()
 	if len(args) != 2 {
 		return nil, d.Errf("resource: wrong argument count, want: resource <name> <base-path> { ... }")
@@ -191,7 +191,7 @@ func parseResource(d *caddyfile.Dispenser) (*Resource, error) {
 	if args[0] == "" || args[1] == "" {
 		return nil, d.Errf("resource: empty name or base path")
 	}
-	r := &Resource{Name: args[0], Base: args[1]}
+	r := &intercept.Resource{Name: args[0], Base: args[1]}
 	if err := checkParams(d, args[1]); err != nil {
 		return nil, err
 	}
@@ -205,7 +205,7 @@ func parseResource(d *caddyfile.Dispenser) (*Resource, error) {
 			v, err = enumArg(d, where, opt, "off")
 			r.RestOff = v == "off"
 		case "action":
-			var a *Action
+			var a *intercept.Action
 			a, err = parseAction(d, where)
 			if err == nil {
 				r.Actions = append(r.Actions, a)
@@ -218,9 +218,9 @@ func parseResource(d *caddyfile.Dispenser) (*Resource, error) {
 			args := d.RemainingArgs()
 			switch len(args) {
 			case 0:
-				r.FetchOld = &FetchOld{}
+				r.FetchOld = &intercept.FetchOld{}
 			case 2:
-				r.FetchOld = &FetchOld{Method: strings.ToUpper(args[0]), Path: args[1]}
+				r.FetchOld = &intercept.FetchOld{Method: strings.ToUpper(args[0]), Path: args[1]}
 			default:
 				return d.Errf("%sfetch_old: wrong argument count, want: fetch_old [<METHOD> <path>]", where)
 			}
@@ -267,12 +267,12 @@ func parseResource(d *caddyfile.Dispenser) (*Resource, error) {
 }
 
 // parseAction parses `action <name> <METHOD> <path>[?<query>]`.
-func parseAction(d *caddyfile.Dispenser, where string) (*Action, error) {
+func parseAction(d *caddyfile.Dispenser, where string) (*intercept.Action, error) {
 	args := d.RemainingArgs()
 	if len(args) != 3 {
 		return nil, d.Errf("%saction: wrong argument count, want: action <name> <METHOD> <path>[?<query>]", where)
 	}
-	a := &Action{Name: args[0], Method: strings.ToUpper(args[1]), Path: args[2]}
+	a := &intercept.Action{Name: args[0], Method: strings.ToUpper(args[1]), Path: args[2]}
 	if a.Name == "" || a.Method == "" {
 		return nil, d.Errf("%saction: empty name or method", where)
 	}
@@ -722,7 +722,7 @@ func parseWebhooks(d *caddyfile.Dispenser) (*WebhookOptions, error) {
 // parseIdentity parses the `identity` option of the crud block; the
 // dispenser is on the `identity` token. The grammar is in the doc comment
 // of UnmarshalCaddyfile.
-func parseIdentity(d *caddyfile.Dispenser) (*Identity, error) {
+func parseIdentity(d *caddyfile.Dispenser) (*intercept.Identity, error) {
 	const usage = "identity jwt { ... } | identity placeholder <prefix> [{ ... }]"
 	if !d.NextArg() {
 		return nil, d.Errf("identity: wrong argument count, want: %s", usage)
@@ -733,25 +733,25 @@ func parseIdentity(d *caddyfile.Dispenser) (*Identity, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Identity{JWT: j}, nil
+		return &intercept.Identity{JWT: j}, nil
 	case "placeholder":
 		p, err := parsePlaceholderIdentity(d)
 		if err != nil {
 			return nil, err
 		}
-		return &Identity{Placeholder: p}, nil
+		return &intercept.Identity{Placeholder: p}, nil
 	default:
 		return nil, d.Errf("identity: unknown kind %q, want: %s", kind, usage)
 	}
 }
 
 // parseJWTIdentity parses `jwt { ... }`; the dispenser is on `jwt`.
-func parseJWTIdentity(d *caddyfile.Dispenser) (*JWTIdentity, error) {
+func parseJWTIdentity(d *caddyfile.Dispenser) (*intercept.JWT, error) {
 	const where = "identity jwt: "
 	if d.NextArg() {
 		return nil, d.Errf("%sunexpected argument %q; jwt takes its options in a block", where, d.Val())
 	}
-	j := new(JWTIdentity)
+	j := new(intercept.JWT)
 	err := eachOption(d, where, nil, func(opt string) error {
 		var err error
 		switch opt {
@@ -800,13 +800,13 @@ func parseJWTIdentity(d *caddyfile.Dispenser) (*JWTIdentity, error) {
 
 // parsePlaceholderIdentity parses `placeholder <prefix> [{ ... }]`; the
 // dispenser is on `placeholder`.
-func parsePlaceholderIdentity(d *caddyfile.Dispenser) (*PlaceholderIdentity, error) {
+func parsePlaceholderIdentity(d *caddyfile.Dispenser) (*intercept.Placeholder, error) {
 	const where = "identity placeholder: "
 	args := d.RemainingArgs()
 	if len(args) != 1 || args[0] == "" {
 		return nil, d.Errf("%swrong argument count, want: identity placeholder <prefix> [{ ... }]", where)
 	}
-	p := &PlaceholderIdentity{Prefix: args[0]}
+	p := &intercept.Placeholder{Prefix: args[0]}
 	err := eachOption(d, where, nil, func(opt string) error {
 		var err error
 		switch opt {

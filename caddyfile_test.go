@@ -10,6 +10,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
+	"github.com/caddy-crud/caddy-crud/intercept"
 	"github.com/caddy-crud/caddy-crud/rules"
 )
 
@@ -79,14 +80,16 @@ var unmarshalTests = []struct {
 			case_sensitive  on
 		}`,
 		want: &Handler{
-			MaxBody:        2 << 20,
-			MaxDepth:       32,
-			MaxResponse:    16_000_000,
-			MaxLookups:     4,
-			OnError:        "pass",
-			Mode:           "report",
-			MethodOverride: "allow",
-			CaseSensitive:  true,
+			Config: intercept.Config{
+				MaxBody:        2 << 20,
+				MaxDepth:       32,
+				MaxResponse:    16_000_000,
+				MaxLookups:     4,
+				OnError:        "pass",
+				Mode:           "report",
+				MethodOverride: "allow",
+				CaseSensitive:  true,
+			},
 		},
 	},
 	{
@@ -98,37 +101,37 @@ var unmarshalTests = []struct {
 			method_override reject
 			case_sensitive  off
 		}`,
-		want: &Handler{MaxBody: 1 << 20, OnError: "deny", Mode: "enforce", MethodOverride: "reject"},
+		want: &Handler{Config: intercept.Config{MaxBody: 1 << 20, OnError: "deny", Mode: "enforce", MethodOverride: "reject"}},
 	},
 	{
 		name:  "bare case_sensitive is on",
 		input: "crud {\n case_sensitive\n}",
-		want:  &Handler{CaseSensitive: true},
+		want:  &Handler{Config: intercept.Config{CaseSensitive: true}},
 	},
 	{
 		name:  "identity jwt",
 		input: "crud {\n identity jwt {\n  secret {env.JWT_SECRET}\n  optional\n }\n}",
-		want:  &Handler{Identity: &Identity{JWT: &JWTIdentity{Secret: "{env.JWT_SECRET}", Optional: true}}},
+		want:  &Handler{Identity: &intercept.Identity{JWT: &intercept.JWT{Secret: "{env.JWT_SECRET}", Optional: true}}},
 	},
 	{
 		name:  "identity placeholder",
 		input: "crud {\n identity placeholder http.auth.user\n}",
-		want:  &Handler{Identity: &Identity{Placeholder: &PlaceholderIdentity{Prefix: "http.auth.user"}}},
+		want:  &Handler{Identity: &intercept.Identity{Placeholder: &intercept.Placeholder{Prefix: "http.auth.user"}}},
 	},
 	{
 		name:  "size with space",
 		input: "crud {\n max_body \"1 KiB\"\n}",
-		want:  &Handler{MaxBody: 1024},
+		want:  &Handler{Config: intercept.Config{MaxBody: 1024}},
 	},
 	{
 		name:  "resource without block",
 		input: "crud {\n resource users /api/users\n}",
-		want:  &Handler{Resources: []*Resource{{Name: "users", Base: "/api/users"}}},
+		want:  &Handler{Config: intercept.Config{Resources: []*intercept.Resource{{Name: "users", Base: "/api/users"}}}},
 	},
 	{
 		name:  "resource with empty block",
 		input: "crud {\n resource users /api/users {\n }\n}",
-		want:  &Handler{Resources: []*Resource{{Name: "users", Base: "/api/users"}}},
+		want:  &Handler{Config: intercept.Config{Resources: []*intercept.Resource{{Name: "users", Base: "/api/users"}}}},
 	},
 	{
 		name: "resources keep declaration order",
@@ -136,10 +139,13 @@ var unmarshalTests = []struct {
 			resource comments /api/posts/{postId}/comments
 			resource posts /api/posts
 		}`,
-		want: &Handler{Resources: []*Resource{
-			{Name: "comments", Base: "/api/posts/{postId}/comments"},
-			{Name: "posts", Base: "/api/posts"},
-		}},
+		want: &Handler{
+			Config: intercept.Config{Resources: []*intercept.Resource{
+				{Name: "comments", Base: "/api/posts/{postId}/comments"},
+				{Name: "posts", Base: "/api/posts"},
+			},
+			},
+		},
 	},
 	{
 		name: "all resource options",
@@ -158,23 +164,26 @@ var unmarshalTests = []struct {
 				unmapped pass
 			}
 		}`,
-		want: &Handler{Resources: []*Resource{{
-			Name:    "users",
-			Base:    "/legacy",
-			RestOff: true,
-			Actions: []*Action{
-				{Name: "list", Method: "GET", Path: "/legacy/users.php"},
-				{Name: "delete", Method: "POST", Path: "/legacy/user_delete.php", Query: "id={id}"},
-				{Name: "add", Method: "POST", Path: "/legacy/op.php", Query: "op=add&kind=user"},
+		want: &Handler{
+			Config: intercept.Config{Resources: []*intercept.Resource{{
+				Name:    "users",
+				Base:    "/legacy",
+				RestOff: true,
+				Actions: []*intercept.Action{
+					{Name: "list", Method: "GET", Path: "/legacy/users.php"},
+					{Name: "delete", Method: "POST", Path: "/legacy/user_delete.php", Query: "id={id}"},
+					{Name: "add", Method: "POST", Path: "/legacy/op.php", Query: "op=add&kind=user"},
+				},
+				Records:        "data",
+				Total:          "meta.total",
+				FetchOld:       &intercept.FetchOld{},
+				Mode:           "report",
+				CaseSensitive:  boolPtr(false),
+				MethodOverride: "allow",
+				Unmapped:       "pass",
+			}},
 			},
-			Records:        "data",
-			Total:          "meta.total",
-			FetchOld:       &FetchOld{},
-			Mode:           "report",
-			CaseSensitive:  boolPtr(false),
-			MethodOverride: "allow",
-			Unmapped:       "pass",
-		}}},
+		},
 	},
 	{
 		name: "fetch_old with method and path keeps the query",
@@ -185,13 +194,16 @@ var unmarshalTests = []struct {
 				unmapped reject
 			}
 		}`,
-		want: &Handler{Resources: []*Resource{{
-			Name:          "users",
-			Base:          "/api/users",
-			FetchOld:      &FetchOld{Method: "POST", Path: "/legacy/user_get.php?id={id}"},
-			CaseSensitive: boolPtr(true),
-			Unmapped:      "reject",
-		}}},
+		want: &Handler{
+			Config: intercept.Config{Resources: []*intercept.Resource{{
+				Name:          "users",
+				Base:          "/api/users",
+				FetchOld:      &intercept.FetchOld{Method: "POST", Path: "/legacy/user_get.php?id={id}"},
+				CaseSensitive: boolPtr(true),
+				Unmapped:      "reject",
+			}},
+			},
+		},
 	},
 	{
 		name: "rule blocks keep order and actions as written",
@@ -214,31 +226,34 @@ var unmarshalTests = []struct {
 				}
 			}
 		}`,
-		want: &Handler{Resources: []*Resource{{
-			Name: "users",
-			Base: "/api/users",
-			Before: []*rules.Block{
-				{Actions: []string{"write", "delete"}, Statements: []*rules.Statement{
-					{Op: "require", Expr: "user != nil", Status: 401, Message: "login required"},
-				}},
-				{Actions: []string{"create"}, Statements: []*rules.Statement{
-					{Op: "set", Path: "creatorId", Expr: "user.id"},
-				}},
+		want: &Handler{
+			Config: intercept.Config{Resources: []*intercept.Resource{{
+				Name: "users",
+				Base: "/api/users",
+				Before: []*rules.Block{
+					{Actions: []string{"write", "delete"}, Statements: []*rules.Statement{
+						{Op: "require", Expr: "user != nil", Status: 401, Message: "login required"},
+					}},
+					{Actions: []string{"create"}, Statements: []*rules.Statement{
+						{Op: "set", Path: "creatorId", Expr: "user.id"},
+					}},
+				},
+				After: []*rules.Block{
+					{Actions: []string{"read"}, Statements: []*rules.Statement{
+						{Op: "hide", Paths: []string{"password"}},
+					}},
+					{Actions: []string{"list"}, Statements: []*rules.Statement{
+						{Op: "drop", Expr: "record.deleted"},
+					}},
+				},
+				Async: []*rules.Block{
+					{Actions: []string{"all"}, Statements: []*rules.Statement{
+						{Op: "log", Expr: "action"},
+					}},
+				},
+			}},
 			},
-			After: []*rules.Block{
-				{Actions: []string{"read"}, Statements: []*rules.Statement{
-					{Op: "hide", Paths: []string{"password"}},
-				}},
-				{Actions: []string{"list"}, Statements: []*rules.Statement{
-					{Op: "drop", Expr: "record.deleted"},
-				}},
-			},
-			Async: []*rules.Block{
-				{Actions: []string{"all"}, Statements: []*rules.Statement{
-					{Op: "log", Expr: "action"},
-				}},
-			},
-		}}},
+		},
 	},
 	{
 		name: "statements keep order",
@@ -251,15 +266,18 @@ var unmarshalTests = []struct {
 				}
 			}
 		}`,
-		want: &Handler{Resources: []*Resource{{
-			Name: "users",
-			Base: "/api/users",
-			Before: []*rules.Block{{Actions: []string{"create", "update"}, Statements: []*rules.Statement{
-				{Op: "protect", Paths: []string{"createdAt", "creatorId", "role"}},
-				{Op: "transform", Path: "email", Expr: "lower(trim(value))"},
-				{Op: "check", Path: "email", Expr: `record.email matches "^[^@ ]+@[^@ ]+$"`, Message: "must be a valid email"},
-			}}},
-		}}},
+		want: &Handler{
+			Config: intercept.Config{Resources: []*intercept.Resource{{
+				Name: "users",
+				Base: "/api/users",
+				Before: []*rules.Block{{Actions: []string{"create", "update"}, Statements: []*rules.Statement{
+					{Op: "protect", Paths: []string{"createdAt", "creatorId", "role"}},
+					{Op: "transform", Path: "email", Expr: "lower(trim(value))"},
+					{Op: "check", Path: "email", Expr: `record.email matches "^[^@ ]+@[^@ ]+$"`, Message: "must be a valid email"},
+				}}},
+			}},
+			},
+		},
 	},
 }
 
@@ -356,7 +374,7 @@ func TestUnmarshalCaddyfileStatements(t *testing.T) {
 				st.Expr = "record.x == 1"
 			}
 			block := []*rules.Block{{Actions: []string{"all"}, Statements: []*rules.Statement{&st}}}
-			want := &Handler{Resources: []*Resource{{Name: "r", Base: "/r"}}}
+			want := &Handler{Config: intercept.Config{Resources: []*intercept.Resource{{Name: "r", Base: "/r"}}}}
 			switch phaseOf(tt.line) {
 			case "after":
 				want.Resources[0].After = block

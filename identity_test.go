@@ -20,6 +20,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/caddy-crud/caddy-crud/intercept"
 	"github.com/caddy-crud/caddy-crud/internal/testjwt"
 )
 
@@ -41,10 +42,10 @@ func writePEM(t *testing.T, name, blockType string, der []byte) string {
 	return path
 }
 
-// authenticate runs the authenticator of id on a request with token.
-func authenticate(t *testing.T, id *Identity, token string) (map[string]any, error) {
+// authenticate provisions id and runs its check on a request with token.
+func authenticate(t *testing.T, id *intercept.Identity, token string) (map[string]any, error) {
 	t.Helper()
-	a, err := id.authenticator(testContext(t))
+	a, err := id.Provision(testContext(t).Logger())
 	if err != nil {
 		t.Fatalf("authenticator: %v", err)
 	}
@@ -86,31 +87,31 @@ func TestJWTIdentityKeys(t *testing.T) {
 
 	tests := []struct {
 		name    string
-		jwt     JWTIdentity
+		jwt     intercept.JWT
 		token   string
 		wantErr string // "" accepts as alice
 	}{
-		{name: "secret", jwt: JWTIdentity{Secret: secret}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), sub)},
-		{name: "secret from env", jwt: JWTIdentity{Secret: "{env.CRUD_TEST_JWT_SECRET}"}, token: testjwt.Sign(t, jwt.SigningMethodHS384, []byte(secret), sub)},
-		{name: "secret from file", jwt: JWTIdentity{Secret: "{file." + secretFile + "}"}, token: testjwt.Sign(t, jwt.SigningMethodHS512, []byte(secret), sub)},
-		{name: "unknown placeholder kept", jwt: JWTIdentity{Secret: "{not.a.placeholder}"}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte("{not.a.placeholder}"), sub)},
-		{name: "RSA key file", jwt: JWTIdentity{PublicKey: rsaPath}, token: testjwt.Sign(t, jwt.SigningMethodRS256, rsaKey, sub)},
-		{name: "RSA key path with placeholder", jwt: JWTIdentity{PublicKey: "{env.CRUD_TEST_KEY_DIR}/rsa.pem"}, token: testjwt.Sign(t, jwt.SigningMethodPS384, rsaKey, sub)},
-		{name: "ECDSA key file", jwt: JWTIdentity{PublicKey: ecPath}, token: testjwt.Sign(t, jwt.SigningMethodES256, ecKey, sub)},
-		{name: "Ed25519 key file", jwt: JWTIdentity{PublicKey: edPath}, token: testjwt.Sign(t, jwt.SigningMethodEdDSA, edKey, sub)},
-		{name: "key confusion refused", jwt: JWTIdentity{PublicKey: rsaPath}, token: testjwt.Sign(t, jwt.SigningMethodHS256, rsaPEM, sub), wantErr: "invalid token signature"},
-		{name: "secret from env is not the literal", jwt: JWTIdentity{Secret: "{env.CRUD_TEST_JWT_SECRET}"}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte("{env.CRUD_TEST_JWT_SECRET}"), sub), wantErr: "invalid token signature"},
-		{name: "default leeway 30s", jwt: JWTIdentity{Secret: secret}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "exp": time.Now().Add(-20 * time.Second).Unix()})},
-		{name: "beyond default leeway", jwt: JWTIdentity{Secret: secret}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "exp": time.Now().Add(-40 * time.Second).Unix()}), wantErr: "token has expired"},
-		{name: "longer leeway", jwt: JWTIdentity{Secret: secret, Leeway: caddy.Duration(time.Minute)}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "exp": time.Now().Add(-40 * time.Second).Unix()})},
-		{name: "negative leeway is none", jwt: JWTIdentity{Secret: secret, Leeway: caddy.Duration(-1)}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "exp": time.Now().Add(-2 * time.Second).Unix()}), wantErr: "token has expired"},
-		{name: "issuer", jwt: JWTIdentity{Secret: secret, Issuer: "https://issuer.example"}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "iss": "https://other.example"}), wantErr: "token has the wrong issuer"},
-		{name: "audience", jwt: JWTIdentity{Secret: secret, Audience: "my-api"}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "aud": "my-api"})},
-		{name: "required", jwt: JWTIdentity{Secret: secret}, wantErr: "authentication required"},
+		{name: "secret", jwt: intercept.JWT{Secret: secret}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), sub)},
+		{name: "secret from env", jwt: intercept.JWT{Secret: "{env.CRUD_TEST_JWT_SECRET}"}, token: testjwt.Sign(t, jwt.SigningMethodHS384, []byte(secret), sub)},
+		{name: "secret from file", jwt: intercept.JWT{Secret: "{file." + secretFile + "}"}, token: testjwt.Sign(t, jwt.SigningMethodHS512, []byte(secret), sub)},
+		{name: "unknown placeholder kept", jwt: intercept.JWT{Secret: "{not.a.placeholder}"}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte("{not.a.placeholder}"), sub)},
+		{name: "RSA key file", jwt: intercept.JWT{PublicKey: rsaPath}, token: testjwt.Sign(t, jwt.SigningMethodRS256, rsaKey, sub)},
+		{name: "RSA key path with placeholder", jwt: intercept.JWT{PublicKey: "{env.CRUD_TEST_KEY_DIR}/rsa.pem"}, token: testjwt.Sign(t, jwt.SigningMethodPS384, rsaKey, sub)},
+		{name: "ECDSA key file", jwt: intercept.JWT{PublicKey: ecPath}, token: testjwt.Sign(t, jwt.SigningMethodES256, ecKey, sub)},
+		{name: "Ed25519 key file", jwt: intercept.JWT{PublicKey: edPath}, token: testjwt.Sign(t, jwt.SigningMethodEdDSA, edKey, sub)},
+		{name: "key confusion refused", jwt: intercept.JWT{PublicKey: rsaPath}, token: testjwt.Sign(t, jwt.SigningMethodHS256, rsaPEM, sub), wantErr: "invalid token signature"},
+		{name: "secret from env is not the literal", jwt: intercept.JWT{Secret: "{env.CRUD_TEST_JWT_SECRET}"}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte("{env.CRUD_TEST_JWT_SECRET}"), sub), wantErr: "invalid token signature"},
+		{name: "default leeway 30s", jwt: intercept.JWT{Secret: secret}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "exp": time.Now().Add(-20 * time.Second).Unix()})},
+		{name: "beyond default leeway", jwt: intercept.JWT{Secret: secret}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "exp": time.Now().Add(-40 * time.Second).Unix()}), wantErr: "token has expired"},
+		{name: "longer leeway", jwt: intercept.JWT{Secret: secret, Leeway: caddy.Duration(time.Minute)}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "exp": time.Now().Add(-40 * time.Second).Unix()})},
+		{name: "negative leeway is none", jwt: intercept.JWT{Secret: secret, Leeway: caddy.Duration(-1)}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "exp": time.Now().Add(-2 * time.Second).Unix()}), wantErr: "token has expired"},
+		{name: "issuer", jwt: intercept.JWT{Secret: secret, Issuer: "https://issuer.example"}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "iss": "https://other.example"}), wantErr: "token has the wrong issuer"},
+		{name: "audience", jwt: intercept.JWT{Secret: secret, Audience: "my-api"}, token: testjwt.Sign(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"sub": "alice", "aud": "my-api"})},
+		{name: "required", jwt: intercept.JWT{Secret: secret}, wantErr: "authentication required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			user, err := authenticate(t, &Identity{JWT: &tt.jwt}, tt.token)
+			user, err := authenticate(t, &intercept.Identity{JWT: &tt.jwt}, tt.token)
 			if tt.wantErr != "" {
 				if err == nil || err.Error() != tt.wantErr {
 					t.Fatalf("got %v, %v; want error %q", user, err, tt.wantErr)
@@ -124,7 +125,7 @@ func TestJWTIdentityKeys(t *testing.T) {
 	}
 
 	t.Run("optional", func(t *testing.T) {
-		user, err := authenticate(t, &Identity{JWT: &JWTIdentity{Secret: secret, Optional: true}}, "")
+		user, err := authenticate(t, &intercept.Identity{JWT: &intercept.JWT{Secret: secret, Optional: true}}, "")
 		if err != nil || user != nil {
 			t.Fatalf("got %v, %v; want anonymous", user, err)
 		}
@@ -150,26 +151,26 @@ func TestIdentityErrors(t *testing.T) {
 
 	tests := []struct {
 		name string
-		id   Identity
+		id   intercept.Identity
 		want string
 	}{
-		{"none", Identity{}, "set one of jwt and placeholder"},
-		{"both", Identity{JWT: &JWTIdentity{Secret: "s"}, Placeholder: &PlaceholderIdentity{Prefix: "p"}}, "set only one of jwt and placeholder"},
-		{"jwt without key", Identity{JWT: &JWTIdentity{}}, "jwt: set one of secret and public_key"},
-		{"jwt with both keys", Identity{JWT: &JWTIdentity{Secret: "s", PublicKey: "/k.pem"}}, "jwt: set only one of secret and public_key"},
-		{"empty secret from env", Identity{JWT: &JWTIdentity{Secret: "{env.CRUD_TEST_EMPTY}"}}, "jwt: secret {env.CRUD_TEST_EMPTY} is empty"},
-		{"unset env", Identity{JWT: &JWTIdentity{Secret: "{env.CRUD_TEST_NOT_SET_ANYWHERE}"}}, "is empty"},
-		{"missing key file", Identity{JWT: &JWTIdentity{PublicKey: filepath.Join(dir, "missing.pem")}}, "jwt: public_key: open"},
-		{"private key file", Identity{JWT: &JWTIdentity{PublicKey: privPath}}, "found a EC PRIVATE KEY; give the public key only"},
-		{"not PEM", Identity{JWT: &JWTIdentity{PublicKey: notPEM}}, "no PEM block found"},
-		{"placeholder without prefix", Identity{Placeholder: &PlaceholderIdentity{}}, "placeholder: no placeholder prefix"},
-		{"placeholder empty field name", Identity{Placeholder: &PlaceholderIdentity{Prefix: "p", Fields: map[string]string{"a": ""}}}, "placeholder: empty field name"},
-		{"placeholder empty alias", Identity{Placeholder: &PlaceholderIdentity{Prefix: "p", Fields: map[string]string{"": "a"}}}, "placeholder: empty field name"},
-		{"placeholder field id", Identity{Placeholder: &PlaceholderIdentity{Prefix: "p", Fields: map[string]string{"id": "uid"}}}, `placeholder: field "id" given more than once`},
+		{"none", intercept.Identity{}, "set one of jwt and placeholder"},
+		{"both", intercept.Identity{JWT: &intercept.JWT{Secret: "s"}, Placeholder: &intercept.Placeholder{Prefix: "p"}}, "set only one of jwt and placeholder"},
+		{"jwt without key", intercept.Identity{JWT: &intercept.JWT{}}, "jwt: set one of secret and public_key"},
+		{"jwt with both keys", intercept.Identity{JWT: &intercept.JWT{Secret: "s", PublicKey: "/k.pem"}}, "jwt: set only one of secret and public_key"},
+		{"empty secret from env", intercept.Identity{JWT: &intercept.JWT{Secret: "{env.CRUD_TEST_EMPTY}"}}, "jwt: secret {env.CRUD_TEST_EMPTY} is empty"},
+		{"unset env", intercept.Identity{JWT: &intercept.JWT{Secret: "{env.CRUD_TEST_NOT_SET_ANYWHERE}"}}, "is empty"},
+		{"missing key file", intercept.Identity{JWT: &intercept.JWT{PublicKey: filepath.Join(dir, "missing.pem")}}, "jwt: public_key: open"},
+		{"private key file", intercept.Identity{JWT: &intercept.JWT{PublicKey: privPath}}, "found a EC PRIVATE KEY; give the public key only"},
+		{"not PEM", intercept.Identity{JWT: &intercept.JWT{PublicKey: notPEM}}, "no PEM block found"},
+		{"placeholder without prefix", intercept.Identity{Placeholder: &intercept.Placeholder{}}, "placeholder: no placeholder prefix"},
+		{"placeholder empty field name", intercept.Identity{Placeholder: &intercept.Placeholder{Prefix: "p", Fields: map[string]string{"a": ""}}}, "placeholder: empty field name"},
+		{"placeholder empty alias", intercept.Identity{Placeholder: &intercept.Placeholder{Prefix: "p", Fields: map[string]string{"": "a"}}}, "placeholder: empty field name"},
+		{"placeholder field id", intercept.Identity{Placeholder: &intercept.Placeholder{Prefix: "p", Fields: map[string]string{"id": "uid"}}}, `placeholder: field "id" given more than once`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := tt.id.authenticator(testContext(t))
+			_, err := tt.id.Provision(testContext(t).Logger())
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error %v, want one containing %q", err, tt.want)
 			}
@@ -178,20 +179,20 @@ func TestIdentityErrors(t *testing.T) {
 }
 
 func TestIdentityProvision(t *testing.T) {
-	h := &Handler{Identity: &Identity{JWT: &JWTIdentity{Secret: "{env.CRUD_TEST_NOT_SET_ANYWHERE}"}}}
+	h := &Handler{Identity: &intercept.Identity{JWT: &intercept.JWT{Secret: "{env.CRUD_TEST_NOT_SET_ANYWHERE}"}}}
 	err := h.Provision(testContext(t))
 	if err == nil || err.Error() != "identity: jwt: secret {env.CRUD_TEST_NOT_SET_ANYWHERE} is empty" {
 		t.Fatalf("error %v", err)
 	}
-	h = &Handler{Identity: &Identity{Placeholder: &PlaceholderIdentity{Prefix: "http.auth.user"}}}
+	h = &Handler{Identity: &intercept.Identity{Placeholder: &intercept.Placeholder{Prefix: "http.auth.user"}}}
 	if err := h.Provision(testContext(t)); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestPlaceholderIdentity(t *testing.T) {
-	id := &Identity{Placeholder: &PlaceholderIdentity{Prefix: "http.auth.user", Fields: map[string]string{"role": "role", "org": "org_id"}}}
-	a, err := id.authenticator(testContext(t))
+	id := &intercept.Identity{Placeholder: &intercept.Placeholder{Prefix: "http.auth.user", Fields: map[string]string{"role": "role", "org": "org_id"}}}
+	a, err := id.Provision(testContext(t).Logger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,9 +216,9 @@ func TestUnmarshalCaddyfileIdentity(t *testing.T) {
 	tests := []struct {
 		name  string
 		input string
-		want  *Identity
+		want  *intercept.Identity
 	}{
-		{"jwt secret", "identity jwt {\n secret {env.JWT_SECRET}\n}", &Identity{JWT: &JWTIdentity{Secret: "{env.JWT_SECRET}"}}},
+		{"jwt secret", "identity jwt {\n secret {env.JWT_SECRET}\n}", &intercept.Identity{JWT: &intercept.JWT{Secret: "{env.JWT_SECRET}"}}},
 		{"jwt all options", `identity jwt {
 				public_key /etc/keys/{env.KEY}.pem
 				issuer     https://issuer.example
@@ -225,17 +226,17 @@ func TestUnmarshalCaddyfileIdentity(t *testing.T) {
 				optional
 				cookie     session
 				leeway     1m30s
-			}`, &Identity{JWT: &JWTIdentity{PublicKey: "/etc/keys/{env.KEY}.pem", Issuer: "https://issuer.example",
+			}`, &intercept.Identity{JWT: &intercept.JWT{PublicKey: "/etc/keys/{env.KEY}.pem", Issuer: "https://issuer.example",
 			Audience: "my-api", Optional: true, Cookie: "session", Leeway: caddy.Duration(90 * time.Second)}}},
-		{"jwt leeway in days", "identity jwt {\n secret s\n leeway 1d\n}", &Identity{JWT: &JWTIdentity{Secret: "s", Leeway: caddy.Duration(24 * time.Hour)}}},
-		{"jwt negative leeway", "identity jwt {\n secret s\n leeway -1s\n}", &Identity{JWT: &JWTIdentity{Secret: "s", Leeway: caddy.Duration(-time.Second)}}},
-		{"placeholder", "identity placeholder http.auth.user", &Identity{Placeholder: &PlaceholderIdentity{Prefix: "http.auth.user"}}},
-		{"placeholder empty block", "identity placeholder http.auth.user {\n}", &Identity{Placeholder: &PlaceholderIdentity{Prefix: "http.auth.user"}}},
+		{"jwt leeway in days", "identity jwt {\n secret s\n leeway 1d\n}", &intercept.Identity{JWT: &intercept.JWT{Secret: "s", Leeway: caddy.Duration(24 * time.Hour)}}},
+		{"jwt negative leeway", "identity jwt {\n secret s\n leeway -1s\n}", &intercept.Identity{JWT: &intercept.JWT{Secret: "s", Leeway: caddy.Duration(-time.Second)}}},
+		{"placeholder", "identity placeholder http.auth.user", &intercept.Identity{Placeholder: &intercept.Placeholder{Prefix: "http.auth.user"}}},
+		{"placeholder empty block", "identity placeholder http.auth.user {\n}", &intercept.Identity{Placeholder: &intercept.Placeholder{Prefix: "http.auth.user"}}},
 		{"placeholder all options", `identity placeholder http.request.header {
 				id       Remote-User
 				fields   Remote-Email>email Remote-Groups>groups Remote-Name
 				optional
-			}`, &Identity{Placeholder: &PlaceholderIdentity{Prefix: "http.request.header", ID: "Remote-User",
+			}`, &intercept.Identity{Placeholder: &intercept.Placeholder{Prefix: "http.request.header", ID: "Remote-User",
 			Fields: map[string]string{"email": "Remote-Email", "groups": "Remote-Groups", "Remote-Name": "Remote-Name"}, Optional: true}}},
 	}
 	for _, tt := range tests {

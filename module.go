@@ -6,16 +6,13 @@ package crud
 
 import (
 	"fmt"
-	"github.com/caddy-crud/caddy-crud/intercept"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
-	"github.com/caddy-crud/caddy-crud/rules"
+	"github.com/caddy-crud/caddy-crud/intercept"
 )
 
 // Handler is the `crud` HTTP handler (module ID http.handlers.crud). It
@@ -32,50 +29,16 @@ import (
 // `{http.crud.action}` | the matched action: list, get, create, update, delete or a custom name
 // `{http.crud.outcome}` | `passed`, `rejected` (deny, require, 401, 403, 405, a fetch_old 404), `invalid` (422, 400, 413, 415), `error` (a rule runtime error, a 502 on the response); in report mode `would_reject` or `would_invalidate`
 type Handler struct {
-	// Resources are the API resources this handler guards, in declaration order.
-	Resources []*Resource `json:"resources,omitempty"`
-
-	// MaxBody is the largest request body, in bytes, that is read for rules;
-	// larger bodies get 413. Default: 1 MiB.
-	MaxBody int64 `json:"max_body,omitempty"`
-
-	// MaxDepth is the deepest nesting of objects and arrays accepted in a JSON
-	// body (the top-level value is depth 1); deeper bodies get 400. Default: 64.
-	MaxDepth int `json:"max_depth,omitempty"`
-
-	// MaxResponse is the largest response body, in bytes, that is buffered for
-	// after rules; larger responses get 502. Default: 16 MiB.
-	MaxResponse int64 `json:"max_response,omitempty"`
-
-	// MaxLookups is the most lookup() calls one request may make. Default: 16.
-	MaxLookups int `json:"max_lookups,omitempty"`
-
-	// OnError says what a rule runtime error does: `deny` answers 500
-	// (default), `pass` lets the request through, logged.
-	OnError string `json:"on_error,omitempty"`
-
-	// Mode is `enforce` (default) or `report`: report evaluates every rule and
-	// logs what it would have done, changing nothing.
-	Mode string `json:"mode,omitempty"`
-
-	// MethodOverride says what X-HTTP-Method-Override and its cousins do on a
-	// matched resource: `reject` answers 400 (default), `allow` lets them pick
-	// the action.
-	MethodOverride string `json:"method_override,omitempty"`
-
-	// CaseSensitive makes path matching and the field names of request
-	// bodies case-sensitive. Default: false, so /API/users meets the rules
-	// of /api/users, and {"ROLE":…} (or {"iſAdmin":…}) is read as role (and
-	// isAdmin), the way Go's encoding/json binds it, under Unicode simple
-	// case folding; two keys of one object that fold alike are duplicates.
-	CaseSensitive bool `json:"case_sensitive,omitempty"`
+	// Config holds the resources, limits and modes, read by the engine;
+	// its fields are the handler's own JSON fields.
+	intercept.Config
 
 	// Webhooks tunes the delivery of webhook statements.
 	Webhooks *WebhookOptions `json:"webhooks,omitempty"`
 
 	// Identity says who the caller is: a verified JWT, or what an earlier
 	// authentication handler set. Without it, `user` is nil.
-	Identity *Identity `json:"identity,omitempty"`
+	Identity *intercept.Identity `json:"identity,omitempty"`
 
 	// OpenAPI derives resources, actions, and request body and parameter
 	// validation from an OpenAPI document; declared resources with the same
@@ -109,109 +72,6 @@ type WebhookOptions struct {
 	Grace caddy.Duration `json:"grace,omitempty"`
 }
 
-// Resource is one API resource: a base path, its actions and its rules.
-type Resource struct {
-	// Name names the resource in rules, logs and metrics.
-	Name string `json:"name"`
-
-	// Base is the resource's base path, e.g. /api/users; it may hold
-	// parameters, e.g. /api/posts/{postId}/comments.
-	Base string `json:"base"`
-
-	// RestOff turns the default REST mapping off (`rest off`), leaving only
-	// the declared actions.
-	RestOff bool `json:"rest_off,omitempty"`
-
-	// Actions map legacy endpoints to actions:
-	// `action <name> <METHOD> <path>[?<query>]`.
-	Actions []*Action `json:"actions,omitempty"`
-
-	// Records is where the record(s) sit in response bodies, e.g. `data`.
-	// Default: the body itself.
-	Records string `json:"records,omitempty"`
-
-	// Total is a count field of list responses, lowered by the records that
-	// drop removed. Needs Records.
-	Total string `json:"total,omitempty"`
-
-	// FetchOld makes update and delete fetch the stored record first and
-	// expose it to rules as `old`.
-	FetchOld *FetchOld `json:"fetch_old,omitempty"`
-
-	// Mode overrides the handler's mode for this resource: enforce or report.
-	Mode string `json:"mode,omitempty"`
-
-	// CaseSensitive overrides the handler's case_sensitive for this resource.
-	CaseSensitive *bool `json:"case_sensitive,omitempty"`
-
-	// MethodOverride overrides the handler's method_override for this
-	// resource: reject or allow.
-	MethodOverride string `json:"method_override,omitempty"`
-
-	// Unmapped says what a method that maps to no action gets on this
-	// resource's paths: `reject` answers 405 (default), `pass` lets it through.
-	Unmapped string `json:"unmapped,omitempty"`
-
-	// Bulk says what a bulk (JSON array) body with failing elements gets:
-	// `all` refuses the whole body (default); `partial` leaves out the
-	// elements that fail a check, deny or require, forwards the rest, and
-	// names the left-out elements in the Crud-Bulk-Excluded and
-	// Crud-Bulk-Errors response headers (422 when every element fails).
-	Bulk string `json:"bulk,omitempty"`
-
-	// Params lists the query parameters every action of the resource
-	// accepts; any other is refused with 400. A before block's params
-	// replace it for the block's actions. A listed name also accepts its
-	// bracket and dotted forms (filter accepts filter[name]); the names of
-	// an action's query pattern are always accepted. Default: none given,
-	// every name is accepted (a name that refers to a field hidden on the
-	// action is still refused).
-	Params []string `json:"params,omitempty"`
-
-	// NonJSON says what a 2xx answer that is not JSON (an HTML, XML or CSV
-	// rendering, JSONP, an event stream) gets on an action with after
-	// rules, which cannot filter it: `reject` answers 502 (default), `pass`
-	// streams it through unfiltered and leaves the client's Accept header
-	// as it came. A body whose first non-space byte is `{` or `[` is JSON
-	// whatever its label, and a 206 is refused, either way.
-	NonJSON string `json:"non_json,omitempty"`
-
-	// Before are the rule blocks run on requests, in order.
-	Before []*rules.Block `json:"before,omitempty"`
-
-	// After are the rule blocks run on 2xx JSON responses, in order.
-	After []*rules.Block `json:"after,omitempty"`
-
-	// Async are the rule blocks run after the response is written, in order.
-	Async []*rules.Block `json:"async,omitempty"`
-}
-
-// Action maps one endpoint to an action: `action <name> <METHOD> <path>[?<query>]`.
-type Action struct {
-	// Name is the action: list, get, create, update, delete, or a custom name.
-	Name string `json:"name"`
-
-	// Method is the HTTP method, upper case.
-	Method string `json:"method"`
-
-	// Path is the endpoint path; `{name}` segments are parameters.
-	Path string `json:"path"`
-
-	// Query is an optional query pattern, e.g. `op=add` or `id={id}`; every
-	// pair must be present (a `{name}` value captures a parameter).
-	Query string `json:"query,omitempty"`
-}
-
-// FetchOld is the request that fetches the stored record before a change.
-type FetchOld struct {
-	// Method is the method of the fetch. Default: GET.
-	Method string `json:"method,omitempty"`
-
-	// Path is the path of the fetch, with `{param}` placeholders and an
-	// optional query. Default: the request's own path.
-	Path string `json:"path,omitempty"`
-}
-
 func init() {
 	caddy.RegisterModule(Handler{})
 }
@@ -224,53 +84,38 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 	}
 }
 
-// Provision applies defaults and compiles every resource and rule once.
+// Provision builds the identity check and the engine, which compiles every
+// resource and rule once.
 func (h *Handler) Provision(ctx caddy.Context) error {
-	cfg := intercept.Config{
-		MaxBody:     orDefault(h.MaxBody, 1<<20),
-		MaxDepth:    int(orDefault(int64(h.MaxDepth), 64)),
-		MaxResponse: orDefault(h.MaxResponse, 16<<20),
-		MaxLookups:  int(orDefault(int64(h.MaxLookups), 16)),
-		OnErrorPass: h.OnError == "pass",
-		Report:      h.Mode == "report",
-		Logger:      ctx.Logger(),
-		Metrics:     ctx.GetMetricsRegistry(),
-	}
+	rt := intercept.Runtime{Logger: ctx.Logger(), Metrics: ctx.GetMetricsRegistry()}
 	if w := h.Webhooks; w != nil {
-		cfg.Webhooks = intercept.WebhookConfig{QueueSize: w.QueueSize, Workers: w.Workers,
+		rt.Webhooks = intercept.WebhookConfig{QueueSize: w.QueueSize, Workers: w.Workers,
 			Attempts: w.Attempts, Timeout: time.Duration(w.Timeout), Grace: time.Duration(w.Grace)}
 	}
 	if h.hooks != nil {
 		if h.hooks.logger != nil {
-			cfg.Logger = h.hooks.logger
+			rt.Logger = h.hooks.logger
 		}
-		cfg.Webhooks.Client = h.hooks.webhooks
+		rt.Webhooks.Client = h.hooks.webhooks
 	}
 	if h.Identity != nil {
-		id, err := h.Identity.authenticator(ctx)
+		id, err := h.Identity.Provision(rt.Logger)
 		if err != nil {
 			return fmt.Errorf("identity: %w", err)
 		}
-		cfg.Identity = id
+		rt.Identity = id
 	}
-	resources := h.Resources
+	cfg := h.Config
 	if h.OpenAPI != nil {
 		derived, err := h.OpenAPI.resources()
 		if err != nil {
 			return err
 		}
-		if resources, err = withOpenAPI(derived, resources); err != nil {
+		if cfg.Resources, err = withOpenAPI(derived, h.Resources); err != nil {
 			return fmt.Errorf("openapi %s: %w", h.OpenAPI.File, err)
 		}
 	}
-	for _, res := range resources {
-		rc, err := h.compileResource(res)
-		if err != nil {
-			return err
-		}
-		cfg.Resources = append(cfg.Resources, rc)
-	}
-	engine, err := intercept.New(cfg)
+	engine, err := intercept.New(cfg, rt)
 	if err != nil {
 		return err
 	}
@@ -278,96 +123,16 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	return nil
 }
 
-// Validate checks the options that take one of a few values.
+// Validate checks the values of the options; New checks them again with
+// the resources an OpenAPI document adds.
 func (h *Handler) Validate() error {
-	if err := oneOf("on_error", h.OnError, "deny", "pass"); err != nil {
-		return err
-	}
-	if err := oneOf("mode", h.Mode, "enforce", "report"); err != nil {
-		return err
-	}
-	if err := oneOf("method_override", h.MethodOverride, "reject", "allow"); err != nil {
+	if err := h.Config.Validate(); err != nil {
 		return err
 	}
 	if h.OpenAPI != nil {
-		if err := oneOf("openapi: validate_responses", h.OpenAPI.ValidateResponses, "report", "enforce"); err != nil {
-			return err
-		}
-	}
-	for _, r := range h.Resources {
-		where := fmt.Sprintf("resource %q: ", r.Name)
-		if err := oneOf(where+"mode", r.Mode, "enforce", "report"); err != nil {
-			return err
-		}
-		if err := oneOf(where+"method_override", r.MethodOverride, "reject", "allow"); err != nil {
-			return err
-		}
-		if err := oneOf(where+"unmapped", r.Unmapped, "reject", "pass"); err != nil {
-			return err
-		}
-		if err := oneOf(where+"bulk", r.Bulk, "all", "partial"); err != nil {
-			return err
-		}
-		if err := oneOf(where+"non_json", r.NonJSON, "reject", "pass"); err != nil {
-			return err
-		}
-		if r.Total != "" && r.Records == "" {
-			return fmt.Errorf("%stotal needs records", where)
-		}
-	}
-	if h.MaxBody < 0 || h.MaxDepth < 0 || h.MaxResponse < 0 || h.MaxLookups < 0 {
-		return fmt.Errorf("limits must not be negative")
+		return h.OpenAPI.validate()
 	}
 	return nil
-}
-
-// compileResource compiles one resource's blocks and resolves its options
-// against the handler's.
-func (h *Handler) compileResource(res *Resource) (*intercept.ResourceConfig, error) {
-	rc := &intercept.ResourceConfig{
-		Name:                res.Name,
-		Base:                res.Base,
-		RestOff:             res.RestOff,
-		Records:             res.Records,
-		Total:               res.Total,
-		Report:              firstOf(res.Mode, h.Mode) == "report",
-		CaseSensitive:       h.CaseSensitive,
-		MethodOverrideAllow: firstOf(res.MethodOverride, h.MethodOverride) == "allow",
-		UnmappedPass:        res.Unmapped == "pass",
-		BulkPartial:         res.Bulk == "partial",
-		Params:              res.Params,
-		NonJSONPass:         res.NonJSON == "pass",
-	}
-	if err := rules.CheckParams(res.Params); err != nil {
-		return nil, fmt.Errorf("resource %q: %w", res.Name, err)
-	}
-	if res.CaseSensitive != nil {
-		rc.CaseSensitive = *res.CaseSensitive
-	}
-	if res.FetchOld != nil {
-		rc.FetchOld = &intercept.FetchOldConfig{Method: res.FetchOld.Method, Path: res.FetchOld.Path}
-	}
-	for _, a := range res.Actions {
-		rc.Actions = append(rc.Actions, intercept.ActionConfig{Name: a.Name, Method: a.Method, Path: a.Path, Query: a.Query})
-	}
-	for _, phase := range []struct {
-		phase  rules.Phase
-		blocks []*rules.Block
-		dst    *[]*rules.CompiledBlock
-	}{
-		{rules.Before, res.Before, &rc.Before},
-		{rules.After, res.After, &rc.After},
-		{rules.Async, res.Async, &rc.Async},
-	} {
-		for _, b := range phase.blocks {
-			cb, err := rules.CompileBlock(phase.phase, res.Name, b)
-			if err != nil {
-				return nil, err
-			}
-			*phase.dst = append(*phase.dst, cb)
-		}
-	}
-	return rc, nil
 }
 
 // Cleanup lets pending webhook deliveries finish within their grace period.
@@ -381,29 +146,6 @@ func (h *Handler) Cleanup() error {
 // ServeHTTP implements caddyhttp.MiddlewareHandler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	return h.engine.ServeHTTP(w, r, next)
-}
-
-func orDefault(v, def int64) int64 {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
-func firstOf(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-func oneOf(name, v string, allowed ...string) error {
-	if v == "" || slices.Contains(allowed, v) {
-		return nil
-	}
-	return fmt.Errorf("%s: %q is not one of %s", name, v, strings.Join(allowed, ", "))
 }
 
 // Interface guards

@@ -1,6 +1,10 @@
 package crud
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/caddy-crud/caddy-crud/intercept"
+)
 
 func TestValidate(t *testing.T) {
 	tests := []struct {
@@ -9,19 +13,22 @@ func TestValidate(t *testing.T) {
 		want string // "" when valid
 	}{
 		{"empty", Handler{}, ""},
-		{"every value allowed", Handler{OnError: "pass", Mode: "report", MethodOverride: "allow",
-			Resources: []*Resource{{Name: "u", Mode: "enforce", MethodOverride: "reject", Unmapped: "pass", Records: "data", Total: "total"}}}, ""},
-		{"on_error", Handler{OnError: "ignore"}, `on_error: "ignore" is not one of deny, pass`},
-		{"mode", Handler{Mode: "audit"}, `mode: "audit" is not one of enforce, report`},
-		{"method_override", Handler{MethodOverride: "yes"}, `method_override: "yes" is not one of reject, allow`},
-		{"resource mode", Handler{Resources: []*Resource{{Name: "u", Mode: "x"}}}, `resource "u": mode: "x" is not one of enforce, report`},
-		{"resource method_override", Handler{Resources: []*Resource{{Name: "u", MethodOverride: "x"}}}, `resource "u": method_override: "x" is not one of reject, allow`},
-		{"resource unmapped", Handler{Resources: []*Resource{{Name: "u", Unmapped: "x"}}}, `resource "u": unmapped: "x" is not one of reject, pass`},
-		{"total without records", Handler{Resources: []*Resource{{Name: "u", Total: "total"}}}, `resource "u": total needs records`},
-		{"negative max_body", Handler{MaxBody: -1}, "limits must not be negative"},
-		{"negative max_depth", Handler{MaxDepth: -1}, "limits must not be negative"},
-		{"negative max_response", Handler{MaxResponse: -1}, "limits must not be negative"},
-		{"negative max_lookups", Handler{MaxLookups: -1}, "limits must not be negative"},
+		{"every value allowed", Handler{
+			Config: intercept.Config{OnError: "pass", Mode: "report", MethodOverride: "allow",
+				Resources: []*intercept.Resource{{Name: "u", Mode: "enforce", MethodOverride: "reject", Unmapped: "pass", Records: "data", Total: "total"}},
+			},
+		}, ""},
+		{"on_error", Handler{Config: intercept.Config{OnError: "ignore"}}, `on_error: "ignore" is not one of deny, pass`},
+		{"mode", Handler{Config: intercept.Config{Mode: "audit"}}, `mode: "audit" is not one of enforce, report`},
+		{"method_override", Handler{Config: intercept.Config{MethodOverride: "yes"}}, `method_override: "yes" is not one of reject, allow`},
+		{"resource mode", Handler{Config: intercept.Config{Resources: []*intercept.Resource{{Name: "u", Mode: "x"}}}}, `resource "u": mode: "x" is not one of enforce, report`},
+		{"resource method_override", Handler{Config: intercept.Config{Resources: []*intercept.Resource{{Name: "u", MethodOverride: "x"}}}}, `resource "u": method_override: "x" is not one of reject, allow`},
+		{"resource unmapped", Handler{Config: intercept.Config{Resources: []*intercept.Resource{{Name: "u", Unmapped: "x"}}}}, `resource "u": unmapped: "x" is not one of reject, pass`},
+		{"total without records", Handler{Config: intercept.Config{Resources: []*intercept.Resource{{Name: "u", Total: "total"}}}}, `resource "u": total needs records`},
+		{"negative max_body", Handler{Config: intercept.Config{MaxBody: -1}}, "limits must not be negative"},
+		{"negative max_depth", Handler{Config: intercept.Config{MaxDepth: -1}}, "limits must not be negative"},
+		{"negative max_response", Handler{Config: intercept.Config{MaxResponse: -1}}, "limits must not be negative"},
+		{"negative max_lookups", Handler{Config: intercept.Config{MaxLookups: -1}}, "limits must not be negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/caddy-crud/caddy-crud/intercept"
 	"github.com/caddy-crud/caddy-crud/rules"
 )
 
@@ -25,6 +26,14 @@ type OpenAPI struct {
 	ValidateResponses string `json:"validate_responses,omitempty"`
 }
 
+// validateResponsesChoice are the words of validate_responses.
+var validateResponsesChoice = intercept.Choice{"report", "enforce"}
+
+// validate checks the value of validate_responses.
+func (o *OpenAPI) validate() error {
+	return validateResponsesChoice.Check("openapi: validate_responses", o.ValidateResponses)
+}
+
 // openAPIMethods are the operations of a path item, in the order actions
 // are declared.
 var openAPIMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -33,7 +42,7 @@ var openAPIMethods = []string{"get", "put", "post", "delete", "options", "head",
 // path's template less a last `{param}` segment), one action per
 // operation, named by its operationId, with a parameters statement for its
 // path and query parameters and a schema statement for its JSON request body.
-func (o *OpenAPI) resources() ([]*Resource, error) {
+func (o *OpenAPI) resources() ([]*intercept.Resource, error) {
 	doc, err := rules.LoadDocument(o.File)
 	if err != nil {
 		return nil, fmt.Errorf("openapi: %w", err)
@@ -51,15 +60,15 @@ func (o *OpenAPI) resources() ([]*Resource, error) {
 	}
 	sort.Strings(templates)
 
-	var out []*Resource
-	byBase := map[string]*Resource{}
+	var out []*intercept.Resource
+	byBase := map[string]*intercept.Resource{}
 	names := map[string]bool{}
 	for _, tmpl := range templates {
 		item, _ := paths[tmpl].(map[string]any)
 		base := prefix + collectionOf(tmpl)
 		res := byBase[base]
 		if res == nil {
-			res = &Resource{Name: uniqueName(resourceName(base), names), Base: base, RestOff: true}
+			res = &intercept.Resource{Name: uniqueName(resourceName(base), names), Base: base, RestOff: true}
 			byBase[base] = res
 			out = append(out, res)
 		}
@@ -73,7 +82,7 @@ func (o *OpenAPI) resources() ([]*Resource, error) {
 			if action == "" {
 				action = method + strings.ReplaceAll(strings.NewReplacer("{", "", "}", "").Replace(tmpl), "/", "_")
 			}
-			res.Actions = append(res.Actions, &Action{Name: action, Method: strings.ToUpper(method), Path: prefix + tmpl})
+			res.Actions = append(res.Actions, &intercept.Action{Name: action, Method: strings.ToUpper(method), Path: prefix + tmpl})
 			var stmts []*rules.Statement
 			if params := o.parameters(item, op, ptr); len(params) > 0 {
 				stmts = append(stmts, &rules.Statement{Op: "parameters", Parameters: params})
@@ -222,9 +231,9 @@ func escapePointer(s string) string {
 // adds its name, options and blocks to that path's resource (after the
 // document's blocks); one that maps a document operation under another
 // base, or names an action the document lacks, is an error naming both.
-func withOpenAPI(derived, declared []*Resource) ([]*Resource, error) {
-	byBase := map[string]*Resource{}
-	ops := map[string]*Resource{} // "METHOD template" → derived resource
+func withOpenAPI(derived, declared []*intercept.Resource) ([]*intercept.Resource, error) {
+	byBase := map[string]*intercept.Resource{}
+	ops := map[string]*intercept.Resource{} // "METHOD template" → derived resource
 	for _, d := range derived {
 		byBase[templateKey(d.Base)] = d
 		for _, a := range d.Actions {
@@ -252,7 +261,7 @@ func withOpenAPI(derived, declared []*Resource) ([]*Resource, error) {
 		for _, blocks := range [][]*rules.Block{r.Before, r.After, r.Async} {
 			for _, b := range blocks {
 				for _, a := range b.Actions {
-					if a == "all" || slices.ContainsFunc(d.Actions, func(x *Action) bool { return x.Name == a }) {
+					if a == "all" || slices.ContainsFunc(d.Actions, func(x *intercept.Action) bool { return x.Name == a }) {
 						continue
 					}
 					return nil, fmt.Errorf("resource %q (base %s): action %q is not an operation of the OpenAPI document's resource %q (%s)",
@@ -287,7 +296,7 @@ func templateKey(tmpl string) string {
 	return strings.Join(segs, "/")
 }
 
-func actionList(r *Resource) string {
+func actionList(r *intercept.Resource) string {
 	names := make([]string, len(r.Actions))
 	for i, a := range r.Actions {
 		names[i] = a.Name

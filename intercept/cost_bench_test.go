@@ -28,10 +28,10 @@ func BenchmarkServeUpdateFetchOld(b *testing.B) {
 		{"old", `old.creatorId != user.id`, true},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			res := usersResource([]*rules.CompiledBlock{benchBlock(b, rules.Before, "update",
+			res := usersResource([]*rules.Block{benchBlock("update",
 				&rules.Statement{Op: "deny", Expr: c.rule, Status: 403})}, nil)
 			if c.old {
-				res.FetchOld = &intercept.FetchOldConfig{}
+				res.FetchOld = &intercept.FetchOld{}
 			}
 			e := benchEngine(b, staticUser{"id": "u1"}, res)
 			r := benchRequest(http.MethodPut, "/api/users/1")
@@ -83,12 +83,7 @@ func BenchmarkServeAsync(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			res := usersResource(nil, nil)
 			if c.async {
-				blk, err := rules.CompileBlock(rules.Async, "users", &rules.Block{Actions: []string{"create"},
-					Statements: []*rules.Statement{{Op: "webhook", URL: receiver.URL + "/hook"}}})
-				if err != nil {
-					b.Fatal(err)
-				}
-				res.Async = []*rules.CompiledBlock{blk}
+				res.Async = []*rules.Block{benchBlock("create", &rules.Statement{Op: "webhook", URL: receiver.URL + "/hook"})}
 			}
 			e := benchEngine(b, staticUser{"id": "u1"}, res)
 			r := benchRequest(http.MethodPost, "/api/users")

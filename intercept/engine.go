@@ -4,6 +4,7 @@
 package intercept
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"slices"
@@ -15,26 +16,16 @@ import (
 	"github.com/caddy-crud/caddy-crud/rules"
 )
 
-// Config is what the engine is built from: limits, and resources whose
-// blocks are already compiled.
-type Config struct {
-	Resources   []*ResourceConfig
-	MaxBody     int64
-	MaxDepth    int
-	MaxResponse int64
-	MaxLookups  int
-	OnErrorPass bool
-	Logger      *zap.Logger
-
-	// Report is the handler's mode for requests no resource claims yet
-	// (a refused path); resources carry their own.
-	Report bool
-
+// Runtime is what the engine takes from its host besides its Config.
+type Runtime struct {
 	// Identity finds the caller of matched requests; nil: user is nil.
 	Identity Authenticator
 
 	// Webhooks tunes webhook delivery.
 	Webhooks WebhookConfig
+
+	// Logger receives the engine's logs; nil discards them.
+	Logger *zap.Logger
 
 	// Metrics is where the collectors register (Caddy's registry); nil
 	// keeps them unregistered.
@@ -50,40 +41,38 @@ type Authenticator interface {
 	Authenticate(r *http.Request) (map[string]any, error)
 }
 
-// ResourceConfig is one resource.
-type ResourceConfig struct {
-	Name                string
-	Base                string
-	RestOff             bool
-	Actions             []ActionConfig
-	Records             string
-	Total               string
+// settings are the handler's options as requests read them: limits with
+// their defaults applied and modes resolved.
+type settings struct {
+	MaxBody     int64
+	MaxDepth    int
+	MaxResponse int64
+	MaxLookups  int
+	OnErrorPass bool
+
+	// Report is the handler's mode for requests no resource claims yet
+	// (a refused path); resources carry their own.
+	Report bool
+
+	// Identity finds the caller of matched requests; nil: user is nil.
+	Identity Authenticator
+}
+
+// resourceSettings are a resource's options resolved against the
+// handler's.
+type resourceSettings struct {
 	Report              bool
 	CaseSensitive       bool
 	MethodOverrideAllow bool
 	UnmappedPass        bool
 	BulkPartial         bool
-	Params              []string // the query parameters every action accepts; nil: any
-	NonJSONPass         bool     // a 2xx answer that is not JSON streams through on actions with after rules
-	FetchOld            *FetchOldConfig
-	Before, After       []*rules.CompiledBlock
-	Async               []*rules.CompiledBlock
-}
-
-// FetchOldConfig is the request that fetches the stored record; empty
-// fields: GET and the request's own path.
-type FetchOldConfig struct {
-	Method, Path string
-}
-
-// ActionConfig maps an endpoint to an action.
-type ActionConfig struct {
-	Name, Method, Path, Query string
+	NonJSONPass         bool // a 2xx answer that is not JSON streams through on actions with after rules
+	FetchOld            *FetchOld
 }
 
 // Engine serves requests for one crud handler.
 type Engine struct {
-	cfg       Config
+	cfg       settings
 	resources []*resource
 	routes    []*route
 	logger    *zap.Logger
@@ -96,7 +85,7 @@ type Engine struct {
 type resource struct {
 	name    string
 	base    []patSeg
-	cfg     *ResourceConfig
+	cfg     resourceSettings
 	actions map[string]*action
 	shape   rules.Shape
 
@@ -120,125 +109,165 @@ var groups = map[string][]string{
 	"write": {"create", "update"},
 }
 
-// New builds the engine: routes, and a program per action and phase.
-func New(cfg Config) (*Engine, error) {
-	e := &Engine{cfg: cfg, logger: cfg.Logger, metrics: newMetrics(cfg.Metrics)}
+// New builds the engine from cfg: it validates cfg, applies the default
+// limits, and builds the routes and a program per action and phase.
+func New(cfg Config, rt Runtime) (*Engine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	e := &Engine{logger: rt.Logger, metrics: newMetrics(rt.Metrics), cfg: settings{
+		MaxBody:     orDefault(cfg.MaxBody, defaultMaxBody),
+		MaxDepth:    orDefault(cfg.MaxDepth, defaultMaxDepth),
+		MaxResponse: orDefault(cfg.MaxResponse, defaultMaxResponse),
+		MaxLookups:  orDefault(cfg.MaxLookups, defaultMaxLookups),
+		OnErrorPass: cfg.OnError == "pass",
+		Report:      cfg.Mode == "report",
+		Identity:    rt.Identity,
+	}}
 	if e.logger == nil {
 		e.logger = zap.NewNop()
 	}
-	order := 0
 	seen := map[string]bool{}
 	for _, rc := range cfg.Resources {
-		if rc.Name == "" {
-			return nil, fmt.Errorf("a resource needs a name")
-		}
 		if seen[rc.Name] {
 			return nil, fmt.Errorf("resource %q declared twice", rc.Name)
 		}
 		seen[rc.Name] = true
-		base, err := parsePattern(rc.Base)
-		if err != nil {
-			return nil, fmt.Errorf("resource %q: %w", rc.Name, err)
+		if err := e.addResource(&cfg, rc); err != nil {
+			return nil, err
 		}
-		res := &resource{name: rc.Name, nameValue: rc.Name, base: base, cfg: rc, actions: map[string]*action{}}
-		for _, f := range []struct {
-			text string
-			dst  *[]string
-		}{{rc.Records, &res.shape.Records}, {rc.Total, &res.shape.Total}} {
-			if f.text == "" {
-				continue
-			}
-			p, err := rules.ParsePath(f.text)
-			if err != nil {
-				return nil, fmt.Errorf("resource %q: %w", rc.Name, err)
-			}
-			*f.dst = p.Keys()
-		}
-		add := func(name, method string, segs []patSeg, query []queryPat) {
-			order++
-			e.routes = append(e.routes, &route{res: res, action: name, actionValue: name, method: method, segs: segs, query: query, order: order})
-			if res.actions[name] == nil {
-				res.actions[name] = &action{name: name}
-			}
-		}
-		if !rc.RestOff {
-			item := append(slices.Clip(base), patSeg{param: "id"})
-			add("list", http.MethodGet, base, nil)
-			add("list", http.MethodHead, base, nil)
-			add("create", http.MethodPost, base, nil)
-			add("get", http.MethodGet, item, nil)
-			add("get", http.MethodHead, item, nil)
-			add("update", http.MethodPut, item, nil)
-			add("update", http.MethodPatch, item, nil)
-			add("delete", http.MethodDelete, item, nil)
-		}
-		for _, a := range rc.Actions {
-			if a.Name == "" || a.Method == "" {
-				return nil, fmt.Errorf("resource %q: action needs a name, a method and a path", rc.Name)
-			}
-			segs, err := parsePattern(a.Path)
-			if err != nil {
-				return nil, fmt.Errorf("resource %q: action %s: %w", rc.Name, a.Name, err)
-			}
-			query, err := parseQueryPattern(a.Query)
-			if err != nil {
-				return nil, fmt.Errorf("resource %q: action %s: %w", rc.Name, a.Name, err)
-			}
-			method := strings.ToUpper(a.Method)
-			add(a.Name, method, segs, query)
-			if method == http.MethodGet {
-				add(a.Name, http.MethodHead, segs, query)
-			}
-		}
-		if len(res.actions) == 0 {
-			return nil, fmt.Errorf("resource %q maps no action (rest off and no action lines)", rc.Name)
-		}
-		for _, ph := range []struct {
-			phase  rules.Phase
-			blocks []*rules.CompiledBlock
-		}{{rules.Before, rc.Before}, {rules.After, rc.After}, {rules.Async, rc.Async}} {
-			perAction := map[string][]*rules.CompiledBlock{}
-			for _, b := range ph.blocks {
-				names, err := res.expand(b.Actions)
-				if err != nil {
-					return nil, fmt.Errorf("resource %q: %s %s: %w", rc.Name, ph.phase, strings.Join(b.Actions, " "), err)
-				}
-				for _, n := range names {
-					perAction[n] = append(perAction[n], b)
-				}
-			}
-			var opts []rules.ProgramOption
-			if rc.CaseSensitive {
-				opts = append(opts, rules.ExactKeys())
-			}
-			for name, a := range res.actions {
-				p := rules.NewProgram(ph.phase, perAction[name], opts...)
-				switch ph.phase {
-				case rules.Before:
-					a.before = p
-				case rules.After:
-					a.after = p
-				case rules.Async:
-					a.async = p
-				}
-			}
-		}
-		res.guardQueries(rc, e.routes)
-		e.resources = append(e.resources, res)
 	}
 	sortRoutes(e.routes)
-	e.startWebhooks(cfg.Webhooks)
+	e.startWebhooks(rt.Webhooks)
 	return e, nil
+}
+
+// addResource adds rc's routes and compiles its blocks into a program per
+// action and phase; its options are resolved against cfg's.
+func (e *Engine) addResource(cfg *Config, rc *Resource) error {
+	if err := rules.CheckParams(rc.Params); err != nil {
+		return fmt.Errorf("resource %q: %w", rc.Name, err)
+	}
+	var compiled [3][]*rules.CompiledBlock
+	for i, ph := range []struct {
+		phase  rules.Phase
+		blocks []*rules.Block
+	}{{rules.Before, rc.Before}, {rules.After, rc.After}, {rules.Async, rc.Async}} {
+		for _, b := range ph.blocks {
+			cb, err := rules.CompileBlock(ph.phase, rc.Name, b)
+			if err != nil {
+				return err
+			}
+			compiled[i] = append(compiled[i], cb)
+		}
+	}
+	base, err := parsePattern(rc.Base)
+	if err != nil {
+		return fmt.Errorf("resource %q: %w", rc.Name, err)
+	}
+	res := &resource{name: rc.Name, nameValue: rc.Name, base: base, actions: map[string]*action{}, cfg: resourceSettings{
+		Report:              cmp.Or(rc.Mode, cfg.Mode) == "report",
+		CaseSensitive:       cfg.CaseSensitive,
+		MethodOverrideAllow: cmp.Or(rc.MethodOverride, cfg.MethodOverride) == "allow",
+		UnmappedPass:        rc.Unmapped == "pass",
+		BulkPartial:         rc.Bulk == "partial",
+		NonJSONPass:         rc.NonJSON == "pass",
+		FetchOld:            rc.FetchOld,
+	}}
+	if rc.CaseSensitive != nil {
+		res.cfg.CaseSensitive = *rc.CaseSensitive
+	}
+	for _, f := range []struct {
+		text string
+		dst  *[]string
+	}{{rc.Records, &res.shape.Records}, {rc.Total, &res.shape.Total}} {
+		if f.text == "" {
+			continue
+		}
+		p, err := rules.ParsePath(f.text)
+		if err != nil {
+			return fmt.Errorf("resource %q: %w", rc.Name, err)
+		}
+		*f.dst = p.Keys()
+	}
+	add := func(name, method string, segs []patSeg, query []queryPat) {
+		e.routes = append(e.routes, &route{res: res, action: name, actionValue: name, method: method, segs: segs, query: query, order: len(e.routes) + 1})
+		if res.actions[name] == nil {
+			res.actions[name] = &action{name: name}
+		}
+	}
+	if !rc.RestOff {
+		item := append(slices.Clip(base), patSeg{param: "id"})
+		add("list", http.MethodGet, base, nil)
+		add("list", http.MethodHead, base, nil)
+		add("create", http.MethodPost, base, nil)
+		add("get", http.MethodGet, item, nil)
+		add("get", http.MethodHead, item, nil)
+		add("update", http.MethodPut, item, nil)
+		add("update", http.MethodPatch, item, nil)
+		add("delete", http.MethodDelete, item, nil)
+	}
+	for _, a := range rc.Actions {
+		if a.Name == "" || a.Method == "" {
+			return fmt.Errorf("resource %q: action needs a name, a method and a path", rc.Name)
+		}
+		segs, err := parsePattern(a.Path)
+		if err != nil {
+			return fmt.Errorf("resource %q: action %s: %w", rc.Name, a.Name, err)
+		}
+		query, err := parseQueryPattern(a.Query)
+		if err != nil {
+			return fmt.Errorf("resource %q: action %s: %w", rc.Name, a.Name, err)
+		}
+		method := strings.ToUpper(a.Method)
+		add(a.Name, method, segs, query)
+		if method == http.MethodGet {
+			add(a.Name, http.MethodHead, segs, query)
+		}
+	}
+	if len(res.actions) == 0 {
+		return fmt.Errorf("resource %q maps no action (rest off and no action lines)", rc.Name)
+	}
+	var opts []rules.ProgramOption
+	if res.cfg.CaseSensitive {
+		opts = append(opts, rules.ExactKeys())
+	}
+	for i, phase := range []rules.Phase{rules.Before, rules.After, rules.Async} {
+		perAction := map[string][]*rules.CompiledBlock{}
+		for _, b := range compiled[i] {
+			names, err := res.expand(b.Actions)
+			if err != nil {
+				return fmt.Errorf("resource %q: %s %s: %w", rc.Name, phase, strings.Join(b.Actions, " "), err)
+			}
+			for _, n := range names {
+				perAction[n] = append(perAction[n], b)
+			}
+		}
+		for name, a := range res.actions {
+			p := rules.NewProgram(phase, perAction[name], opts...)
+			switch phase {
+			case rules.Before:
+				a.before = p
+			case rules.After:
+				a.after = p
+			case rules.Async:
+				a.async = p
+			}
+		}
+	}
+	res.guardQueries(rc.Params, compiled[0], e.routes)
+	e.resources = append(e.resources, res)
+	return nil
 }
 
 // guardQueries builds each action's query guard: the params its before
 // blocks list (else the resource's), plus the names of its query patterns,
 // and the fields its after rules hide.
-func (r *resource) guardQueries(rc *ResourceConfig, routes []*route) {
+func (r *resource) guardQueries(resParams []string, before []*rules.CompiledBlock, routes []*route) {
 	for name, a := range r.actions {
-		params, where := rc.Params, fmt.Sprintf("resource %q: params", r.name)
+		params, where := resParams, fmt.Sprintf("resource %q: params", r.name)
 		var fromBlocks []string
-		for _, b := range rc.Before {
+		for _, b := range before {
 			if b.Params == nil {
 				continue
 			}
@@ -263,6 +292,14 @@ func (r *resource) guardQueries(rc *ResourceConfig, routes []*route) {
 		}
 		a.query = rules.NewQueryGuard(a.after, params, where)
 	}
+}
+
+// orDefault is v, or def when v is zero.
+func orDefault[T int | int64](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
 }
 
 // expand turns a block's action list into action names, refusing names the

@@ -1,6 +1,7 @@
 package intercept
 
 import (
+	"cmp"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -11,13 +12,17 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/golang-jwt/jwt/v5"
+	"go.uber.org/zap"
 )
 
 // The texts of authentication failures; they are shown to the client, so
@@ -36,91 +41,191 @@ var (
 	errUnknownKeyType = errors.New("unsupported key type, want an RSA, ECDSA (P-256, P-384, P-521) or Ed25519 public key")
 )
 
-// JWTConfig configures a JWT authenticator. Exactly one of Secret and
-// PublicKey is set.
-type JWTConfig struct {
-	// Secret is the HMAC key of HS256, HS384 and HS512 tokens.
-	Secret []byte
-	// PublicKey verifies RS*/PS* (RSA), ES* (ECDSA, the algorithm of the
-	// key's curve) or EdDSA (Ed25519) tokens; see ParsePublicKey.
-	PublicKey crypto.PublicKey
-	// Issuer and Audience, when set, must match iss and aud.
-	Issuer, Audience string
-	// Optional lets a request without a token through as anonymous.
-	Optional bool
-	// Cookie names the cookie to read the token from when there is no
-	// Authorization: Bearer header.
-	Cookie string
-	// Leeway is the clock skew allowed on exp and nbf.
-	Leeway time.Duration
+// Identity says how the caller is found; the caller becomes the `user`
+// variable of rules (a map of claims with `id` set, or nil when anonymous).
+// Exactly one of its fields is set.
+type Identity struct {
+	// JWT verifies a bearer token from the Authorization header or a cookie.
+	JWT *JWT `json:"jwt,omitempty"`
+
+	// Placeholder reads the caller from placeholders that an earlier handler
+	// set, such as basic_auth's {http.auth.user.*}, or the request headers
+	// forward_auth copied from the auth service's response.
+	Placeholder *Placeholder `json:"placeholder,omitempty"`
 }
 
-// jwtAuth verifies bearer tokens with one key.
-type jwtAuth struct {
-	parser   *jwt.Parser
-	keyFunc  jwt.Keyfunc
-	optional bool
-	cookie   string
-}
-
-// NewJWT builds the authenticator of cfg: a request's token is verified
-// with the configured key, only with the algorithms of that key's family,
-// and its claims become the user, with "id" set to sub.
-func NewJWT(cfg JWTConfig) (Authenticator, error) {
-	var (
-		key     any
-		methods []string
-	)
+// Validate checks that exactly one way of finding the caller is set, and
+// that way's own fields.
+func (id *Identity) Validate() error {
 	switch {
-	case len(cfg.Secret) > 0 && cfg.PublicKey != nil:
-		return nil, fmt.Errorf("set only one of secret and public key")
-	case len(cfg.Secret) > 0:
-		key, methods = cfg.Secret, []string{"HS256", "HS384", "HS512"}
-	case cfg.PublicKey != nil:
-		var err error
-		if methods, err = methodsOf(cfg.PublicKey); err != nil {
-			return nil, err
+	case id.JWT != nil && id.Placeholder != nil:
+		return errors.New("set only one of jwt and placeholder")
+	case id.JWT != nil:
+		if err := id.JWT.Validate(); err != nil {
+			return fmt.Errorf("jwt: %w", err)
 		}
-		key = cfg.PublicKey
+	case id.Placeholder != nil:
+		if err := id.Placeholder.Validate(); err != nil {
+			return fmt.Errorf("placeholder: %w", err)
+		}
 	default:
-		return nil, fmt.Errorf("no secret or public key")
+		return errors.New("set one of jwt and placeholder")
 	}
-	if cfg.Leeway < 0 {
-		cfg.Leeway = 0
+	return nil
+}
+
+// Provision validates id and readies the way it sets, which is then the
+// identity check; logger hears about weak secrets.
+func (id *Identity) Provision(logger *zap.Logger) (Authenticator, error) {
+	if err := id.Validate(); err != nil {
+		return nil, err
+	}
+	if id.JWT != nil {
+		if err := id.JWT.provision(logger); err != nil {
+			return nil, fmt.Errorf("jwt: %w", err)
+		}
+		return id.JWT, nil
+	}
+	id.Placeholder.provision()
+	return id.Placeholder, nil
+}
+
+// JWT verifies JSON Web Tokens. Exactly one of Secret and PublicKey is
+// set. The token's claims become `user`, with `user.id` set to `sub`; a
+// token without `sub` is refused. A missing token is refused unless
+// Optional; a bad one (signature, exp, nbf, iss, aud) always is.
+type JWT struct {
+	// Secret is the HMAC key of HS256, HS384 and HS512 tokens, used as is
+	// (not base64-decoded). Caddy placeholders are resolved once when the
+	// config loads, so `{env.JWT_SECRET}` or `{file./run/secrets/jwt}`
+	// keep the secret itself out of the config.
+	Secret string `json:"secret,omitempty"`
+
+	// PublicKey is the path of a PEM file holding a public key (PUBLIC KEY,
+	// RSA PUBLIC KEY) or a certificate. An RSA key verifies RS256/384/512 and
+	// PS256/384/512, an ECDSA key the ES algorithm of its curve (P-256:
+	// ES256, P-384: ES384, P-521: ES512), an Ed25519 key EdDSA. Placeholders
+	// in the path are resolved; the file is read once when the config loads.
+	PublicKey string `json:"public_key,omitempty"`
+
+	// Issuer, when set, must equal the token's `iss`.
+	Issuer string `json:"issuer,omitempty"`
+
+	// Audience, when set, must be in the token's `aud`.
+	Audience string `json:"audience,omitempty"`
+
+	// Optional lets a request without a token through as anonymous (`user`
+	// is nil). A token that is sent but fails verification is still
+	// refused. Default: false, a missing token gets 401.
+	Optional bool `json:"optional,omitempty"`
+
+	// Cookie names a cookie to read the token from when the request has no
+	// `Authorization: Bearer` header; the header wins when both are sent.
+	// Default: none, the header only.
+	Cookie string `json:"cookie,omitempty"`
+
+	// Leeway is the clock skew allowed when checking `exp` and `nbf`.
+	// Default: 30s; a negative value allows none.
+	Leeway caddy.Duration `json:"leeway,omitempty"`
+
+	key     any         // the secret ([]byte) or the public key, read once
+	parser  *jwt.Parser // nil until provisioned
+	keyFunc jwt.Keyfunc // hands the parser key
+}
+
+// defaultLeeway is the clock skew allowed on exp and nbf by default.
+const defaultLeeway = 30 * time.Second
+
+// Validate checks that exactly one of Secret and PublicKey is set.
+func (j *JWT) Validate() error {
+	switch {
+	case j.Secret != "" && j.PublicKey != "":
+		return errors.New("set only one of secret and public_key")
+	case j.Secret == "" && j.PublicKey == "":
+		return errors.New("set one of secret and public_key")
+	}
+	return nil
+}
+
+// provision resolves the placeholders of Secret or PublicKey, reads the key
+// once and readies the verifier.
+func (j *JWT) provision(logger *zap.Logger) error {
+	repl := caddy.NewReplacer()
+	if j.Secret != "" {
+		secret := repl.ReplaceKnown(j.Secret, "")
+		if secret == "" {
+			// only placeholders resolve to nothing, so this names no secret
+			return fmt.Errorf("secret %s is empty", j.Secret)
+		}
+		if len(secret) < 32 && logger != nil {
+			logger.Warn("jwt secret is shorter than 32 bytes; use a long random secret",
+				zap.Int("length", len(secret)))
+		}
+		j.key = []byte(secret)
+	} else {
+		path := repl.ReplaceKnown(j.PublicKey, "")
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("public_key: %w", err)
+		}
+		if j.key, err = ParsePublicKey(data); err != nil {
+			return fmt.Errorf("public_key %s: %w", path, err)
+		}
+	}
+	return j.ready()
+}
+
+// ready builds the verifier of j.key: a token is verified with it, only
+// with the algorithms of its family, and its claims become the user, with
+// "id" set to sub.
+func (j *JWT) ready() error {
+	var methods []string
+	if secret, ok := j.key.([]byte); ok && len(secret) > 0 {
+		methods = []string{"HS256", "HS384", "HS512"}
+	} else {
+		var err error
+		if methods, err = methodsOf(j.key); err != nil {
+			return err
+		}
+	}
+	leeway := time.Duration(j.Leeway)
+	switch {
+	case leeway == 0:
+		leeway = defaultLeeway
+	case leeway < 0:
+		leeway = 0
 	}
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods(methods),
 		jwt.WithJSONNumber(),
-		jwt.WithLeeway(cfg.Leeway),
+		jwt.WithLeeway(leeway),
 	}
-	if cfg.Issuer != "" {
-		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
+	if j.Issuer != "" {
+		opts = append(opts, jwt.WithIssuer(j.Issuer))
 	}
-	if cfg.Audience != "" {
-		opts = append(opts, jwt.WithAudience(cfg.Audience))
+	if j.Audience != "" {
+		opts = append(opts, jwt.WithAudience(j.Audience))
 	}
-	return &jwtAuth{
-		parser:   jwt.NewParser(opts...),
-		keyFunc:  func(*jwt.Token) (any, error) { return key, nil },
-		optional: cfg.Optional,
-		cookie:   cfg.Cookie,
-	}, nil
+	key := j.key
+	j.parser = jwt.NewParser(opts...)
+	j.keyFunc = func(*jwt.Token) (any, error) { return key, nil }
+	return nil
 }
 
-// Authenticate implements Authenticator.
 // Challenge is the WWW-Authenticate value of a 401.
-func (a *jwtAuth) Challenge() string { return `Bearer realm="api"` }
+func (j *JWT) Challenge() string { return `Bearer realm="api"` }
 
-func (a *jwtAuth) Authenticate(r *http.Request) (map[string]any, error) {
-	token, ok := a.token(r)
+// Authenticate implements Authenticator.
+func (j *JWT) Authenticate(r *http.Request) (map[string]any, error) {
+	token, ok := j.token(r)
 	if !ok {
-		if a.optional {
+		if j.Optional {
 			return nil, nil
 		}
 		return nil, errAuthRequired
 	}
 	claims := jwt.MapClaims{}
-	if _, err := a.parser.ParseWithClaims(token, claims, a.keyFunc); err != nil {
+	if _, err := j.parser.ParseWithClaims(token, claims, j.keyFunc); err != nil {
 		return nil, tokenError(err)
 	}
 	sub, _ := claims["sub"].(string)
@@ -139,15 +244,15 @@ func (a *jwtAuth) Authenticate(r *http.Request) (map[string]any, error) {
 // Bearer scheme (any case), else from the cookie. An Authorization header
 // of another scheme, and an empty cookie, count as no token; a Bearer
 // header without a token is a (malformed) token.
-func (a *jwtAuth) token(r *http.Request) (string, bool) {
+func (j *JWT) token(r *http.Request) (string, bool) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, token, _ := strings.Cut(strings.TrimSpace(h), " ")
 		if strings.EqualFold(scheme, "Bearer") {
 			return strings.TrimSpace(token), true
 		}
 	}
-	if a.cookie != "" {
-		if c, err := r.Cookie(a.cookie); err == nil && c.Value != "" {
+	if j.Cookie != "" {
+		if c, err := r.Cookie(j.Cookie); err == nil && c.Value != "" {
 			return c.Value, true
 		}
 	}
@@ -264,79 +369,98 @@ func methodsOf(key crypto.PublicKey) ([]string, error) {
 	return nil, errUnknownKeyType
 }
 
-// PlaceholderField is one extra field of a placeholder identity: the value
-// of {<prefix>.<Name>}, as user.<As>.
-type PlaceholderField struct {
-	Name, As string
+// Placeholder reads the caller from placeholders an earlier handler set.
+// `user.id` is {<prefix>.<id>}; a request where it is empty is anonymous
+// when Optional, else refused with 401. Caddy offers no way to list the
+// placeholders under a prefix, so besides the id only the Fields named
+// here are read.
+type Placeholder struct {
+	// Prefix is the placeholder namespace, without braces: http.auth.user
+	// after basic_auth and other caddyauth providers (which set
+	// {http.auth.user.id} and their metadata as {http.auth.user.*});
+	// http.reverse_proxy.header after forward_auth, whose auth response
+	// headers these placeholders hold until the next reverse_proxy runs (a
+	// client cannot forge them); or http.request.header for the request
+	// headers forward_auth's copy_headers sets (trusted as sent wherever
+	// forward_auth does not run first).
+	Prefix string `json:"prefix,omitempty"`
+
+	// ID is the name, under Prefix, of the caller's id, e.g. Remote-User
+	// with a header prefix (http.reverse_proxy.header needs the canonical
+	// spelling, Remote-User). Default: id.
+	ID string `json:"id,omitempty"`
+
+	// Fields maps other fields of `user` to names under Prefix, e.g.
+	// {"email": "Remote-Email"} sets user.email to {<prefix>.Remote-Email}.
+	// Empty values are left out, so they read as nil. Default: none.
+	Fields map[string]string `json:"fields,omitempty"`
+
+	// Optional lets a request with an empty id through as anonymous (`user`
+	// is nil). Default: false, such a request gets 401.
+	Optional bool `json:"optional,omitempty"`
+
+	id     string             // the full placeholder name of the id
+	fields []placeholderField // sorted by field
 }
 
-// PlaceholderConfig configures an authenticator that reads what an earlier
-// handler (basic_auth, forward_auth, an auth plugin) left in the request's
-// placeholders.
-type PlaceholderConfig struct {
-	// Prefix is the placeholder namespace, e.g. http.auth.user.
-	Prefix string
-	// ID names the placeholder under Prefix that holds the caller's id.
-	// Default: id.
-	ID string
-	// Fields are the other placeholders read.
-	Fields []PlaceholderField
-	// Optional lets a request without an id through as anonymous.
-	Optional bool
+// placeholderField is one extra field of a placeholder identity: the value
+// of the placeholder name, as user.<as>.
+type placeholderField struct {
+	name, as string
 }
 
-// placeholderAuth reads the caller from placeholders.
-type placeholderAuth struct {
-	id       string
-	fields   []PlaceholderField // Name is the full placeholder name
-	optional bool
+// prefix is Prefix without braces or a trailing dot.
+func (p *Placeholder) prefix() string {
+	return strings.TrimSuffix(strings.Trim(p.Prefix, "{}"), ".")
 }
 
-// NewPlaceholder builds the authenticator of cfg: the caller is
-// {<prefix>.<id>}, anonymous when that is empty, with the listed fields.
-func NewPlaceholder(cfg PlaceholderConfig) (Authenticator, error) {
-	prefix := strings.TrimSuffix(strings.Trim(cfg.Prefix, "{}"), ".")
-	if prefix == "" {
-		return nil, fmt.Errorf("no placeholder prefix")
+// Validate checks that there is a prefix and that each field has a name,
+// none of them id.
+func (p *Placeholder) Validate() error {
+	if p.prefix() == "" {
+		return errors.New("no placeholder prefix")
 	}
-	id := cfg.ID
-	if id == "" {
-		id = "id"
-	}
-	a := &placeholderAuth{id: prefix + "." + id, optional: cfg.Optional}
-	seen := map[string]bool{"id": true}
-	for _, f := range cfg.Fields {
-		if f.Name == "" || f.As == "" {
-			return nil, fmt.Errorf("empty field name")
+	for _, as := range slices.Sorted(maps.Keys(p.Fields)) {
+		if p.Fields[as] == "" || as == "" {
+			return errors.New("empty field name")
 		}
-		if seen[f.As] {
-			return nil, fmt.Errorf("field %q given more than once (id is always set)", f.As)
+		if as == "id" {
+			return errors.New(`field "id" given more than once (id is always set)`)
 		}
-		seen[f.As] = true
-		a.fields = append(a.fields, PlaceholderField{Name: prefix + "." + f.Name, As: f.As})
 	}
-	return a, nil
+	return nil
+}
+
+// provision readies the reader: the caller is {<prefix>.<id>}, with the
+// listed fields.
+func (p *Placeholder) provision() {
+	prefix := p.prefix()
+	p.id = prefix + "." + cmp.Or(p.ID, "id")
+	p.fields = p.fields[:0]
+	for _, as := range slices.Sorted(maps.Keys(p.Fields)) {
+		p.fields = append(p.fields, placeholderField{name: prefix + "." + p.Fields[as], as: as})
+	}
 }
 
 // Authenticate implements Authenticator.
-func (a *placeholderAuth) Authenticate(r *http.Request) (map[string]any, error) {
+func (p *Placeholder) Authenticate(r *http.Request) (map[string]any, error) {
 	repl, _ := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
 	var id string
 	if repl != nil {
-		id, _ = repl.GetString(a.id)
+		id, _ = repl.GetString(p.id)
 	}
 	if id == "" {
-		if a.optional {
+		if p.Optional {
 			return nil, nil
 		}
 		return nil, errAuthRequired
 	}
-	user := make(map[string]any, 1+len(a.fields))
+	user := make(map[string]any, 1+len(p.fields))
 	user["id"] = id
-	for _, f := range a.fields {
-		if v, ok := repl.Get(f.Name); ok {
+	for _, f := range p.fields {
+		if v, ok := repl.Get(f.name); ok {
 			if v = placeholderValue(v); v != nil {
-				user[f.As] = v
+				user[f.as] = v
 			}
 		}
 	}
@@ -379,6 +503,6 @@ func placeholderValue(v any) any {
 
 // Interface guards
 var (
-	_ Authenticator = (*jwtAuth)(nil)
-	_ Authenticator = (*placeholderAuth)(nil)
+	_ Authenticator = (*JWT)(nil)
+	_ Authenticator = (*Placeholder)(nil)
 )

@@ -90,13 +90,12 @@ func claims(extra jwt.MapClaims) jwt.MapClaims {
 	return c
 }
 
-func mustJWT(t testing.TB, cfg JWTConfig) Authenticator {
+func mustJWT(t testing.TB, j JWT) Authenticator {
 	t.Helper()
-	a, err := NewJWT(cfg)
-	if err != nil {
-		t.Fatalf("NewJWT: %v", err)
+	if err := j.ready(); err != nil {
+		t.Fatalf("ready: %v", err)
 	}
-	return a
+	return &j
 }
 
 // bearer returns a request with Authorization: Bearer token.
@@ -108,16 +107,16 @@ func bearer(token string) *http.Request {
 
 func TestJWTAuthenticate(t *testing.T) {
 	k := getKeys(t)
-	hs := JWTConfig{Secret: k.secret, Leeway: 30 * time.Second}
-	rs := JWTConfig{PublicKey: &k.rsa.PublicKey, Leeway: 30 * time.Second}
-	es := JWTConfig{PublicKey: &k.ec256.PublicKey}
-	ed := JWTConfig{PublicKey: k.ed.Public()}
-	iss := JWTConfig{Secret: k.secret, Issuer: "https://issuer.example", Audience: "my-api"}
+	hs := JWT{key: k.secret, Leeway: caddy.Duration(30 * time.Second)}
+	rs := JWT{key: &k.rsa.PublicKey, Leeway: caddy.Duration(30 * time.Second)}
+	es := JWT{key: &k.ec256.PublicKey}
+	ed := JWT{key: k.ed.Public()}
+	iss := JWT{key: k.secret, Issuer: "https://issuer.example", Audience: "my-api"}
 	now := time.Now()
 
 	tests := []struct {
 		name    string
-		cfg     JWTConfig
+		cfg     JWT
 		token   string
 		wantID  string // the user's id when accepted
 		wantErr string // the error text when refused
@@ -130,8 +129,8 @@ func TestJWTAuthenticate(t *testing.T) {
 		{name: "RS512", cfg: rs, token: testjwt.Sign(t, jwt.SigningMethodRS512, k.rsa, claims(nil)), wantID: "alice"},
 		{name: "PS256", cfg: rs, token: testjwt.Sign(t, jwt.SigningMethodPS256, k.rsa, claims(nil)), wantID: "alice"},
 		{name: "ES256", cfg: es, token: testjwt.Sign(t, jwt.SigningMethodES256, k.ec256, claims(nil)), wantID: "alice"},
-		{name: "ES384", cfg: JWTConfig{PublicKey: &k.ec384.PublicKey}, token: testjwt.Sign(t, jwt.SigningMethodES384, k.ec384, claims(nil)), wantID: "alice"},
-		{name: "ES512", cfg: JWTConfig{PublicKey: &k.ec521.PublicKey}, token: testjwt.Sign(t, jwt.SigningMethodES512, k.ec521, claims(nil)), wantID: "alice"},
+		{name: "ES384", cfg: JWT{key: &k.ec384.PublicKey}, token: testjwt.Sign(t, jwt.SigningMethodES384, k.ec384, claims(nil)), wantID: "alice"},
+		{name: "ES512", cfg: JWT{key: &k.ec521.PublicKey}, token: testjwt.Sign(t, jwt.SigningMethodES512, k.ec521, claims(nil)), wantID: "alice"},
 		{name: "EdDSA", cfg: ed, token: testjwt.Sign(t, jwt.SigningMethodEdDSA, k.ed, claims(nil)), wantID: "alice"},
 		{name: "no exp", cfg: hs, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"exp": nil})), wantID: "alice"},
 		{name: "expired within leeway", cfg: hs, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"exp": now.Add(-10 * time.Second).Unix()})), wantID: "alice"},
@@ -143,14 +142,14 @@ func TestJWTAuthenticate(t *testing.T) {
 
 		// refused
 		{name: "expired beyond leeway", cfg: hs, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"exp": now.Add(-time.Minute).Unix()})), wantErr: "token has expired"},
-		{name: "expired with no leeway", cfg: JWTConfig{Secret: k.secret}, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"exp": now.Add(-2 * time.Second).Unix()})), wantErr: "token has expired"},
+		{name: "expired with no leeway", cfg: JWT{key: k.secret, Leeway: -1}, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"exp": now.Add(-2 * time.Second).Unix()})), wantErr: "token has expired"},
 		{name: "nbf in the future", cfg: hs, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"nbf": now.Add(time.Minute).Unix()})), wantErr: "token is not valid yet"},
 		{name: "wrong issuer", cfg: iss, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"iss": "https://evil.example", "aud": "my-api"})), wantErr: "token has the wrong issuer"},
 		{name: "no issuer", cfg: iss, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"aud": "my-api"})), wantErr: "token is missing a required claim"},
 		{name: "wrong audience", cfg: iss, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"iss": "https://issuer.example", "aud": "other"})), wantErr: "token has the wrong audience"},
 		{name: "no audience", cfg: iss, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"iss": "https://issuer.example"})), wantErr: "token is missing a required claim"},
 		{name: "other secret", cfg: hs, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret2, claims(nil)), wantErr: "invalid token signature"},
-		{name: "other RSA key", cfg: JWTConfig{PublicKey: &k.rsa.PublicKey}, token: func() string {
+		{name: "other RSA key", cfg: JWT{key: &k.rsa.PublicKey}, token: func() string {
 			other, err := rsa.GenerateKey(rand.Reader, 2048)
 			if err != nil {
 				t.Fatal(err)
@@ -182,8 +181,8 @@ func TestJWTAuthenticate(t *testing.T) {
 		{name: "bad base64", cfg: hs, token: "!!!.!!!.!!!", wantErr: "malformed token"},
 		{name: "unknown alg", cfg: hs, token: base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"XYZ","typ":"JWT"}`)) + "." +
 			base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"alice"}`)) + ".c2ln", wantErr: "invalid token"},
-		{name: "bad token with optional", cfg: JWTConfig{Secret: k.secret, Optional: true}, token: "garbage", wantErr: "malformed token"},
-		{name: "expired with optional", cfg: JWTConfig{Secret: k.secret, Optional: true}, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"exp": now.Add(-time.Hour).Unix()})), wantErr: "token has expired"},
+		{name: "bad token with optional", cfg: JWT{key: k.secret, Optional: true}, token: "garbage", wantErr: "malformed token"},
+		{name: "expired with optional", cfg: JWT{key: k.secret, Optional: true}, token: testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"exp": now.Add(-time.Hour).Unix()})), wantErr: "token has expired"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -248,7 +247,7 @@ func TestJWTTokenSource(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := mustJWT(t, JWTConfig{Secret: k.secret, Optional: tt.optional, Cookie: tt.cookie})
+			a := mustJWT(t, JWT{key: k.secret, Optional: tt.optional, Cookie: tt.cookie})
 			r := httptest.NewRequest("GET", "/api/x", nil)
 			if tt.header != "" {
 				r.Header.Set("Authorization", tt.header)
@@ -283,7 +282,7 @@ func TestJWTClaims(t *testing.T) {
 		`"admin":true,"none":null,"tags":["a",2,2.5],"org":{"id":42,"teams":[{"n":1}]}}`
 	token := signRaw(t, k.secret, payload)
 
-	user, err := mustJWT(t, JWTConfig{Secret: k.secret}).Authenticate(bearer(token))
+	user, err := mustJWT(t, JWT{key: k.secret}).Authenticate(bearer(token))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,17 +315,17 @@ func signRaw(t testing.TB, secret []byte, payload string) string {
 	return text + "." + enc.EncodeToString(sig)
 }
 
-func TestNewJWTErrors(t *testing.T) {
+func TestJWTErrors(t *testing.T) {
 	k := getKeys(t)
 	tests := []struct {
 		name string
-		cfg  JWTConfig
+		j    JWT
 		want string
 	}{
-		{"no key", JWTConfig{}, "no secret or public key"},
-		{"both", JWTConfig{Secret: k.secret, PublicKey: &k.rsa.PublicKey}, "set only one of secret and public key"},
-		{"private key", JWTConfig{PublicKey: k.rsa}, "unsupported key type"},
-		{"P-224", JWTConfig{PublicKey: func() crypto.PublicKey {
+		{"no key", JWT{}, "set one of secret and public_key"},
+		{"both", JWT{Secret: "s", PublicKey: "/k.pem"}, "set only one of secret and public_key"},
+		{"private key", JWT{Secret: "s", key: k.rsa}, "unsupported key type"},
+		{"P-224", JWT{PublicKey: "/k.pem", key: func() crypto.PublicKey {
 			key, err := ecdsa.GenerateKey(elliptic.P224(), rand.Reader)
 			if err != nil {
 				t.Fatal(err)
@@ -336,7 +335,10 @@ func TestNewJWTErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := NewJWT(tt.cfg)
+			err := tt.j.Validate()
+			if err == nil {
+				err = tt.j.ready()
+			}
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error %v, want one containing %q", err, tt.want)
 			}
@@ -420,36 +422,36 @@ func TestPlaceholderAuthenticate(t *testing.T) {
 	basic := map[string]any{"http.auth.user.id": "alice", "http.auth.user.role": "admin", "http.auth.user.level": 3}
 	tests := []struct {
 		name string
-		cfg  PlaceholderConfig
+		cfg  Placeholder
 		req  *http.Request
 		want map[string]any // nil: anonymous
 		err  string
 	}{
-		{name: "basic_auth id", cfg: PlaceholderConfig{Prefix: "http.auth.user"}, req: withReplacer(basic),
+		{name: "basic_auth id", cfg: Placeholder{Prefix: "http.auth.user"}, req: withReplacer(basic),
 			want: map[string]any{"id": "alice"}},
-		{name: "fields", cfg: PlaceholderConfig{Prefix: "http.auth.user", Fields: []PlaceholderField{{"role", "role"}, {"level", "lvl"}, {"missing", "missing"}}},
+		{name: "fields", cfg: Placeholder{Prefix: "http.auth.user", Fields: map[string]string{"role": "role", "lvl": "level", "missing": "missing"}},
 			req: withReplacer(basic), want: map[string]any{"id": "alice", "role": "admin", "lvl": 3}},
-		{name: "prefix in braces with a dot", cfg: PlaceholderConfig{Prefix: "{http.auth.user.}"}, req: withReplacer(basic),
+		{name: "prefix in braces with a dot", cfg: Placeholder{Prefix: "{http.auth.user.}"}, req: withReplacer(basic),
 			want: map[string]any{"id": "alice"}},
-		{name: "no id", cfg: PlaceholderConfig{Prefix: "http.auth.user"}, req: withReplacer(nil), err: "authentication required"},
-		{name: "empty id", cfg: PlaceholderConfig{Prefix: "http.auth.user"}, req: withReplacer(map[string]any{"http.auth.user.id": ""}), err: "authentication required"},
-		{name: "no id optional", cfg: PlaceholderConfig{Prefix: "http.auth.user", Optional: true}, req: withReplacer(nil)},
-		{name: "no replacer", cfg: PlaceholderConfig{Prefix: "http.auth.user"}, req: httptest.NewRequest("GET", "/", nil), err: "authentication required"},
-		{name: "no replacer optional", cfg: PlaceholderConfig{Prefix: "http.auth.user", Optional: true}, req: httptest.NewRequest("GET", "/", nil)},
+		{name: "no id", cfg: Placeholder{Prefix: "http.auth.user"}, req: withReplacer(nil), err: "authentication required"},
+		{name: "empty id", cfg: Placeholder{Prefix: "http.auth.user"}, req: withReplacer(map[string]any{"http.auth.user.id": ""}), err: "authentication required"},
+		{name: "no id optional", cfg: Placeholder{Prefix: "http.auth.user", Optional: true}, req: withReplacer(nil)},
+		{name: "no replacer", cfg: Placeholder{Prefix: "http.auth.user"}, req: httptest.NewRequest("GET", "/", nil), err: "authentication required"},
+		{name: "no replacer optional", cfg: Placeholder{Prefix: "http.auth.user", Optional: true}, req: httptest.NewRequest("GET", "/", nil)},
 		{name: "forward_auth headers",
-			cfg: PlaceholderConfig{Prefix: "http.request.header", ID: "Remote-User",
-				Fields: []PlaceholderField{{"Remote-Email", "email"}, {"remote-groups", "groups"}, {"Remote-Name", "name"}}},
+			cfg: Placeholder{Prefix: "http.request.header", ID: "Remote-User",
+				Fields: map[string]string{"email": "Remote-Email", "groups": "remote-groups", "name": "Remote-Name"}},
 			req:  withReplacer(nil, "Remote-User: bob", "Remote-Email: bob@x.io", "Remote-Groups: a,b"),
 			want: map[string]any{"id": "bob", "email": "bob@x.io", "groups": "a,b"}},
-		{name: "forward_auth without the header", cfg: PlaceholderConfig{Prefix: "http.request.header", ID: "Remote-User"},
+		{name: "forward_auth without the header", cfg: Placeholder{Prefix: "http.request.header", ID: "Remote-User"},
 			req: withReplacer(nil), err: "authentication required"},
-		{name: "value types", cfg: PlaceholderConfig{Prefix: "p", Fields: []PlaceholderField{{"roles", "roles"}, {"n", "n"}, {"ok", "ok"}, {"d", "d"}}},
+		{name: "value types", cfg: Placeholder{Prefix: "p", Fields: map[string]string{"roles": "roles", "n": "n", "ok": "ok", "d": "d"}},
 			req:  withReplacer(map[string]any{"p.id": "u", "p.roles": []string{"a", "b"}, "p.n": int64(5), "p.ok": true, "p.d": time.Second}),
 			want: map[string]any{"id": "u", "roles": []any{"a", "b"}, "n": 5, "ok": true, "d": "1s"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, err := NewPlaceholder(tt.cfg)
+			a, err := (&Identity{Placeholder: &tt.cfg}).Provision(nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -476,21 +478,20 @@ func TestPlaceholderAuthenticate(t *testing.T) {
 	}
 }
 
-func TestNewPlaceholderErrors(t *testing.T) {
+func TestPlaceholderErrors(t *testing.T) {
 	tests := []struct {
 		name string
-		cfg  PlaceholderConfig
+		cfg  Placeholder
 		want string
 	}{
-		{"no prefix", PlaceholderConfig{}, "no placeholder prefix"},
-		{"braces only", PlaceholderConfig{Prefix: "{}"}, "no placeholder prefix"},
-		{"empty field", PlaceholderConfig{Prefix: "p", Fields: []PlaceholderField{{"", "x"}}}, "empty field name"},
-		{"field named id", PlaceholderConfig{Prefix: "p", Fields: []PlaceholderField{{"uid", "id"}}}, `field "id" given more than once`},
-		{"same alias twice", PlaceholderConfig{Prefix: "p", Fields: []PlaceholderField{{"a", "x"}, {"b", "x"}}}, `field "x" given more than once`},
+		{"no prefix", Placeholder{}, "no placeholder prefix"},
+		{"braces only", Placeholder{Prefix: "{}"}, "no placeholder prefix"},
+		{"empty field", Placeholder{Prefix: "p", Fields: map[string]string{"x": ""}}, "empty field name"},
+		{"field named id", Placeholder{Prefix: "p", Fields: map[string]string{"id": "uid"}}, `field "id" given more than once`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := NewPlaceholder(tt.cfg)
+			err := tt.cfg.Validate()
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error %v, want one containing %q", err, tt.want)
 			}
@@ -502,7 +503,7 @@ func TestNewPlaceholderErrors(t *testing.T) {
 // with -race).
 func TestJWTConcurrent(t *testing.T) {
 	k := getKeys(t)
-	a := mustJWT(t, JWTConfig{Secret: k.secret, Issuer: "i", Audience: "a"})
+	a := mustJWT(t, JWT{key: k.secret, Issuer: "i", Audience: "a"})
 	token := testjwt.Sign(t, jwt.SigningMethodHS256, k.secret, claims(jwt.MapClaims{"iss": "i", "aud": "a", "n": 1}))
 	var wg sync.WaitGroup
 	for range 8 {
@@ -523,14 +524,14 @@ func BenchmarkJWTAuthenticate(b *testing.B) {
 	k := getKeys(b)
 	for _, bm := range []struct {
 		name   string
-		cfg    JWTConfig
+		cfg    JWT
 		method jwt.SigningMethod
 		key    any
 	}{
-		{"HS256", JWTConfig{Secret: k.secret}, jwt.SigningMethodHS256, k.secret},
-		{"RS256", JWTConfig{PublicKey: &k.rsa.PublicKey}, jwt.SigningMethodRS256, k.rsa},
-		{"ES256", JWTConfig{PublicKey: &k.ec256.PublicKey}, jwt.SigningMethodES256, k.ec256},
-		{"EdDSA", JWTConfig{PublicKey: k.ed.Public()}, jwt.SigningMethodEdDSA, k.ed},
+		{"HS256", JWT{key: k.secret}, jwt.SigningMethodHS256, k.secret},
+		{"RS256", JWT{key: &k.rsa.PublicKey}, jwt.SigningMethodRS256, k.rsa},
+		{"ES256", JWT{key: &k.ec256.PublicKey}, jwt.SigningMethodES256, k.ec256},
+		{"EdDSA", JWT{key: k.ed.Public()}, jwt.SigningMethodEdDSA, k.ed},
 	} {
 		b.Run(bm.name, func(b *testing.B) {
 			a := mustJWT(b, bm.cfg)

@@ -162,25 +162,19 @@ func shape(p string) string {
 // request with 403, so a response tells refused (400), matched (403, or
 // 405 for a method the path does not map) and passed (next called) apart.
 func fuzzEngine(tb testing.TB) *intercept.Engine {
-	deny := func(res string) []*rules.CompiledBlock {
-		b, err := rules.CompileBlock(rules.Before, res, &rules.Block{Actions: []string{"all"},
-			Statements: []*rules.Statement{{Op: "deny", Expr: "true", Status: 403, Message: "matched"}}})
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return []*rules.CompiledBlock{b}
-	}
+	deny := []*rules.Block{{Actions: []string{"all"},
+		Statements: []*rules.Statement{{Op: "deny", Expr: "true", Status: 403, Message: "matched"}}}}
 	e, err := intercept.New(intercept.Config{
 		MaxBody: 1 << 20, MaxDepth: 64, MaxResponse: 1 << 20, MaxLookups: 4,
-		Resources: []*intercept.ResourceConfig{
-			{Name: "users", Base: "/api/users", Before: deny("users")},
-			{Name: "comments", Base: "/api/posts/{postId}/comments", Before: deny("comments")},
-			{Name: "legacy", Base: "/legacy", RestOff: true, Before: deny("legacy"), Actions: []intercept.ActionConfig{
+		Resources: []*intercept.Resource{
+			{Name: "users", Base: "/api/users", Before: deny},
+			{Name: "comments", Base: "/api/posts/{postId}/comments", Before: deny},
+			{Name: "legacy", Base: "/legacy", RestOff: true, Before: deny, Actions: []*intercept.Action{
 				{Name: "add", Method: "POST", Path: "/legacy/api.php", Query: "op=add&id={id}"},
 				{Name: "list", Method: "GET", Path: "/legacy/api.php", Query: "op=list"},
 			}},
 		},
-	})
+	}, intercept.Runtime{})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -18,27 +18,15 @@ import (
 	"github.com/caddy-crud/caddy-crud/rules"
 )
 
-// benchBlock compiles one rule block of the users resource.
-func benchBlock(tb testing.TB, phase rules.Phase, action string, stmts ...*rules.Statement) *rules.CompiledBlock {
-	tb.Helper()
-	b, err := rules.CompileBlock(phase, "users", &rules.Block{Actions: []string{action}, Statements: stmts})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
+// benchBlock is one rule block of the users resource.
+func benchBlock(action string, stmts ...*rules.Statement) *rules.Block {
+	return &rules.Block{Actions: []string{action}, Statements: stmts}
 }
 
 // benchEngine builds an engine with the handler's default limits.
-func benchEngine(tb testing.TB, id intercept.Authenticator, resources ...*intercept.ResourceConfig) *intercept.Engine {
+func benchEngine(tb testing.TB, id intercept.Authenticator, resources ...*intercept.Resource) *intercept.Engine {
 	tb.Helper()
-	e, err := intercept.New(intercept.Config{
-		Resources:   resources,
-		MaxBody:     1 << 20,
-		MaxDepth:    64,
-		MaxResponse: 16 << 20,
-		MaxLookups:  16,
-		Identity:    id,
-	})
+	e, err := intercept.New(intercept.Config{Resources: resources}, intercept.Runtime{Identity: id})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -98,8 +86,8 @@ type benchBody struct{ bytes.Reader }
 
 func (*benchBody) Close() error { return nil }
 
-func usersResource(before, after []*rules.CompiledBlock) *intercept.ResourceConfig {
-	return &intercept.ResourceConfig{Name: "users", Base: "/api/users", Records: "data", Total: "total",
+func usersResource(before, after []*rules.Block) *intercept.Resource {
+	return &intercept.Resource{Name: "users", Base: "/api/users", Records: "data", Total: "total",
 		Before: before, After: after}
 }
 
@@ -140,7 +128,7 @@ func createRules() []*rules.Statement {
 
 func BenchmarkServeCreate(b *testing.B) {
 	e := benchEngine(b, staticUser{"id": "u1"},
-		usersResource([]*rules.CompiledBlock{benchBlock(b, rules.Before, "create", createRules()...)}, nil))
+		usersResource([]*rules.Block{benchBlock("create", createRules()...)}, nil))
 	body := benchdata.Create(1024)
 	r := benchRequest(http.MethodPost, "/api/users")
 	r.Header.Set("Content-Type", "application/json")
@@ -202,7 +190,7 @@ func listRules() []*rules.Statement {
 
 func BenchmarkServeList100(b *testing.B) {
 	e := benchEngine(b, staticUser{"id": "u1"},
-		usersResource(nil, []*rules.CompiledBlock{benchBlock(b, rules.After, "list", listRules()...)}))
+		usersResource(nil, []*rules.Block{benchBlock("list", listRules()...)}))
 	body := benchdata.List(100)
 	r := benchRequest(http.MethodGet, "/api/users?page=1")
 	w := newBenchWriter()
