@@ -130,9 +130,12 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 // names or the groups read, write and all, kept as written. A word `if` is a
 // keyword where the grammar shows one; quote it ("if") to name a field.
 //
-// The parser checks the grammar only; which statement may stand in which
-// phase, and whether expressions and paths compile, is checked when the
-// handler is provisioned, so JSON configs get the same checks.
+// The parser checks the grammar. What it reads is checked by the functions
+// that check JSON configs when the handler loads (option values, a
+// resource's own fields, {param} names, the identity, each statement),
+// called early so that `caddy adapt` reports the line; the actions a block
+// names and the base and action paths are checked when the handler is
+// provisioned.
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // consume directive name
 	if d.NextArg() {
@@ -151,11 +154,11 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "max_lookups":
 			h.MaxLookups, err = countArg(d, "", opt)
 		case "on_error":
-			h.OnError, err = enumArg(d, "", opt, "deny", "pass")
+			h.OnError, err = enumArg(d, "", opt, intercept.OnErrorChoice)
 		case "mode":
-			h.Mode, err = enumArg(d, "", opt, "enforce", "report")
+			h.Mode, err = enumArg(d, "", opt, intercept.ModeChoice)
 		case "method_override":
-			h.MethodOverride, err = enumArg(d, "", opt, "reject", "allow")
+			h.MethodOverride, err = enumArg(d, "", opt, intercept.MethodOverrideChoice)
 		case "case_sensitive":
 			h.CaseSensitive, err = onOffArg(d, "", opt)
 		case "identity":
@@ -188,21 +191,18 @@ func parseResource(d *caddyfile.Dispenser) (*intercept.Resource, error) {
 	if len(args) != 2 {
 		return nil, d.Errf("resource: wrong argument count, want: resource <name> <base-path> { ... }")
 	}
-	if args[0] == "" || args[1] == "" {
-		return nil, d.Errf("resource: empty name or base path")
-	}
 	r := &intercept.Resource{Name: args[0], Base: args[1]}
-	if err := checkParams(d, args[1]); err != nil {
+	where := fmt.Sprintf("resource %q: ", r.Name)
+	if err := checkParams(d, where, args[1]); err != nil {
 		return nil, err
 	}
-	where := fmt.Sprintf("resource %q: ", r.Name)
 
 	err := eachOption(d, where, []string{"action", "before", "after", "async"}, func(opt string) error {
 		var err error
 		switch opt {
 		case "rest":
 			var v string
-			v, err = enumArg(d, where, opt, "off")
+			v, err = enumArg(d, where, opt, intercept.Choice{"off"})
 			r.RestOff = v == "off"
 		case "action":
 			var a *intercept.Action
@@ -226,21 +226,21 @@ func parseResource(d *caddyfile.Dispenser) (*intercept.Resource, error) {
 			}
 			err = noBlock(d, where, opt)
 		case "mode":
-			r.Mode, err = enumArg(d, where, opt, "enforce", "report")
+			r.Mode, err = enumArg(d, where, opt, intercept.ModeChoice)
 		case "case_sensitive":
 			var on bool
 			on, err = onOffArg(d, where, opt)
 			r.CaseSensitive = &on
 		case "method_override":
-			r.MethodOverride, err = enumArg(d, where, opt, "reject", "allow")
+			r.MethodOverride, err = enumArg(d, where, opt, intercept.MethodOverrideChoice)
 		case "unmapped":
-			r.Unmapped, err = enumArg(d, where, opt, "reject", "pass")
+			r.Unmapped, err = enumArg(d, where, opt, intercept.UnmappedChoice)
 		case "bulk":
-			r.Bulk, err = enumArg(d, where, opt, "all", "partial")
+			r.Bulk, err = enumArg(d, where, opt, intercept.BulkChoice)
 		case "params":
 			r.Params, err = paramsArg(d, where)
 		case "non_json":
-			r.NonJSON, err = enumArg(d, where, opt, "reject", "pass")
+			r.NonJSON, err = enumArg(d, where, opt, intercept.NonJSONChoice)
 		case "before", "after", "async":
 			var b *rules.Block
 			b, err = parseBlock(d, where, opt)
@@ -263,6 +263,9 @@ func parseResource(d *caddyfile.Dispenser) (*intercept.Resource, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := r.Validate(); err != nil {
+		return nil, d.Errf("%v", err)
+	}
 	return r, nil
 }
 
@@ -273,10 +276,7 @@ func parseAction(d *caddyfile.Dispenser, where string) (*intercept.Action, error
 		return nil, d.Errf("%saction: wrong argument count, want: action <name> <METHOD> <path>[?<query>]", where)
 	}
 	a := &intercept.Action{Name: args[0], Method: strings.ToUpper(args[1]), Path: args[2]}
-	if a.Name == "" || a.Method == "" {
-		return nil, d.Errf("%saction: empty name or method", where)
-	}
-	if err := checkParams(d, a.Path); err != nil {
+	if err := checkParams(d, where, a.Path); err != nil {
 		return nil, err
 	}
 	if path, query, ok := strings.Cut(a.Path, "?"); ok {
@@ -583,19 +583,18 @@ func oneArg(d *caddyfile.Dispenser, where, opt, usage string) (string, error) {
 	return v, noBlock(d, where, opt)
 }
 
-// enumArg reads the single argument of an option that takes one of allowed.
-func enumArg(d *caddyfile.Dispenser, where, opt string, allowed ...string) (string, error) {
-	want := strings.Join(allowed, "|")
+// enumArg reads the single argument of an option that takes one of the
+// words of choice.
+func enumArg(d *caddyfile.Dispenser, where, opt string, choice intercept.Choice) (string, error) {
+	want := strings.Join(choice, "|")
 	v, err := oneArg(d, where, opt, opt+" "+want)
 	if err != nil {
 		return "", err
 	}
-	for _, a := range allowed {
-		if v == a {
-			return v, nil
-		}
+	if v == "" || choice.Check(opt, v) != nil {
+		return "", d.Errf("%s%s: unknown value %q, want: %s %s", where, opt, v, opt, want)
 	}
-	return "", d.Errf("%s%s: unknown value %q, want: %s %s", where, opt, v, opt, want)
+	return v, nil
 }
 
 // onOffArg reads `<opt> [on|off]`; the bare option means on.
@@ -672,7 +671,7 @@ func parseOpenAPI(d *caddyfile.Dispenser) (*OpenAPI, error) {
 		var err error
 		switch opt {
 		case "validate_responses":
-			o.ValidateResponses, err = enumArg(d, "openapi: ", opt, "report", "enforce")
+			o.ValidateResponses, err = enumArg(d, "openapi: ", opt, validateResponsesChoice)
 		default:
 			return d.Errf("openapi: unknown option %q, want: %s", opt, usage)
 		}
@@ -789,11 +788,8 @@ func parseJWTIdentity(d *caddyfile.Dispenser) (*intercept.JWT, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case j.Secret != "" && j.PublicKey != "":
-		return nil, d.Errf("%sgive only one of secret and public_key", where)
-	case j.Secret == "" && j.PublicKey == "":
-		return nil, d.Errf("%sgive one of secret <secret> and public_key <path>", where)
+	if err := j.Validate(); err != nil {
+		return nil, d.Errf("%s%v", where, err)
 	}
 	return j, nil
 }
@@ -826,8 +822,8 @@ func parsePlaceholderIdentity(d *caddyfile.Dispenser) (*intercept.Placeholder, e
 				if name == "" || as == "" {
 					return d.Errf("%sfields: %q: want <name> or <name>><alias>", where, f)
 				}
-				if _, dup := p.Fields[as]; dup || as == "id" {
-					return d.Errf("%sfields: user.%s given more than once (user.id is always set)", where, as)
+				if _, dup := p.Fields[as]; dup {
+					return d.Errf("%sfields: user.%s given more than once", where, as)
 				}
 				p.Fields[as] = name
 			}
@@ -846,13 +842,17 @@ func parsePlaceholderIdentity(d *caddyfile.Dispenser) (*intercept.Placeholder, e
 	if err != nil {
 		return nil, err
 	}
+	if err := p.Validate(); err != nil {
+		return nil, d.Errf("%s%v", where, err)
+	}
 	return p, nil
 }
 
-// checkParams refuses a {param} with a dot in a path: the Caddyfile adapter
-// has already turned shorthands such as {path}, {host} or {query} into
-// Caddy placeholders there.
-func checkParams(d *caddyfile.Dispenser, path string) error {
+// checkParams checks the name of each {param} of a path with the rule
+// the router applies, so a parameter the Caddyfile adapter rewrote (a
+// shorthand such as {path}, {host} or {query} becomes a Caddy placeholder,
+// whose name holds a dot) is reported at its line.
+func checkParams(d *caddyfile.Dispenser, where, path string) error {
 	for rest := path; ; {
 		i := strings.IndexByte(rest, '{')
 		if i < 0 {
@@ -862,8 +862,8 @@ func checkParams(d *caddyfile.Dispenser, path string) error {
 		if j < 0 {
 			return nil
 		}
-		if name := rest[i+1 : i+j]; strings.Contains(name, ".") {
-			return d.Errf("path %q: parameter {%s}: the Caddyfile turned a shorthand such as {path}, {host} or {query} into a Caddy placeholder; pick another name, e.g. {id} or {slug}", path, name)
+		if err := intercept.CheckParam(rest[i+1 : i+j]); err != nil {
+			return d.Errf("%spath %q: %v", where, path, err)
 		}
 		rest = rest[i+j+1:]
 	}

@@ -48,7 +48,7 @@ func parsePattern(p string) ([]patSeg, error) {
 			return nil, fmt.Errorf("path %q has an empty or dot segment", p)
 		case strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") && len(s) > 2:
 			name := s[1 : len(s)-1]
-			if err := checkParam(name); err != nil {
+			if err := CheckParam(name); err != nil {
 				return nil, fmt.Errorf("path %q: %w", p, err)
 			}
 			segs = append(segs, patSeg{param: name})
@@ -74,7 +74,7 @@ func parseQueryPattern(q string) ([]queryPat, error) {
 		}
 		if strings.HasPrefix(value, "{") && strings.HasSuffix(value, "}") && len(value) > 2 {
 			param := value[1 : len(value)-1]
-			if err := checkParam(param); err != nil {
+			if err := CheckParam(param); err != nil {
 				return nil, fmt.Errorf("query pattern %q: %w", q, err)
 			}
 			out = append(out, queryPat{name: name, param: param})
@@ -85,9 +85,10 @@ func parseQueryPattern(q string) ([]queryPat, error) {
 	return out, nil
 }
 
-// checkParam refuses parameter names with a dot: the Caddyfile adapter
-// rewrites shorthands such as {path} or {host} into {http.request...}.
-func checkParam(name string) error {
+// CheckParam checks the name of a {param} of a path or query pattern: it
+// may not hold a dot (the Caddyfile adapter rewrites shorthands such as
+// {path} or {host} into {http.request...}), a brace or a slash.
+func CheckParam(name string) error {
 	if strings.ContainsAny(name, ".{}/") {
 		return fmt.Errorf("parameter {%s}: the name may not hold a dot (the Caddyfile turns shorthands such as {path}, {host}, {query} into Caddy placeholders; pick another name, e.g. {id} or {slug})", name)
 	}
