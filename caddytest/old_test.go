@@ -468,3 +468,47 @@ func TestOldPathDefences(t *testing.T) {
 		up.none(t)
 	})
 }
+
+// The stored record is fetched when a rule first needs old: a refusal
+// before that (401 for an anonymous caller) is the same whether the record
+// exists or not, and nothing is fetched for it.
+func TestOldFetchedWhenFirstNeeded(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == "GET" && r.URL.Path == "/api/users/99" {
+			w.WriteHeader(404)
+			_, _ = w.Write([]byte(`{"error":"no such user"}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"id":1,"owner":"u1"}`))
+	})
+	tester := crud(t, `
+		identity placeholder http.request.header {
+			id X-User
+			optional
+		}
+		resource users /api/users {
+			fetch_old
+			before delete {
+				require ´user != nil´ 401 "login required"
+				deny ´old.owner != user.id´ 403 "not yours"
+			}
+		}`, up)
+	for _, path := range []string{"/api/users/1", "/api/users/99"} {
+		up.reset()
+		send(t, tester, "DELETE", path, "").expectProblem(t, 401, problemJSON(401, "login required"))
+		up.none(t)
+	}
+	up.reset()
+	send(t, tester, "DELETE", "/api/users/99", "", "X-User: u1").expectProblem(t, 404, problemJSON(404, "not found"))
+	if reqs := up.requests(); len(reqs) != 1 || reqs[0].Method != "GET" {
+		t.Fatalf("upstream got %+v, want the fetch alone", reqs)
+	}
+	up.reset()
+	send(t, tester, "DELETE", "/api/users/1", "", "X-User: u2").expectProblem(t, 403, problemJSON(403, "not yours"))
+	up.reset()
+	send(t, tester, "DELETE", "/api/users/1", "", "X-User: u1").expect(t, 200, `{"id":1,"owner":"u1"}`)
+	if reqs := up.requests(); len(reqs) != 2 || reqs[0].Method != "GET" || reqs[1].Method != "DELETE" {
+		t.Fatalf("upstream got %+v, want the fetch, then the delete", reqs)
+	}
+}

@@ -259,32 +259,23 @@ func (x *exchange) serve(next caddyhttp.Handler) error {
 		}
 	}
 	if x.res.cfg.FetchOld != nil && (x.act.name == "update" || x.act.name == "delete") {
-		old, oldJSON, found, err := x.fetchOld()
-		switch {
-		case err != nil && x.report():
-			x.e.logger.Warn("fetch_old failed", zap.String("resource", x.res.name),
-				zap.String("action", x.act.name), zap.String("mode", "report"), zap.Error(err))
-		case errors.Is(err, errUnsafePath):
-			// built from the request's parameters: refused like a rule's
-			// runtime error, never sent
-			if done, herr := x.runtimeError(&rules.RuntimeError{Where: "fetch_old", Err: err}); done {
-				return herr
-			}
-		case err != nil:
-			return x.failUpstream("fetch_old failed", "the stored record could not be fetched", err)
-		case !found:
-			if x.enforce(refusal{outcome: outcomeRejected, check: "fetch_old",
-				problem: problem{status: http.StatusNotFound, detail: "not found"}}) {
-				return nil
-			}
-		default:
-			x.in.Old, x.in.OldJSON = old, oldJSON
-		}
+		// fetched when a before statement first needs old, else right after
+		// the before phase: a refusal before that point (401 for an
+		// anonymous caller) does not tell whether the record exists
+		x.in.LoadOld = x.loadOld
 	}
 	if !x.act.before.Empty() {
 		done, err := x.before()
 		if done || err != nil {
 			return err
+		}
+	}
+	if x.in.LoadOld != nil {
+		x.in.LoadOld = nil
+		if _, _, err := x.loadOld(); err != nil {
+			if done, herr := x.oldFailed(err); done {
+				return herr
+			}
 		}
 	}
 	if !x.act.after.Empty() {
@@ -329,6 +320,9 @@ func (x *exchange) before() (bool, error) {
 	}
 	res, err := x.act.before.RunBefore(&x.in, body, out)
 	x.e.metrics.duration.WithLabelValues("before").Observe(time.Since(start).Seconds())
+	if errors.Is(err, errOld) {
+		return x.oldFailed(err)
+	}
 	if err != nil {
 		return x.runtimeError(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
 
 	"github.com/caddy-crud/caddy-crud/rules"
 )
@@ -206,4 +207,61 @@ func (x *exchange) fetchOld() (old any, raw []byte, found bool, err error) {
 	}
 	raw = []byte(rules.Records(body, x.res.shape.Records).Raw)
 	return rules.Decode(raw), raw, true, nil
+}
+
+// errOld marks the errors of loadOld, which oldFailed answers.
+var errOld = errors.New("fetch_old")
+
+// oldError is why the stored record could not be had.
+type oldError struct {
+	notFound bool
+	err      error
+}
+
+func (e *oldError) Error() string {
+	if e.notFound {
+		return "fetch_old: not found"
+	}
+	return "fetch_old: " + e.err.Error()
+}
+func (e *oldError) Is(target error) bool { return target == errOld }
+func (e *oldError) Unwrap() error        { return e.err }
+
+// loadOld fetches the stored record once per request into x.in (rules
+// call it through Input.LoadOld the first time they need old). In report
+// mode a failure is logged and old stays nil; so does an unsafe path under
+// on_error pass.
+func (x *exchange) loadOld() (any, []byte, error) {
+	old, oldJSON, found, err := x.fetchOld()
+	switch {
+	case err != nil && x.report():
+		x.e.logger.Warn("fetch_old failed", zap.String("resource", x.res.name),
+			zap.String("action", x.act.name), zap.String("mode", "report"), zap.Error(err))
+		return nil, nil, nil
+	case errors.Is(err, errUnsafePath) && x.e.cfg.OnErrorPass:
+		_, _ = x.runtimeError(&rules.RuntimeError{Where: "fetch_old", Err: err}) // logged; the rules read old as nil
+		return nil, nil, nil
+	case err != nil:
+		return nil, nil, &oldError{err: err}
+	case !found:
+		return nil, nil, &oldError{notFound: true}
+	}
+	x.in.Old, x.in.OldJSON = old, oldJSON
+	return old, oldJSON, nil
+}
+
+// oldFailed answers a failed fetch of the stored record: 404 when there is
+// none, a runtime error for a path built unsafely from the request (never
+// sent), 502 when the upstream failed. done means the response is written.
+func (x *exchange) oldFailed(err error) (bool, error) {
+	var oe *oldError
+	errors.As(err, &oe)
+	switch {
+	case oe.notFound:
+		return x.enforce(refusal{outcome: outcomeRejected, check: "fetch_old",
+			problem: problem{status: http.StatusNotFound, detail: "not found"}}), nil
+	case errors.Is(oe.err, errUnsafePath):
+		return x.runtimeError(&rules.RuntimeError{Where: "fetch_old", Err: oe.err})
+	}
+	return true, x.failUpstream("fetch_old failed", "the stored record could not be fetched", oe.err)
 }

@@ -228,6 +228,11 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 	}
 	changed := false
 	for i, s := range r.p.stmts {
+		if r.p.olds[i] && r.in.LoadOld != nil {
+			if err := r.loadOld(); err != nil {
+				return raw, changed, err
+			}
+		}
 		if r.p.reads[i] {
 			sync()
 		}
@@ -441,6 +446,18 @@ func (r *beforeRun) valueAt(raw []byte, p Path) gjson.Result {
 		}
 	}
 	return v
+}
+
+// loadOld fetches the old record for the statements that read it.
+func (r *beforeRun) loadOld() error {
+	load := r.in.LoadOld
+	r.in.LoadOld = nil
+	old, raw, err := load()
+	if err != nil {
+		return err
+	}
+	r.in.Old, r.in.OldJSON, r.env.Old = old, raw, old
+	return nil
 }
 
 // oldJSON is the old record as JSON: its text when the caller kept it,

@@ -403,6 +403,7 @@ type Program struct {
 	fold   bool   // field names of the record match under simple case folding
 	flush  []bool // after phase: apply pending hides before statement i
 	reads  []bool // statement i reads record
+	olds   []bool // statement i reads old (an expression, or protect strict)
 	top    []topField
 	// descend joins the paths every hide names: the nested objects they
 	// lead into are scanned with their record, so hiding in them needs no
@@ -457,6 +458,7 @@ func NewProgram(phase Phase, blocks []*CompiledBlock, opts ...ProgramOption) *Pr
 	for _, s := range p.stmts {
 		vs, _ := s.usage()
 		p.reads = append(p.reads, vs&varRecord != 0)
+		p.olds = append(p.olds, vs&varOld != 0 || (s.op == opProtect && s.strict))
 	}
 	p.top = p.record.tops()
 	p.fieldReads = readTree(p)

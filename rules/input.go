@@ -24,6 +24,13 @@ type Input struct {
 	// decoded numbers (float64 beyond int64) may have lost.
 	OldJSON []byte
 
+	// LoadOld, when set, fetches Old and OldJSON the first time a before
+	// statement needs them (an expression that reads old, protect strict),
+	// so that the statements before it, such as a require of a caller, run
+	// without revealing whether the record exists. RunBefore sets it to nil
+	// once it has called it; its error ends the phase as it is.
+	LoadOld func() (old any, oldJSON []byte, err error)
+
 	// JSONPatch says the body is a JSON Patch by its media type
 	// (application/json-patch+json).
 	JSONPatch bool

@@ -13,6 +13,12 @@ import (
 func (r *beforeRun) shaped(raw []byte, index int, patch bool) ([]byte, bool, error) {
 	var sh *shape
 	detail := ""
+	if r.in.LoadOld != nil && (patch || hasOperatorKeys(unsafeString(raw))) {
+		// what copy, move and the computing operators write is read from old
+		if err := r.loadOld(); err != nil {
+			return raw, false, err
+		}
+	}
 	switch {
 	case patch:
 		sh, detail = readPatch(parse(raw), r.oldJSON())
