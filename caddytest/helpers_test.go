@@ -26,6 +26,22 @@ func crud(t *testing.T, crudBody string, up *upstream) *caddytest.Tester {
 	return gateway(t, bt(crudBody), up)
 }
 
+// forwarded asserts that the request went upstream as method uri with
+// exactly body, and that the client got the upstream's 200 {}.
+func (r response) forwarded(t *testing.T, up *upstream, method, uri, body string) {
+	t.Helper()
+	r.expect(t, 200, `{}`)
+	up.got(t, method, uri, body)
+}
+
+// refused asserts the exact problem the client got, and that the upstream
+// was never called.
+func (r response) refused(t *testing.T, up *upstream, status int, problem string) {
+	t.Helper()
+	r.expectProblem(t, status, problem)
+	up.none(t)
+}
+
 // expectProblem asserts an application/problem+json answer with the exact
 // status and body.
 func (r response) expectProblem(t *testing.T, status int, body string) {

@@ -25,12 +25,10 @@ func checkQueries(t *testing.T, tester *caddytest.Tester, up *upstream, method, 
 			up.reset()
 			res := send(t, tester, method, c.target, body)
 			if c.status == 200 {
-				res.expect(t, 200, `{}`)
-				up.got(t, method, c.want, body)
+				res.forwarded(t, up, method, c.want, body)
 				return
 			}
-			res.expectProblem(t, c.status, c.want)
-			up.none(t)
+			res.refused(t, up, c.status, c.want)
 		})
 	}
 }
