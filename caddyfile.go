@@ -109,7 +109,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	query     <name> <expr>
 //	log       <expr> [debug|info|warn|error]
 //	webhook   <url> [if <cond>] [{
-//	    body <expr>
+//	    body   <expr>
+//	    secret <whsec_...>      # Standard Webhooks signing; e.g. {env.HOOK_SECRET}
 //	}]
 //
 // Expressions (<cond>, <expr>) are expr-lang, written in backticks so each
@@ -317,7 +318,7 @@ var statementUsage = map[string]string{
 	"header":    "header <name> <expr> | header -<name>",
 	"query":     "query <name> <expr>",
 	"log":       "log <expr> [debug|info|warn|error]",
-	"webhook":   "webhook <url> [if <cond>] [{ body <expr> }]",
+	"webhook":   "webhook <url> [if <cond>] [{ body <expr>; secret <whsec_...> }]",
 }
 
 // parseStatement parses one statement line; the dispenser is on its first
@@ -446,18 +447,24 @@ func parseStatement(d *caddyfile.Dispenser, where string) (*rules.Statement, err
 			return nil, argErr()
 		}
 		st.URL, st.If = rest[0], cond
-		seen := false
+		seen := map[string]bool{}
 		for nesting := d.Nesting(); d.NextBlock(nesting); {
-			if d.Val() != "body" {
-				return nil, d.Errf("%sunknown option %q, want: body <expr>", where, d.Val())
+			opt := d.Val()
+			if opt != "body" && opt != "secret" {
+				return nil, d.Errf("%sunknown option %q, want: body <expr> | secret <whsec_...>", where, opt)
 			}
-			if seen {
-				return nil, d.Errf("%sbody: given more than once", where)
+			if seen[opt] {
+				return nil, d.Errf("%s%s: given more than once", where, opt)
 			}
-			seen = true
-			st.Body, err = oneArg(d, where, "body", "body <expr>")
+			seen[opt] = true
+			v, err := oneArg(d, where, opt, opt+map[string]string{"body": " <expr>", "secret": " <whsec_...>"}[opt])
 			if err != nil {
 				return nil, err
+			}
+			if opt == "body" {
+				st.Body = v
+			} else {
+				st.Secret = v
 			}
 		}
 		return st, nil

@@ -272,6 +272,8 @@ func (h *Handler) compileResource(res *Resource) (*intercept.ResourceConfig, err
 	for _, a := range res.Actions {
 		rc.Actions = append(rc.Actions, intercept.ActionConfig{Name: a.Name, Method: a.Method, Path: a.Path, Query: a.Query})
 	}
+	repl := caddy.NewReplacer()
+	resolve := func(v string) string { return repl.ReplaceKnown(v, "") }
 	for _, phase := range []struct {
 		phase  rules.Phase
 		blocks []*rules.Block
@@ -282,7 +284,7 @@ func (h *Handler) compileResource(res *Resource) (*intercept.ResourceConfig, err
 		{rules.Async, res.Async, &rc.Async},
 	} {
 		for _, b := range phase.blocks {
-			cb, err := rules.CompileBlock(phase.phase, res.Name, b)
+			cb, err := rules.CompileBlockResolving(phase.phase, res.Name, b, resolve)
 			if err != nil {
 				return nil, err
 			}

@@ -132,7 +132,7 @@ func (x *exchange) runAsync(status int, body []byte) {
 			}
 			payload = withEventID(event, id)
 		}
-		x.e.webhooks.enqueue(delivery{URL: h.URL, EventID: id, Body: payload, Where: h.Where})
+		x.e.webhooks.enqueue(delivery{URL: h.URL, EventID: id, Body: payload, Where: h.Where, Secret: h.Secret})
 	}
 }
 

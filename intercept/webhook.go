@@ -109,6 +109,7 @@ type delivery struct {
 	EventID string // the same on every retry; sent as header `X-Crud-Event-Id`
 	Body    []byte // JSON; not modified by the queue, and must not be by the caller once enqueued
 	Where   string // rule location, for logs
+	Secret  []byte // Standard Webhooks signing key; nil: unsigned
 }
 
 // WebhookStats receives counts (the lead maps them to Prometheus): outcome
@@ -348,6 +349,7 @@ func (q *webhookQueue) send(j *webhookJob) (status int, retriable bool, err erro
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "caddy-crud")
 	req.Header.Set("X-Crud-Event-Id", j.EventID)
+	setWebhookHeaders(req.Header, j.EventID, time.Now().Unix(), j.Secret, j.Body)
 	resp, err := q.client.Do(req)
 	if err != nil {
 		// a *url.Error repeats the URL, query included: keep only the cause

@@ -60,4 +60,10 @@ type Statement struct {
 	// Body is an expression whose value webhook sends instead of the
 	// default event.
 	Body string `json:"body,omitempty"`
+
+	// Secret signs webhook's requests per the Standard Webhooks spec:
+	// `whsec_` followed by the base64 of a 24 to 64 byte key. Placeholders
+	// (e.g. {env.HOOK_SECRET}) are resolved when the config is loaded.
+	// Default: none, requests are not signed.
+	Secret string `json:"secret,omitempty"`
 }
