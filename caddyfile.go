@@ -62,7 +62,18 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    }]
 //
 //	    webhooks {
-//	        queue_size <n>           # default 1024
+//	        store      jetstream|memory  # default jetstream (durable); memory is lossy
+//	        nats       <url>[,<url>...] [{  # default: an embedded server
+//	            creds    <file>
+//	            nkey     <file>
+//	            user     <name>
+//	            password <password>      # e.g. {env.NATS_PASSWORD}
+//	        }]
+//	        max_events    <n>        # stream limit, default 1000000
+//	        max_bytes     <size>     # stream limit, default 1GiB
+//	        replicas      <n>        # per stream on a cluster, default 1
+//	        store_timeout <duration> # wait for the store, default 5s
+//	        queue_size <n>           # store memory only, default 1024
 //	        workers    <n>           # default 4
 //	        attempts   <n>           # default 5
 //	        timeout    <duration>    # per attempt, default 5s
@@ -587,22 +598,32 @@ func parseWebhooks(d *caddyfile.Dispenser) (*WebhookOptions, error) {
 	err := eachOption(d, "webhooks: ", nil, func(opt string) error {
 		var err error
 		switch opt {
+		case "store":
+			w.Store, err = enumArg(d, "webhooks: ", opt, "jetstream", "memory")
+		case "nats":
+			w.NATS, err = parseNATS(d)
+		case "max_events":
+			var n int
+			n, err = countArg(d, "webhooks: ", opt)
+			w.MaxEvents = int64(n)
+		case "max_bytes":
+			w.MaxBytes, err = sizeArg(d, "webhooks: ", opt)
+		case "replicas":
+			w.Replicas, err = countArg(d, "webhooks: ", opt)
 		case "queue_size":
 			w.QueueSize, err = countArg(d, "webhooks: ", opt)
 		case "workers":
 			w.Workers, err = countArg(d, "webhooks: ", opt)
 		case "attempts":
 			w.Attempts, err = countArg(d, "webhooks: ", opt)
-		case "timeout", "grace":
+		case "timeout", "grace", "store_timeout":
 			var v string
 			if v, err = oneArg(d, "webhooks: ", opt, opt+" <duration>"); err == nil {
 				var dur time.Duration
-				if dur, err = caddy.ParseDuration(v); err != nil {
-					err = d.Errf("webhooks: %s: %v", opt, err)
-				} else if opt == "timeout" {
-					w.Timeout = caddy.Duration(dur)
+				if dur, err = caddy.ParseDuration(v); err != nil || dur <= 0 {
+					err = d.Errf("webhooks: %s: %q is not a positive duration", opt, v)
 				} else {
-					w.Grace = caddy.Duration(dur)
+					*map[string]*caddy.Duration{"timeout": &w.Timeout, "grace": &w.Grace, "store_timeout": &w.StoreTimeout}[opt] = caddy.Duration(dur)
 				}
 			}
 		default:
@@ -614,6 +635,29 @@ func parseWebhooks(d *caddyfile.Dispenser) (*WebhookOptions, error) {
 		return nil, err
 	}
 	return w, nil
+}
+
+// parseNATS reads `nats <url> [{ creds|nkey|user|password <value> }]`;
+// the dispenser is on the `nats` token.
+func parseNATS(d *caddyfile.Dispenser) (*NATSOptions, error) {
+	const where = "webhooks: nats: "
+	var n NATSOptions
+	if !d.AllArgs(&n.URL) {
+		return nil, d.Errf("%swrong argument count, want: nats <url>[,<url>...] [{ creds|nkey|user|password <value> }]", where)
+	}
+	err := eachOption(d, where, nil, func(opt string) error {
+		dst := map[string]*string{"creds": &n.Creds, "nkey": &n.NKey, "user": &n.User, "password": &n.Password}[opt]
+		if dst == nil {
+			return d.Errf("%sunrecognized option %q, want one of creds, nkey, user, password", where, opt)
+		}
+		v, err := oneArg(d, where, opt, opt+" <value>")
+		*dst = v
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &n, nil
 }
 
 // parseIdentity parses the `identity` option of the crud block; the

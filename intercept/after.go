@@ -20,6 +20,7 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 	x.phase = "after"
 	x.r.Header.Set("Accept-Encoding", "identity") // ask for a body we can read
 	rb := newResponseBuffer(x.w, x.e.cfg.MaxResponse)
+	rb.hold = x.holdsEvents()
 	defer rb.release()
 	x.in.Response = func() map[string]any { return responseVar(rb.status, x.w.Header()) }
 
@@ -42,6 +43,9 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 	if err != nil {
 		return err
 	}
+	if !rb.filter { // held only until its events are stored: not JSON, or no body
+		return x.writeHeld(rb.status, rb.buf.Bytes(), nil)
+	}
 	h := x.w.Header()
 	body := rb.buf.Bytes()
 	decoded := false
@@ -58,6 +62,9 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		x.settle(outcomePassed)
+		if rb.hold {
+			return x.writeHeld(rb.status, nil, nil)
+		}
 		x.w.WriteHeader(rb.status) // an empty 2xx body has nothing to filter
 		x.runAsync(rb.status, nil)
 		return nil
@@ -137,12 +144,19 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 		h.Del("Last-Modified")
 		h.Del("Accept-Ranges")
 	}
+	if rb.hold {
+		if err := x.storeEvents(rb.status, final); err != nil {
+			return x.unstored(err)
+		}
+	}
 	h.Set("Content-Length", strconv.Itoa(len(final)))
 	x.w.WriteHeader(rb.status)
 	if _, err = x.w.Write(final); err != nil {
 		return err
 	}
-	x.runAsync(rb.status, final)
+	if !rb.hold {
+		x.runAsync(rb.status, final)
+	}
 	return nil
 }
 

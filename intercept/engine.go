@@ -85,7 +85,7 @@ type Engine struct {
 	routes    []*route
 	logger    *zap.Logger
 	metrics   *metrics
-	webhooks  *webhookQueue // nil when no rule sends webhooks
+	webhooks  webhookStore // nil when no rule sends webhooks
 }
 
 // resource is a resource with its routes and one program per action and
@@ -106,6 +106,7 @@ type action struct {
 	before *rules.Program
 	after  *rules.Program
 	async  *rules.Program
+	hooks  bool // async may send webhooks
 }
 
 var restActions = []string{"list", "get", "create", "update", "delete"}
@@ -212,13 +213,16 @@ func New(cfg Config) (*Engine, error) {
 					a.after = p
 				case rules.Async:
 					a.async = p
+					a.hooks = p.HasWebhook()
 				}
 			}
 		}
 		e.resources = append(e.resources, res)
 	}
 	sortRoutes(e.routes)
-	e.startWebhooks(cfg.Webhooks)
+	if err := e.startWebhooks(cfg.Webhooks); err != nil {
+		return nil, fmt.Errorf("webhooks: %w", err)
+	}
 	return e, nil
 }
 

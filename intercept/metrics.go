@@ -18,7 +18,7 @@ type metrics struct {
 	queue      prometheus.Gauge
 
 	mu        sync.Mutex
-	queueLast map[*webhookQueue]int
+	queueLast map[any]int
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -39,13 +39,13 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"phase"}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Subsystem: sub, Name: "webhook_deliveries_total",
-			Help: "Webhook delivery attempts' outcomes: delivered, retried, failed, dropped.",
+			Help: "Webhook events' outcomes: delivered, retried, failed, dropped (in-process queue full), dead (dead-lettered), unstored (the durable store refused it).",
 		}, []string{"outcome"}),
 		queue: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: ns, Subsystem: sub, Name: "webhook_queue_length",
 			Help: "Webhook deliveries waiting to be sent.",
 		}),
-		queueLast: map[*webhookQueue]int{},
+		queueLast: map[any]int{},
 	}
 	if reg == nil {
 		return m
@@ -76,10 +76,10 @@ func (m *metrics) decision(resource, action, phase, outcome string) {
 	m.decisions.WithLabelValues(resource, action, phase, outcome).Inc()
 }
 
-// webhookStats adapts one queue's reports to the shared collectors.
+// webhookStats adapts one store's reports to the shared collectors.
 type webhookStats struct {
 	m *metrics
-	q *webhookQueue
+	q any // the store, as the key of its share of the gauge
 }
 
 func (s *webhookStats) Delivery(outcome string) { s.m.deliveries.WithLabelValues(outcome).Inc() }

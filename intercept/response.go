@@ -16,7 +16,9 @@ import (
 var errResponseTooBig = errors.New("response larger than max_response")
 
 // responseBuffer holds back a 2xx JSON response so the after rules can
-// filter it; anything else streams through untouched.
+// filter it; anything else streams through untouched. With hold, every
+// other 2xx that is not a stream is held back too, until its webhook
+// events are stored; one that outgrows max is let through (spilled).
 type responseBuffer struct {
 	*caddyhttp.ResponseWriterWrapper
 	max         int64
@@ -24,6 +26,9 @@ type responseBuffer struct {
 	status      int
 	wroteHeader bool
 	buffering   bool
+	filter      bool // buffered for the after rules: 2xx JSON
+	hold        bool // buffer every 2xx that is not a stream
+	spilled     bool // held, then let through: larger than max
 	tooBig      bool
 }
 
@@ -42,6 +47,12 @@ func shouldBuffer(status int, h http.Header) bool {
 	return IsJSON(ct) && !strings.HasPrefix(strings.ToLower(ct), "text/event-stream") && !caddyhttp.IsIncremental(h)
 }
 
+// shouldHold: 2xx, not a stream.
+func shouldHold(status int, h http.Header) bool {
+	return status >= 200 && status <= 299 &&
+		!strings.HasPrefix(strings.ToLower(h.Get("Content-Type")), "text/event-stream") && !caddyhttp.IsIncremental(h)
+}
+
 func (rb *responseBuffer) WriteHeader(status int) {
 	if rb.wroteHeader {
 		return
@@ -52,7 +63,8 @@ func (rb *responseBuffer) WriteHeader(status int) {
 	}
 	rb.wroteHeader = true
 	rb.status = status
-	if shouldBuffer(status, rb.Header()) {
+	rb.filter = shouldBuffer(status, rb.Header())
+	if rb.filter || rb.hold && shouldHold(status, rb.Header()) {
 		rb.buffering = true
 		rb.buf = bufferPool.Get().(*bytes.Buffer)
 		if n := contentLength(rb.Header()); n > 0 && n <= rb.max {
@@ -71,10 +83,25 @@ func (rb *responseBuffer) Write(p []byte) (int, error) {
 		return rb.ResponseWriterWrapper.Write(p)
 	}
 	if int64(rb.buf.Len()+len(p)) > rb.max {
+		if !rb.filter {
+			if err := rb.spill(); err != nil {
+				return 0, err
+			}
+			return rb.ResponseWriterWrapper.Write(p)
+		}
 		rb.tooBig = true
 		return 0, errResponseTooBig
 	}
 	return rb.buf.Write(p)
+}
+
+// spill lets a held response through once it outgrows max: what is held
+// is written, and the rest streams.
+func (rb *responseBuffer) spill() error {
+	rb.buffering, rb.spilled = false, true
+	rb.ResponseWriterWrapper.WriteHeader(rb.status)
+	_, err := rb.ResponseWriterWrapper.Write(rb.buf.Bytes())
+	return err
 }
 
 // ReadFrom keeps io.Copy from going around the buffer.
@@ -88,6 +115,13 @@ func (rb *responseBuffer) ReadFrom(r io.Reader) (int64, error) {
 	room := rb.max - int64(rb.buf.Len())
 	n, err := rb.buf.ReadFrom(io.LimitReader(r, room+1))
 	if int64(rb.buf.Len()) > rb.max {
+		if !rb.filter {
+			if err := rb.spill(); err != nil {
+				return n, err
+			}
+			m, err := rb.ResponseWriterWrapper.ReadFrom(r)
+			return n + m, err
+		}
 		rb.tooBig = true
 		return n, errResponseTooBig
 	}

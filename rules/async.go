@@ -62,3 +62,17 @@ func (p *Program) HasWebhook() bool {
 	}
 	return false
 }
+
+// Secrets returns the signing secrets of the program's webhooks.
+func (p *Program) Secrets() [][]byte {
+	if p == nil {
+		return nil
+	}
+	var out [][]byte
+	for _, s := range p.stmts {
+		if s.op == opWebhook && s.secret != nil {
+			out = append(out, s.secret)
+		}
+	}
+	return out
+}
