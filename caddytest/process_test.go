@@ -97,7 +97,6 @@ func (g *gatewayProc) setSite(site string) {
 	auto_https off
 	persist_config off
 	skip_install_trust
-	grace_period 1ns
 }
 :%d {
 %s
@@ -223,6 +222,17 @@ type burst struct {
 	acked sync.Map // n → true: the client got 2xx
 	nAck  atomic.Int64
 	other atomic.Int64 // non-2xx answers
+	errs  sync.Map     // connection errors' texts
+}
+
+// errors returns up to three connection errors.
+func (b *burst) errors() []string {
+	var out []string
+	b.errs.Range(func(k, _ any) bool {
+		out = append(out, k.(string))
+		return len(out) < 3
+	})
+	return out
 }
 
 // fire sends creates {"n":from}..{"n":to-1} over conns connections, each to
@@ -232,7 +242,10 @@ func (b *burst) fire(from, to, conns int, target func(n int) int, stop <-chan st
 	var wg sync.WaitGroup
 	next := atomic.Int64{}
 	next.Store(int64(from))
-	client := &http.Client{Timeout: 10 * time.Second}
+	// a connection per request: a keep-alive connection that the old
+	// server closes at a reload would fail a POST in flight, which says
+	// nothing of the gateway
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	for range conns {
 		wg.Add(1)
 		go func() {
@@ -251,6 +264,7 @@ func (b *burst) fire(from, to, conns int, target func(n int) int, stop <-chan st
 				res, err := client.Post(fmt.Sprintf("http://127.0.0.1:%d/items", target(n)), "application/json",
 					strings.NewReader(`{"n":`+strconv.Itoa(n)+`}`))
 				if err != nil {
+					b.errs.Store(err.Error(), true)
 					continue
 				}
 				_, _ = io.Copy(io.Discard, res.Body)
