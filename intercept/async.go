@@ -242,10 +242,10 @@ func (e *Engine) startWebhooks(cfg WebhookConfig) error {
 				continue
 			}
 			stats := &webhookStats{m: e.metrics}
+			stats.q = stats // this store's key in the shared gauge, set before it runs
 			logger := e.logger.Named("webhook")
 			if cfg.JetStream == nil {
-				q := newWebhookQueue(cfg, logger, stats)
-				stats.q, e.webhooks = q, q
+				e.webhooks = newWebhookQueue(cfg, logger, stats)
 				return nil
 			}
 			// a worker signs events stored before a restart with the
@@ -261,7 +261,7 @@ func (e *Engine) startWebhooks(cfg WebhookConfig) error {
 			if err != nil {
 				return err
 			}
-			stats.q, e.webhooks = s, s
+			e.webhooks = s
 			return nil
 		}
 	}

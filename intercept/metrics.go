@@ -79,7 +79,7 @@ func (m *metrics) decision(resource, action, phase, outcome string) {
 // webhookStats adapts one store's reports to the shared collectors.
 type webhookStats struct {
 	m *metrics
-	q any // the store, as the key of its share of the gauge
+	q any // the key of this store's share of the gauge
 }
 
 func (s *webhookStats) Delivery(outcome string) { s.m.deliveries.WithLabelValues(outcome).Inc() }
