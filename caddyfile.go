@@ -66,7 +66,18 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    }]
 //
 //	    webhooks {
-//	        queue_size <n>           # default 1024
+//	        store      jetstream|memory  # default jetstream (durable); memory is lossy
+//	        nats       <url>[,<url>...] [{  # default: an embedded server
+//	            creds    <file>
+//	            nkey     <file>
+//	            user     <name>
+//	            password <password>      # e.g. {env.NATS_PASSWORD}
+//	        }]
+//	        max_events    <n>        # stream limit, default 1000000
+//	        max_bytes     <size>     # stream limit, default 1GiB
+//	        replicas      <n>        # per stream on a cluster, default 1
+//	        store_timeout <duration> # wait for the store, default 5s
+//	        queue_size <n>           # store memory only, default 1024
 //	        workers    <n>           # default 4
 //	        attempts   <n>           # default 5
 //	        timeout    <duration>    # per attempt, default 5s
@@ -120,7 +131,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	query     <name> <expr>
 //	log       <expr> [debug|info|warn|error]
 //	webhook   <url> [if <cond>] [{
-//	    body <expr>
+//	    body   <expr>
+//	    secret <whsec_...>      # Standard Webhooks signing; e.g. {env.HOOK_SECRET}
 //	}]
 //
 // Expressions (<cond>, <expr>) are expr-lang, written in backticks so each
@@ -351,7 +363,7 @@ var statementUsage = map[string]string{
 	"header":    "header <name> <expr> | header -<name>",
 	"query":     "query <name> <expr>",
 	"log":       "log <expr> [debug|info|warn|error]",
-	"webhook":   "webhook <url> [if <cond>] [{ body <expr> }]",
+	"webhook":   "webhook <url> [if <cond>] [{ body <expr>; secret <whsec_...> }]",
 	"schema":    "schema <file> | schema `<JSON Schema>`",
 }
 
@@ -520,18 +532,24 @@ func parseStatement(d *caddyfile.Dispenser, where string) (*rules.Statement, err
 			return nil, argErr()
 		}
 		st.URL, st.If = rest[0], cond
-		seen := false
+		seen := map[string]bool{}
 		for nesting := d.Nesting(); d.NextBlock(nesting); {
-			if d.Val() != "body" {
-				return nil, d.Errf("%sunknown option %q, want: body <expr>", where, d.Val())
+			opt := d.Val()
+			if opt != "body" && opt != "secret" {
+				return nil, d.Errf("%sunknown option %q, want: body <expr> | secret <whsec_...>", where, opt)
 			}
-			if seen {
-				return nil, d.Errf("%sbody: given more than once", where)
+			if seen[opt] {
+				return nil, d.Errf("%s%s: given more than once", where, opt)
 			}
-			seen = true
-			st.Body, err = oneArg(d, where, "body", "body <expr>")
+			seen[opt] = true
+			v, err := oneArg(d, where, opt, opt+map[string]string{"body": " <expr>", "secret": " <whsec_...>"}[opt])
 			if err != nil {
 				return nil, err
+			}
+			if opt == "body" {
+				st.Body = v
+			} else {
+				st.Secret = v
 			}
 		}
 		return st, nil
@@ -689,22 +707,32 @@ func parseWebhooks(d *caddyfile.Dispenser) (*WebhookOptions, error) {
 	err := eachOption(d, "webhooks: ", nil, func(opt string) error {
 		var err error
 		switch opt {
+		case "store":
+			w.Store, err = enumArg(d, "webhooks: ", opt, storeChoice)
+		case "nats":
+			w.NATS, err = parseNATS(d)
+		case "max_events":
+			var n int
+			n, err = countArg(d, "webhooks: ", opt)
+			w.MaxEvents = int64(n)
+		case "max_bytes":
+			w.MaxBytes, err = sizeArg(d, "webhooks: ", opt)
+		case "replicas":
+			w.Replicas, err = countArg(d, "webhooks: ", opt)
 		case "queue_size":
 			w.QueueSize, err = countArg(d, "webhooks: ", opt)
 		case "workers":
 			w.Workers, err = countArg(d, "webhooks: ", opt)
 		case "attempts":
 			w.Attempts, err = countArg(d, "webhooks: ", opt)
-		case "timeout", "grace":
+		case "timeout", "grace", "store_timeout":
 			var v string
 			if v, err = oneArg(d, "webhooks: ", opt, opt+" <duration>"); err == nil {
 				var dur time.Duration
-				if dur, err = caddy.ParseDuration(v); err != nil {
-					err = d.Errf("webhooks: %s: %v", opt, err)
-				} else if opt == "timeout" {
-					w.Timeout = caddy.Duration(dur)
+				if dur, err = caddy.ParseDuration(v); err != nil || dur <= 0 {
+					err = d.Errf("webhooks: %s: %q is not a positive duration", opt, v)
 				} else {
-					w.Grace = caddy.Duration(dur)
+					*map[string]*caddy.Duration{"timeout": &w.Timeout, "grace": &w.Grace, "store_timeout": &w.StoreTimeout}[opt] = caddy.Duration(dur)
 				}
 			}
 		default:
@@ -716,6 +744,29 @@ func parseWebhooks(d *caddyfile.Dispenser) (*WebhookOptions, error) {
 		return nil, err
 	}
 	return w, nil
+}
+
+// parseNATS reads `nats <url> [{ creds|nkey|user|password <value> }]`;
+// the dispenser is on the `nats` token.
+func parseNATS(d *caddyfile.Dispenser) (*NATSOptions, error) {
+	const where = "webhooks: nats: "
+	var n NATSOptions
+	if !d.AllArgs(&n.URL) {
+		return nil, d.Errf("%swrong argument count, want: nats <url>[,<url>...] [{ creds|nkey|user|password <value> }]", where)
+	}
+	err := eachOption(d, where, nil, func(opt string) error {
+		dst := map[string]*string{"creds": &n.Creds, "nkey": &n.NKey, "user": &n.User, "password": &n.Password}[opt]
+		if dst == nil {
+			return d.Errf("%sunrecognized option %q, want one of creds, nkey, user, password", where, opt)
+		}
+		v, err := oneArg(d, where, opt, opt+" <value>")
+		*dst = v
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &n, nil
 }
 
 // parseIdentity parses the `identity` option of the crud block; the

@@ -384,6 +384,7 @@ func TestAsyncDeadReceiver(t *testing.T) {
 	up := asyncEcho(t, nil)
 	tester, logFile := crudLogged(t, `
 		webhooks {
+			store memory
 			workers 1
 			attempts 1
 			grace 1s
@@ -433,6 +434,7 @@ func TestAsyncQueueFull(t *testing.T) {
 	up := asyncEcho(t, nil)
 	tester, logFile := crudLogged(t, `
 		webhooks {
+			store memory
 			queue_size 1
 			workers 1
 			grace 1s
@@ -469,6 +471,7 @@ func TestAsyncReload(t *testing.T) {
 	rules := func(hookURL string) string {
 		return `
 		webhooks {
+			store memory
 			grace 2s
 		}
 		resource users /api/users {

@@ -99,6 +99,7 @@ func TestOperationsWebhookMetrics(t *testing.T) {
 	up := opsUpstream(t)
 	tester := crud(t, `
 		webhooks {
+			store memory
 			workers 1
 			grace 1s
 		}

@@ -88,8 +88,10 @@ func (i *instance) cleanup() {
 }
 
 // forTesting rewrites a handler config for the runner: a jwt identity
-// verifies tokens signed with tokenSecret, and webhooks are delivered by
-// one worker, once each, so they are captured in the order queued.
+// verifies tokens signed with tokenSecret, and webhooks go to the
+// in-process queue (nothing is stored across cases or runs) and are
+// delivered by one worker, once each, so they are captured in the order
+// queued.
 func forTesting(raw json.RawMessage) (json.RawMessage, *jwtSettings, error) {
 	var cfg map[string]any
 	if err := json.Unmarshal(raw, &cfg); err != nil {
@@ -109,7 +111,10 @@ func forTesting(raw json.RawMessage) (json.RawMessage, *jwtSettings, error) {
 	if wh == nil {
 		wh = map[string]any{}
 	}
-	wh["workers"], wh["attempts"] = 1, 1
+	for _, k := range []string{"nats", "max_events", "max_bytes", "replicas", "store_timeout"} {
+		delete(wh, k)
+	}
+	wh["store"], wh["workers"], wh["attempts"] = "memory", 1, 1
 	cfg["webhooks"] = wh
 	out, err := json.Marshal(cfg)
 	return out, settings, err

@@ -25,6 +25,7 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 		h.Set("Accept", "application/json") // and for JSON, not a page or a feed
 	}
 	rb := newResponseBuffer(x.w, x.e.cfg.MaxResponse, x.notJSON)
+	rb.events = x.holdsEvents()
 	defer rb.release()
 	x.in.Response = func() map[string]any { return responseVar(rb.status, x.w.Header()) }
 
@@ -66,6 +67,9 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		x.settle(outcomePassed)
+		if rb.events {
+			return x.writeHeld(rb.status, rb.buf.Bytes(), nil)
+		}
 		x.w.WriteHeader(rb.status) // an empty 2xx body has nothing to filter
 		if _, err := x.w.Write(rb.buf.Bytes()); err != nil {
 			return err
@@ -175,12 +179,19 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 		h.Del("Last-Modified")
 		h.Del("Accept-Ranges")
 	}
+	if rb.events {
+		if err := x.storeEvents(rb.status, final); err != nil {
+			return x.unstored(err)
+		}
+	}
 	h.Set("Content-Length", strconv.Itoa(len(final)))
 	x.w.WriteHeader(rb.status)
 	if _, err = x.w.Write(final); err != nil {
 		return err
 	}
-	x.runAsync(rb.status, final)
+	if !rb.events {
+		x.runAsync(rb.status, final)
+	}
 	return nil
 }
 

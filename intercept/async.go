@@ -2,6 +2,7 @@ package intercept
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -90,12 +91,23 @@ func (t *tee) release() {
 
 // runAsync runs the async rules once the response is written: only for
 // 2xx, after a flush so the client already has its answer. Webhooks go to
-// the queue; nothing here can change the response.
+// the store; nothing here can change the response. A durable store's
+// failure can only be logged here (see storeEvents).
 func (x *exchange) runAsync(status int, body []byte) {
 	if x.act.async.Empty() || status < 200 || status > 299 {
 		return
 	}
 	_ = http.NewResponseController(x.w).Flush()
+	_ = x.storeEvents(status, body)
+}
+
+// storeEvents runs the async rules of a 2xx response with body (what the
+// client receives) and stores the webhook events they send. It fails only
+// when a durable store could not store them.
+func (x *exchange) storeEvents(status int, body []byte) error {
+	if x.act.async.Empty() || status < 200 || status > 299 {
+		return nil
+	}
 	var target gjson.Result
 	if len(bytes.TrimSpace(body)) > 0 && rules.ValidJSON(body) {
 		target = rules.Records(body, x.res.shape.Records)
@@ -114,15 +126,16 @@ func (x *exchange) runAsync(status int, body []byte) {
 			zap.String("action", x.m.route.action), zap.String("phase", "async"), zap.Error(err))
 	}
 	if len(hooks) == 0 || x.e.webhooks == nil {
-		return
+		return nil
 	}
 	if x.report() {
 		for _, h := range hooks {
 			x.logReport("would send a webhook", h.Where)
 		}
-		return
+		return nil
 	}
 	var event []byte // built once, for every webhook that sends it
+	events := make([]delivery, 0, len(hooks))
 	for _, h := range hooks {
 		id := uuid.NewString()
 		payload := h.Body
@@ -132,8 +145,10 @@ func (x *exchange) runAsync(status int, body []byte) {
 			}
 			payload = withEventID(event, id)
 		}
-		x.e.webhooks.enqueue(delivery{URL: h.URL, EventID: id, Body: payload, Where: h.Where})
+		events = append(events, delivery{URL: h.URL, EventID: id, Body: payload, Where: h.Where, Secret: h.Secret})
 	}
+	// the change is made upstream: store even if the client has gone
+	return x.e.webhooks.store(context.WithoutCancel(x.r.Context()), events)
 }
 
 // eventIDMark stands for the id in a built event, so one event serves
@@ -218,21 +233,42 @@ func (x *exchange) oldAsReadable() []byte {
 	return raw
 }
 
-// startWebhooks starts the delivery queue when some rule sends webhooks.
-func (e *Engine) startWebhooks(cfg WebhookConfig) {
+// startWebhooks starts the store when some rule sends webhooks: durable
+// on JetStream when configured, the in-process queue otherwise.
+func (e *Engine) startWebhooks(cfg WebhookConfig) error {
 	for _, r := range e.resources {
 		for _, a := range r.actions {
-			if a.async.HasWebhook() {
-				stats := &webhookStats{m: e.metrics}
-				e.webhooks = newWebhookQueue(cfg, e.logger.Named("webhook"), stats)
-				stats.q = e.webhooks
-				return
+			if !a.hooks {
+				continue
 			}
+			stats := &webhookStats{m: e.metrics}
+			stats.q = stats // this store's key in the shared gauge, set before it runs
+			logger := e.logger.Named("webhook")
+			if cfg.JetStream == nil {
+				e.webhooks = newWebhookQueue(cfg, logger, stats)
+				return nil
+			}
+			// a worker signs events stored before a restart with the
+			// secrets of the config it runs
+			for _, r := range e.resources {
+				for _, a := range r.actions {
+					for _, secret := range a.async.Secrets() {
+						rememberSecret(secret)
+					}
+				}
+			}
+			s, err := newJSStore(cfg, logger, stats)
+			if err != nil {
+				return err
+			}
+			e.webhooks = s
+			return nil
 		}
 	}
+	return nil
 }
 
-// Close lets pending webhook deliveries finish (up to the grace period).
+// Close stops webhook delivery: pending deliveries get the grace period.
 func (e *Engine) Close() {
 	if e.webhooks != nil {
 		e.webhooks.close()

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/caddyserver/caddy/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
@@ -77,7 +78,7 @@ type Engine struct {
 	routes    []*route
 	logger    *zap.Logger
 	metrics   *metrics
-	webhooks  *webhookQueue // nil when no rule sends webhooks
+	webhooks  webhookStore // nil when no rule sends webhooks
 }
 
 // resource is a resource with its routes and one program per action and
@@ -99,6 +100,7 @@ type action struct {
 	after  *rules.Program
 	async  *rules.Program
 	query  *rules.QueryGuard // nil: the query is not checked
+	hooks  bool              // async may send webhooks
 }
 
 var restActions = []string{"list", "get", "create", "update", "delete"}
@@ -138,7 +140,9 @@ func New(cfg Config, rt Runtime) (*Engine, error) {
 		}
 	}
 	sortRoutes(e.routes)
-	e.startWebhooks(rt.Webhooks)
+	if err := e.startWebhooks(rt.Webhooks); err != nil {
+		return nil, fmt.Errorf("webhooks: %w", err)
+	}
 	return e, nil
 }
 
@@ -149,12 +153,14 @@ func (e *Engine) addResource(cfg *Config, rc *Resource) error {
 		return fmt.Errorf("resource %q: %w", rc.Name, err)
 	}
 	var compiled [3][]*rules.CompiledBlock
+	repl := caddy.NewReplacer() // {env.X} in a webhook's secret, resolved once
+	resolve := func(v string) string { return repl.ReplaceKnown(v, "") }
 	for i, ph := range []struct {
 		phase  rules.Phase
 		blocks []*rules.Block
 	}{{rules.Before, rc.Before}, {rules.After, rc.After}, {rules.Async, rc.Async}} {
 		for _, b := range ph.blocks {
-			cb, err := rules.CompileBlock(ph.phase, rc.Name, b)
+			cb, err := rules.CompileBlockResolving(ph.phase, rc.Name, b, resolve)
 			if err != nil {
 				return err
 			}
@@ -252,6 +258,7 @@ func (e *Engine) addResource(cfg *Config, rc *Resource) error {
 				a.after = p
 			case rules.Async:
 				a.async = p
+				a.hooks = p.HasWebhook()
 			}
 		}
 	}

@@ -19,7 +19,7 @@ type metrics struct {
 	mismatches *prometheus.CounterVec // resource, action
 
 	mu        sync.Mutex
-	queueLast map[*webhookQueue]int
+	queueLast map[any]int
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -40,7 +40,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"phase"}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Subsystem: sub, Name: "webhook_deliveries_total",
-			Help: "Webhook delivery attempts' outcomes: delivered, retried, failed, dropped.",
+			Help: "Webhook events' outcomes: delivered, retried, failed, dropped (in-process queue full), dead (dead-lettered), unstored (the durable store refused it).",
 		}, []string{"outcome"}),
 		queue: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: ns, Subsystem: sub, Name: "webhook_queue_length",
@@ -50,7 +50,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Namespace: ns, Subsystem: sub, Name: "response_mismatches_total",
 			Help: "2xx responses that did not match the response schema of their OpenAPI operation, by resource and action.",
 		}, []string{"resource", "action"}),
-		queueLast: map[*webhookQueue]int{},
+		queueLast: map[any]int{},
 	}
 	if reg == nil {
 		return m
@@ -82,10 +82,10 @@ func (m *metrics) decision(resource, action, phase, outcome string) {
 	m.decisions.WithLabelValues(resource, action, phase, outcome).Inc()
 }
 
-// webhookStats adapts one queue's reports to the shared collectors.
+// webhookStats adapts one store's reports to the shared collectors.
 type webhookStats struct {
 	m *metrics
-	q *webhookQueue
+	q any // the key of this store's share of the gauge
 }
 
 func (s *webhookStats) Delivery(outcome string) { s.m.deliveries.WithLabelValues(outcome).Inc() }

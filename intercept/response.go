@@ -22,6 +22,11 @@ var errNotJSON = errors.New("response is not JSON")
 // non-space byte shows whether it is JSON after all; one that is not JSON
 // (and a 206, and a stream) is put to notJSON, which answers for it or
 // lets it stream through. Anything else streams through untouched.
+//
+// Without notJSON (newResponseBuffer's hold mode, for an action with
+// webhooks and no after rules), every 2xx that is not a stream is held
+// until its webhook events are stored; one that outgrows max is let
+// through (spilled).
 type responseBuffer struct {
 	*caddyhttp.ResponseWriterWrapper
 	max         int64
@@ -32,6 +37,8 @@ type responseBuffer struct {
 	sniffing    bool // buffering until the body shows whether it is JSON
 	refused     bool // not JSON and not passed: notJSON answered instead
 	tooBig      bool
+	events      bool // written only once its webhook events are stored
+	spilled     bool // hold mode: held, then let through, larger than max
 
 	// notJSON decides on a 2xx response that is not JSON: true lets it
 	// stream through; false means it answered the client itself. partial
@@ -53,6 +60,15 @@ func (rb *responseBuffer) WriteHeader(status int) {
 	}
 	rb.wroteHeader = true
 	rb.status = status
+	if rb.notJSON == nil { // hold mode
+		ct := rb.Header().Get("Content-Type")
+		if status >= 200 && status <= 299 && !streamLabel(ct) && !caddyhttp.IsIncremental(rb.Header()) {
+			rb.hold()
+			return
+		}
+		rb.ResponseWriterWrapper.WriteHeader(status)
+		return
+	}
 	if status < 200 || status > 299 || status == http.StatusNoContent {
 		rb.ResponseWriterWrapper.WriteHeader(status)
 		return
@@ -102,6 +118,12 @@ func (rb *responseBuffer) Write(p []byte) (int, error) {
 		return rb.ResponseWriterWrapper.Write(p)
 	}
 	if int64(rb.buf.Len()+len(p)) > rb.max {
+		if rb.notJSON == nil {
+			if err := rb.spill(); err != nil {
+				return 0, err
+			}
+			return rb.ResponseWriterWrapper.Write(p)
+		}
 		rb.tooBig = true
 		return 0, errResponseTooBig
 	}
@@ -151,10 +173,26 @@ func (rb *responseBuffer) ReadFrom(r io.Reader) (int64, error) {
 	room := rb.max - int64(rb.buf.Len())
 	n, err := rb.buf.ReadFrom(io.LimitReader(r, room+1))
 	if int64(rb.buf.Len()) > rb.max {
+		if rb.notJSON == nil {
+			if err := rb.spill(); err != nil {
+				return n, err
+			}
+			m, err := rb.ResponseWriterWrapper.ReadFrom(r)
+			return n + m, err
+		}
 		rb.tooBig = true
 		return n, errResponseTooBig
 	}
 	return n, err
+}
+
+// spill lets a held response through once it outgrows max: what is held
+// is written, and the rest streams.
+func (rb *responseBuffer) spill() error {
+	rb.buffering, rb.spilled = false, true
+	rb.ResponseWriterWrapper.WriteHeader(rb.status)
+	_, err := rb.ResponseWriterWrapper.Write(rb.buf.Bytes())
+	return err
 }
 
 // writerOnly hides ReadFrom, so io.Copy calls Write.

@@ -278,6 +278,11 @@ func (x *exchange) serve(next caddyhttp.Handler) error {
 			}
 		}
 	}
+	if x.holdsEvents() {
+		if err := x.e.webhooks.available(); err != nil {
+			return x.unstored(err) // before the upstream: nothing changed
+		}
+	}
 	if !x.act.after.Empty() {
 		if x.r.Method == http.MethodHead {
 			// the headers of a HEAD must describe the filtered body (its
@@ -289,6 +294,9 @@ func (x *exchange) serve(next caddyhttp.Handler) error {
 	}
 	if x.act.async.Empty() {
 		return next.ServeHTTP(x.w, x.r)
+	}
+	if x.holdsEvents() {
+		return x.serveHeld(next)
 	}
 	t := newTee(x.w, x.e.cfg.MaxResponse)
 	defer t.release()

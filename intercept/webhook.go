@@ -17,7 +17,7 @@ import (
 
 // WebhookConfig tunes delivery; zero values take the defaults.
 type WebhookConfig struct {
-	// QueueSize is how many accepted events may be unfinished at once:
+	// QueueSize (in-process queue only) is how many accepted events may be unfinished at once:
 	// waiting for a worker, being sent, or waiting for a retry. When it is
 	// reached, new events are dropped (counted and logged). Default: 1024.
 	QueueSize int
@@ -43,6 +43,11 @@ type WebhookConfig struct {
 	// Grace is how long, once the queue is closed, pending and in-flight
 	// deliveries may still run. Default: 5s.
 	Grace time.Duration
+
+	// JetStream, when set, stores events durably on NATS JetStream;
+	// nil keeps them in the in-process queue (lossy: a crash or a restart
+	// loses what is queued).
+	JetStream *JetStreamConfig
 
 	// Client sends the events. Default: a client of its own with the
 	// per-attempt timeout that follows no redirects. The per-attempt
@@ -109,6 +114,7 @@ type delivery struct {
 	EventID string // the same on every retry; sent as header `X-Crud-Event-Id`
 	Body    []byte // JSON; not modified by the queue, and must not be by the caller once enqueued
 	Where   string // rule location, for logs
+	Secret  []byte // Standard Webhooks signing key; nil: unsigned
 }
 
 // WebhookStats receives counts (the lead maps them to Prometheus): outcome
@@ -333,12 +339,17 @@ func (q *webhookQueue) attempt(j *webhookJob) {
 	}
 }
 
-// send POSTs j once. retriable tells whether a failure may be retried:
-// network errors, timeouts, 429 and 5xx.
+// send POSTs j once.
 func (q *webhookQueue) send(j *webhookJob) (status int, retriable bool, err error) {
-	ctx, cancel := context.WithTimeout(q.ctx, q.cfg.Timeout)
+	return post(q.ctx, q.client, q.cfg.Timeout, &j.delivery)
+}
+
+// post sends d once, signed afresh, within timeout. retriable tells
+// whether a failure may be retried: network errors, timeouts, 429 and 5xx.
+func post(ctx context.Context, client *http.Client, timeout time.Duration, d *delivery) (status int, retriable bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, j.URL, bytes.NewReader(j.Body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(d.Body))
 	if err != nil {
 		return 0, false, errors.New("invalid webhook url")
 	}
@@ -347,8 +358,9 @@ func (q *webhookQueue) send(j *webhookJob) (status int, retriable bool, err erro
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "caddy-crud")
-	req.Header.Set("X-Crud-Event-Id", j.EventID)
-	resp, err := q.client.Do(req)
+	req.Header.Set("X-Crud-Event-Id", d.EventID)
+	setWebhookHeaders(req.Header, d.EventID, time.Now().Unix(), d.Secret, d.Body)
+	resp, err := client.Do(req)
 	if err != nil {
 		// a *url.Error repeats the URL, query included: keep only the cause
 		var ue *url.Error
@@ -394,9 +406,15 @@ func (q *webhookQueue) fire(j *webhookJob) {
 }
 
 // backoff returns the delay before the retry that follows attempt number
-// attempts: uniform in [0, min(BackoffMax, BackoffBase×2^(attempts-1))).
+// attempts.
 func (q *webhookQueue) backoff(attempts int) time.Duration {
-	d, limit := q.cfg.BackoffBase, q.cfg.BackoffMax
+	return q.cfg.backoff(attempts)
+}
+
+// backoff returns the delay before the retry that follows attempt number
+// attempts: uniform in [0, min(BackoffMax, BackoffBase×2^(attempts-1))).
+func (c WebhookConfig) backoff(attempts int) time.Duration {
+	d, limit := c.BackoffBase, c.BackoffMax
 	for i := 1; i < attempts && d < limit; i++ {
 		if d > limit/2 {
 			d = limit

@@ -6,6 +6,8 @@ type Webhook struct {
 	// Body is the JSON the `body` expression produced; nil: send the event.
 	Body  []byte
 	Where string
+	// Secret is the Standard Webhooks signing key; nil: not signed.
+	Secret []byte
 }
 
 // RunAsync runs the async program once for a request whose response was
@@ -28,7 +30,7 @@ func (p *Program) RunAsync(in *Input, record, body any) ([]Webhook, error) {
 				}
 				continue
 			}
-			w := Webhook{URL: s.url, Where: s.where}
+			w := Webhook{URL: s.url, Where: s.where, Secret: s.secret}
 			if s.body != nil {
 				v, err := s.body.run(env)
 				if err == nil {
@@ -59,4 +61,18 @@ func (p *Program) HasWebhook() bool {
 		}
 	}
 	return false
+}
+
+// Secrets returns the signing secrets of the program's webhooks.
+func (p *Program) Secrets() [][]byte {
+	if p == nil {
+		return nil
+	}
+	var out [][]byte
+	for _, s := range p.stmts {
+		if s.op == opWebhook && s.secret != nil {
+			out = append(out, s.secret)
+		}
+	}
+	return out
 }

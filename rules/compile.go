@@ -82,7 +82,8 @@ type stmt struct {
 	params *parameterCheck
 
 	responses *responseSchemas
-	keep      int // mask: the characters left at the end
+	keep      int    // mask: the characters left at the end
+	secret    []byte // webhook: the Standard Webhooks signing key
 }
 
 // CompiledBlock is a block whose statements are compiled.
@@ -100,6 +101,13 @@ type CompiledBlock struct {
 // CompileBlock compiles every statement of b once. Errors name the
 // resource, the block and the statement.
 func CompileBlock(phase Phase, resource string, b *Block) (*CompiledBlock, error) {
+	return CompileBlockResolving(phase, resource, b, nil)
+}
+
+// CompileBlockResolving is CompileBlock with resolve applied to the values
+// that may hold placeholders (a webhook's secret), e.g. Caddy's replacer.
+// A nil resolve takes them as written.
+func CompileBlockResolving(phase Phase, resource string, b *Block, resolve func(string) string) (*CompiledBlock, error) {
 	blockName := fmt.Sprintf("resource %q: %s %s", resource, phase, strings.Join(b.Actions, " "))
 	if len(b.Actions) == 0 {
 		return nil, fmt.Errorf("%s: block names no action", blockName)
@@ -116,7 +124,7 @@ func CompileBlock(phase Phase, resource string, b *Block) (*CompiledBlock, error
 	}
 	for i, s := range b.Statements {
 		where := fmt.Sprintf("%s: statement %d (%s)", blockName, i+1, describe(s))
-		st, err := compileStmt(phase, s)
+		st, err := compileStmt(phase, s, resolve)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
@@ -182,7 +190,7 @@ func redactURL(raw string) string {
 	return u.String()
 }
 
-func compileStmt(phase Phase, s *Statement) (*stmt, error) {
+func compileStmt(phase Phase, s *Statement, resolve func(string) string) (*stmt, error) {
 	o, ok := phaseOps[phase][s.Op]
 	if !ok {
 		return nil, fmt.Errorf("%q is not a %s statement", s.Op, phase)
@@ -333,6 +341,11 @@ func compileStmt(phase Phase, s *Statement) (*stmt, error) {
 		}
 		if s.Body != "" {
 			if st.body, err = value(s.Body); err != nil {
+				return nil, err
+			}
+		}
+		if s.Secret != "" {
+			if st.secret, err = webhookSecret(s.Secret, resolve); err != nil {
 				return nil, err
 			}
 		}
@@ -556,7 +569,7 @@ func ParsePhase(name string) (Phase, bool) {
 // config adapter can report a broken rule where it is written. The error
 // names the statement as CompileBlock does, less the block.
 func CheckStatement(phase Phase, index int, s *Statement) error {
-	if _, err := compileStmt(phase, s); err != nil {
+	if _, err := compileStmt(phase, s, nil); err != nil {
 		return fmt.Errorf("statement %d (%s): %w", index, describe(s), err)
 	}
 	return nil

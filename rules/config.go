@@ -99,4 +99,10 @@ type Statement struct {
 	// Enforce makes response_schema answer 502 for a response that does
 	// not match; without it the mismatch is logged and counted.
 	Enforce bool `json:"enforce,omitempty"`
+
+	// Secret signs webhook's requests per the Standard Webhooks spec:
+	// `whsec_` followed by the base64 of a 24 to 64 byte key. Placeholders
+	// (e.g. {env.HOOK_SECRET}) are resolved when the config is loaded.
+	// Default: none, requests are not signed.
+	Secret string `json:"secret,omitempty"`
 }
