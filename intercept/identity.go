@@ -16,13 +16,14 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/golang-jwt/jwt/v5"
 	"go.uber.org/zap"
+
+	"github.com/caddy-crud/caddy-crud/rules"
 )
 
 // The texts of authentication failures; they are shown to the client, so
@@ -286,7 +287,7 @@ func tokenError(err error) error {
 func plainValue(v any) any {
 	switch v := v.(type) {
 	case json.Number:
-		return numberValue(string(v))
+		return rules.Number(string(v))
 	case map[string]any:
 		for k, e := range v {
 			v[k] = plainValue(e)
@@ -299,16 +300,6 @@ func plainValue(v any) any {
 		return v
 	}
 	return v
-}
-
-func numberValue(raw string) any {
-	if !strings.ContainsAny(raw, ".eE") {
-		if n, err := strconv.ParseInt(raw, 10, 64); err == nil {
-			return int(n)
-		}
-	}
-	f, _ := strconv.ParseFloat(raw, 64)
-	return f
 }
 
 // ParsePublicKey reads the first PEM block of data: a PKIX public key

@@ -61,6 +61,10 @@ func valueOf(r gjson.Result) any {
 	return nil
 }
 
+// Number reads the text of a JSON number as expressions see it: an
+// integral number in the int64 range is an int, any other a float64.
+func Number(raw string) any { return numberOf(raw) }
+
 func numberOf(raw string) any {
 	integral := true
 	for i := 0; i < len(raw); i++ {
