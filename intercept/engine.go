@@ -76,6 +76,7 @@ type Engine struct {
 	cfg       settings
 	resources []*resource
 	routes    []*route
+	firsts    []string // the first segments of the routes' patterns: literals, or "" for a parameter
 	logger    *zap.Logger
 	metrics   *metrics
 	webhooks  webhookStore // nil when no rule sends webhooks
@@ -140,6 +141,15 @@ func New(cfg Config, rt Runtime) (*Engine, error) {
 		}
 	}
 	sortRoutes(e.routes)
+	for _, rt := range e.routes {
+		first := ""
+		if len(rt.segs) > 0 {
+			first = rt.segs[0].lit
+		}
+		if !slices.Contains(e.firsts, first) {
+			e.firsts = append(e.firsts, first)
+		}
+	}
 	if err := e.startWebhooks(rt.Webhooks); err != nil {
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}
