@@ -16,8 +16,13 @@ func TestFastConditionsAgreeWithVM(t *testing.T) {
 		`record.tags[-1] == "b"`, `record["weird key"] == 1`, `action == "list"`, `index == 0`, `true`,
 		`record == nil`, `record.profile == nil`, `old?.role == record.role`,
 		`record.s matches "^x"`, `record.creatorId matches "^u[0-9]$" && record.n == 1`,
+		`record.n > 1`, `record.s in ["x", "y"]`, `len(record.tags) == 2`, `record.n % 2 == 1`,
+		`record.n * 3 / 2 >= 1.5`, `-record.n < 0`, `record.n ** 2 == 1`, `len(record.s ?? "") > 0`,
+		`record.s contains "x"`, `record.s startsWith "x" || record.s endsWith "y"`, `index in [0, 2]`,
+		`(record.deleted ? 1 : 2) == 1`, `record.tags[0] in record.tags`, `record.owner.id in ["u1"]`,
+		`record.deleted`, `record.n + 1 > record.n`, `record.s + "y" == "xy"`, `"a" in record.tags`,
 	}
-	slow := []string{`record.n > 1`, `record.s in ["x", "y"]`, `len(record.tags) == 2`, `record.s matches record.p`}
+	slow := []string{`record.s matches record.p`, `all(record.tags, # == "a")`, `lower(record.s) == "x"`}
 	records := []any{
 		nil, "str", 3, []any{1},
 		map[string]any{},
@@ -109,7 +114,13 @@ func agree(t *testing.T, p *program, vmEnv, fastEnv *Env, on string) {
 	case err != nil && ok:
 		t.Errorf("%s on %s: fast %v, VM error %v", p.src, on, got, err)
 	case err == nil && !ok:
-		t.Errorf("%s on %s: left to the VM, which answers %v", p.src, on, out)
+		if _, isBool := out.(bool); isBool || out == nil {
+			t.Errorf("%s on %s: left to the VM, which answers %v", p.src, on, out)
+		}
+	case err == nil && out == nil:
+		if got {
+			t.Errorf("%s on %s: fast true, VM nil", p.src, on)
+		}
 	case err == nil && got != out:
 		t.Errorf("%s on %s: fast %v, VM %v", p.src, on, got, out)
 	}

@@ -11,22 +11,75 @@ import (
 // keys winning, and the value decoded only when the reader needs it.
 
 // recordAt reads record.keys...: from the record's JSON when the phase
-// gave it (no decoded record needed), else from the decoded record.
+// gave it, member by member without decoding the objects on the way, else
+// from the decoded record.
 func (env *Env) recordAt(keys []any) val {
-	var v any
 	if env.fields == nil {
-		v = env.Record
-	} else {
-		top := env.fields.field(keys[0])
-		if len(keys) == 1 {
-			return top
+		v := env.Record
+		for _, k := range keys {
+			v = env.Get(v, k)
 		}
-		v, keys = top.decoded(), keys[1:]
+		return typed(v)
 	}
-	for _, k := range keys {
-		v = env.Get(v, k)
+	v := env.fields.field(keys[0])
+	for i, k := range keys[1:] {
+		if v.raw == "" {
+			d := v.decoded()
+			for _, k := range keys[1+i:] {
+				d = env.Get(d, k)
+			}
+			return typed(d)
+		}
+		v = rawMember(v.raw, k, env.fields.fold)
 	}
-	return val{v: v}
+	return v
+}
+
+// rawMember reads raw[key] from validated JSON as get reads it on the
+// decoded value: the last member named key of an object, an element of an
+// array (counting from the end when negative), nil where there is none. A
+// string indexed by a number is left decoded (a byte, as expr reads it).
+func rawMember(raw string, key any, fold bool) val {
+	switch raw[0] {
+	case '{':
+		k, ok := key.(string)
+		if !ok {
+			return val{}
+		}
+		found := ""
+		for i := skipSpace(raw, 1); i < len(raw) && raw[i] != '}'; {
+			name, _, v := trustedKey(raw, i)
+			end := trustedValue(raw, v)
+			if name == k || fold && strings.EqualFold(name, k) {
+				found = raw[v:end]
+			}
+			if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
+				i = skipSpace(raw, i+1)
+			}
+		}
+		return val{raw: found}
+	case '[':
+		n, ok := key.(int)
+		if !ok {
+			return val{}
+		}
+		if n < 0 {
+			n += countElements(raw)
+		}
+		for i, at := skipSpace(raw, 1), 0; i < len(raw) && raw[i] != ']' && n >= 0; at++ {
+			end := trustedValue(raw, i)
+			if at == n {
+				return val{raw: raw[i:end]}
+			}
+			if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
+				i = skipSpace(raw, i+1)
+			}
+		}
+		return val{}
+	case '"':
+		return val{v: get(val{raw: raw}.decoded(), key)}
+	}
+	return val{} // a number, a boolean or null has no members
 }
 
 // recordFields is the current record as JSON; its members are scanned

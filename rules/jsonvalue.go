@@ -66,6 +66,16 @@ func valueOf(r gjson.Result) any {
 func Number(raw string) any { return numberOf(raw) }
 
 func numberOf(raw string) any {
+	i, f, isInt := parseNumber(raw)
+	if isInt {
+		return i
+	}
+	return f
+}
+
+// parseNumber reads a JSON number text as an int when it is integral and
+// in the int64 range, else as a float64.
+func parseNumber(raw string) (i int, f float64, isInt bool) {
 	integral := true
 	for i := 0; i < len(raw); i++ {
 		if c := raw[i]; c == '.' || c == 'e' || c == 'E' {
@@ -75,11 +85,11 @@ func numberOf(raw string) any {
 	}
 	if integral {
 		if n, err := strconv.ParseInt(raw, 10, 64); err == nil {
-			return int(n)
+			return int(n), 0, true
 		}
 	}
-	f, _ := strconv.ParseFloat(raw, 64)
-	return f
+	f, _ = strconv.ParseFloat(raw, 64)
+	return 0, f, false
 }
 
 // appendJSON appends v, a value an expression produced, as JSON.

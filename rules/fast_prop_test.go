@@ -1,0 +1,183 @@
+package rules
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"strings"
+	"testing"
+)
+
+// exprGen draws random conditions over a record's fields, the variables
+// and constants, with every operator the conditions compile without the VM
+// (and some they leave to it).
+type exprGen struct{ r *rand.Rand }
+
+func (g exprGen) pick(xs ...string) string { return xs[g.r.Intn(len(xs))] }
+
+func (g exprGen) field() string {
+	return g.pick(`record.n`, `record.m`, `record.s`, `record.b`, `record.t`, `record.o`, `record.o.n`,
+		`record.o.s`, `record.o.o.n`, `record.t[0]`, `record.t[-1]`, `record.t[5]`, `record.s[0]`,
+		`record.missing`, `record.o.missing.n`, `record?.o?.n`, `record["n"]`, `record.o["s"]`, `record`,
+		`user.id`, `index`, `action`)
+}
+
+func (g exprGen) constant() string {
+	return g.pick(`0`, `1`, `2`, `-1`, `7`, `100`, `1.5`, `0.0`, `-2.5`, `1e3`, `"a"`, `"ab"`, `""`, `"é"`,
+		`true`, `false`, `nil`, `9223372036854775807`)
+}
+
+func (g exprGen) value(depth int) string {
+	if depth <= 0 {
+		if g.r.Intn(3) == 0 {
+			return g.constant()
+		}
+		return g.field()
+	}
+	d := depth - 1
+	switch g.r.Intn(12) {
+	case 0, 1:
+		return g.field()
+	case 2:
+		return g.constant()
+	case 3:
+		return fmt.Sprintf("(%s %s %s)", g.value(d), g.pick("+", "-", "*", "/", "%", "**"), g.value(d))
+	case 4:
+		return fmt.Sprintf("len(%s)", g.value(d))
+	case 5:
+		return fmt.Sprintf("(%s ?? %s)", g.value(d), g.value(d))
+	case 6:
+		return fmt.Sprintf("(%s ? %s : %s)", g.cond(d), g.value(d), g.value(d))
+	case 7:
+		return "-" + g.field()
+	default:
+		return g.cond(d)
+	}
+}
+
+func (g exprGen) cond(depth int) string {
+	d := max(depth-1, 0)
+	switch g.r.Intn(10) {
+	case 0, 1, 2:
+		return fmt.Sprintf("(%s %s %s)", g.value(d), g.pick("==", "!=", "<", "<=", ">", ">="), g.value(d))
+	case 3:
+		return fmt.Sprintf("(%s %s %s)", g.cond(d), g.pick("&&", "||", "and", "or"), g.cond(d))
+	case 4:
+		return fmt.Sprintf("!%s", g.cond(d))
+	case 5:
+		return fmt.Sprintf("(%s in %s)", g.value(d), g.pick(`["a", "b"]`, `[1, 2, 1.5]`, `["a", 1, nil]`, `record.t`, `record.o`, `[]`, `nil`))
+	case 6:
+		return fmt.Sprintf("(%s %s %s)", g.value(d), g.pick("contains", "startsWith", "endsWith"), g.value(d))
+	case 7:
+		return fmt.Sprintf("(%s matches %s)", g.value(d), g.pick(`"^a"`, `"b$"`, `"."`))
+	case 8:
+		return g.field()
+	}
+	return g.pick(`true`, `false`)
+}
+
+// jsonGen draws records: the fields exprGen reads, of every JSON type,
+// with duplicate keys, escapes and numbers of every form.
+type jsonGen struct{ r *rand.Rand }
+
+func (g jsonGen) scalar() string {
+	return []string{`0`, `1`, `2`, `-1`, `7`, `100`, `1.5`, `1.0`, `-0`, `2e0`, `1E2`, `0.1`, `99999999999999999999`,
+		`9223372036854775807`, `-9223372036854775808`, `"a"`, `"ab"`, `""`, `"b"`, `"\u0061"`, `"é"`, `"a\"b"`,
+		`"\ud83d\ude00"`, `true`, `false`, `null`}[g.r.Intn(26)]
+}
+
+func (g jsonGen) value(depth int) string {
+	if depth <= 0 || g.r.Intn(3) > 0 {
+		return g.scalar()
+	}
+	if g.r.Intn(2) == 0 {
+		n := g.r.Intn(4)
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = g.value(depth - 1)
+		}
+		return "[" + strings.Join(parts, ",") + "]"
+	}
+	return g.object(depth - 1)
+}
+
+func (g jsonGen) object(depth int) string {
+	keys := []string{"n", "m", "s", "b", "t", "o", "N", `\u006e`, "x"}
+	n := g.r.Intn(6)
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = fmt.Sprintf("%q: %s", keys[g.r.Intn(len(keys))], g.value(depth))
+	}
+	parts = append(parts, fmt.Sprintf(`"t":%s`, g.value(depth)))
+	g.r.Shuffle(len(parts), func(i, j int) { parts[i], parts[j] = parts[j], parts[i] })
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// TestFastConditionsAgreeWithVMOnRandomExpressions is the class: for
+// random conditions and random records, the compiled condition answers
+// what the VM answers on the decoded record, reading the record's JSON
+// (members scanned or not) and reading the decoded record; it leaves an
+// evaluation to the VM only where the VM fails or answers no boolean.
+func TestFastConditionsAgreeWithVMOnRandomExpressions(t *testing.T) {
+	for _, seed := range []int64{1, 2, 3} {
+		r := rand.New(rand.NewSource(seed))
+		eg, jg := exprGen{r}, jsonGen{r}
+		compiled, fast := 0, 0
+		for range 1500 {
+			src := eg.cond(3)
+			p, err := compileExpr(src, true)
+			if err != nil {
+				continue // refused when it compiles: nothing runs
+			}
+			compiled++
+			if p.cond == nil {
+				continue
+			}
+			fast++
+			for range 6 {
+				checkFastOnRecord(t, p, jg.object(2))
+			}
+		}
+		t.Logf("seed %d: %d compiled, %d without the VM", seed, compiled, fast)
+		if fast*10 < compiled*9 {
+			t.Errorf("seed %d: %d of %d conditions compiled without the VM", seed, fast, compiled)
+		}
+	}
+}
+
+// checkFastOnRecord compares p's fast condition with the VM on raw.
+func checkFastOnRecord(t *testing.T, p *program, raw string) {
+	t.Helper()
+	if !json.Valid([]byte(raw)) {
+		t.Fatalf("generated invalid JSON %s", raw)
+	}
+	user := map[string]any{"id": "a"}
+	vmEnv := &Env{Record: Decode([]byte(raw)), User: user, Action: "list", Index: 1, Get: get}
+	agree(t, p, vmEnv, &Env{Record: vmEnv.Record, User: user, Action: "list", Index: 1, Get: get}, raw+" (decoded)")
+	fields := []recordFields{{raw: raw}}
+	if i := skipSpace(raw, 0); raw[i] == '{' {
+		members, _ := scanMembers(raw, i, nil, nil, nil, 0)
+		fields = append(fields, recordFields{raw: raw, members: members, state: scanned})
+	}
+	for _, f := range fields {
+		agree(t, p, vmEnv, &Env{fields: &f, User: user, Action: "list", Index: 1, Get: get}, raw)
+	}
+}
+
+// FuzzFastConditions compares a fast condition with the VM on any
+// condition and any JSON record.
+func FuzzFastConditions(f *testing.F) {
+	f.Add(`record.o.n % 2 == 1`, `{"o":{"n":3}}`)
+	f.Add(`len(record.s) > 1 && record.t[0] in ["a"]`, `{"s":"é","t":["a"]}`)
+	f.Add(`record.n * 3 / 2 >= 1.5 || record.b ?? true`, `{"n":1.0,"b":null}`)
+	f.Fuzz(func(t *testing.T, src, raw string) {
+		if !json.Valid([]byte(raw)) || len(src) > 200 {
+			return
+		}
+		p, err := compileExpr(src, true)
+		if err != nil || p.cond == nil || p.vars&^(varRecord|varUser) != 0 {
+			return
+		}
+		checkFastOnRecord(t, p, raw)
+	})
+}
