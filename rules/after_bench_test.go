@@ -174,3 +174,34 @@ func BenchmarkAfterDropCondition(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAfterListGeneral is the list block of bench/Caddyfile.general
+// on 100 and 1000 records: a conditional hide of a whole nested object, a
+// conditional hide, a drop with arithmetic.
+func BenchmarkAfterListGeneral(b *testing.B) {
+	p := benchProgram(b, After, "list",
+		&Statement{Op: "hide", Paths: []string{"password"}},
+		&Statement{Op: "hide", Paths: []string{"profile"}, If: "record.id % 2 == 1"},
+		&Statement{Op: "hide", Paths: []string{"email"}, If: "user?.id != record.id"},
+		&Statement{Op: "drop", Expr: "record.id * 3 % 7 == 0 || record.deleted == true"},
+	)
+	for _, n := range []int{100, 1000} {
+		body := benchdata.List(n)
+		b.Run("records="+strconv.Itoa(n), func(b *testing.B) {
+			in := &Input{Resource: "users", Action: "list"}
+			out := make([]byte, 0, len(body))
+			res, err := p.RunAfter(in, body, listShape, out)
+			if err != nil || res.Body == nil || res.Dropped == 0 {
+				b.Fatalf("RunAfter: %+v, %v", res, err)
+			}
+			out = res.Body
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				res, _ := p.RunAfter(in, body, listShape, out[:0])
+				out = res.Body
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/record")
+		})
+	}
+}

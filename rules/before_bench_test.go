@@ -112,3 +112,30 @@ func BenchmarkBulkPartial(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBeforeCreateGeneral is the create block of bench/Caddyfile.general:
+// a check with len and ??, a check reading a nested field with in, a set
+// of a constant, beside protect and transform.
+func BenchmarkBeforeCreateGeneral(b *testing.B) {
+	p := benchProgram(b, Before, "create",
+		&Statement{Op: "protect", Paths: []string{"role", "created_at"}},
+		&Statement{Op: "transform", Path: "email", Expr: "lower(trim(value))"},
+		&Statement{Op: "check", Path: "name", Expr: `len(record.name ?? "") >= 2`, Message: "must have at least 2 characters"},
+		&Statement{Op: "check", Path: "profile.address.country", Expr: `record.profile.address.country in ["DE", "FR", "US"]`, Message: "unknown country"},
+		&Statement{Op: "set", Path: "source", Expr: `"gateway"`},
+	)
+	body := []byte(strings.Replace(string(benchdata.Create(1024)), `"city":"Berlin"`, `"city":"Berlin","country":"DE"`, 1))
+	in := &Input{Resource: "users", Action: "create"}
+	res, err := p.RunBefore(in, body, nil)
+	if err != nil || res.Reject != nil || res.Body == nil || !strings.Contains(string(res.Body), `"source":"gateway"`) {
+		b.Fatalf("RunBefore = %+v, %v", res, err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	out := make([]byte, 0, 2*len(body))
+	for b.Loop() {
+		if _, err := p.RunBefore(in, body, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -33,6 +33,11 @@ type Env struct {
 	decoder recordDecoder
 	decoded bool // Record is fields decoded
 
+	// regs holds the values of the conditions compiled without the VM,
+	// one slot per operand (see fast.go); regsBuf serves the usual few.
+	regs    []val
+	regsBuf [16]val
+
 	// Get is member access (a.b, a[k]) as the nil-safe patch rewrites it.
 	Get func(any, any) any `expr:"__get"`
 }

@@ -20,9 +20,11 @@ import (
 // would fail they decline, and the VM runs to report the error. Shapes not
 // compiled here (closures, calls of functions, slices) keep the VM.
 
-// operand computes one value of an expression; false when this
-// evaluation is one for the VM.
-type operand func(env *Env) (val, bool)
+// operand computes one value of an expression: a pointer to a constant,
+// or to the operand's own slot in env.regs, which it filled; false when
+// this evaluation is one for the VM. Values live in slots, not in return
+// values, so no operator copies them.
+type operand func(env *Env) (*val, bool)
 
 // condition is a compiled boolean expression. It reports false for ok
 // when this evaluation is one for the VM: the caller then runs the VM.
@@ -31,11 +33,16 @@ type condition func(env *Env) (result, ok bool)
 // fastCondition compiles node, the checked and patched tree of an
 // expression, into a condition; false when it has a shape left to the VM.
 func fastCondition(node ast.Node) (condition, bool) {
-	value, ok := fastOperand(node)
+	c := &fastCompiler{}
+	value, ok := c.operand(node)
 	if !ok {
 		return nil, false
 	}
+	slots := c.slots
 	return func(env *Env) (bool, bool) {
+		if len(env.regs) < slots {
+			env.regs = make([]val, max(slots, 2*len(env.regs)))
+		}
 		v, ok := value(env)
 		if !ok {
 			return false, false
@@ -50,17 +57,26 @@ func fastCondition(node ast.Node) (condition, bool) {
 	}, true
 }
 
-// fastOperand compiles node into an operand; false when its shape is left
-// to the VM.
-func fastOperand(node ast.Node) (operand, bool) {
-	if v, ok := literal(node); ok {
-		c := typed(v)
-		return func(*Env) (val, bool) { return c, true }, true
+// fastCompiler compiles one expression, giving each operand that
+// computes a value a slot of its own.
+type fastCompiler struct{ slots int }
+
+func (c *fastCompiler) slot() int {
+	c.slots++
+	return c.slots - 1
+}
+
+// constant is an operand of a fixed value.
+func constant(v val) operand {
+	return func(*Env) (*val, bool) { return &v, true }
+}
+
+// operand compiles node; false when its shape is left to the VM.
+func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
+	if v, ok := constantOf(node); ok { // a ConstantNode: what the optimizer folded (a list for in)
+		return constant(v), true
 	}
 	switch n := node.(type) {
-	case *ast.ConstantNode: // what the optimizer folded (a list for in)
-		c := typed(n.Value)
-		return func(*Env) (val, bool) { return c, true }, true
 	case *ast.ArrayNode:
 		elems := make([]any, len(n.Nodes))
 		for i, e := range n.Nodes {
@@ -70,55 +86,53 @@ func fastOperand(node ast.Node) (operand, bool) {
 			}
 			elems[i] = v
 		}
-		c := val{v: elems}
-		return func(*Env) (val, bool) { return c, true }, true
+		return constant(val{v: elems}), true
 	case *ast.ChainNode: // ?. : get is nil-safe already
-		return fastOperand(n.Node)
+		return c.operand(n.Node)
 	case *ast.IdentifierNode:
 		read, ok := variables[n.Value]
 		if !ok {
 			return nil, false
 		}
-		return func(env *Env) (val, bool) { return read(env), true }, true
+		at := c.slot()
+		return func(env *Env) (*val, bool) {
+			out := &env.regs[at]
+			read(env, out)
+			return out, true
+		}, true
 	case *ast.CallNode:
-		return memberOperand(n)
+		return c.member(n)
 	case *ast.UnaryNode:
-		return unaryOperand(n)
+		return c.unary(n)
 	case *ast.BinaryNode:
-		return binaryOperand(n)
+		return c.binary(n)
 	case *ast.BuiltinNode:
 		if n.Name != "len" || len(n.Arguments) != 1 {
 			return nil, false
 		}
-		arg, ok := fastOperand(n.Arguments[0])
+		arg, ok := c.operand(n.Arguments[0])
 		if !ok {
 			return nil, false
 		}
-		return func(env *Env) (val, bool) {
-			v, ok := arg(env)
+		return c.apply1(arg, length), true
+	case *ast.ConditionalNode:
+		cond, ok := c.operand(n.Cond)
+		if !ok {
+			return nil, false
+		}
+		yes, no, ok := c.both(n.Exp1, n.Exp2)
+		if !ok {
+			return nil, false
+		}
+		return func(env *Env) (*val, bool) {
+			v, ok := cond(env)
 			if !ok {
 				return v, false
 			}
-			return length(v)
-		}, true
-	case *ast.ConditionalNode:
-		cond, ok := fastOperand(n.Cond)
-		if !ok {
-			return nil, false
-		}
-		yes, no, ok := both(fastOperand, &ast.BinaryNode{Left: n.Exp1, Right: n.Exp2})
-		if !ok {
-			return nil, false
-		}
-		return func(env *Env) (val, bool) {
-			c, ok := cond(env)
-			if !ok {
-				return c, false
-			}
-			b, ok := c.boolean()
+			b, ok := v.boolean()
 			switch {
 			case !ok:
-				return val{}, false // the VM's error
+				return v, false // the VM's error
 			case b:
 				return yes(env)
 			}
@@ -128,71 +142,85 @@ func fastOperand(node ast.Node) (operand, bool) {
 	return nil, false
 }
 
-// memberOperand compiles a patched member access: record.a.b... straight
-// from the record's JSON, any other on the decoded value.
-func memberOperand(n *ast.CallNode) (operand, bool) {
+// both compiles two operands.
+func (c *fastCompiler) both(a, b ast.Node) (left, right operand, ok bool) {
+	if left, ok = c.operand(a); ok {
+		right, ok = c.operand(b)
+	}
+	return left, right, ok
+}
+
+// apply1 is an operand computing op of one operand into a slot.
+func (c *fastCompiler) apply1(arg operand, op func(out, a *val) bool) operand {
+	at := c.slot()
+	return func(env *Env) (*val, bool) {
+		a, ok := arg(env)
+		if !ok {
+			return a, false
+		}
+		out := &env.regs[at]
+		return out, op(out, a)
+	}
+}
+
+// member compiles a patched member access: record.a.b... straight from
+// the record's JSON, any other on the decoded value.
+func (c *fastCompiler) member(n *ast.CallNode) (operand, bool) {
 	base, key, ok := memberAccess(n)
 	if !ok {
 		return nil, false
 	}
 	if keys, ok := recordChain(n); ok {
-		return func(env *Env) (val, bool) { return env.recordAt(keys), true }, true
+		at := c.slot()
+		return func(env *Env) (*val, bool) {
+			out := &env.regs[at]
+			env.recordAt(out, keys)
+			return out, true
+		}, true
 	}
-	read, ok := fastOperand(base)
+	read, ok := c.operand(base)
 	if !ok {
 		return nil, false
 	}
-	return func(env *Env) (val, bool) {
-		b, ok := read(env)
-		if !ok {
-			return b, false
-		}
-		return val{v: get(b.decoded(), key)}, true
-	}, true
+	return c.apply1(read, func(out, b *val) bool {
+		*out = val{v: get(b.decoded(), key)}
+		return true
+	}), true
 }
 
-func unaryOperand(n *ast.UnaryNode) (operand, bool) {
-	inner, ok := fastOperand(n.Node)
+func (c *fastCompiler) unary(n *ast.UnaryNode) (operand, bool) {
+	inner, ok := c.operand(n.Node)
 	if !ok {
 		return nil, false
 	}
 	switch n.Operator {
 	case "!", "not":
-		return func(env *Env) (val, bool) {
-			v, ok := inner(env)
-			if !ok {
-				return v, false
-			}
+		return c.apply1(inner, func(out, v *val) bool {
 			b, ok := v.boolean()
-			return boolVal(!b), ok // not a boolean: the VM's error
-		}, true
+			*out = boolVal(!b)
+			return ok // not a boolean: the VM's error
+		}), true
 	case "-":
-		return func(env *Env) (val, bool) {
-			v, ok := inner(env)
-			if !ok {
-				return v, false
-			}
-			return negate(v)
-		}, true
+		return c.apply1(inner, negate), true
 	}
 	return nil, false
 }
 
 // binaryOperators are the operators computed on both operands' values.
-var binaryOperators = map[string]func(a, b val) (val, bool){
-	"==": func(a, b val) (val, bool) { return boolVal(equal(a, b)), true },
-	"!=": func(a, b val) (val, bool) { return boolVal(!equal(a, b)), true },
-	"<": func(a, b val) (val, bool) {
-		return compare(a, b, runtime.Less, true, false, false)
+var binaryOperators = map[string]func(out, a, b *val) bool{
+	"==": func(out, a, b *val) bool { *out = boolVal(equal(a, b)); return true },
+	"!=": func(out, a, b *val) bool { *out = boolVal(!equal(a, b)); return true },
+	"<": func(out, a, b *val) bool {
+		return compare(out, a, b, runtime.Less, true, false, false)
 	},
-	"<=": func(a, b val) (val, bool) {
-		return compare(a, b, runtime.LessOrEqual, true, true, false)
+	"<=": func(out, a, b *val) bool {
+		return compare(out, a, b, runtime.LessOrEqual, true, true, false)
 	},
-	">": func(a, b val) (val, bool) {
-		return compare(a, b, runtime.More, false, false, true)
+	">": func(out, a, b *val) bool {
+		return compare(out, a, b, runtime.More, false, false, true)
 	},
-	">=": func(a, b val) (val, bool) {
-		return compare(a, b, runtime.MoreOrEqual, false, true, true)
+	">=": func(out, a, b *val) bool {
+		return compare(out, a, b, runtime.MoreOrEqual, false, true, true)
 	},
 	"+":  add,
 	"-":  subtract,
@@ -202,29 +230,29 @@ var binaryOperators = map[string]func(a, b val) (val, bool){
 	"**": exponent,
 	"^":  exponent,
 	"in": in,
-	"contains": func(a, b val) (val, bool) {
-		return stringTest(a, b, strings.Contains)
+	"contains": func(out, a, b *val) bool {
+		return stringTest(out, a, b, strings.Contains)
 	},
-	"startsWith": func(a, b val) (val, bool) {
-		return stringTest(a, b, strings.HasPrefix)
+	"startsWith": func(out, a, b *val) bool {
+		return stringTest(out, a, b, strings.HasPrefix)
 	},
-	"endsWith": func(a, b val) (val, bool) {
-		return stringTest(a, b, strings.HasSuffix)
+	"endsWith": func(out, a, b *val) bool {
+		return stringTest(out, a, b, strings.HasSuffix)
 	},
 }
 
-func binaryOperand(n *ast.BinaryNode) (operand, bool) {
+func (c *fastCompiler) binary(n *ast.BinaryNode) (operand, bool) {
 	if n.Operator == "matches" {
-		return matchOperand(n)
+		return c.match(n)
 	}
-	left, right, ok := both(fastOperand, n)
+	left, right, ok := c.both(n.Left, n.Right)
 	if !ok {
 		return nil, false
 	}
 	switch n.Operator {
 	case "&&", "and", "||", "or":
 		stop := n.Operator == "||" || n.Operator == "or" // the left value that decides
-		return func(env *Env) (val, bool) {
+		return func(env *Env) (*val, bool) {
 			l, ok := left(env)
 			if !ok {
 				return l, false
@@ -232,14 +260,14 @@ func binaryOperand(n *ast.BinaryNode) (operand, bool) {
 			b, ok := l.boolean()
 			switch {
 			case !ok:
-				return val{}, false // the VM's error
+				return l, false // the VM's error
 			case b == stop:
 				return l, true
 			}
 			return right(env)
 		}, true
 	case "??":
-		return func(env *Env) (val, bool) {
+		return func(env *Env) (*val, bool) {
 			l, ok := left(env)
 			if !ok || !l.isNil() {
 				return l, ok
@@ -251,7 +279,30 @@ func binaryOperand(n *ast.BinaryNode) (operand, bool) {
 	if !known {
 		return nil, false
 	}
-	return func(env *Env) (val, bool) {
+	at := c.slot()
+	if k, ok := constantOf(n.Right); ok { // record.n % 2, record.n == 1: no call for the constant
+		if n.Operator == "==" || n.Operator == "!=" {
+			want := n.Operator == "=="
+			return func(env *Env) (*val, bool) {
+				l, ok := left(env)
+				if !ok {
+					return l, false
+				}
+				out := &env.regs[at]
+				*out = boolVal(equal(l, &k) == want)
+				return out, true
+			}, true
+		}
+		return func(env *Env) (*val, bool) {
+			l, ok := left(env)
+			if !ok {
+				return l, false
+			}
+			out := &env.regs[at]
+			return out, op(out, l, &k)
+		}, true
+	}
+	return func(env *Env) (*val, bool) {
 		l, ok := left(env)
 		if !ok {
 			return l, false
@@ -260,13 +311,25 @@ func binaryOperand(n *ast.BinaryNode) (operand, bool) {
 		if !ok {
 			return r, false
 		}
-		return op(l, r)
+		out := &env.regs[at]
+		return out, op(out, l, r)
 	}, true
 }
 
-// matchOperand compiles `matches` with a constant pattern, compiled once
-// as expr compiles it.
-func matchOperand(n *ast.BinaryNode) (operand, bool) {
+// constantOf is the value of a constant node.
+func constantOf(node ast.Node) (val, bool) {
+	if v, ok := literal(node); ok {
+		return typed(v), true
+	}
+	if c, ok := node.(*ast.ConstantNode); ok {
+		return typed(c.Value), true
+	}
+	return val{}, false
+}
+
+// match compiles `matches` with a constant pattern, compiled once as expr
+// compiles it.
+func (c *fastCompiler) match(n *ast.BinaryNode) (operand, bool) {
 	pattern, ok := n.Right.(*ast.StringNode)
 	if !ok {
 		return nil, false
@@ -275,32 +338,22 @@ func matchOperand(n *ast.BinaryNode) (operand, bool) {
 	if err != nil {
 		return nil, false
 	}
-	left, ok := fastOperand(n.Left)
+	left, ok := c.operand(n.Left)
 	if !ok {
 		return nil, false
 	}
-	return func(env *Env) (val, bool) {
-		v, ok := left(env)
-		if !ok {
-			return v, false
-		}
+	return c.apply1(left, func(out, v *val) bool {
 		if v.isNil() {
-			return boolVal(false), true // as the VM: nil matches nothing
+			*out = boolVal(false) // as the VM: nil matches nothing
+			return true
 		}
 		s, ok := v.text()
 		if !ok {
-			return val{}, false // not a string: the VM's error
+			return false // not a string: the VM's error
 		}
-		return boolVal(re.MatchString(s)), true
-	}, true
-}
-
-// both compiles the two sides of n.
-func both[T any](compile func(ast.Node) (T, bool), n *ast.BinaryNode) (left, right T, ok bool) {
-	if left, ok = compile(n.Left); ok {
-		right, ok = compile(n.Right)
-	}
-	return left, right, ok
+		*out = boolVal(re.MatchString(s))
+		return true
+	}), true
 }
 
 // literal is the value of a constant node.
@@ -366,20 +419,21 @@ func recordChain(n ast.Node) ([]any, bool) {
 }
 
 // variables read the Env fields the VM would read for each name.
-var variables = map[string]func(env *Env) val{
-	"record": func(env *Env) val {
+var variables = map[string]func(env *Env, out *val){
+	"record": func(env *Env, out *val) {
 		if env.fields != nil {
-			return val{raw: env.fields.raw}
+			*out = rawVal(env.fields.raw)
+			return
 		}
-		return typed(env.Record)
+		*out = typed(env.Record)
 	},
-	"body":     func(env *Env) val { return typed(env.Body) },
-	"old":      func(env *Env) val { return typed(env.Old) },
-	"user":     func(env *Env) val { return typed(env.User) },
-	"request":  func(env *Env) val { return typed(env.Request) },
-	"response": func(env *Env) val { return typed(env.Response) },
-	"value":    func(env *Env) val { return typed(env.Value) },
-	"action":   func(env *Env) val { return typed(env.Action) },
-	"resource": func(env *Env) val { return typed(env.Resource) },
-	"index":    func(env *Env) val { return typed(env.Index) },
+	"body":     func(env *Env, out *val) { *out = typed(env.Body) },
+	"old":      func(env *Env, out *val) { *out = typed(env.Old) },
+	"user":     func(env *Env, out *val) { *out = typed(env.User) },
+	"request":  func(env *Env, out *val) { *out = typed(env.Request) },
+	"response": func(env *Env, out *val) { *out = typed(env.Response) },
+	"value":    func(env *Env, out *val) { *out = typed(env.Value) },
+	"action":   func(env *Env, out *val) { *out = typed(env.Action) },
+	"resource": func(env *Env, out *val) { *out = typed(env.Resource) },
+	"index":    func(env *Env, out *val) { *out = typed(env.Index) },
 }

@@ -125,3 +125,28 @@ func agree(t *testing.T, p *program, vmEnv, fastEnv *Env, on string) {
 		t.Errorf("%s on %s: fast %v, VM %v", p.src, on, got, out)
 	}
 }
+
+// TestFastConditionsAllocateNothing: reading a nested field, arithmetic,
+// len and in over a record's JSON decode nothing and allocate nothing.
+func TestFastConditionsAllocateNothing(t *testing.T) {
+	raw := `{"id":7,"name":"Jane","role":"viewer","tags":["a","b"],"profile":{"bio":"x","address":{"city":"Berlin","country":"DE"},"age":42}}`
+	members, _ := scanMembers(raw, 0, nil, nil, nil, 0)
+	for _, src := range []string{
+		`record.profile.address.country == "DE"`, `record.profile.age >= 100`, `record.id % 50 == 0`,
+		`record.id * 3 % 7 == 0 || record.role != "admin"`, `len(record.name) > 300`, `len(record.name ?? "") >= 2`,
+		`record.role in ["root", "owner"]`, `"a" in record.tags`, `record.tags[-1] == "b"`, `record.profile.bio startsWith "x"`,
+	} {
+		p, err := compileExpr(src, true)
+		if err != nil || p.cond == nil {
+			t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.cond != nil)
+		}
+		env := &Env{fields: &recordFields{raw: raw, members: members, state: scanned}, Get: get}
+		if n := testing.AllocsPerRun(100, func() {
+			if _, ok := p.cond(env); !ok {
+				t.Fatalf("%s: left to the VM", src)
+			}
+		}); n != 0 {
+			t.Errorf("%s: %v allocations per evaluation", src, n)
+		}
+	}
+}

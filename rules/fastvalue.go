@@ -14,18 +14,17 @@ import (
 // a record field's JSON text, read without decoding it; a number, string
 // or boolean an operator computed, held unboxed; or any other value.
 type val struct {
-	v    any     // the value, when kind is anyKind and raw is ""
-	raw  string  // a record field's JSON text, when not ""
-	s    string  // strKind
-	f    float64 // floatKind
-	i    int     // intKind; boolKind: 1 for true
+	v    any    // anyKind
+	s    string // rawKind: a record field's JSON text; strKind: the string
+	n    uint64 // intKind: the int; floatKind: the float64's bits; boolKind: 1 for true
 	kind valKind
 }
 
 type valKind uint8
 
 const (
-	anyKind valKind = iota // v, or raw
+	anyKind valKind = iota // v (the zero val is nil)
+	rawKind
 	strKind
 	intKind
 	floatKind
@@ -34,10 +33,24 @@ const (
 
 func boolVal(b bool) val {
 	if b {
-		return val{i: 1, kind: boolKind}
+		return val{n: 1, kind: boolKind}
 	}
 	return val{kind: boolKind}
 }
+
+func intVal(i int) val       { return val{n: uint64(i), kind: intKind} }
+func floatVal(f float64) val { return val{n: math.Float64bits(f), kind: floatKind} }
+
+// rawVal is a field's JSON text; "" (no such field) is nil.
+func rawVal(s string) val {
+	if s == "" {
+		return val{}
+	}
+	return val{s: s, kind: rawKind}
+}
+
+func (x *val) int() int       { return int(x.n) }
+func (x *val) float() float64 { return math.Float64frombits(x.n) }
 
 // typed holds v unboxed when it is a number, a string or a boolean.
 func typed(v any) val {
@@ -45,9 +58,9 @@ func typed(v any) val {
 	case string:
 		return val{s: x, kind: strKind}
 	case int:
-		return val{i: x, kind: intKind}
+		return intVal(x)
 	case float64:
-		return val{f: x, kind: floatKind}
+		return floatVal(x)
 	case bool:
 		return boolVal(x)
 	}
@@ -55,19 +68,18 @@ func typed(v any) val {
 }
 
 // decoded is the value as the VM would hold it.
-func (x val) decoded() any {
+func (x *val) decoded() any {
 	switch x.kind {
 	case strKind:
 		return x.s
 	case intKind:
-		return x.i
+		return x.int()
 	case floatKind:
-		return x.f
+		return x.float()
 	case boolKind:
-		return x.i == 1
-	}
-	if x.raw != "" {
-		return valueOf(gjson.Parse(x.raw))
+		return x.n == 1
+	case rawKind:
+		return valueOf(gjson.Parse(x.s))
 	}
 	return x.v
 }
@@ -84,7 +96,7 @@ const (
 	otherClass
 )
 
-func (x val) class() class {
+func (x *val) class() class {
 	switch x.kind {
 	case strKind:
 		return strClass
@@ -92,9 +104,8 @@ func (x val) class() class {
 		return numClass
 	case boolKind:
 		return boolClass
-	}
-	if x.raw != "" {
-		switch x.raw[0] {
+	case rawKind:
+		switch x.s[0] {
 		case '"':
 			return strClass
 		case 't', 'f':
@@ -123,57 +134,57 @@ func (x val) class() class {
 }
 
 // isNil is runtime.IsNil on the decoded value.
-func (x val) isNil() bool { return x.class() == nilClass }
+func (x *val) isNil() bool { return x.class() == nilClass }
 
 // text is the value when it is a string.
-func (x val) text() (string, bool) {
-	switch {
-	case x.kind == strKind:
+func (x *val) text() (string, bool) {
+	switch x.kind {
+	case strKind:
 		return x.s, true
-	case x.kind != anyKind:
-		return "", false
-	case x.raw == "":
+	case anyKind:
 		s, ok := x.v.(string)
 		return s, ok
-	case x.raw[0] != '"':
-		return "", false
+	case rawKind:
+		if x.s[0] != '"' {
+			return "", false
+		}
+		if inner := x.s[1 : len(x.s)-1]; strings.IndexByte(inner, '\\') < 0 {
+			return inner, true
+		}
+		return gjson.Parse(x.s).Str, true
 	}
-	if inner := x.raw[1 : len(x.raw)-1]; strings.IndexByte(inner, '\\') < 0 {
-		return inner, true
-	}
-	return gjson.Parse(x.raw).Str, true
+	return "", false
 }
 
 // boolean is the value when it is a boolean.
-func (x val) boolean() (bool, bool) {
-	switch {
-	case x.kind == boolKind:
-		return x.i == 1, true
-	case x.kind != anyKind:
-		return false, false
-	case x.raw != "":
-		return x.raw == "true", x.raw == "true" || x.raw == "false"
+func (x *val) boolean() (bool, bool) {
+	switch x.kind {
+	case boolKind:
+		return x.n == 1, true
+	case rawKind:
+		return x.s == "true", x.s == "true" || x.s == "false"
+	case anyKind:
+		b, ok := x.v.(bool)
+		return b, ok
 	}
-	b, ok := x.v.(bool)
-	return b, ok
+	return false, false
 }
 
 // number is the value when it is a number: an int (isInt) or a float64,
 // as the VM holds a decoded JSON number.
-func (x val) number() (i int, f float64, isInt, ok bool) {
+func (x *val) number() (i int, f float64, isInt, ok bool) {
 	switch x.kind {
 	case intKind:
-		return x.i, 0, true, true
+		return x.int(), 0, true, true
 	case floatKind:
-		return 0, x.f, false, true
-	case anyKind:
-		if x.raw != "" {
-			if c := x.raw[0]; c != '-' && (c < '0' || c > '9') {
-				return 0, 0, false, false
-			}
-			i, f, isInt = parseNumber(x.raw)
-			return i, f, isInt, true
+		return 0, x.float(), false, true
+	case rawKind:
+		if c := x.s[0]; c != '-' && (c < '0' || c > '9') {
+			return 0, 0, false, false
 		}
+		i, f, isInt = parseNumber(x.s)
+		return i, f, isInt, true
+	case anyKind:
 		switch n := x.v.(type) {
 		case int:
 			return n, 0, true, true
@@ -184,14 +195,15 @@ func (x val) number() (i int, f float64, isInt, ok bool) {
 	return 0, 0, false, false
 }
 
-// numbers reads both operands as numbers; asFloat when either is a float.
+// numPair is two operands read as numbers: ints when both are, else
+// float64s (fa, fb).
 type numPair struct {
 	a, b     int
 	fa, fb   float64
 	ints, ok bool
 }
 
-func numbers(x, y val) numPair {
+func numbers(x, y *val) numPair {
 	a, fa, ia, ok := x.number()
 	if !ok {
 		return numPair{}
@@ -214,7 +226,7 @@ func numbers(x, y val) numPair {
 
 // equal is runtime.Equal on the decoded values, without decoding numbers,
 // strings, booleans and null.
-func equal(a, b val) bool {
+func equal(a, b *val) bool {
 	ca, cb := a.class(), b.class()
 	if ca == otherClass || cb == otherClass {
 		if ca == nilClass || cb == nilClass {
@@ -247,92 +259,109 @@ func equal(a, b val) bool {
 // viaRuntime applies one of expr's runtime operators to the decoded
 // values; false where it fails, which leaves the evaluation to the VM (and
 // its error to the rule).
-func viaRuntime(op func(a, b any) any, a, b val) (out val, ok bool) {
+func viaRuntime(out *val, op func(a, b any) any, a, b *val) (ok bool) {
 	defer func() {
 		if recover() != nil {
-			out, ok = val{}, false
+			ok = false
 		}
 	}()
-	return typed(op(a.decoded(), b.decoded())), true
+	var y any
+	if b != nil {
+		y = b.decoded()
+	}
+	*out = typed(op(a.decoded(), y))
+	return true
 }
 
 // The operators compute what expr's runtime computes for them (int with
 // int gives an int, a float on either side a float64, / and ** always a
 // float64, strings compare and concatenate), and hand every other pair of
-// types to the runtime itself.
+// types to the runtime itself. Each writes its result into out.
 
-func add(a, b val) (val, bool) {
+func add(out, a, b *val) bool {
 	if p := numbers(a, b); p.ok {
 		if p.ints {
-			return val{i: p.a + p.b, kind: intKind}, true
+			*out = intVal(p.a + p.b)
+		} else {
+			*out = floatVal(p.fa + p.fb)
 		}
-		return val{f: p.fa + p.fb, kind: floatKind}, true
+		return true
 	}
-	return viaRuntime(runtime.Add, a, b)
+	return viaRuntime(out, runtime.Add, a, b)
 }
 
-func subtract(a, b val) (val, bool) {
+func subtract(out, a, b *val) bool {
 	if p := numbers(a, b); p.ok {
 		if p.ints {
-			return val{i: p.a - p.b, kind: intKind}, true
+			*out = intVal(p.a - p.b)
+		} else {
+			*out = floatVal(p.fa - p.fb)
 		}
-		return val{f: p.fa - p.fb, kind: floatKind}, true
+		return true
 	}
-	return viaRuntime(runtime.Subtract, a, b)
+	return viaRuntime(out, runtime.Subtract, a, b)
 }
 
-func multiply(a, b val) (val, bool) {
+func multiply(out, a, b *val) bool {
 	if p := numbers(a, b); p.ok {
 		if p.ints {
-			return val{i: p.a * p.b, kind: intKind}, true
+			*out = intVal(p.a * p.b)
+		} else {
+			*out = floatVal(p.fa * p.fb)
 		}
-		return val{f: p.fa * p.fb, kind: floatKind}, true
+		return true
 	}
-	return viaRuntime(runtime.Multiply, a, b)
+	return viaRuntime(out, runtime.Multiply, a, b)
 }
 
-func divide(a, b val) (val, bool) {
+func divide(out, a, b *val) bool {
 	if p := numbers(a, b); p.ok {
 		if p.ints {
 			p.fa, p.fb = float64(p.a), float64(p.b)
 		}
-		return val{f: p.fa / p.fb, kind: floatKind}, true
+		*out = floatVal(p.fa / p.fb)
+		return true
 	}
-	return viaRuntime(func(x, y any) any { return runtime.Divide(x, y) }, a, b)
+	return viaRuntime(out, func(x, y any) any { return runtime.Divide(x, y) }, a, b)
 }
 
-func modulo(a, b val) (val, bool) {
+func modulo(out, a, b *val) bool {
 	if p := numbers(a, b); p.ok && p.ints && p.b != 0 {
-		return val{i: p.a % p.b, kind: intKind}, true
+		*out = intVal(p.a % p.b)
+		return true
 	}
-	return viaRuntime(func(x, y any) any { return runtime.Modulo(x, y) }, a, b)
+	return viaRuntime(out, func(x, y any) any { return runtime.Modulo(x, y) }, a, b)
 }
 
-func exponent(a, b val) (val, bool) {
+func exponent(out, a, b *val) bool {
 	if p := numbers(a, b); p.ok {
 		if p.ints {
 			p.fa, p.fb = float64(p.a), float64(p.b)
 		}
-		return val{f: math.Pow(p.fa, p.fb), kind: floatKind}, true
+		*out = floatVal(math.Pow(p.fa, p.fb))
+		return true
 	}
-	return viaRuntime(func(x, y any) any { return runtime.Exponent(x, y) }, a, b)
+	return viaRuntime(out, func(x, y any) any { return runtime.Exponent(x, y) }, a, b)
 }
 
-// compare is runtime.Less, More, LessOrEqual or MoreOrEqual: want holds the
-// results of the comparison of a with b that make it true (-1, 0, +1).
-func compare(a, b val, op func(a, b any) bool, lt, eq, gt bool) (val, bool) {
+// compare is runtime.Less, More, LessOrEqual or MoreOrEqual: lt, eq and
+// gt are its answers when a is less than, equal to or more than b.
+func compare(out, a, b *val, op func(a, b any) bool, lt, eq, gt bool) bool {
 	if p := numbers(a, b); p.ok {
 		if p.ints {
-			return boolVal(a3(p.a < p.b, p.a == p.b, lt, eq, gt)), true
+			*out = boolVal(a3(p.a < p.b, p.a == p.b, lt, eq, gt))
+		} else {
+			*out = boolVal(a3(p.fa < p.fb, p.fa == p.fb, lt, eq, gt))
 		}
-		return boolVal(a3(p.fa < p.fb, p.fa == p.fb, lt, eq, gt)), true
+		return true
 	}
 	if x, ok := a.text(); ok {
 		if y, ok := b.text(); ok {
-			return boolVal(a3(x < y, x == y, lt, eq, gt)), true
+			*out = boolVal(a3(x < y, x == y, lt, eq, gt))
+			return true
 		}
 	}
-	return viaRuntime(func(x, y any) any { return op(x, y) }, a, b)
+	return viaRuntime(out, func(x, y any) any { return op(x, y) }, a, b)
 }
 
 // a3 picks the answer of a three-way comparison.
@@ -346,26 +375,30 @@ func a3(less, same, lt, eq, gt bool) bool {
 	return gt
 }
 
-func negate(a val) (val, bool) {
+func negate(out, a *val) bool {
 	if i, f, isInt, ok := a.number(); ok {
 		if isInt {
-			return val{i: -i, kind: intKind}, true
+			*out = intVal(-i)
+		} else {
+			*out = floatVal(-f)
 		}
-		return val{f: -f, kind: floatKind}, true
+		return true
 	}
-	return viaRuntime(func(x, _ any) any { return runtime.Negate(x) }, a, val{})
+	return viaRuntime(out, func(x, _ any) any { return runtime.Negate(x) }, a, nil)
 }
 
 // length is expr's len(): characters (runes) of a string, elements of an
 // array, members of an object (of duplicate keys one).
-func length(a val) (val, bool) {
+func length(out, a *val) bool {
 	if s, ok := a.text(); ok {
-		return val{i: utf8.RuneCountInString(s), kind: intKind}, true
+		*out = intVal(utf8.RuneCountInString(s))
+		return true
 	}
-	if a.raw != "" && a.raw[0] == '[' {
-		return val{i: countElements(a.raw), kind: intKind}, true
+	if a.kind == rawKind && a.s[0] == '[' {
+		*out = intVal(countElements(a.s))
+		return true
 	}
-	return viaRuntime(func(x, _ any) any { return builtin.Len(x) }, a, val{})
+	return viaRuntime(out, func(x, _ any) any { return builtin.Len(x) }, a, nil)
 }
 
 // countElements counts the elements of a validated JSON array.
@@ -382,60 +415,66 @@ func countElements(raw string) int {
 
 // in is runtime.In: needle among the elements of an array, the keys of a
 // map (a constant list of strings is one), nothing of nil.
-func in(needle, list val) (val, bool) {
+func in(out, needle, list *val) bool {
 	switch set := list.v.(type) {
 	case map[string]struct{}:
-		if list.kind != anyKind || list.raw != "" {
-			break
-		}
 		if s, ok := needle.text(); ok {
 			_, found := set[s]
-			return boolVal(found), true
+			*out = boolVal(found)
+			return true
 		}
 		if needle.isNil() {
 			_, found := set[""] // what reflect's MapIndex of a nil key finds
-			return boolVal(found), true
+			*out = boolVal(found)
+			return true
 		}
 	case []any:
 		for _, e := range set {
-			if equal(typed(e), needle) {
-				return boolVal(true), true
+			if x := typed(e); equal(&x, needle) {
+				*out = boolVal(true)
+				return true
 			}
 		}
-		return boolVal(false), true
+		*out = boolVal(false)
+		return true
 	}
-	if list.raw != "" && list.raw[0] == '[' {
-		raw := list.raw
+	if list.kind == rawKind && list.s[0] == '[' {
+		raw := list.s
 		for i := skipSpace(raw, 1); i < len(raw) && raw[i] != ']'; {
 			end := trustedValue(raw, i)
-			if equal(val{raw: raw[i:end]}, needle) {
-				return boolVal(true), true
+			if e := rawVal(raw[i:end]); equal(&e, needle) {
+				*out = boolVal(true)
+				return true
 			}
 			if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
 				i = skipSpace(raw, i+1)
 			}
 		}
-		return boolVal(false), true
+		*out = boolVal(false)
+		return true
 	}
 	if list.isNil() {
-		return boolVal(false), true
+		*out = boolVal(false)
+		return true
 	}
-	return viaRuntime(func(x, y any) any { return runtime.In(x, y) }, needle, list)
+	return viaRuntime(out, func(x, y any) any { return runtime.In(x, y) }, needle, list)
 }
 
 // stringTest is contains, startsWith or endsWith: false when either side
-// is nil, the VM's error (false here) when either is not a string.
-func stringTest(a, b val, test func(s, t string) bool) (val, bool) {
+// is nil, the VM's error when either is not a string.
+func stringTest(out, a, b *val, test func(s, t string) bool) bool {
 	if a.isNil() || b.isNil() {
-		return boolVal(false), true
+		*out = boolVal(false)
+		return true
 	}
 	x, ok := a.text()
 	if !ok {
-		return val{}, false
+		return false
 	}
 	y, ok := b.text()
 	if !ok {
-		return val{}, false
+		return false
 	}
-	return boolVal(test(x, y)), true
+	*out = boolVal(test(x, y))
+	return true
 }

@@ -10,29 +10,30 @@ import (
 // (or the rewrite that wrote the record) found, the last of duplicate
 // keys winning, and the value decoded only when the reader needs it.
 
-// recordAt reads record.keys...: from the record's JSON when the phase
-// gave it, member by member without decoding the objects on the way, else
-// from the decoded record.
-func (env *Env) recordAt(keys []any) val {
+// recordAt reads record.keys... into out: from the record's JSON when
+// the phase gave it, member by member without decoding the objects on the
+// way, else from the decoded record.
+func (env *Env) recordAt(out *val, keys []any) {
 	if env.fields == nil {
 		v := env.Record
 		for _, k := range keys {
 			v = env.Get(v, k)
 		}
-		return typed(v)
+		*out = typed(v)
+		return
 	}
-	v := env.fields.field(keys[0])
+	env.fields.field(out, keys[0])
 	for i, k := range keys[1:] {
-		if v.raw == "" {
-			d := v.decoded()
+		if out.kind != rawKind {
+			d := out.decoded()
 			for _, k := range keys[1+i:] {
 				d = env.Get(d, k)
 			}
-			return typed(d)
+			*out = typed(d)
+			return
 		}
-		v = rawMember(v.raw, k, env.fields.fold)
+		*out = rawMember(out.s, k, env.fields.fold)
 	}
-	return v
 }
 
 // rawMember reads raw[key] from validated JSON as get reads it on the
@@ -57,7 +58,7 @@ func rawMember(raw string, key any, fold bool) val {
 				i = skipSpace(raw, i+1)
 			}
 		}
-		return val{raw: found}
+		return rawVal(found)
 	case '[':
 		n, ok := key.(int)
 		if !ok {
@@ -69,7 +70,7 @@ func rawMember(raw string, key any, fold bool) val {
 		for i, at := skipSpace(raw, 1), 0; i < len(raw) && raw[i] != ']' && n >= 0; at++ {
 			end := trustedValue(raw, i)
 			if at == n {
-				return val{raw: raw[i:end]}
+				return rawVal(raw[i:end])
 			}
 			if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
 				i = skipSpace(raw, i+1)
@@ -77,7 +78,8 @@ func rawMember(raw string, key any, fold bool) val {
 		}
 		return val{}
 	case '"':
-		return val{v: get(val{raw: raw}.decoded(), key)}
+		r := rawVal(raw)
+		return val{v: get(r.decoded(), key)}
 	}
 	return val{} // a number, a boolean or null has no members
 }
@@ -118,7 +120,7 @@ func (f *recordFields) adopt(raw string, sp spans) {
 // field reads the record's member key, as get(record, key) reads it on
 // the decoded record: of duplicate keys the last wins, as in every view of
 // a record (and in JSON.parse and encoding/json).
-func (f *recordFields) field(key any) val {
+func (f *recordFields) field(out *val, key any) {
 	if f.state == unscanned {
 		f.state = notObject
 		if i := skipSpace(f.raw, 0); i < len(f.raw) && f.raw[i] == '{' {
@@ -127,28 +129,32 @@ func (f *recordFields) field(key any) val {
 		}
 	}
 	if f.state == notObject {
-		return val{v: get(Decode(unsafeBytes(f.raw)), key)}
+		*out = val{v: get(Decode(unsafeBytes(f.raw)), key)}
+		return
 	}
 	k, ok := key.(string)
 	if !ok {
-		return val{} // an object has no index
+		*out = val{} // an object has no index
+		return
 	}
 	if f.fold {
-		return f.folded(k)
+		*out = f.folded(k)
+		return
 	}
 	for i := len(f.members) - 1; i >= 0; i-- {
 		if f.members[i].key == k {
-			return val{raw: f.members[i].val}
+			*out = val{s: f.members[i].val, kind: rawKind} // never "": a member has a value
+			return
 		}
 	}
-	return val{}
+	*out = val{}
 }
 
 // folded is field for a request record: names under simple case folding.
 func (f *recordFields) folded(k string) val {
 	for i := len(f.members) - 1; i >= 0; i-- {
 		if strings.EqualFold(f.members[i].key, k) {
-			return val{raw: f.members[i].val}
+			return rawVal(f.members[i].val)
 		}
 	}
 	return val{}
@@ -157,11 +163,12 @@ func (f *recordFields) folded(k string) val {
 // at returns the value at keys (no wildcards) as gjson reads it, without
 // copying; of duplicate keys the last wins.
 func (f *recordFields) at(keys []string) gjson.Result {
-	top := f.field(keys[0])
-	if top.raw == "" {
+	var top val
+	f.field(&top, keys[0])
+	if top.kind != rawKind {
 		return gjson.Result{} // no such member, or no object
 	}
-	v := gjson.Parse(top.raw)
+	v := gjson.Parse(top.s)
 	for _, k := range keys[1:] {
 		if v = lastMember(v, k, f.fold); !v.Exists() {
 			break

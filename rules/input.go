@@ -104,6 +104,7 @@ func newEnv(p *Program, in *Input) *Env {
 		Get:         get,
 		machine:     vmPool.Get().(*vm.VM),
 	}
+	env.regs = env.regsBuf[:]
 	if p.fold {
 		env.Get = getFolded
 	}

@@ -73,9 +73,36 @@ func numberOf(raw string) any {
 	return f
 }
 
+// smallInt reads an integer of at most 18 digits, the common case,
+// without strconv.
+func smallInt(raw string) (int, bool) {
+	digits := raw
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 18 {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	if len(digits) < len(raw) {
+		n = -n
+	}
+	return n, true
+}
+
 // parseNumber reads a JSON number text as an int when it is integral and
 // in the int64 range, else as a float64.
 func parseNumber(raw string) (i int, f float64, isInt bool) {
+	if n, ok := smallInt(raw); ok {
+		return n, 0, true
+	}
 	integral := true
 	for i := 0; i < len(raw); i++ {
 		if c := raw[i]; c == '.' || c == 'e' || c == 'E' {
