@@ -259,8 +259,13 @@ func (e *Engine) addResource(cfg *Config, rc *Resource) error {
 				perAction[n] = append(perAction[n], b)
 			}
 		}
+		phaseOpts := opts
+		if get := res.actions["get"]; phase == rules.Async && get != nil {
+			// built after the after phase: events carry old as get shows it
+			phaseOpts = append(slices.Clip(opts), rules.OldReadBy(get.after))
+		}
 		for name, a := range res.actions {
-			p := rules.NewProgram(phase, perAction[name], opts...)
+			p := rules.NewProgram(phase, perAction[name], phaseOpts...)
 			switch phase {
 			case rules.Before:
 				a.before = p

@@ -244,12 +244,12 @@ func unsafeBytes(s string) []byte {
 // Decode converts JSON into the values expressions see.
 func Decode(raw []byte) any { return valueOf(parse(raw)) }
 
-// DecodeRecords decodes the record(s) at keys in raw (see Records).
-func DecodeRecords(raw []byte, keys []string) any { return valueOf(Records(raw, keys)) }
-
 // Records returns the record(s) at keys in raw, without copying: an array
 // or object there, else the body itself (an API may envelope only lists).
-func Records(raw []byte, keys []string) gjson.Result {
+func Records(raw []byte, keys []string) []byte { return unsafeBytes(records(raw, keys).Raw) }
+
+// records is Records as a parsed value.
+func records(raw []byte, keys []string) gjson.Result {
 	root := parse(raw)
 	if len(keys) == 0 {
 		return root
