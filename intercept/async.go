@@ -134,7 +134,7 @@ func (x *exchange) requestID() string { return x.placeholder("{http.request.uuid
 
 // startWebhooks starts the store when some rule sends webhooks: durable
 // on JetStream when configured, the in-process queue otherwise.
-func (e *Engine) startWebhooks(cfg WebhookConfig) error {
+func (e *Engine) startWebhooks(cfg webhookSettings) error {
 	for _, r := range e.resources {
 		for _, a := range r.actions {
 			if !a.hooks {
