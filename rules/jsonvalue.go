@@ -32,11 +32,25 @@ func getRaw(raw []byte, p Path) gjson.Result {
 // valueOf converts a JSON value into the Go value expressions see:
 // objects map[string]any, arrays []any, integral numbers in range int,
 // other numbers float64.
-func valueOf(r gjson.Result) any {
+func valueOf(r gjson.Result) any { return decodeValue(r, nil) }
+
+// decoding changes how decodeValue reads a value; nil is valueOf's way.
+type decoding struct {
+	// exactNumbers keeps numbers as json.Number, with all their digits.
+	exactNumbers bool
+	// key renames an object's keys.
+	key func(string) string
+}
+
+// decodeValue converts a JSON value as valueOf does, or as d says.
+func decodeValue(r gjson.Result, d *decoding) any {
 	switch r.Type {
 	case gjson.String:
 		return r.Str
 	case gjson.Number:
+		if d != nil && d.exactNumbers {
+			return json.Number(r.Raw)
+		}
 		return numberOf(r.Raw)
 	case gjson.True:
 		return true
@@ -46,14 +60,18 @@ func valueOf(r gjson.Result) any {
 		if r.IsArray() {
 			out := []any{}
 			r.ForEach(func(_, v gjson.Result) bool {
-				out = append(out, valueOf(v))
+				out = append(out, decodeValue(v, d))
 				return true
 			})
 			return out
 		}
 		out := map[string]any{}
 		r.ForEach(func(k, v gjson.Result) bool {
-			out[k.Str] = valueOf(v)
+			key := k.Str
+			if d != nil && d.key != nil {
+				key = d.key(key)
+			}
+			out[key] = decodeValue(v, d)
 			return true
 		})
 		return out
