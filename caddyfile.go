@@ -699,16 +699,16 @@ func parseOpenAPI(d *caddyfile.Dispenser) (*OpenAPI, error) {
 }
 
 // parseWebhooks reads the webhooks block.
-func parseWebhooks(d *caddyfile.Dispenser) (*WebhookOptions, error) {
+func parseWebhooks(d *caddyfile.Dispenser) (*intercept.WebhookConfig, error) {
 	if d.NextArg() {
 		return nil, d.Errf("webhooks: unexpected argument %q; options go in a block", d.Val())
 	}
-	w := &WebhookOptions{}
+	w := &intercept.WebhookConfig{}
 	err := eachOption(d, "webhooks: ", nil, func(opt string) error {
 		var err error
 		switch opt {
 		case "store":
-			w.Store, err = enumArg(d, "webhooks: ", opt, storeChoice)
+			w.Store, err = enumArg(d, "webhooks: ", opt, intercept.StoreChoice)
 		case "nats":
 			w.NATS, err = parseNATS(d)
 		case "max_events":
@@ -748,9 +748,9 @@ func parseWebhooks(d *caddyfile.Dispenser) (*WebhookOptions, error) {
 
 // parseNATS reads `nats <url> [{ creds|nkey|user|password <value> }]`;
 // the dispenser is on the `nats` token.
-func parseNATS(d *caddyfile.Dispenser) (*NATSOptions, error) {
+func parseNATS(d *caddyfile.Dispenser) (*intercept.NATSConfig, error) {
 	const where = "webhooks: nats: "
-	var n NATSOptions
+	var n intercept.NATSConfig
 	if !d.AllArgs(&n.URL) {
 		return nil, d.Errf("%swrong argument count, want: nats <url>[,<url>...] [{ creds|nkey|user|password <value> }]", where)
 	}

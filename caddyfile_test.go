@@ -59,8 +59,8 @@ var unmarshalTests = []struct {
 				grace 1m
 			}
 		}`,
-		want: &Handler{Webhooks: &WebhookOptions{QueueSize: 10, Workers: 2, Attempts: 3,
-			Timeout: caddy.Duration(2 * time.Second), Grace: caddy.Duration(time.Minute)}},
+		want: &Handler{Config: intercept.Config{Webhooks: &intercept.WebhookConfig{QueueSize: 10, Workers: 2, Attempts: 3,
+			Timeout: caddy.Duration(2 * time.Second), Grace: caddy.Duration(time.Minute)}}},
 	},
 	{
 		name:  "empty block",

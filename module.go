@@ -32,9 +32,6 @@ type Handler struct {
 	// its fields are the handler's own JSON fields.
 	intercept.Config
 
-	// Webhooks tunes the delivery of webhook statements.
-	Webhooks *WebhookOptions `json:"webhooks,omitempty"`
-
 	// Identity says who the caller is: a verified JWT, or what an earlier
 	// authentication handler set. Without it, `user` is nil.
 	Identity *intercept.Identity `json:"identity,omitempty"`
@@ -46,81 +43,6 @@ type Handler struct {
 
 	engine *intercept.Engine
 	hooks  *hooks // see UseOutsideServer
-}
-
-// WebhookOptions tunes webhook delivery. Deliveries run in the
-// background: a slow or dead receiver never slows the API. By default
-// events are durable: each is stored in NATS JetStream (an embedded
-// server, or the cluster named by NATS) before the client's response is
-// written, and delivered at least once.
-type WebhookOptions struct {
-	// Store is where accepted events wait for delivery: `jetstream`
-	// (default: durable, at-least-once) or `memory` (an in-process queue;
-	// lossy: a crash, a restart or a reload that outlasts Grace loses
-	// what is queued).
-	Store string `json:"store,omitempty"`
-
-	// NATS is the external NATS (JetStream) cluster to store events in,
-	// shared by every gateway that names it. Default: an embedded server,
-	// without a network listener, storing under Caddy's data directory.
-	NATS *NATSOptions `json:"nats,omitempty"`
-
-	// MaxEvents is the most events the stream keeps waiting for delivery
-	// (the dead-letter stream has the same limit); when it is full, the
-	// requests whose events cannot be stored get 503. Default: 1000000.
-	MaxEvents int64 `json:"max_events,omitempty"`
-
-	// MaxBytes is the most bytes of events the stream keeps, as
-	// MaxEvents. Default: 1 GiB.
-	MaxBytes int64 `json:"max_bytes,omitempty"`
-
-	// Replicas is how many servers of an external cluster keep each
-	// stream. Default: 1.
-	Replicas int `json:"replicas,omitempty"`
-
-	// StoreTimeout bounds how long a response waits for its events to be
-	// stored before it becomes a 503. Default: 5s.
-	StoreTimeout caddy.Duration `json:"store_timeout,omitempty"`
-
-	// QueueSize (store memory only) is how many events may wait or be in
-	// flight at once; more are dropped, counted and logged. Default: 1024.
-	QueueSize int `json:"queue_size,omitempty"`
-
-	// Workers is how many deliveries each gateway sends concurrently.
-	// Default: 4.
-	Workers int `json:"workers,omitempty"`
-
-	// Attempts is how many times an event is tried (network errors,
-	// timeouts, 429 and 5xx are retried with exponential backoff and full
-	// jitter); an event that spends them goes to the dead letters (store
-	// memory: it is logged and dropped). Default: 5.
-	Attempts int `json:"attempts,omitempty"`
-
-	// Timeout bounds one attempt. Default: 5s.
-	Timeout caddy.Duration `json:"timeout,omitempty"`
-
-	// Grace is how long attempts in flight may still run when the config
-	// is reloaded or Caddy stops. A durable store then hands what is left
-	// back to the stream; store memory logs it by event id. Default: 5s.
-	Grace caddy.Duration `json:"grace,omitempty"`
-}
-
-// NATSOptions name an external NATS server or cluster. Every value may hold
-// placeholders, e.g. {env.NATS_PASSWORD}, resolved when the config loads.
-type NATSOptions struct {
-	// URL is the server, or several comma-separated servers of one
-	// cluster, e.g. nats://nats-1:4222,nats://nats-2:4222.
-	URL string `json:"url"`
-
-	// Creds is a NATS credentials file (a user JWT and its nkey seed).
-	Creds string `json:"creds,omitempty"`
-
-	// NKey is a file holding an nkey seed.
-	NKey string `json:"nkey,omitempty"`
-
-	// User and Password log in with a user name and password.
-	User     string `json:"user,omitempty"`
-	Password string `json:"password,omitempty"`
 }
 
 func init() {
@@ -139,12 +61,11 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 // resource and rule once.
 func (h *Handler) Provision(ctx caddy.Context) error {
 	rt := intercept.Runtime{Logger: ctx.Logger(), Metrics: ctx.GetMetricsRegistry()}
-	rt.Webhooks = h.Webhooks.config()
 	if h.hooks != nil {
 		if h.hooks.logger != nil {
 			rt.Logger = h.hooks.logger
 		}
-		rt.Webhooks.Client = h.hooks.webhooks
+		rt.WebhookClient = h.hooks.webhooks
 	}
 	if h.Identity != nil {
 		id, err := h.Identity.Provision(rt.Logger)
@@ -175,9 +96,6 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 // the resources an OpenAPI document adds.
 func (h *Handler) Validate() error {
 	if err := h.Config.Validate(); err != nil {
-		return err
-	}
-	if err := h.Webhooks.validate(); err != nil {
 		return err
 	}
 	if h.OpenAPI != nil {

@@ -33,6 +33,14 @@ func TestValidate(t *testing.T) {
 		{"negative max_depth", Handler{Config: intercept.Config{MaxDepth: -1}}, "limits must not be negative"},
 		{"negative max_response", Handler{Config: intercept.Config{MaxResponse: -1}}, "limits must not be negative"},
 		{"negative max_lookups", Handler{Config: intercept.Config{MaxLookups: -1}}, "limits must not be negative"},
+		{"webhooks every option", Handler{Config: intercept.Config{Webhooks: &intercept.WebhookConfig{Store: "jetstream",
+			NATS: &intercept.NATSConfig{URL: "nats://n:4222"}, MaxEvents: 1, MaxBytes: 1, Replicas: 3, StoreTimeout: 1}}}, ""},
+		{"webhooks store", Handler{Config: intercept.Config{Webhooks: &intercept.WebhookConfig{Store: "disk"}}}, `webhooks: store: "disk" is not one of jetstream, memory`},
+		{"webhooks memory with nats", Handler{Config: intercept.Config{Webhooks: &intercept.WebhookConfig{Store: "memory", Replicas: 2}}},
+			"webhooks: nats, max_events, max_bytes, replicas and store_timeout need store jetstream, not memory"},
+		{"webhooks nats without url", Handler{Config: intercept.Config{Webhooks: &intercept.WebhookConfig{NATS: &intercept.NATSConfig{User: "u"}}}},
+			"webhooks: nats: a server URL is required"},
+		{"webhooks negative limit", Handler{Config: intercept.Config{Webhooks: &intercept.WebhookConfig{MaxEvents: -1}}}, "webhooks: limits must not be negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,10 +1,8 @@
 package caddytest
 
 import (
-	"fmt"
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
@@ -412,22 +410,4 @@ func TestBeforeLog(t *testing.T) {
 		expectLog(t, logFile, "would reject", []string{"level", "resource", "action", "rule", "mode"},
 			`info posts create resource "posts": before create: statement 1 (deny record.name == "x") report`)
 	})
-}
-
-// expectLog asserts the log lines with msg, each shown as its keys' values.
-func expectLog(t *testing.T, logFile, msg string, keys []string, want ...string) {
-	t.Helper()
-	var got []string
-	for _, line := range logsWith(t, logFile, msg) {
-		vals := make([]string, len(keys))
-		for i, k := range keys {
-			if v, ok := line[k]; ok {
-				vals[i] = fmt.Sprint(v)
-			}
-		}
-		got = append(got, strings.Join(vals, " "))
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("%q log lines\n%s\nwant\n%s", msg, strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
 }

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 )
 
 // admin calls Caddy's admin endpoint.
@@ -23,17 +22,6 @@ func admin(t *testing.T, method, path string) (int, string) {
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return res.StatusCode, strings.TrimSpace(string(b))
-}
-
-// waitLog waits for the one log line msg, written once something the test
-// saw arrive has been settled by the gateway.
-func waitLog(t *testing.T, file, msg string) map[string]any {
-	t.Helper()
-	deadline := time.Now().Add(opsWait)
-	for len(logsWith(t, file, msg)) == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	return oneLog(t, file, msg)
 }
 
 // An event that spends its attempts is dead-lettered: counted, logged by

@@ -1,10 +1,12 @@
 package caddytest
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +17,9 @@ import (
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 )
 
+// The gateway under test: a Caddy with the crud handler in front of an
+// upstream that records exactly what reached it.
+
 // gatewayPort is where the Caddy under test listens for HTTP. Every config
 // load moves it to a fresh port: Caddy stops the previous config's server
 // after /load has answered, and on a shared port a test's first request
@@ -23,6 +28,70 @@ var gatewayPort = 19080
 
 // nextGatewayPort moves gatewayPort on before a config is loaded.
 func nextGatewayPort() { gatewayPort++ }
+
+// startGateway loads a Caddy config: global options, then one site whose
+// routes are site (which may say {upstream}).
+func startGateway(t *testing.T, site string, up *upstream) *caddytest.Tester {
+	t.Helper()
+	if up != nil {
+		site = strings.ReplaceAll(site, "{upstream}", up.Listener.Addr().String())
+	}
+	tester := caddytest.NewTester(t)
+	nextGatewayPort()
+	tester.InitServer(caddyConfig("", site), "caddyfile")
+	return tester
+}
+
+// caddyConfig is the Caddyfile of a test: the global options every test
+// shares plus globals (whole lines), and one site on the gateway port.
+func caddyConfig(globals, site string) string {
+	return fmt.Sprintf(`{
+	admin `+adminAddr+`
+	http_port %d
+	https_port `+httpsPort+`
+	grace_period 1ns
+	skip_install_trust
+%s}
+:%d {
+%s
+}
+`, gatewayPort, globals, gatewayPort, site)
+}
+
+// gateway loads `crud { crudBody }` in front of reverse_proxy to up.
+func gateway(t *testing.T, crudBody string, up *upstream) *caddytest.Tester {
+	t.Helper()
+	return startGateway(t, "\tcrud {\n"+crudBody+"\n\t}\n\treverse_proxy {upstream}", up)
+}
+
+// crud loads `crud { crudBody }` in front of up, with ´ as backticks.
+func crud(t *testing.T, crudBody string, up *upstream) *caddytest.Tester {
+	t.Helper()
+	return gateway(t, bt(crudBody), up)
+}
+
+// bt turns ´ into a backtick, so Caddyfiles with expressions can be written
+// as Go raw strings: `deny ´record.role == "admin"´` reads as the Caddyfile.
+func bt(s string) string { return strings.ReplaceAll(s, "´", "`") }
+
+// expectLoadError asserts that loading `crud { crudBody }` (´ as backticks)
+// fails with an error containing want. The Caddy admin API answers with the
+// error inside a JSON document, so want is compared JSON-escaped.
+func expectLoadError(t *testing.T, crudBody, want string) {
+	t.Helper()
+	caddyfile := caddyConfig("", "\tcrud {\n"+bt(crudBody)+"\n\t}\n\treverse_proxy 127.0.0.1:9")
+	escaped, err := json.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		// AssertLoadError dereferences a nil error when the load succeeds
+		if recover() != nil {
+			t.Fatalf("the config loaded, want an error containing %s", want)
+		}
+	}()
+	caddytest.AssertLoadError(t, caddyfile, "caddyfile", string(escaped[1:len(escaped)-1]))
+}
 
 // received is one request as the upstream got it.
 type received struct {
@@ -91,97 +160,28 @@ func (u *upstream) reset() {
 	u.mu.Unlock()
 }
 
-// startGateway loads a Caddy config: global options, then one site whose
-// routes are site (which may say {upstream}).
-func startGateway(t *testing.T, site string, up *upstream) *caddytest.Tester {
+// got asserts the single request the upstream received: method, URI (with
+// query) and exact body; a body that reached it must carry a matching
+// Content-Length.
+func (u *upstream) got(t *testing.T, method, uri, body string) received {
 	t.Helper()
-	if up != nil {
-		site = strings.ReplaceAll(site, "{upstream}", up.Listener.Addr().String())
-	}
-	tester := caddytest.NewTester(t)
-	nextGatewayPort()
-	tester.InitServer(caddyConfig("", site), "caddyfile")
-	return tester
-}
-
-// caddyConfig is the Caddyfile of a test: the global options every test
-// shares plus globals (whole lines), and one site on the gateway port.
-func caddyConfig(globals, site string) string {
-	return fmt.Sprintf(`{
-	admin `+adminAddr+`
-	http_port %d
-	https_port `+httpsPort+`
-	grace_period 1ns
-	skip_install_trust
-%s}
-:%d {
-%s
-}
-`, gatewayPort, globals, gatewayPort, site)
-}
-
-// gateway loads `crud { crudBody }` in front of reverse_proxy to up.
-func gateway(t *testing.T, crudBody string, up *upstream) *caddytest.Tester {
-	t.Helper()
-	return startGateway(t, "\tcrud {\n"+crudBody+"\n\t}\n\treverse_proxy {upstream}", up)
-}
-
-// response is what the client got.
-type response struct {
-	Status int
-	Header http.Header
-	Body   string
-}
-
-// send makes a request to the gateway; headers are "Name: value" lines.
-func send(t *testing.T, tester *caddytest.Tester, method, path, body string, headers ...string) response {
-	t.Helper()
-	return sendWith(t, tester.Client, method, path, body, headers...)
-}
-
-// sendWith is send through client.
-func sendWith(t *testing.T, client *http.Client, method, path, body string, headers ...string) response {
-	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, fmt.Sprintf("http://localhost:%d%s", gatewayPort, path), rd)
-	if err != nil {
-		t.Fatal(err)
+	r := u.only(t)
+	if r.Method != method || r.URI != uri || r.Body != body {
+		t.Fatalf("upstream got %s %s %q\nwant %s %s %q", r.Method, r.URI, r.Body, method, uri, body)
 	}
 	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+		if cl := r.Header.Get("Content-Length"); cl != strconv.Itoa(len(body)) {
+			t.Fatalf("upstream Content-Length %q, want %d (body %q)", cl, len(body), body)
+		}
 	}
-	for _, h := range headers {
-		name, value, _ := strings.Cut(h, ":")
-		req.Header.Set(strings.TrimSpace(name), strings.TrimSpace(value))
-	}
-	res, err := client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{Status: res.StatusCode, Header: res.Header, Body: string(b)}
+	return r
 }
 
-// expect asserts the exact status and body the client got.
-func (r response) expect(t *testing.T, status int, body string) {
+// header asserts the value of one header the upstream received ("" for
+// absent).
+func (r received) header(t *testing.T, name, want string) {
 	t.Helper()
-	if r.Status != status || r.Body != body {
-		t.Fatalf("got %d %s\nwant %d %s", r.Status, r.Body, status, body)
+	if got := r.Header.Get(name); got != want || (want == "" && len(r.Header.Values(name)) > 0) {
+		t.Fatalf("upstream header %s = %q (%d values), want %q", name, got, len(r.Header.Values(name)), want)
 	}
-}
-
-// problemJSON is the exact problem document for status and detail.
-func problemJSON(status int, detail string) string {
-	s := fmt.Sprintf(`{"type":"about:blank","title":%q,"status":%d`, http.StatusText(status), status)
-	if detail != "" {
-		s += fmt.Sprintf(`,"detail":%q`, detail)
-	}
-	return s + "}"
 }

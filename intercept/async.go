@@ -6,11 +6,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
-	"github.com/google/uuid"
-	"github.com/tidwall/gjson"
 	"go.uber.org/zap"
 
 	"github.com/caddy-crud/caddy-crud/rules"
@@ -108,19 +105,9 @@ func (x *exchange) storeEvents(status int, body []byte) error {
 	if x.act.async.Empty() || status < 200 || status > 299 {
 		return nil
 	}
-	var target gjson.Result
-	if len(bytes.TrimSpace(body)) > 0 && rules.ValidJSON(body) {
-		target = rules.Records(body, x.res.shape.Records)
-	}
-	var record, whole any
-	if target.IsObject() {
-		record = rules.Decode([]byte(target.Raw))
-	}
-	if x.act.async.Reads("body") && len(body) > 0 {
-		whole = rules.Decode(body)
-	}
 	x.phase = "async"
-	hooks, err := x.act.async.RunAsync(&x.in, record, whole)
+	hooks, err := x.act.async.RunAsync(&x.in, body, &rules.AsyncInput{Records: x.res.shape.Records,
+		Params: x.params, RequestID: x.requestID, Report: x.report()})
 	if err != nil {
 		x.e.logger.Error("rule failed", zap.String("resource", x.res.name),
 			zap.String("action", x.m.route.action), zap.String("phase", "async"), zap.Error(err))
@@ -134,108 +121,20 @@ func (x *exchange) storeEvents(status int, body []byte) error {
 		}
 		return nil
 	}
-	var event []byte // built once, for every webhook that sends it
-	events := make([]delivery, 0, len(hooks))
-	for _, h := range hooks {
-		id := uuid.NewString()
-		payload := h.Body
-		if payload == nil {
-			if event == nil {
-				event = x.event(target)
-			}
-			payload = withEventID(event, id)
-		}
-		events = append(events, delivery{URL: h.URL, EventID: id, Body: payload, Where: h.Where, Secret: h.Secret})
+	events := make([]delivery, len(hooks))
+	for i, h := range hooks {
+		events[i] = delivery(h)
 	}
 	// the change is made upstream: store even if the client has gone
 	return x.e.webhooks.store(context.WithoutCancel(x.r.Context()), events)
 }
 
-// eventIDMark stands for the id in a built event, so one event serves
-// several webhooks that each need their own id.
-const eventIDMark = `"id":"\u0000"`
-
-// event builds the default webhook payload.
-func (x *exchange) event(target gjson.Result) []byte {
-	b := make([]byte, 0, 256+len(target.Raw))
-	b = append(b, '{')
-	b = append(b, eventIDMark...)
-	b = append(b, `,"resource":`...)
-	b = rules.AppendString(b, x.res.name)
-	b = append(b, `,"action":`...)
-	b = rules.AppendString(b, x.m.route.action)
-	b = append(b, `,"params":`...)
-	params := map[string]any{}
-	for k, v := range x.params() {
-		params[k] = v
-	}
-	b, _ = rules.AppendJSON(b, params)
-	b = append(b, `,"records":`...)
-	switch {
-	case target.IsArray():
-		b = append(b, target.Raw...)
-	case target.IsObject():
-		b = append(b, '[')
-		b = append(b, target.Raw...)
-		b = append(b, ']')
-	default:
-		b = append(b, "[]"...)
-	}
-	b = append(b, `,"old":`...)
-	b = append(b, x.oldAsReadable()...)
-	b = append(b, `,"user":`...)
-	var userID any
-	if u, ok := x.in.User.(map[string]any); ok {
-		userID = u["id"]
-	}
-	b, _ = rules.AppendJSON(b, userID)
-	b = append(b, `,"request_id":`...)
-	b = rules.AppendString(b, x.placeholder("{http.request.uuid}"))
-	b = append(b, `,"time":`...)
-	b = rules.AppendString(b, time.Now().UTC().Format(time.RFC3339Nano))
-	return append(b, '}')
-}
-
-// withEventID copies the event with its id filled in.
-func withEventID(event []byte, id string) []byte {
-	i := bytes.Index(event, []byte(eventIDMark))
-	out := make([]byte, 0, len(event)+len(id))
-	out = append(out, event[:i]...)
-	out = append(out, `"id":`...)
-	out = rules.AppendString(out, id)
-	return append(out, event[i+len(eventIDMark):]...)
-}
-
-// oldAsReadable is the old record less what the get action's after rules
-// remove for this caller: a webhook never carries a field the caller could
-// not read. null when there is no old record or get would not show it.
-func (x *exchange) oldAsReadable() []byte {
-	if x.in.Old == nil {
-		return []byte("null")
-	}
-	raw, err := rules.AppendJSON(nil, x.in.Old)
-	if err != nil {
-		return []byte("null")
-	}
-	get := x.res.actions["get"]
-	if get == nil || get.after.Empty() {
-		return raw
-	}
-	in := x.in
-	in.Action = "get"
-	res, err := get.after.RunAfter(&in, raw, rules.Shape{}, nil)
-	switch {
-	case err != nil || res.Reject != nil:
-		return []byte("null")
-	case res.Body != nil:
-		return res.Body
-	}
-	return raw
-}
+// requestID is the request's id, as {http.request.uuid} gives it.
+func (x *exchange) requestID() string { return x.placeholder("{http.request.uuid}") }
 
 // startWebhooks starts the store when some rule sends webhooks: durable
 // on JetStream when configured, the in-process queue otherwise.
-func (e *Engine) startWebhooks(cfg WebhookConfig) error {
+func (e *Engine) startWebhooks(cfg webhookSettings) error {
 	for _, r := range e.resources {
 		for _, a := range r.actions {
 			if !a.hooks {

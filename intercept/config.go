@@ -50,6 +50,10 @@ type Config struct {
 	// isAdmin), the way Go's encoding/json binds it, under Unicode simple
 	// case folding; two keys of one object that fold alike are duplicates.
 	CaseSensitive bool `json:"case_sensitive,omitempty"`
+
+	// Webhooks tunes the delivery of webhook statements. Default: durable
+	// on an embedded NATS JetStream, with the defaults of each option.
+	Webhooks *WebhookConfig `json:"webhooks,omitempty"`
 }
 
 // The limits a zero Config field stands for.
@@ -207,7 +211,7 @@ func (c *Config) Validate() error {
 	if c.MaxBody < 0 || c.MaxDepth < 0 || c.MaxResponse < 0 || c.MaxLookups < 0 {
 		return errors.New("limits must not be negative")
 	}
-	return nil
+	return c.Webhooks.Validate()
 }
 
 // Validate checks the values of the resource's own fields: a name, the

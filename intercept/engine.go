@@ -22,8 +22,10 @@ type Runtime struct {
 	// Identity finds the caller of matched requests; nil: user is nil.
 	Identity Authenticator
 
-	// Webhooks tunes webhook delivery.
-	Webhooks WebhookConfig
+	// WebhookClient sends webhook events. Default: a client of the
+	// engine's own that follows no redirects (the per-attempt timeout
+	// applies to any client).
+	WebhookClient *http.Client
 
 	// Logger receives the engine's logs; nil discards them.
 	Logger *zap.Logger
@@ -150,7 +152,7 @@ func New(cfg Config, rt Runtime) (*Engine, error) {
 			e.firsts = append(e.firsts, first)
 		}
 	}
-	if err := e.startWebhooks(rt.Webhooks); err != nil {
+	if err := e.startWebhooks(cfg.Webhooks.settings(rt.WebhookClient)); err != nil {
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}
 	return e, nil
@@ -259,8 +261,13 @@ func (e *Engine) addResource(cfg *Config, rc *Resource) error {
 				perAction[n] = append(perAction[n], b)
 			}
 		}
+		phaseOpts := opts
+		if get := res.actions["get"]; phase == rules.Async && get != nil {
+			// built after the after phase: events carry old as get shows it
+			phaseOpts = append(slices.Clip(opts), rules.OldReadBy(get.after))
+		}
 		for name, a := range res.actions {
-			p := rules.NewProgram(phase, perAction[name], opts...)
+			p := rules.NewProgram(phase, perAction[name], phaseOpts...)
 			switch phase {
 			case rules.Before:
 				a.before = p

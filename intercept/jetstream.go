@@ -17,11 +17,11 @@ import (
 	"go.uber.org/zap"
 )
 
-// JetStreamConfig makes webhook delivery durable on NATS JetStream: each
+// jetStreamSettings make webhook delivery durable on NATS JetStream: each
 // event is stored in a stream before the response is written, and workers
 // consume it through one durable consumer that every gateway on the same
 // NATS shares.
-type JetStreamConfig struct {
+type jetStreamSettings struct {
 	// URL is the NATS server to use (several comma-separated); empty runs
 	// an embedded server, with no network listener, storing in Dir.
 	URL string
@@ -91,8 +91,8 @@ var errUnknownSecret = errors.New("signing secret of the event is not in this ga
 
 // jsStore is the durable store on JetStream.
 type jsStore struct {
-	cfg    WebhookConfig
-	js     JetStreamConfig
+	cfg    webhookSettings
+	js     jetStreamSettings
 	key    string // what the store reaches, for the admin API
 	nc     *nats.Conn
 	jet    jetstream.JetStream
@@ -112,7 +112,7 @@ type jsStore struct {
 // newJSStore connects (or starts the embedded server), makes sure the
 // streams and the consumer exist, and starts the workers. An unreachable
 // server fails here, so the config does not load.
-func newJSStore(cfg WebhookConfig, logger *zap.Logger, stats WebhookStats) (_ *jsStore, err error) {
+func newJSStore(cfg webhookSettings, logger *zap.Logger, stats WebhookStats) (_ *jsStore, err error) {
 	cfg = cfg.withDefaults()
 	j := *cfg.JetStream
 	if j.MaxEvents <= 0 {

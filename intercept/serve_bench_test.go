@@ -26,7 +26,9 @@ func benchBlock(action string, stmts ...*rules.Statement) *rules.Block {
 // benchEngine builds an engine with the handler's default limits.
 func benchEngine(tb testing.TB, id intercept.Authenticator, resources ...*intercept.Resource) *intercept.Engine {
 	tb.Helper()
-	e, err := intercept.New(intercept.Config{Resources: resources}, intercept.Runtime{Identity: id})
+	// webhooks wait in the in-process queue: what is measured is the engine
+	cfg := intercept.Config{Resources: resources, Webhooks: &intercept.WebhookConfig{Store: "memory"}}
+	e, err := intercept.New(cfg, intercept.Runtime{Identity: id})
 	if err != nil {
 		tb.Fatal(err)
 	}

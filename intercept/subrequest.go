@@ -205,7 +205,7 @@ func (x *exchange) fetchOld() (old any, raw []byte, found bool, err error) {
 	if err != nil {
 		return nil, nil, false, fmt.Errorf("fetch_old %s %s: %w", method, target, err)
 	}
-	raw = []byte(rules.Records(body, x.res.shape.Records).Raw)
+	raw = rules.Records(body, x.res.shape.Records)
 	return rules.Decode(raw), raw, true, nil
 }
 

@@ -15,8 +15,9 @@ import (
 	"go.uber.org/zap"
 )
 
-// WebhookConfig tunes delivery; zero values take the defaults.
-type WebhookConfig struct {
+// webhookSettings are what a webhook store runs with (see
+// WebhookConfig.settings); zero values take the defaults.
+type webhookSettings struct {
 	// QueueSize (in-process queue only) is how many accepted events may be unfinished at once:
 	// waiting for a worker, being sent, or waiting for a retry. When it is
 	// reached, new events are dropped (counted and logged). Default: 1024.
@@ -47,7 +48,7 @@ type WebhookConfig struct {
 	// JetStream, when set, stores events durably on NATS JetStream;
 	// nil keeps them in the in-process queue (lossy: a crash or a restart
 	// loses what is queued).
-	JetStream *JetStreamConfig
+	JetStream *jetStreamSettings
 
 	// Client sends the events. Default: a client of its own with the
 	// per-attempt timeout that follows no redirects. The per-attempt
@@ -80,7 +81,7 @@ const (
 
 // withDefaults returns the config with its zero (or meaningless) fields
 // set to the defaults.
-func (c WebhookConfig) withDefaults() WebhookConfig {
+func (c webhookSettings) withDefaults() webhookSettings {
 	if c.QueueSize <= 0 {
 		c.QueueSize = defaultWebhookQueueSize
 	}
@@ -147,7 +148,7 @@ type webhookJob struct {
 // enqueue until its final outcome, so ready never holds more than
 // QueueSize jobs and a retry never needs a new slot.
 type webhookQueue struct {
-	cfg       WebhookConfig
+	cfg       webhookSettings
 	client    *http.Client
 	ownClient bool
 	logger    *zap.Logger
@@ -171,7 +172,7 @@ type webhookQueue struct {
 }
 
 // newWebhookQueue starts the workers of a delivery queue; close stops them.
-func newWebhookQueue(cfg WebhookConfig, logger *zap.Logger, stats WebhookStats) *webhookQueue {
+func newWebhookQueue(cfg webhookSettings, logger *zap.Logger, stats WebhookStats) *webhookQueue {
 	cfg = cfg.withDefaults()
 	if logger == nil {
 		logger = zap.NewNop()
@@ -413,7 +414,7 @@ func (q *webhookQueue) backoff(attempts int) time.Duration {
 
 // backoff returns the delay before the retry that follows attempt number
 // attempts: uniform in [0, min(BackoffMax, BackoffBase×2^(attempts-1))).
-func (c WebhookConfig) backoff(attempts int) time.Duration {
+func (c webhookSettings) backoff(attempts int) time.Duration {
 	d, limit := c.BackoffBase, c.BackoffMax
 	for i := 1; i < attempts && d < limit; i++ {
 		if d > limit/2 {

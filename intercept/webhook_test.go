@@ -138,7 +138,7 @@ func startReceiver(t *testing.T, rc *receiver) *httptest.Server {
 
 // startQueue starts a queue that logs to an observer and is closed when
 // the test ends (if the test did not close it).
-func startQueue(t *testing.T, cfg WebhookConfig) (*webhookQueue, *webhookCounts, *observer.ObservedLogs) {
+func startQueue(t *testing.T, cfg webhookSettings) (*webhookQueue, *webhookCounts, *observer.ObservedLogs) {
 	t.Helper()
 	core, logs := observer.New(zapcore.DebugLevel)
 	counts := newWebhookCounts()
@@ -186,7 +186,7 @@ func TestWebhookDelivered(t *testing.T) {
 	rc := &receiver{statuses: []int{http.StatusNoContent}}
 	srv := startReceiver(t, rc)
 	before := runtime.NumGoroutine()
-	q, counts, logs := startQueue(t, WebhookConfig{Grace: time.Minute})
+	q, counts, logs := startQueue(t, webhookSettings{Grace: time.Minute})
 
 	body := `{"id":"ev-1","resource":"users","records":[{"id":1}]}`
 	if !q.enqueue(delivery{URL: srv.URL + "/hook", EventID: "ev-1", Body: []byte(body), Where: "Caddyfile:12"}) {
@@ -247,7 +247,7 @@ func TestWebhookOutcomes(t *testing.T) {
 			checkGoroutines(t)
 			rc := &receiver{statuses: tc.statuses}
 			srv := startReceiver(t, rc)
-			q, counts, logs := startQueue(t, WebhookConfig{
+			q, counts, logs := startQueue(t, webhookSettings{
 				Attempts: tc.attempts, BackoffBase: time.Millisecond, BackoffMax: 2 * time.Millisecond,
 				Grace: time.Minute,
 			})
@@ -299,7 +299,7 @@ func TestWebhookConnectionRefused(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	u := srv.URL + "/hook"
 	srv.Close()
-	q, counts, logs := startQueue(t, WebhookConfig{
+	q, counts, logs := startQueue(t, webhookSettings{
 		Attempts: 3, BackoffBase: time.Millisecond, BackoffMax: time.Millisecond, Grace: time.Minute,
 	})
 	if !q.enqueue(delivery{URL: u, EventID: "ev-3", Body: []byte(`{}`), Where: "Caddyfile:3"}) {
@@ -322,7 +322,7 @@ func TestWebhookBadURL(t *testing.T) {
 	for _, u := range []string{"ftp://example.com/hook", "http://[::1", "/relative"} {
 		t.Run(u, func(t *testing.T) {
 			checkGoroutines(t)
-			q, counts, logs := startQueue(t, WebhookConfig{Grace: time.Minute})
+			q, counts, logs := startQueue(t, webhookSettings{Grace: time.Minute})
 			q.enqueue(delivery{URL: u, EventID: "ev-4", Body: []byte(`{}`)})
 			q.close()
 			counts.check(t, map[string]int{webhookFailed: 1})
@@ -337,7 +337,7 @@ func TestWebhookQueueFull(t *testing.T) {
 	checkGoroutines(t)
 	rc := &receiver{block: make(chan struct{})}
 	srv := startReceiver(t, rc)
-	q, counts, logs := startQueue(t, WebhookConfig{QueueSize: 2, Workers: 1, Grace: time.Minute})
+	q, counts, logs := startQueue(t, webhookSettings{QueueSize: 2, Workers: 1, Grace: time.Minute})
 
 	// a job holds its slot while in flight, so the third is refused
 	// whether or not the worker has taken the first
@@ -362,7 +362,7 @@ func TestWebhookCloseAfterGrace(t *testing.T) {
 	rc := &receiver{block: make(chan struct{}), arrived: make(chan string, 4)}
 	srv := startReceiver(t, rc)
 	t.Cleanup(func() { close(rc.block) }) // runs before the server closes
-	q, counts, logs := startQueue(t, WebhookConfig{Workers: 1, Grace: 20 * time.Millisecond})
+	q, counts, logs := startQueue(t, webhookSettings{Workers: 1, Grace: 20 * time.Millisecond})
 
 	for _, id := range []string{"ev-slow-1", "ev-slow-2"} {
 		if !q.enqueue(delivery{URL: srv.URL, EventID: id, Body: []byte(`{}`), Where: "Caddyfile:5"}) {
@@ -392,7 +392,7 @@ func TestWebhookCloseInterruptsRetryWait(t *testing.T) {
 	checkGoroutines(t)
 	rc := &receiver{statuses: []int{503}}
 	srv := startReceiver(t, rc)
-	q, counts, logs := startQueue(t, WebhookConfig{
+	q, counts, logs := startQueue(t, webhookSettings{
 		BackoffBase: time.Hour, BackoffMax: time.Hour, Grace: 20 * time.Millisecond,
 	})
 	q.enqueue(delivery{URL: srv.URL, EventID: "ev-wait", Body: []byte(`{}`), Where: "Caddyfile:2"})
@@ -416,7 +416,7 @@ func TestWebhookConcurrentEnqueue(t *testing.T) {
 	checkGoroutines(t)
 	rc := &receiver{}
 	srv := startReceiver(t, rc)
-	q, counts, _ := startQueue(t, WebhookConfig{QueueSize: 64, Grace: time.Minute})
+	q, counts, _ := startQueue(t, webhookSettings{QueueSize: 64, Grace: time.Minute})
 
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -453,8 +453,8 @@ func TestWebhookConcurrentEnqueue(t *testing.T) {
 
 func TestWebhookDefaults(t *testing.T) {
 	checkGoroutines(t)
-	q, _, _ := startQueue(t, WebhookConfig{})
-	want := WebhookConfig{
+	q, _, _ := startQueue(t, webhookSettings{})
+	want := webhookSettings{
 		QueueSize: 1024, Workers: 4, Attempts: 5, Timeout: 5 * time.Second,
 		BackoffBase: 200 * time.Millisecond, BackoffMax: 30 * time.Second, Grace: 5 * time.Second,
 	}
@@ -468,7 +468,7 @@ func TestWebhookDefaults(t *testing.T) {
 }
 
 func TestWebhookBackoff(t *testing.T) {
-	q := &webhookQueue{cfg: WebhookConfig{BackoffBase: 100 * time.Millisecond, BackoffMax: time.Second}.withDefaults()}
+	q := &webhookQueue{cfg: webhookSettings{BackoffBase: 100 * time.Millisecond, BackoffMax: time.Second}.withDefaults()}
 	for attempts, ceiling := range map[int]time.Duration{
 		1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 3: 400 * time.Millisecond,
 		4: 800 * time.Millisecond, 5: time.Second, 60: time.Second,
@@ -479,7 +479,7 @@ func TestWebhookBackoff(t *testing.T) {
 			}
 		}
 	}
-	huge := &webhookQueue{cfg: WebhookConfig{BackoffBase: time.Hour, BackoffMax: 1<<63 - 1}.withDefaults()}
+	huge := &webhookQueue{cfg: webhookSettings{BackoffBase: time.Hour, BackoffMax: 1<<63 - 1}.withDefaults()}
 	if d := huge.backoff(200); d < 0 {
 		t.Errorf("backoff overflowed: %v", d)
 	}

@@ -419,7 +419,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			if r.membersValid {
 				next, n = appendMembersEditing(buf, raw, r.members, trees[:], &r.nested, replace)
 			} else {
-				next, _, n = appendReplacing(buf, unsafeString(cur), skipSpace(unsafeString(cur), 0), trees[:], replace)
+				next, _, n = appendValueEditing(buf, unsafeString(cur), skipSpace(unsafeString(cur), 0), trees[:], replace, nil)
 			}
 			r.keep(next)
 			if n > 0 {

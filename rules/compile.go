@@ -426,7 +426,8 @@ type Program struct {
 	// operator object as their value is refused.
 	fieldReads *pathTree
 
-	protects []*stmt // before phase: the protect statements
+	protects []*stmt  // before phase: the protect statements
+	readOld  *Program // async phase: see OldReadBy
 }
 
 // ProgramOption tunes NewProgram.

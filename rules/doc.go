@@ -10,7 +10,8 @@
 //     header and query edits to send upstream;
 //   - RunAfter filters a response body in one validating pass and returns
 //     the filtered body, a rejection, and counts of what it removed;
-//   - RunAsync decides which webhooks and log lines follow a response.
+//   - RunAsync decides which webhooks and log lines follow a response, and
+//     builds each webhook's event, ready to deliver.
 //
 // Expressions are expr-lang programs whose member access is total: a read of
 // a missing field is nil, never an error. Record fields are read straight

@@ -2,6 +2,8 @@ package rules_test
 
 import (
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/caddy-crud/caddy-crud/rules"
 )
@@ -50,4 +52,34 @@ func ExampleProgram_RunAfter() {
 	}
 	fmt.Println(string(res.Body), res.Hidden, res.Dropped)
 	// Output: {"data":[{"id":1}],"total":1} 1 1
+}
+
+// An async block that sends the default event of a create to a webhook:
+// the records the client received, the route's parameters, old (nil on a
+// create), the caller's id, the request's id and the time.
+func ExampleProgram_RunAsync() {
+	block, err := rules.CompileBlock(rules.Async, "users", &rules.Block{
+		Actions:    []string{"create"},
+		Statements: []*rules.Statement{{Op: "webhook", URL: "https://hooks.example/users"}},
+	})
+	if err != nil {
+		panic(err)
+	}
+	prog := rules.NewProgram(rules.Async, []*rules.CompiledBlock{block})
+	in := &rules.Input{Resource: "users", Action: "create", User: map[string]any{"id": "u1"}}
+	hooks, err := prog.RunAsync(in, []byte(`{"id":7,"name":"Ada"}`), &rules.AsyncInput{
+		Params:    func() map[string]string { return map[string]string{"tenant": "acme"} },
+		RequestID: func() string { return "r-1" },
+		Now:       time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
+	})
+	if err != nil {
+		panic(err)
+	}
+	for _, h := range hooks {
+		fmt.Println(h.URL)
+		fmt.Println(strings.Replace(string(h.Body), h.EventID, "<event id>", 1))
+	}
+	// Output:
+	// https://hooks.example/users
+	// {"id":"<event id>","resource":"users","action":"create","params":{"tenant":"acme"},"records":[{"id":7,"name":"Ada"}],"old":null,"user":"u1","request_id":"r-1","time":"2025-01-02T03:04:05Z"}
 }

@@ -32,11 +32,25 @@ func getRaw(raw []byte, p Path) gjson.Result {
 // valueOf converts a JSON value into the Go value expressions see:
 // objects map[string]any, arrays []any, integral numbers in range int,
 // other numbers float64.
-func valueOf(r gjson.Result) any {
+func valueOf(r gjson.Result) any { return decodeValue(r, nil) }
+
+// decoding changes how decodeValue reads a value; nil is valueOf's way.
+type decoding struct {
+	// exactNumbers keeps numbers as json.Number, with all their digits.
+	exactNumbers bool
+	// key renames an object's keys.
+	key func(string) string
+}
+
+// decodeValue converts a JSON value as valueOf does, or as d says.
+func decodeValue(r gjson.Result, d *decoding) any {
 	switch r.Type {
 	case gjson.String:
 		return r.Str
 	case gjson.Number:
+		if d != nil && d.exactNumbers {
+			return json.Number(r.Raw)
+		}
 		return numberOf(r.Raw)
 	case gjson.True:
 		return true
@@ -46,14 +60,18 @@ func valueOf(r gjson.Result) any {
 		if r.IsArray() {
 			out := []any{}
 			r.ForEach(func(_, v gjson.Result) bool {
-				out = append(out, valueOf(v))
+				out = append(out, decodeValue(v, d))
 				return true
 			})
 			return out
 		}
 		out := map[string]any{}
 		r.ForEach(func(k, v gjson.Result) bool {
-			out[k.Str] = valueOf(v)
+			key := k.Str
+			if d != nil && d.key != nil {
+				key = d.key(key)
+			}
+			out[key] = decodeValue(v, d)
 			return true
 		})
 		return out
@@ -271,12 +289,12 @@ func unsafeBytes(s string) []byte {
 // Decode converts JSON into the values expressions see.
 func Decode(raw []byte) any { return valueOf(parse(raw)) }
 
-// DecodeRecords decodes the record(s) at keys in raw (see Records).
-func DecodeRecords(raw []byte, keys []string) any { return valueOf(Records(raw, keys)) }
-
 // Records returns the record(s) at keys in raw, without copying: an array
 // or object there, else the body itself (an API may envelope only lists).
-func Records(raw []byte, keys []string) gjson.Result {
+func Records(raw []byte, keys []string) []byte { return unsafeBytes(records(raw, keys).Raw) }
+
+// records is Records as a parsed value.
+func records(raw []byte, keys []string) gjson.Result {
 	root := parse(raw)
 	if len(keys) == 0 {
 		return root

@@ -14,59 +14,6 @@ import (
 // act on every value their paths lead to, every copy of a duplicate key
 // included; an absent field stays absent.
 
-// appendReplacing copies the JSON value at s[i] (already validated),
-// writing, in place of each value a path of trees leads to, what replace
-// writes for it. It returns the index past the value and how many values it
-// replaced. Each element of an array meets the named segments and the `*`
-// that met the array, as for hide.
-func appendReplacing(dst []byte, s string, i int, trees []*pathTree, replace func(dst []byte, value string) []byte) ([]byte, int, int) {
-	for _, t := range trees {
-		if t.leaf {
-			end := trustedValue(s, i)
-			return replace(dst, s[i:end]), end, 1
-		}
-	}
-	if s[i] != '{' && s[i] != '[' {
-		end := trustedValue(s, i)
-		return append(dst, s[i:end]...), end, 0
-	}
-	object := s[i] == '{'
-	dst = append(dst, s[i])
-	i = skipSpace(s, i+1)
-	replaced := 0
-	var sub [4]*pathTree
-	for first := true; i < len(s) && s[i] != '}' && s[i] != ']'; first = false {
-		if !first {
-			dst = append(dst, ',')
-		}
-		next := sub[:0]
-		if object {
-			key, keyRaw, value := trustedKey(s, i)
-			next = matchTrees(key, trees, next)
-			dst = append(append(dst, keyRaw...), ':')
-			i = value
-		} else {
-			next = matchElement(trees, next)
-		}
-		if len(next) == 0 {
-			end := trustedValue(s, i)
-			dst = append(dst, s[i:end]...)
-			i = end
-		} else {
-			var n int
-			dst, i, n = appendReplacing(dst, s, i, next, replace)
-			replaced += n
-		}
-		if i = skipSpace(s, i); i < len(s) && s[i] == ',' {
-			i = skipSpace(s, i+1)
-		}
-	}
-	if object {
-		return append(dst, '}'), i + 1, replaced
-	}
-	return append(dst, ']'), i + 1, replaced
-}
-
 // maskValue writes the masked form of the JSON value raw: a string of as
 // many characters with all but the last keep turned into `*`, or null.
 func maskValue(dst []byte, raw string, keep int) []byte {

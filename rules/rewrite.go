@@ -46,7 +46,7 @@ func appendDeletingSpans(dst []byte, raw string, trees []*pathTree, top *spans) 
 	if raw == "" {
 		return dst, 0
 	}
-	dst, _, n := appendValueDeleting(dst, raw, skipSpace(raw, 0), trees, top)
+	dst, _, n := appendValueEditing(dst, raw, skipSpace(raw, 0), trees, nil, top)
 	return dst, n
 }
 
@@ -64,10 +64,18 @@ func (sp *spans) add(k0, k1, v0, v1 int) {
 	}
 }
 
-// appendValueDeleting writes the value at s[i] less what the trees select,
-// streaming through it with the scanner; it returns the index past the
-// value and how many values it removed.
-func appendValueDeleting(dst []byte, s string, i int, trees []*pathTree, top *spans) ([]byte, int, int) {
+// appendValueEditing copies the JSON value at s[i] (already validated)
+// with each value a path of trees leads to removed, or, when replace is
+// set, replaced by what replace writes for it (mask, redact). Each element
+// of an array meets the named segments and the `*` that met the array, as
+// for hide. It returns the index past the value and how many values it
+// removed or replaced; top, when not nil, records where the kept members of
+// an object sit in dst.
+func appendValueEditing(dst []byte, s string, i int, trees []*pathTree, replace func(dst []byte, value string) []byte, top *spans) ([]byte, int, int) {
+	if replace != nil && anyLeaf(trees) {
+		end := trustedValue(s, i)
+		return replace(dst, s[i:end]), end, 1
+	}
 	if s[i] != '{' && s[i] != '[' {
 		end := trustedValue(s, i)
 		return append(dst, s[i:end]...), end, 0
@@ -76,31 +84,19 @@ func appendValueDeleting(dst []byte, s string, i int, trees []*pathTree, top *sp
 	base := len(dst)
 	dst = append(dst, s[i])
 	i = skipSpace(s, i+1)
-	removed := 0
+	edited := 0
 	var sub [4]*pathTree
 	for first := true; i < len(s) && s[i] != '}' && s[i] != ']'; {
 		var key, keyRaw string
+		next := sub[:0]
 		if object {
 			key, keyRaw, i = trustedKey(s, i)
+			next = matchTrees(key, trees, next)
+		} else {
+			next = matchElement(trees, next)
 		}
-		next := sub[:0]
-		leaf := false
-		for _, t := range trees {
-			var named, star *pathTree
-			if object {
-				named, star = t.lookup(key)
-			} else {
-				named, star = t.element()
-			}
-			for _, n := range [2]*pathTree{named, star} {
-				if n != nil {
-					leaf = leaf || n.leaf
-					next = append(next, n)
-				}
-			}
-		}
-		if leaf {
-			removed++
+		if replace == nil && anyLeaf(next) {
+			edited++
 			i = trustedValue(s, i)
 		} else {
 			if !first {
@@ -119,8 +115,8 @@ func appendValueDeleting(dst []byte, s string, i int, trees []*pathTree, top *sp
 				i = end
 			} else {
 				var n int
-				dst, i, n = appendValueDeleting(dst, s, i, next, nil)
-				removed += n
+				dst, i, n = appendValueEditing(dst, s, i, next, replace, nil)
+				edited += n
 			}
 			if object {
 				top.add(k0-base, v0-1-base, v0-base, len(dst)-base)
@@ -131,9 +127,19 @@ func appendValueDeleting(dst []byte, s string, i int, trees []*pathTree, top *sp
 		}
 	}
 	if object {
-		return append(dst, '}'), i + 1, removed
+		return append(dst, '}'), i + 1, edited
 	}
-	return append(dst, ']'), i + 1, removed
+	return append(dst, ']'), i + 1, edited
+}
+
+// anyLeaf reports whether a path of trees ends here.
+func anyLeaf(trees []*pathTree) bool {
+	for _, t := range trees {
+		if t.leaf {
+			return true
+		}
+	}
+	return false
 }
 
 // appendMembersEditing writes the object whose members (and the members of
@@ -180,10 +186,8 @@ func appendMembersEditing(dst []byte, src string, members []member, trees []*pat
 			dst, k = replace(dst, m.val), 1
 		case m.deep:
 			dst, k = appendMembersEditing(dst, src, n.of(m), next, n, replace)
-		case replace == nil:
-			dst, _, k = appendValueDeleting(dst, m.val, 0, next, nil)
 		default:
-			dst, _, k = appendReplacing(dst, m.val, 0, next, replace)
+			dst, _, k = appendValueEditing(dst, m.val, 0, next, replace, nil)
 		}
 		edited += k
 	}

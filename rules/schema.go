@@ -215,32 +215,7 @@ func collectSchemaNames(sch *jsonschema.Schema, names schemaNames, seen map[*jso
 // renaming keys that fold like a schema property name but are spelled
 // otherwise to that name.
 func (names schemaNames) instance(r gjson.Result) any {
-	switch r.Type {
-	case gjson.String:
-		return r.Str
-	case gjson.Number:
-		return json.Number(r.Raw)
-	case gjson.True:
-		return true
-	case gjson.False:
-		return false
-	case gjson.JSON:
-		if r.IsArray() {
-			out := []any{}
-			r.ForEach(func(_, v gjson.Result) bool {
-				out = append(out, names.instance(v))
-				return true
-			})
-			return out
-		}
-		out := map[string]any{}
-		r.ForEach(func(k, v gjson.Result) bool {
-			out[names.canonical(k.Str)] = names.instance(v)
-			return true
-		})
-		return out
-	}
-	return nil
+	return decodeValue(r, &decoding{exactNumbers: true, key: names.canonical})
 }
 
 // canonical is the schema's spelling of a key, or the key itself.

@@ -150,7 +150,7 @@ func TestSchemaFoldedKeys(t *testing.T) {
 	}
 }
 
-// createSchema is a 20-property schema that createBody's records satisfy.
+// createSchema is a 20-property schema that benchdata.Create's records satisfy.
 const createSchema = `{
 	"type": "object",
 	"required": ["name", "email"],

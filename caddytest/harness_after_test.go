@@ -7,10 +7,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/caddyserver/caddy/v2/caddytest"
 )
+
+// The after phase's canned upstream, and the headers a filtered or passed
+// response must carry.
 
 // afterReply is one canned upstream answer.
 type afterReply struct {
@@ -73,26 +73,6 @@ func afterUpstream(t *testing.T, replies map[string]afterReply) *upstream {
 			_ = http.NewResponseController(w).Flush()
 		}
 	})
-}
-
-// sendWire is send through a client that neither asks for nor undoes a
-// Content-Encoding, so the test sees the bytes and headers on the wire.
-func sendWire(t *testing.T, method, path, body string, headers ...string) response {
-	t.Helper()
-	return sendWith(t, wireClient(), method, path, body, headers...)
-}
-
-// wireClient is a fresh client without transparent decompression,
-// redirects or keep-alive (configs are reloaded between tests).
-func wireClient() *http.Client {
-	tr := caddytest.CreateTestingTransport()
-	tr.DisableCompression = true
-	tr.DisableKeepAlives = true
-	return &http.Client{
-		Transport:     tr,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		Timeout:       30 * time.Second,
-	}
 }
 
 // afterChanged asserts a body the after rules rewrote: exact status and
