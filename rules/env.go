@@ -36,7 +36,7 @@ type Env struct {
 	// regs holds the values of the conditions compiled without the VM,
 	// one slot per operand (see fast.go); regsBuf serves the usual few.
 	regs    []val
-	regsBuf [16]val
+	regsBuf [8]val
 
 	// Get is member access (a.b, a[k]) as the nil-safe patch rewrites it.
 	Get func(any, any) any `expr:"__get"`

@@ -57,7 +57,7 @@ func ValidJSON(b []byte) bool {
 
 // skipSpace returns the index of the first non-space byte at or after i.
 func skipSpace(s string, i int) int {
-	for i < len(s) && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t') {
+	for i < len(s) && s[i] <= ' ' && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t') {
 		i++
 	}
 	return i
@@ -99,7 +99,20 @@ func scanString(s string, i int) (int, bool) {
 	base := unsafe.Pointer(unsafe.StringData(s))
 	i++
 	for {
-		for i+8 <= len(s) {
+		for i+16 <= len(s) { // two words a turn: most strings end within one or two
+			w := binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(base, i))[:])
+			if m := specialIn(w); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				goto special
+			}
+			w = binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(base, i+8))[:])
+			if m := specialIn(w); m != 0 {
+				i += 8 + bits.TrailingZeros64(m)>>3
+				goto special
+			}
+			i += 16
+		}
+		if i+8 <= len(s) {
 			w := binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(base, i))[:])
 			if m := specialIn(w); m != 0 {
 				i += bits.TrailingZeros64(m) >> 3
@@ -408,8 +421,18 @@ func scanMembers(s string, i int, dst []member, t *pathTree, n *nested, depth in
 			m.deep, m.kids, m.nkids = true, int32(len(n.kids)), int32(len(sub))
 			n.kids = append(n.kids, sub...)
 			n.levels[depth] = sub[:0]
-		} else if i = skipValue(s, v); i < 0 {
-			return dst, -1
+		} else {
+			switch s[v] { // skipValue, one call less for the usual string
+			case '"':
+				i, _ = scanString(s, v)
+			case '{', '[':
+				i = skipContainer(s, v)
+			default:
+				i = skipScalar(s, v)
+			}
+			if i < 0 {
+				return dst, -1
+			}
 		}
 		m.val = s[v:i]
 		dst = append(dst, m)
