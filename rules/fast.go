@@ -293,6 +293,9 @@ func (c *fastCompiler) binary(n *ast.BinaryNode) (operand, bool) {
 				return out, true
 			}, true
 		}
+		if k.kind == intKind && intOperators[n.Operator] != 0 {
+			return c.intConstant(left, at, intOperators[n.Operator], k, op), true
+		}
 		return func(env *Env) (*val, bool) {
 			l, ok := left(env)
 			if !ok {
@@ -314,6 +317,54 @@ func (c *fastCompiler) binary(n *ast.BinaryNode) (operand, bool) {
 		out := &env.regs[at]
 		return out, op(out, l, r)
 	}, true
+}
+
+// intOperators are the operators computed inline when the right operand
+// is an integer constant and the left an integer (record.n % 2 == 1).
+var intOperators = map[string]byte{"+": '+', "-": '-', "*": '*', "%": '%', "<": '<', "<=": 'l', ">": '>', ">=": 'g'}
+
+// intConstant is left OP k for an integer constant k: computed inline when
+// left is an integer, else by op as for any other value.
+func (c *fastCompiler) intConstant(left operand, at int, code byte, k val, op func(out, a, b *val) bool) operand {
+	n := k.int()
+	return func(env *Env) (*val, bool) {
+		l, ok := left(env)
+		if !ok {
+			return l, false
+		}
+		out := &env.regs[at]
+		if i, _, isInt, ok := l.number(); ok && isInt {
+			switch code {
+			case '+':
+				*out = intVal(i + n)
+				return out, true
+			case '-':
+				*out = intVal(i - n)
+				return out, true
+			case '*':
+				*out = intVal(i * n)
+				return out, true
+			case '%':
+				if n != 0 {
+					*out = intVal(i % n)
+					return out, true
+				}
+			case '<':
+				*out = boolVal(i < n)
+				return out, true
+			case 'l':
+				*out = boolVal(i <= n)
+				return out, true
+			case '>':
+				*out = boolVal(i > n)
+				return out, true
+			case 'g':
+				*out = boolVal(i >= n)
+				return out, true
+			}
+		}
+		return out, op(out, l, &k)
+	}
 }
 
 // constantOf is the value of a constant node.

@@ -178,6 +178,13 @@ func (x *val) number() (i int, f float64, isInt, ok bool) {
 		return x.int(), 0, true, true
 	case floatKind:
 		return 0, x.float(), false, true
+	}
+	return x.otherNumber()
+}
+
+// otherNumber is number for a field's JSON text or any other value.
+func (x *val) otherNumber() (i int, f float64, isInt, ok bool) {
+	switch x.kind {
 	case rawKind:
 		if c := x.s[0]; c != '-' && (c < '0' || c > '9') {
 			return 0, 0, false, false
@@ -227,6 +234,12 @@ func numbers(x, y *val) numPair {
 // equal is runtime.Equal on the decoded values, without decoding numbers,
 // strings, booleans and null.
 func equal(a, b *val) bool {
+	if a.kind == b.kind && a.kind > rawKind { // computed values of one type
+		if a.kind == floatKind {
+			return a.float() == b.float()
+		}
+		return a.n == b.n && a.s == b.s
+	}
 	ca, cb := a.class(), b.class()
 	if ca == otherClass || cb == otherClass {
 		if ca == nilClass || cb == nilClass {
