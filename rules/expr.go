@@ -50,8 +50,9 @@ func (f *fieldSet) add(o fieldSet) {
 type program struct {
 	src    string
 	prog   *vm.Program
-	cond   condition // the same expression without the VM, when its shape allows
-	static bool      // the expression is a literal: value, and json, are its value
+	cond   condition                  // the same expression without the VM, when its shape allows
+	fast   func(env *Env) (any, bool) // the same for a value, when not a condition
+	static bool                       // the expression is a literal: value, and json, are its value
 	value  any
 	json   []byte
 	vars   varSet
@@ -73,6 +74,9 @@ func compileExpr(src string, asBool bool) (*program, error) {
 	}
 	p := &program{src: src, prog: tree}
 	p.cond, _ = fastCondition(tree.Node())
+	if !asBool {
+		p.fast, _ = fastValue(tree.Node())
+	}
 	if v, ok := literal(tree.Node()); ok {
 		if enc, err := appendJSON(nil, v); err == nil {
 			p.static, p.value, p.json = true, v, enc
@@ -86,6 +90,11 @@ func compileExpr(src string, asBool bool) (*program, error) {
 func (p *program) run(env *Env) (any, error) {
 	if p.static {
 		return p.value, nil
+	}
+	if p.fast != nil {
+		if v, ok := p.fast(env); ok {
+			return v, nil
+		}
 	}
 	if p.vars&varRecord != 0 && env.decoder != nil && !env.decoded {
 		env.Record, env.decoded = env.decoder.decodeRecord(), true

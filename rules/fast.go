@@ -57,6 +57,28 @@ func fastCondition(node ast.Node) (condition, bool) {
 	}, true
 }
 
+// fastValue compiles node into a function computing the expression's
+// value as the VM would return it; false when its shape is left to the VM.
+// It declines (false) at run time where the VM would fail.
+func fastValue(node ast.Node) (func(env *Env) (any, bool), bool) {
+	c := &fastCompiler{}
+	value, ok := c.operand(node)
+	if !ok {
+		return nil, false
+	}
+	slots := c.slots
+	return func(env *Env) (any, bool) {
+		if len(env.regs) < slots {
+			env.regs = make([]val, max(slots, 2*len(env.regs)))
+		}
+		v, ok := value(env)
+		if !ok {
+			return nil, false
+		}
+		return v.decoded(), true
+	}, true
+}
+
 // fastCompiler compiles one expression, giving each operand that
 // computes a value a slot of its own.
 type fastCompiler struct{ slots int }
@@ -107,14 +129,7 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 	case *ast.BinaryNode:
 		return c.binary(n)
 	case *ast.BuiltinNode:
-		if n.Name != "len" || len(n.Arguments) != 1 {
-			return nil, false
-		}
-		arg, ok := c.operand(n.Arguments[0])
-		if !ok {
-			return nil, false
-		}
-		return c.apply1(arg, length), true
+		return c.builtin(n)
 	case *ast.ConditionalNode:
 		cond, ok := c.operand(n.Cond)
 		if !ok {
@@ -140,6 +155,39 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 		}, true
 	}
 	return nil, false
+}
+
+// stringBuiltins are expr's built-ins of one string, computed as expr
+// computes them; any other argument is the VM's error.
+var stringBuiltins = map[string]func(string) string{
+	"lower": strings.ToLower,
+	"upper": strings.ToUpper,
+	"trim":  strings.TrimSpace,
+}
+
+// builtin compiles len and the string built-ins of one argument.
+func (c *fastCompiler) builtin(n *ast.BuiltinNode) (operand, bool) {
+	if len(n.Arguments) != 1 {
+		return nil, false
+	}
+	arg, ok := c.operand(n.Arguments[0])
+	if !ok {
+		return nil, false
+	}
+	if n.Name == "len" {
+		return c.apply1(arg, length), true
+	}
+	f, ok := stringBuiltins[n.Name]
+	if !ok {
+		return nil, false
+	}
+	return c.apply1(arg, func(out, v *val) bool {
+		s, ok := v.text()
+		if ok {
+			*out = val{s: f(s), kind: strKind}
+		}
+		return ok
+	}), true
 }
 
 // both compiles two operands.

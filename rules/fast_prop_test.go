@@ -181,3 +181,59 @@ func FuzzFastConditions(f *testing.F) {
 		checkFastOnRecord(t, p, raw)
 	})
 }
+
+// TestFastValuesAgreeWithVMOnRandomExpressions is the same class for
+// values (set, default, transform): the value computed without the VM is
+// the VM's, of the same type, or the evaluation is left to the VM where
+// the VM fails.
+func TestFastValuesAgreeWithVMOnRandomExpressions(t *testing.T) {
+	for _, seed := range []int64{4, 5, 6} {
+		r := rand.New(rand.NewSource(seed))
+		eg, jg := exprGen{r}, jsonGen{r}
+		compiled, fast := 0, 0
+		for range 1500 {
+			src := eg.value(3)
+			if r.Intn(4) == 0 {
+				src = eg.pick("lower", "upper", "trim") + "(" + src + ")"
+			}
+			p, err := compileExpr(src, false)
+			if err != nil || p.static {
+				continue
+			}
+			compiled++
+			if p.fast == nil {
+				continue
+			}
+			fast++
+			for range 6 {
+				raw := jg.object(2)
+				user := map[string]any{"id": "a"}
+				vmEnv := &Env{Record: Decode([]byte(raw)), User: user, Action: "list", Index: 1, Get: get}
+				want, err := vmRun(p, vmEnv)
+				members, _ := scanMembers(raw, 0, nil, nil, nil, 0)
+				env := &Env{fields: &recordFields{raw: raw, members: members, state: scanned}, User: user, Action: "list", Index: 1, Get: get}
+				got, ok := p.fast(env)
+				switch {
+				case ok && err != nil:
+					t.Errorf("%s on %s: fast %#v, VM error %v", src, raw, got, err)
+				case !ok && err == nil:
+					t.Errorf("%s on %s: left to the VM, which answers %#v", src, raw, want)
+				case ok && fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", want):
+					t.Errorf("%s on %s: fast %#v, VM %#v", src, raw, got, want)
+				}
+			}
+		}
+		t.Logf("seed %d: %d compiled, %d without the VM", seed, compiled, fast)
+		if fast*10 < compiled*9 {
+			t.Errorf("seed %d: %d of %d values compiled without the VM", seed, fast, compiled)
+		}
+	}
+}
+
+// vmRun runs p's compiled program in the VM only.
+func vmRun(p *program, env *Env) (any, error) {
+	saved := p.fast
+	p.fast = nil
+	defer func() { p.fast = saved }()
+	return p.run(env)
+}
