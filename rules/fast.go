@@ -3,6 +3,7 @@ package rules
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/expr-lang/expr/ast"
@@ -226,14 +227,32 @@ func (c *fastCompiler) member(n *ast.CallNode) (operand, bool) {
 			return out, true
 		}, true
 	}
+	if id, ok := unchain(base).(*ast.IdentifierNode); ok && variableValues[id.Value] != nil {
+		read, at := variableValues[id.Value], c.slot() // user.id: one call
+		return func(env *Env) (*val, bool) {
+			out := &env.regs[at]
+			*out = typed(get(read(env), key))
+			return out, true
+		}, true
+	}
 	read, ok := c.operand(base)
 	if !ok {
 		return nil, false
 	}
 	return c.apply1(read, func(out, b *val) bool {
-		*out = val{v: get(b.decoded(), key)}
+		*out = typed(get(b.decoded(), key))
 		return true
 	}), true
+}
+
+// variableValues read the variables other than record as the VM does.
+var variableValues = map[string]func(env *Env) any{
+	"body":     func(env *Env) any { return env.Body },
+	"old":      func(env *Env) any { return env.Old },
+	"user":     func(env *Env) any { return env.User },
+	"request":  func(env *Env) any { return env.Request },
+	"response": func(env *Env) any { return env.Response },
+	"value":    func(env *Env) any { return env.Value },
 }
 
 func (c *fastCompiler) unary(n *ast.UnaryNode) (operand, bool) {
@@ -331,12 +350,17 @@ func (c *fastCompiler) binary(n *ast.BinaryNode) (operand, bool) {
 	if k, ok := constantOf(n.Right); ok { // record.n % 2, record.n == 1: no call for the constant
 		if n.Operator == "==" || n.Operator == "!=" {
 			want := n.Operator == "=="
+			text, plain := plainJSON(&k)
 			return func(env *Env) (*val, bool) {
 				l, ok := left(env)
 				if !ok {
 					return l, false
 				}
 				out := &env.regs[at]
+				if plain && l.kind == rawKind && (l.s[0] != '"' || strings.IndexByte(l.s, '\\') < 0) {
+					*out = boolVal((l.s == text) == want) // the field's text is the constant's only spelling
+					return out, true
+				}
 				*out = boolVal(equal(l, &k) == want)
 				return out, true
 			}, true
@@ -413,6 +437,26 @@ func (c *fastCompiler) intConstant(left operand, at int, code byte, k val, op fu
 		}
 		return out, op(out, l, &k)
 	}
+}
+
+// plainJSON is the one JSON text of nil, a boolean, or a string that
+// needs no escape; false for any other constant (numbers have many).
+func plainJSON(k *val) (string, bool) {
+	if k.kind == anyKind && k.v == nil {
+		return "null", true
+	}
+	if b, ok := k.boolean(); ok {
+		return strconv.FormatBool(b), true
+	}
+	if k.kind != strKind {
+		return "", false
+	}
+	for i := 0; i < len(k.s); i++ {
+		if c := k.s[i]; c < 0x20 || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	return `"` + k.s + `"`, true
 }
 
 // constantOf is the value of a constant node.
