@@ -34,16 +34,11 @@ type condition func(env *Env) (result, ok bool)
 // fastCondition compiles node, the checked and patched tree of an
 // expression, into a condition; false when it has a shape left to the VM.
 func fastCondition(node ast.Node) (condition, bool) {
-	c := &fastCompiler{}
-	value, ok := c.operand(node)
+	value, ok := compileFast(node)
 	if !ok {
 		return nil, false
 	}
-	slots := c.slots
 	return func(env *Env) (bool, bool) {
-		if len(env.regs) < slots {
-			env.regs = make([]val, max(slots, 2*len(env.regs)))
-		}
 		v, ok := value(env)
 		if !ok {
 			return false, false
@@ -62,21 +57,33 @@ func fastCondition(node ast.Node) (condition, bool) {
 // value as the VM would return it; false when its shape is left to the VM.
 // It declines (false) at run time where the VM would fail.
 func fastValue(node ast.Node) (func(env *Env) (any, bool), bool) {
+	value, ok := compileFast(node)
+	if !ok {
+		return nil, false
+	}
+	return func(env *Env) (any, bool) {
+		v, ok := value(env)
+		if !ok {
+			return nil, false
+		}
+		return v.decoded(), true
+	}, true
+}
+
+// compileFast compiles node into an operand that first makes room for
+// the slots its operands use.
+func compileFast(node ast.Node) (operand, bool) {
 	c := &fastCompiler{}
 	value, ok := c.operand(node)
 	if !ok {
 		return nil, false
 	}
 	slots := c.slots
-	return func(env *Env) (any, bool) {
+	return func(env *Env) (*val, bool) {
 		if len(env.regs) < slots {
 			env.regs = make([]val, max(slots, 2*len(env.regs)))
 		}
-		v, ok := value(env)
-		if !ok {
-			return nil, false
-		}
-		return v.decoded(), true
+		return value(env)
 	}, true
 }
 

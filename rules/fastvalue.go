@@ -292,50 +292,53 @@ func viaRuntime(out *val, op func(a, b any) any, a, b *val) (ok bool) {
 // types to the runtime itself. Each writes its result into out.
 
 func add(out, a, b *val) bool {
-	if p := numbers(a, b); p.ok {
-		if p.ints {
-			*out = intVal(p.a + p.b)
-		} else {
-			*out = floatVal(p.fa + p.fb)
-		}
-		return true
-	}
-	return viaRuntime(out, runtime.Add, a, b)
+	return arithmetic(out, a, b, func(x, y int) int { return x + y }, func(x, y float64) float64 { return x + y }, runtime.Add)
 }
 
 func subtract(out, a, b *val) bool {
-	if p := numbers(a, b); p.ok {
-		if p.ints {
-			*out = intVal(p.a - p.b)
-		} else {
-			*out = floatVal(p.fa - p.fb)
-		}
-		return true
-	}
-	return viaRuntime(out, runtime.Subtract, a, b)
+	return arithmetic(out, a, b, func(x, y int) int { return x - y }, func(x, y float64) float64 { return x - y }, runtime.Subtract)
 }
 
 func multiply(out, a, b *val) bool {
-	if p := numbers(a, b); p.ok {
-		if p.ints {
-			*out = intVal(p.a * p.b)
-		} else {
-			*out = floatVal(p.fa * p.fb)
-		}
-		return true
+	return arithmetic(out, a, b, func(x, y int) int { return x * y }, func(x, y float64) float64 { return x * y }, runtime.Multiply)
+}
+
+// arithmetic is +, - or *: ints for two ints, else float64s for two
+// numbers, else expr's runtime operator.
+func arithmetic(out, a, b *val, ints func(x, y int) int, floats func(x, y float64) float64, other func(a, b any) any) bool {
+	p := numbers(a, b)
+	switch {
+	case !p.ok:
+		return viaRuntime(out, other, a, b)
+	case p.ints:
+		*out = intVal(ints(p.a, p.b))
+	default:
+		*out = floatVal(floats(p.fa, p.fb))
 	}
-	return viaRuntime(out, runtime.Multiply, a, b)
+	return true
 }
 
 func divide(out, a, b *val) bool {
-	if p := numbers(a, b); p.ok {
-		if p.ints {
-			p.fa, p.fb = float64(p.a), float64(p.b)
-		}
-		*out = floatVal(p.fa / p.fb)
-		return true
+	return floating(out, a, b, func(x, y float64) float64 { return x / y },
+		func(x, y any) any { return runtime.Divide(x, y) })
+}
+
+func exponent(out, a, b *val) bool {
+	return floating(out, a, b, math.Pow, func(x, y any) any { return runtime.Exponent(x, y) })
+}
+
+// floating is / or **: a float64 of any two numbers, else expr's runtime
+// operator.
+func floating(out, a, b *val, f func(x, y float64) float64, other func(a, b any) any) bool {
+	p := numbers(a, b)
+	if !p.ok {
+		return viaRuntime(out, other, a, b)
 	}
-	return viaRuntime(out, func(x, y any) any { return runtime.Divide(x, y) }, a, b)
+	if p.ints {
+		p.fa, p.fb = float64(p.a), float64(p.b)
+	}
+	*out = floatVal(f(p.fa, p.fb))
+	return true
 }
 
 func modulo(out, a, b *val) bool {
@@ -344,17 +347,6 @@ func modulo(out, a, b *val) bool {
 		return true
 	}
 	return viaRuntime(out, func(x, y any) any { return runtime.Modulo(x, y) }, a, b)
-}
-
-func exponent(out, a, b *val) bool {
-	if p := numbers(a, b); p.ok {
-		if p.ints {
-			p.fa, p.fb = float64(p.a), float64(p.b)
-		}
-		*out = floatVal(math.Pow(p.fa, p.fb))
-		return true
-	}
-	return viaRuntime(out, func(x, y any) any { return runtime.Exponent(x, y) }, a, b)
 }
 
 // compare is runtime.Less, More, LessOrEqual or MoreOrEqual: lt, eq and
