@@ -96,6 +96,21 @@ var exprCases = []struct{ src, json string }{
 	{`if record.n > 5 { "big" } else { "small" }`, `"small"`},
 	{`let x = record.n; let y = 2; x * y`, `6`},
 	{`$env.record.name + " " + $env["resource"]`, `"Ada Lovelace things"`},
+	// the shapes compiled without the VM: the same values as expr's
+	{`record.n * 2 + 1`, `7`},
+	{`record.n / 2`, `1.5`},
+	{`record.price * 2`, `5`},
+	{`record.n ** 2`, `9`},
+	{`-record.n % 2`, `-1`},
+	{`len("é" + record.s)`, `4`},
+	{`record.s in ["str", "x"] && !(record.n in [1, 2])`, `true`},
+	{`record.m.x + record.items[1].a`, `4`},
+	{`record.items[-1].g endsWith "x" && record.name contains "Love"`, `true`},
+	{`lower(record.name) + upper(trim(record.s))`, `"ada lovelaceSTR"`},
+	{`record.nothing ?? record.m.y`, `2`},
+	{`record.price > record.n || record.s < "z"`, `true`},
+	{`record.n == 3.0 && record.nums[0] == record.n`, `true`},
+	{`record.items[0].ok ? record.items[2].a : -1`, `5`},
 }
 
 // exprField names the field case i sets.
