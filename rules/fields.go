@@ -51,7 +51,7 @@ func rawMember(raw string, key any, fold bool) val {
 		for i := skipSpace(raw, 1); i < len(raw) && raw[i] != '}'; {
 			name, _, v := trustedKey(raw, i)
 			end := trustedValue(raw, v)
-			if name == k || fold && strings.EqualFold(name, k) {
+			if sameKey(name, k, fold) {
 				found = raw[v:end]
 			}
 			if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
@@ -168,11 +168,14 @@ func (f *recordFields) at(keys []string) gjson.Result {
 	if top.kind != rawKind {
 		return gjson.Result{} // no such member, or no object
 	}
-	v := gjson.Parse(top.s)
+	v := top
 	for _, k := range keys[1:] {
-		if v = lastMember(v, k, f.fold); !v.Exists() {
-			break
+		if v.s[0] != '{' {
+			return gjson.Result{} // no member of a value that is not an object
+		}
+		if v = rawMember(v.s, k, f.fold); v.kind != rawKind {
+			return gjson.Result{}
 		}
 	}
-	return v
+	return gjson.Parse(v.s)
 }
