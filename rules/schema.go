@@ -28,6 +28,7 @@ import (
 type recordSchema struct {
 	sch   *jsonschema.Schema
 	names schemaNames
+	fast  *schemaCheck // the same schema over the JSON; nil: the validator only
 }
 
 // compileSchema compiles a schema given inline (JSON text) or as a file.
@@ -64,7 +65,8 @@ func compileSchema(file string, inline json.RawMessage) (*recordSchema, error) {
 	}
 	names := schemaNames{}
 	collectSchemaNames(sch, names, map[*jsonschema.Schema]bool{})
-	return &recordSchema{sch: sch, names: names}, nil
+	fast, _ := compileSchemaCheck(sch)
+	return &recordSchema{sch: sch, names: names, fast: fast}, nil
 }
 
 // refCycle finds a reference cycle among a validation error's causes.
@@ -94,6 +96,13 @@ func (rs *recordSchema) errors(raw []byte, prefix, ptrPrefix string, fold bool) 
 	names := rs.names
 	if !fold {
 		names = nil // case_sensitive: keys are read as spelled
+	}
+	if rs.fast != nil {
+		s := unsafeString(raw)
+		i := skipSpace(s, 0)
+		if ok, decided := rs.fast.valid(s[i:trustedValue(s, i)], names); ok && decided {
+			return nil, nil
+		}
 	}
 	err := rs.sch.Validate(names.instance(parse(raw)))
 	if err == nil {
