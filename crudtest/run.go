@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/caddy-crud/caddy-crud/rules"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -68,6 +69,9 @@ type Got struct {
 
 	// Logs are the handler's log lines.
 	Logs []string `json:"logs,omitempty"`
+
+	// Trace is what each statement did to each record (for explain).
+	Trace []rules.TraceEvent `json:"-"`
 }
 
 // Received is a request as the in-memory API got it.
@@ -137,6 +141,8 @@ func (s *Suite) serve(c *Case) (*Got, string, error) {
 	if err := setPlaceholders(repl, hc.raw, c.User); err != nil {
 		return nil, "", err
 	}
+	var trace []rules.TraceEvent
+	r = r.WithContext(rules.WithTrace(r.Context(), func(e rules.TraceEvent) { trace = append(trace, e) }))
 	api := &memoryAPI{main: r, answer: c.Upstream, answers: c.Answers}
 	if err := inst.handler.ServeHTTP(w, r, api); err != nil {
 		// as Caddy's server does: the status of a handler error, no body
@@ -151,7 +157,7 @@ func (s *Suite) serve(c *Case) (*Got, string, error) {
 	cleaned = true
 
 	got := &Got{Status: w.Code, Body: w.Body.String(), Headers: flatten(w.Header()),
-		Upstream: api.received, Internal: api.internal, Webhooks: capture.taken()}
+		Upstream: api.received, Internal: api.internal, Webhooks: capture.taken(), Trace: trace}
 	got.Resource, _ = repl.GetString("http.crud.resource")
 	got.Action, _ = repl.GetString("http.crud.action")
 	got.Outcome, _ = repl.GetString("http.crud.outcome")
