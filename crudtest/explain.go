@@ -294,8 +294,6 @@ func (e *explanation) statements(res *resourceConfig) {
 				case failed != "" && strings.Contains(failed, "rule="+where):
 					decision = "error: " + failed
 					stopped = true
-				case e.traced(where) != "":
-					decision = e.traced(where)
 				case changed[where]:
 					decision = "changed the " + map[string]string{"before": "request", "after": "response", "async": "event"}[ph.name]
 				}
@@ -312,66 +310,6 @@ func (e *explanation) statements(res *resourceConfig) {
 			e.printf("%s:\n%s\n", ph.name, strings.Join(lines, "\n"))
 		}
 	}
-}
-
-// traced describes what the statement at where did, from the trace of
-// the request: the fields it changed (with their values before and after;
-// for a list, in the first records), the fields it hid, the records it
-// dropped. "" when it did none of these.
-func (e *explanation) traced(where string) string {
-	var parts []string
-	hidden, hiddenIn, dropped, changedIn := 0, 0, 0, 0
-	for _, ev := range e.got.Trace {
-		if ev.Where != where {
-			continue
-		}
-		switch {
-		case ev.Dropped:
-			dropped++
-		case ev.Hidden > 0:
-			hidden += ev.Hidden
-			hiddenIn++
-		case ev.Before != nil:
-			changedIn++
-			if changedIn > 3 {
-				continue
-			}
-			var before, after any
-			if json.Unmarshal(ev.Before, &before) != nil || json.Unmarshal(ev.After, &after) != nil {
-				continue
-			}
-			for _, d := range diff(nil, "", before, after, false) {
-				d = strings.TrimPrefix(d, ".")
-				d = strings.Replace(d, ": want ", " from ", 1)
-				d = strings.Replace(d, ", got ", " to ", 1)
-				if ev.Index >= 0 {
-					d = fmt.Sprintf("[%d].%s", ev.Index, d)
-				}
-				parts = append(parts, "changed "+d)
-			}
-		}
-	}
-	if changedIn > 3 {
-		parts = append(parts, fmt.Sprintf("(changed %d records in all)", changedIn))
-	}
-	if hidden > 0 {
-		s := fmt.Sprintf("hid %d field", hidden)
-		if hidden > 1 {
-			s += "s"
-		}
-		if hiddenIn > 1 {
-			s += fmt.Sprintf(" in %d records", hiddenIn)
-		}
-		parts = append(parts, s)
-	}
-	if dropped > 0 {
-		s := fmt.Sprintf("dropped %d record", dropped)
-		if dropped > 1 {
-			s += "s"
-		}
-		parts = append(parts, s)
-	}
-	return strings.Join(parts, "; ")
 }
 
 // refusal describes the client's problem answer.

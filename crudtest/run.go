@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/caddy-crud/caddy-crud/rules"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -69,9 +68,6 @@ type Got struct {
 
 	// Logs are the handler's log lines.
 	Logs []string `json:"logs,omitempty"`
-
-	// Trace is what each statement did to each record (for explain).
-	Trace []rules.TraceEvent `json:"-"`
 }
 
 // Received is a request as the in-memory API got it.
@@ -141,8 +137,6 @@ func (s *Suite) serve(c *Case) (*Got, string, error) {
 	if err := setPlaceholders(repl, hc.raw, c.User); err != nil {
 		return nil, "", err
 	}
-	var trace []rules.TraceEvent
-	r = r.WithContext(rules.WithTrace(r.Context(), func(e rules.TraceEvent) { trace = append(trace, e) }))
 	api := &memoryAPI{main: r, answer: c.Upstream, answers: c.Answers}
 	if err := inst.handler.ServeHTTP(w, r, api); err != nil {
 		// as Caddy's server does: the status of a handler error, no body
@@ -157,7 +151,7 @@ func (s *Suite) serve(c *Case) (*Got, string, error) {
 	cleaned = true
 
 	got := &Got{Status: w.Code, Body: w.Body.String(), Headers: flatten(w.Header()),
-		Upstream: api.received, Internal: api.internal, Webhooks: capture.taken(), Trace: trace}
+		Upstream: api.received, Internal: api.internal, Webhooks: capture.taken()}
 	got.Resource, _ = repl.GetString("http.crud.resource")
 	got.Action, _ = repl.GetString("http.crud.action")
 	got.Outcome, _ = repl.GetString("http.crud.outcome")

@@ -201,7 +201,6 @@ func newExchange(e *Engine, w http.ResponseWriter, r *http.Request, m match) *ex
 		Lookup:      x.lookup,
 		Logger:      e.logger,
 		BulkPartial: m.res.cfg.BulkPartial,
-		Trace:       rules.TraceFrom(r.Context()), // set by the rule test runner's explain
 	}
 	return x
 }

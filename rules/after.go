@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"bytes"
 	"errors"
 	"strconv"
 
@@ -359,17 +358,9 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			r.membersValid = false
 		}
 	}
-	tr := tracer{t: r.in.Trace, index: index}
-	if tr.t != nil {
-		defer func() { tr.done(cur) }()
-	}
 	for i, s := range r.p.stmts {
-		tr.next(s, cur)
 		if r.p.flush[i] {
 			flush()
-			if tr.t != nil {
-				tr.prev = bytes.Clone(cur) // the earlier hides, each reported by itself
-			}
 		}
 		if stale && r.p.vars&varRecord != 0 {
 			if r.membersValid {
@@ -392,10 +383,6 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			}
 			r.pending = append(r.pending, s.tree)
 			r.note(s)
-			if tr.t != nil {
-				_, n := appendDeleting(nil, parse(cur), s.tree)
-				tr.event(TraceEvent{Where: s.where, Hidden: n})
-			}
 		case opOnly:
 			next, c := appendKeeping(make([]byte, 0, len(cur)), parse(cur), s.tree)
 			if c {
@@ -454,7 +441,6 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			if ok {
 				r.note(s)
 				r.dropped = s.where
-				tr.event(TraceEvent{Where: s.where, Dropped: true})
 				return false, nil
 			}
 		case opSet:

@@ -227,12 +227,7 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 		}
 	}
 	changed := false
-	tr := tracer{t: r.in.Trace, index: index}
-	if tr.t != nil {
-		defer func() { tr.done(raw) }()
-	}
 	for i, s := range r.p.stmts {
-		tr.next(s, raw)
 		if r.p.olds[i] && r.in.LoadOld != nil {
 			if err := r.loadOld(); err != nil {
 				return raw, changed, err

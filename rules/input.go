@@ -46,9 +46,6 @@ type Input struct {
 	// Response builds the response variable (after and async phases).
 	Response func() map[string]any
 
-	// Trace, when set, receives what each statement did (see Trace).
-	Trace Trace
-
 	// Placeholder resolves a Caddy placeholder such as {http.auth.user.id}.
 	Placeholder func(string) string
 
