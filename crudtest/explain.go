@@ -61,7 +61,9 @@ func ExplainCommand(opts ExplainOptions, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	got, rule, err := suite.serve(c)
+	steps := map[string][]rules.Step{}
+	c.trace = func(st rules.Step) { steps[st.Where] = append(steps[st.Where], st) }
+	got, _, err := suite.serve(c)
 	if err != nil {
 		return fail(err)
 	}
@@ -70,7 +72,7 @@ func ExplainCommand(opts ExplainOptions, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	e := explanation{w: stdout, suite: suite, hc: hc, c: c, got: got, rule: rule, reported: reported}
+	e := explanation{w: stdout, suite: suite, hc: hc, c: c, got: got, steps: steps, reported: reported}
 	e.write()
 	return 0
 }
@@ -175,7 +177,7 @@ type explanation struct {
 	c        *Case
 	got      *Got
 	reported *Got
-	rule     string
+	steps    map[string][]rules.Step // by statement, in the order they ran
 }
 
 func (e *explanation) printf(format string, args ...any) { fmt.Fprintf(e.w, format, args...) }
@@ -243,9 +245,10 @@ func (e *explanation) write() {
 	e.printf("outcome: %s\n", outcome)
 }
 
-// statements lists the action's statements with their decisions.
+// statements lists the action's statements with their decisions: those
+// of the before and after phases as the handler traced them, those of the
+// async phase as a run in report mode logged them.
 func (e *explanation) statements(res *resourceConfig) {
-	decided := strings.TrimSpace(strings.SplitN(e.rule, " at ", 2)[0])
 	changed := map[string]bool{}
 	for _, l := range e.reported.Logs {
 		if strings.Contains(l, " would change the ") {
@@ -260,12 +263,7 @@ func (e *explanation) statements(res *resourceConfig) {
 			failed = l
 		}
 	}
-	var problem struct {
-		Errors []FieldError `json:"errors"`
-	}
-	_ = json.Unmarshal([]byte(e.got.Body), &problem)
-	invalid := len(problem.Errors) > 0 // every check ran; the phase ended in 422
-	stopped := false
+	stopped := e.got.Status >= 400
 	for _, ph := range []struct {
 		name   string
 		blocks []*rules.Block
@@ -278,24 +276,19 @@ func (e *explanation) statements(res *resourceConfig) {
 			for i, s := range b.Statements {
 				label := fmt.Sprintf("%s %s: statement %d (%s)", ph.name, strings.Join(b.Actions, " "), i+1, rules.Describe(s))
 				where := fmt.Sprintf("resource %q: %s", res.Name, label)
-				decision := "passed"
+				decision := "not reached"
 				switch {
-				case stopped:
-					decision = "not reached"
-				case invalid && ph.name == "before" && s.Op == "check":
-					for _, fe := range problem.Errors {
-						if fe.Field == s.Path || strings.HasSuffix(fe.Field, "]."+s.Path) {
-							decision = "failed: " + fe.Field + ": " + fe.Message
-						}
-					}
-				case where == decided && !invalid:
-					decision = "rejected: " + e.refusal()
-					stopped = true
 				case failed != "" && strings.Contains(failed, "rule="+where):
 					decision = "error: " + failed
-					stopped = true
+				case ph.name != "async":
+					if steps := e.steps[where]; len(steps) > 0 {
+						decision = decided(steps)
+					}
+				case stopped:
 				case changed[where]:
-					decision = "changed the " + map[string]string{"before": "request", "after": "response", "async": "event"}[ph.name]
+					decision = "changed the event"
+				default:
+					decision = "passed"
 				}
 				if at := e.suite.lines.find(where); at != "" {
 					label = at + " " + label
@@ -303,28 +296,10 @@ func (e *explanation) statements(res *resourceConfig) {
 				lines = append(lines, fmt.Sprintf("  %s: %s", label, decision))
 			}
 		}
-		if invalid && ph.name == "before" {
-			stopped = true
-		}
 		if len(lines) > 0 {
 			e.printf("%s:\n%s\n", ph.name, strings.Join(lines, "\n"))
 		}
 	}
-}
-
-// refusal describes the client's problem answer.
-func (e *explanation) refusal() string {
-	var p struct {
-		Status int          `json:"status"`
-		Detail string       `json:"detail"`
-		Errors []FieldError `json:"errors"`
-	}
-	_ = json.Unmarshal([]byte(e.got.Body), &p)
-	s := fmt.Sprintf("%d %s", p.Status, p.Detail)
-	for _, fe := range p.Errors {
-		s += fmt.Sprintf("; %s: %s", fe.Field, fe.Message)
-	}
-	return s
 }
 
 // appliesTo reports whether a block's actions cover action.

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/caddy-crud/caddy-crud/rules"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -54,6 +55,10 @@ type Case struct {
 	// File and Line are where the case is written.
 	File string `yaml:"-" json:"file,omitempty"`
 	Line int    `yaml:"-" json:"line,omitempty"`
+
+	// trace, when set, receives the decision of every statement the
+	// handler runs (explain).
+	trace func(rules.Step)
 }
 
 // Request is the client's request.

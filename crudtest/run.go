@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/caddy-crud/caddy-crud/intercept"
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
@@ -129,6 +130,9 @@ func (s *Suite) serve(c *Case) (*Got, string, error) {
 	r, err := c.request(inst)
 	if err != nil {
 		return nil, "", err
+	}
+	if c.trace != nil {
+		r = r.WithContext(intercept.WithTrace(r.Context(), c.trace))
 	}
 	repl := caddy.NewReplacer()
 	w := httptest.NewRecorder()

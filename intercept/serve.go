@@ -201,6 +201,7 @@ func newExchange(e *Engine, w http.ResponseWriter, r *http.Request, m match) *ex
 		Lookup:      x.lookup,
 		Logger:      e.logger,
 		BulkPartial: m.res.cfg.BulkPartial,
+		Trace:       traceOf(r.Context()),
 	}
 	return x
 }

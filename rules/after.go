@@ -358,7 +358,11 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			r.membersValid = false
 		}
 	}
+	tr := tracer{fn: r.in.Trace, index: index}
 	for i, s := range r.p.stmts {
+		if tr.fn != nil {
+			tr.next(s)
+		}
 		if r.p.flush[i] {
 			flush()
 		}
@@ -379,12 +383,23 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 				if err != nil {
 					return fail(err)
 				}
+				if tr.fn != nil {
+					tr.step(Step{Decision: Skipped})
+				}
 				continue
+			}
+			if tr.fn != nil {
+				if _, n := appendDeleting(nil, parse(cur), s.tree); n > 0 {
+					tr.step(Step{Decision: Hidden, Field: fieldOf(s), Count: n})
+				}
 			}
 			r.pending = append(r.pending, s.tree)
 			r.note(s)
 		case opOnly:
 			next, c := appendKeeping(make([]byte, 0, len(cur)), parse(cur), s.tree)
+			if c && tr.fn != nil {
+				tr.step(Step{Decision: Hidden, Field: fieldOf(s), Count: removedFields(cur, next)})
+			}
 			if c {
 				cur, stale = next, true
 				r.membersValid = false
@@ -395,6 +410,9 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			if ok, err := s.applies(env); err != nil || !ok {
 				if err != nil {
 					return fail(err)
+				}
+				if tr.fn != nil {
+					tr.step(Step{Decision: Skipped})
 				}
 				continue
 			}
@@ -422,6 +440,9 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 				next, _, n = appendValueEditing(buf, unsafeString(cur), skipSpace(unsafeString(cur), 0), trees[:], replace, nil)
 			}
 			r.keep(next)
+			if n > 0 && tr.fn != nil {
+				tr.step(Step{Decision: Changed, Field: fieldOf(s), Before: rawAt(cur, s), After: rawAt(next, s), Count: n})
+			}
 			if n > 0 {
 				cur, stale = next, true
 				r.membersValid = false
@@ -439,6 +460,9 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 				return fail(err)
 			}
 			if ok {
+				if tr.fn != nil {
+					tr.step(Step{Decision: Dropped})
+				}
 				r.note(s)
 				r.dropped = s.where
 				return false, nil
@@ -447,6 +471,9 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			if ok, err := s.applies(env); err != nil || !ok {
 				if err != nil {
 					return fail(err)
+				}
+				if tr.fn != nil {
+					tr.step(Step{Decision: Skipped})
 				}
 				continue
 			}
@@ -458,6 +485,9 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			if err != nil {
 				continue // not an object: nothing to set
 			}
+			if tr.fn != nil {
+				tr.step(Step{Decision: Changed, Field: s.path.String(), Before: rawAt(cur, s), After: string(enc), Count: 1})
+			}
 			cur, stale = next, true
 			r.membersValid = false
 			r.changed = true
@@ -468,6 +498,9 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 				return fail(err)
 			}
 			if rej != nil {
+				if tr.fn != nil {
+					tr.reject(rej)
+				}
 				r.res.Reject = rej
 				return false, nil
 			}
@@ -482,6 +515,9 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 				return fail(err)
 			}
 		}
+	}
+	if tr.fn != nil {
+		tr.next(nil)
 	}
 	if len(r.pending) > 0 {
 		var n int

@@ -64,6 +64,13 @@ func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 		if err != nil {
 			return res, &RuntimeError{Where: s.where, Err: err}
 		}
+		if in.Trace != nil {
+			t := tracer{fn: in.Trace, index: -1, cur: s}
+			if rej != nil {
+				t.reject(rej)
+			}
+			t.next(nil)
+		}
 		if rej != nil {
 			rej.Where = s.where
 			res.Reject = rej
@@ -227,7 +234,11 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 		}
 	}
 	changed := false
+	tr := tracer{fn: r.in.Trace, index: index}
 	for i, s := range r.p.stmts {
+		if tr.fn != nil && s.op != opParameters {
+			tr.next(s)
+		}
 		if r.p.olds[i] && r.in.LoadOld != nil {
 			if err := r.loadOld(); err != nil {
 				return raw, changed, err
@@ -246,6 +257,9 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 				return fail(err)
 			}
 			if rej != nil {
+				if tr.fn != nil {
+					tr.reject(rej)
+				}
 				r.res.Reject = rej
 				return raw, changed, nil
 			}
@@ -266,6 +280,9 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 				if r.where == "" {
 					r.where = s.where
 				}
+				if tr.fn != nil {
+					tr.step(Step{Decision: Failed, Field: field, Detail: msg, Count: 1})
+				}
 				r.errors = append(r.errors, FieldError{Field: field, Message: msg})
 			}
 		case opSchema:
@@ -280,11 +297,17 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			if len(errs) > 0 && r.where == "" {
 				r.where = s.where
 			}
+			if len(errs) > 0 && tr.fn != nil {
+				tr.step(Step{Decision: Failed, Field: errs[0].Field, Detail: errs[0].Message, Count: len(errs)})
+			}
 			r.errors = append(r.errors, errs...)
 		case opSet, opDefault, opTransform:
 			if ok, err := s.applies(env); err != nil || !ok {
 				if err != nil {
 					return fail(err)
+				}
+				if tr.fn != nil {
+					tr.step(Step{Decision: Skipped})
 				}
 				continue
 			}
@@ -299,6 +322,10 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			if s.op == opTransform {
 				env.Value = valueOf(cur)
 			}
+			var was string
+			if tr.fn != nil {
+				was = strings.Clone(cur.Raw)
+			}
 			enc, err := s.valueJSON(env)
 			env.Value = nil
 			if err != nil {
@@ -310,6 +337,9 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			if err != nil {
 				r.res.Reject = &Rejection{Status: 400, Detail: "the request body must be a JSON object or an array of objects"}
 				return raw, changed, nil
+			}
+			if tr.fn != nil && was != string(enc) {
+				tr.step(Step{Decision: Changed, Field: s.path.String(), Before: was, After: string(enc), Count: 1})
 			}
 			raw, changed = out, true
 			r.adopt(raw)
@@ -323,6 +353,9 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 				if err != nil {
 					return fail(err)
 				}
+				if tr.fn != nil {
+					tr.step(Step{Decision: Skipped})
+				}
 				continue
 			}
 			if s.op == opProtect && r.in.RawQuery != "" && !slices.Contains(r.applied, s) {
@@ -330,9 +363,15 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			}
 			if r.shape != nil {
 				rej, c := r.shape.guard(s)
+				if rej != nil && tr.fn != nil {
+					tr.reject(rej)
+				}
 				if rej != nil {
 					r.res.Reject = rej
 					return raw, changed, nil
+				}
+				if c && tr.fn != nil {
+					tr.step(removal(s, raw, r.shape.view()))
 				}
 				if c {
 					raw, changed, stale = r.shape.view(), true, true
@@ -344,6 +383,9 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 				if fields := r.strictViolations(s, raw); len(fields) > 0 {
 					r.res.Reject = &Rejection{Status: 403, Where: s.where,
 						Detail: "the request may not set " + strings.Join(fields, ", ")}
+					if tr.fn != nil {
+						tr.reject(r.res.Reject)
+					}
 					return raw, changed, nil
 				}
 				continue
@@ -359,6 +401,9 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 				c = n > 0
 			}
 			r.keep(out)
+			if c && tr.fn != nil {
+				tr.step(removal(s, raw, out))
+			}
 			if c {
 				raw, changed, stale = out, true, true
 				if s.op == opProtect && len(out) > 0 && out[0] == '{' {
@@ -382,6 +427,9 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 				return fail(err)
 			}
 		}
+	}
+	if tr.fn != nil {
+		tr.next(nil)
 	}
 	return raw, changed, nil
 }

@@ -59,6 +59,11 @@ type Input struct {
 	// that fails a check, deny or require is left out (BeforeResult.Excluded)
 	// instead of refusing the whole body.
 	BulkPartial bool
+
+	// Trace, when set, receives every statement's decision on every
+	// record of the before and after phases, in order (`caddy crud
+	// explain`). Nil: nothing is traced.
+	Trace func(Step)
 }
 
 // RuntimeError is a rule that failed while it ran; Where names it. Its text
