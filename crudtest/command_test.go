@@ -35,6 +35,7 @@ FAIL testdata/posts.crudtest.yaml:22: a reader may not create
      decided by: resource "posts": before create: statement 1 (require user != nil && user.role == "author") at testdata/Caddyfile:10
 FAIL testdata/posts.crudtest.yaml:30: reads hide draft notes
      body.draftNotes: want "secret", got absent
+     changed by: resource "posts": after read: statement 1 (hide draftNotes) at testdata/Caddyfile:14
 ok   testdata/posts.crudtest.yaml:37: notes take the owner from placeholders
 2 passed, 2 failed
 `

@@ -49,6 +49,9 @@ func WriteText(w io.Writer, results []*Result) error {
 		if r.Rule != "" {
 			fmt.Fprintf(w, "     decided by: %s\n", r.Rule)
 		}
+		for _, c := range r.ChangedBy {
+			fmt.Fprintf(w, "     changed by: %s\n", c)
+		}
 	}
 	s := Summarize(results)
 	_, err := fmt.Fprintf(w, "%d passed, %d failed\n", s.Passed, s.Failed)

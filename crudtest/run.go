@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/caddy-crud/caddy-crud/intercept"
+	"github.com/caddy-crud/caddy-crud/rules"
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
@@ -40,6 +42,11 @@ type Result struct {
 	// file:line when the config is a Caddyfile; "" when none did.
 	Rule string `json:"rule,omitempty"`
 
+	// ChangedBy names the statements that changed the request or the
+	// response (set, protect, hide, drop, mask...), in the order they
+	// ran, with file:line when the config is a Caddyfile.
+	ChangedBy []string `json:"changed_by,omitempty"`
+
 	// Error is why the case could not run; the case failed.
 	Error string `json:"error,omitempty"`
 
@@ -49,6 +56,8 @@ type Result struct {
 
 // Got is what the client, the API and the webhook receivers saw.
 type Got struct {
+	changedBy []string // see Result.ChangedBy
+
 	Status  int               `json:"status"`
 	Headers map[string]string `json:"headers,omitempty"`
 	Body    string            `json:"body"`
@@ -103,7 +112,7 @@ func (s *Suite) RunCase(c *Case) *Result {
 		res.Failures = []string{"could not run: " + err.Error()}
 		return res
 	}
-	res.Got, res.Rule = got, rule
+	res.Got, res.Rule, res.ChangedBy = got, rule, got.changedBy
 	res.Failures = compare(c, got, rule)
 	res.Passed = len(res.Failures) == 0
 	return res
@@ -131,9 +140,18 @@ func (s *Suite) serve(c *Case) (*Got, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	if c.trace != nil {
-		r = r.WithContext(intercept.WithTrace(r.Context(), c.trace))
-	}
+	var changedBy []string
+	r = r.WithContext(intercept.WithTrace(r.Context(), func(st rules.Step) {
+		if c.trace != nil {
+			c.trace(st)
+		}
+		switch st.Decision {
+		case rules.Changed, rules.Hidden, rules.Dropped:
+			if !slices.Contains(changedBy, st.Where) {
+				changedBy = append(changedBy, st.Where)
+			}
+		}
+	}))
 	repl := caddy.NewReplacer()
 	w := httptest.NewRecorder()
 	r = caddyhttp.PrepareRequest(r, repl, w, nil)
@@ -156,6 +174,12 @@ func (s *Suite) serve(c *Case) (*Got, string, error) {
 
 	got := &Got{Status: w.Code, Body: w.Body.String(), Headers: flatten(w.Header()),
 		Upstream: api.received, Internal: api.internal, Webhooks: capture.taken()}
+	for _, where := range changedBy {
+		if at := s.lines.find(where); at != "" {
+			where += " at " + at
+		}
+		got.changedBy = append(got.changedBy, where)
+	}
 	got.Resource, _ = repl.GetString("http.crud.resource")
 	got.Action, _ = repl.GetString("http.crud.action")
 	got.Outcome, _ = repl.GetString("http.crud.outcome")
