@@ -177,3 +177,28 @@ outcome: passed
 		t.Errorf("status %d, stderr %s, stdout:\n%s\nwant:\n%s", status, errs.String(), out.String(), want)
 	}
 }
+
+// Hides written one after the other each say what they hid, though the
+// handler runs them as one.
+func TestExplainHidesOneAfterAnother(t *testing.T) {
+	var out, errs bytes.Buffer
+	status := crudtest.ExplainCommand(crudtest.ExplainOptions{ConfigFile: "testdata/Caddyfile", Adapter: "caddyfile",
+		Listen: ":8082", Method: "GET", Path: "/api/users/1", Upstream: `{"id":1,"password":"p","card":"4111","pin":"1234"}`}, &out, &errs)
+	want := `request: GET /api/users/1
+caller:  anonymous
+matched: resource "users", action get
+after:
+  testdata/Caddyfile:43 after get: statement 1 (hide password): hid 1 field
+  testdata/Caddyfile:44 after get: statement 2 (hide card pin): hid 2 fields
+upstream receives: GET /api/users/1
+client gets: 200
+  {"id":1}
+  card: "4111" -> absent
+  password: "p" -> absent
+  pin: "1234" -> absent
+outcome: passed
+`
+	if status != 0 || out.String() != want {
+		t.Errorf("status %d, stderr %s, stdout:\n%s\nwant:\n%s", status, errs.String(), out.String(), want)
+	}
+}

@@ -389,9 +389,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 				continue
 			}
 			if tr.fn != nil {
-				if _, n := appendDeleting(nil, parse(cur), s.tree); n > 0 {
-					tr.step(Step{Decision: Hidden, Field: fieldOf(s), Count: n})
-				}
+				tr.hide(s, cur)
 			}
 			r.pending = append(r.pending, s.tree)
 			r.note(s)

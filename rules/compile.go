@@ -82,8 +82,9 @@ type stmt struct {
 	params *parameterCheck
 
 	responses *responseSchemas
-	keep      int    // mask: the characters left at the end
-	secret    []byte // webhook: the Standard Webhooks signing key
+	keep      int     // mask: the characters left at the end
+	secret    []byte  // webhook: the Standard Webhooks signing key
+	merged    []*stmt // hide: the statements mergeHides joined into this one, each traced as itself
 }
 
 // CompiledBlock is a block whose statements are compiled.
@@ -516,6 +517,7 @@ func (p *Program) mergeHides() {
 			merged := *stmts[n-1]
 			merged.paths = append(append([]Path{}, merged.paths...), s.paths...)
 			merged.tree = newPathTree(merged.paths)
+			merged.merged = append(append([]*stmt{}, parts(stmts[n-1])...), s)
 			stmts[n-1] = &merged
 			continue
 		}
@@ -523,6 +525,14 @@ func (p *Program) mergeHides() {
 		flush = append(flush, p.flush[i])
 	}
 	p.stmts, p.flush = stmts, flush
+}
+
+// parts are the statements a merged hide joins, or s alone.
+func parts(s *stmt) []*stmt {
+	if s.merged != nil {
+		return s.merged
+	}
+	return []*stmt{s}
 }
 
 // Empty reports whether the program has no statement.

@@ -81,6 +81,20 @@ func (t *tracer) step(st Step) {
 	t.fn(st)
 }
 
+// hide reports what the current statement, a hide, removes from the
+// record cur: each hide mergeHides joined into it as itself, so every
+// statement written has its own decision.
+func (t *tracer) hide(s *stmt, cur []byte) {
+	for _, part := range parts(s) {
+		st := Step{Where: part.where, Index: t.index, Decision: Passed}
+		if _, n := appendDeleting(nil, parse(cur), part.tree); n > 0 {
+			st.Decision, st.Field, st.Count = Hidden, fieldOf(part), n
+		}
+		t.fn(st)
+	}
+	t.done = true
+}
+
 // reject reports a rejection by the current statement.
 func (t *tracer) reject(rej *Rejection) {
 	t.step(Step{Decision: Rejected, Status: rej.Status, Detail: rej.Detail})
