@@ -146,3 +146,19 @@ func TestCommandBadInput(t *testing.T) {
 		})
 	}
 }
+
+// A refused request names the rule that refused it, and no statement as
+// having changed it: what the before phase changed reached no one.
+func TestCommandRefusedChangesNothing(t *testing.T) {
+	status, out, errs := run(t, crudtest.TestOptions{ConfigFile: "testdata/Caddyfile", Adapter: "caddyfile",
+		Files: []string{"testdata/refused.crudtest.yaml"}})
+	want := `FAIL testdata/refused.crudtest.yaml:3: an anonymous create goes through
+     status: want 200, got 401
+     upstream: want called, got never called (the client got 401)
+     decided by: resource "users": before create: statement 2 (require user != nil) at testdata/Caddyfile:48
+0 passed, 1 failed
+`
+	if status != 1 || out != want || errs != "" {
+		t.Errorf("status %d, stderr %q, stdout:\n%s\nwant status 1, stdout:\n%s", status, errs, out, want)
+	}
+}

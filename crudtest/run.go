@@ -44,7 +44,8 @@ type Result struct {
 
 	// ChangedBy names the statements that changed the request or the
 	// response (set, protect, hide, drop, mask...), in the order they
-	// ran, with file:line when the config is a Caddyfile.
+	// ran, with file:line when the config is a Caddyfile; a request the
+	// API never received has no changes of the before phase.
 	ChangedBy []string `json:"changed_by,omitempty"`
 
 	// Error is why the case could not run; the case failed.
@@ -175,6 +176,9 @@ func (s *Suite) serve(c *Case) (*Got, string, error) {
 	got := &Got{Status: w.Code, Body: w.Body.String(), Headers: flatten(w.Header()),
 		Upstream: api.received, Internal: api.internal, Webhooks: capture.taken()}
 	for _, where := range changedBy {
+		if api.received == nil && strings.Contains(where, ": before ") {
+			continue // refused: what the before phase changed reached no one
+		}
 		if at := s.lines.find(where); at != "" {
 			where += " at " + at
 		}
