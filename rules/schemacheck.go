@@ -3,309 +3,473 @@ package rules
 import (
 	"encoding/json"
 	"math/big"
-	"strings"
 	"unicode/utf8"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/tidwall/gjson"
 )
 
 // The validator needs the record decoded into maps before it checks it,
-// which costs far more than the check. The usual keywords (type, enum and
-// const of scalars, format, properties, required, additionalProperties,
-// min/maxProperties, items, min/maxItems, min/maxLength, pattern and the
-// numeric bounds) are checked here over the record's JSON instead, as the
-// validator checks them. A record they find valid is valid; one they find
-// invalid, or a schema or a value they leave to the validator, is
-// validated by the validator, whose errors the client gets.
+// which costs far more than the check. The usual keywords are checked
+// here in one walk over the record's JSON instead, as the validator
+// checks them (schemacompile.go lists them). A record they find valid is
+// valid; one they find invalid, or a value they leave to the validator,
+// is validated by the validator, whose errors the client gets. Both
+// verdicts are exact, so that not, anyOf, oneOf and if can combine them.
 
-// schemaCheck is one compiled schema of the usual keywords.
-type schemaCheck struct {
-	reject     bool  // the schema false
-	types      uint8 // the JSON types allowed (typeBits); 0: any
-	integer    bool  // "integer" is allowed
-	enum       []any // the allowed values (scalars), when hasEnum
-	hasEnum    bool  //
-	format     func(any) error
-	props      map[string]*schemaCheck
-	required   []string
-	additional *schemaCheck // additionalProperties as a schema
-	closed     bool         // additionalProperties false
-	minProps   int          // -1: none
-	maxProps   int          // -1: none
-	items      *schemaCheck
-	minItems   int // -1: none
-	maxItems   int // -1: none
-	minLen     int // -1: none
-	maxLen     int // -1: none
-	pattern    jsonschema.Regexp
-	bounds     []numBound
-}
-
-// numBound is one of minimum, maximum, exclusiveMinimum, exclusiveMaximum:
-// the value compared with the bound must compare as one of ok (-1, 0, +1).
-type numBound struct {
-	r          *big.Rat
-	lt, eq, gt bool
-	small      int64 // r, when it is an integer in the int64 range
-	smallOK    bool
-}
+// verdict is what a check says of a value.
+type verdict uint8
 
 const (
-	nullBit uint8 = 1 << iota
-	boolBit
-	numberBit
-	stringBit
-	arrayBit
-	objectBit
+	valid     verdict = iota
+	invalid           // the validator rejects the value
+	undecided         // the validator must look at the value
 )
 
-var typeBits = map[string]uint8{"null": nullBit, "boolean": boolBit, "number": numberBit,
-	"string": stringBit, "array": arrayBit, "object": objectBit}
+// maxCheckDepth bounds the nesting of values and of schemas applied to
+// one value; deeper than that, the validator decides.
+const maxCheckDepth = 256
 
-// compileSchemaCheck compiles s; false when s uses a keyword checked only
-// by the validator.
-func compileSchemaCheck(s *jsonschema.Schema) (*schemaCheck, bool) {
-	if s == nil {
-		return nil, true
-	}
-	if s.Bool != nil {
-		if *s.Bool {
-			return &schemaCheck{minProps: -1, maxProps: -1, minItems: -1, maxItems: -1, minLen: -1, maxLen: -1}, true
-		}
-		return &schemaCheck{reject: true}, true
-	}
-	if s.Ref != nil || s.RecursiveRef != nil || s.DynamicRef != nil || s.Not != nil || len(s.AllOf) > 0 ||
-		len(s.AnyOf) > 0 || len(s.OneOf) > 0 || s.If != nil || s.Then != nil || s.Else != nil ||
-		s.PropertyNames != nil || len(s.PatternProperties) > 0 || len(s.Dependencies) > 0 ||
-		len(s.DependentRequired) > 0 || len(s.DependentSchemas) > 0 || s.UnevaluatedProperties != nil ||
-		s.UniqueItems || s.Contains != nil || s.AdditionalItems != nil || len(s.PrefixItems) > 0 ||
-		s.UnevaluatedItems != nil || s.ContentEncoding != nil || s.ContentMediaType != nil ||
-		s.ContentSchema != nil || s.MultipleOf != nil || len(s.Extensions) > 0 ||
-		(s.Format != nil && s.Format.Name == "regex") {
-		return nil, false
-	}
-	c := &schemaCheck{minProps: intOr(s.MinProperties), maxProps: intOr(s.MaxProperties),
-		minItems: intOr(s.MinItems), maxItems: intOr(s.MaxItems), minLen: intOr(s.MinLength),
-		maxLen: intOr(s.MaxLength), pattern: s.Pattern, required: s.Required}
-	if s.Types != nil {
-		for _, t := range s.Types.ToStrings() {
-			if t == "integer" {
-				c.integer = true
-			}
-			c.types |= typeBits[t]
-		}
-		if c.types == 0 && !c.integer {
-			return nil, false
-		}
-	}
-	if s.Enum != nil {
-		c.enum, c.hasEnum = s.Enum.Values, true
-	}
-	if s.Const != nil {
-		if c.hasEnum {
-			return nil, false
-		}
-		c.enum, c.hasEnum = []any{*s.Const}, true
-	}
-	for _, v := range c.enum {
-		switch v.(type) {
-		case nil, bool, string, json.Number:
-		default:
-			return nil, false // objects and arrays: the validator compares them
-		}
-	}
-	if s.Format != nil {
-		c.format = s.Format.Validate
-	}
-	for _, b := range []struct {
-		r          *big.Rat
-		lt, eq, gt bool
-	}{{s.Minimum, false, true, true}, {s.Maximum, true, true, false},
-		{s.ExclusiveMinimum, false, false, true}, {s.ExclusiveMaximum, true, false, false}} {
-		if b.r == nil {
-			continue
-		}
-		nb := numBound{r: b.r, lt: b.lt, eq: b.eq, gt: b.gt}
-		if b.r.IsInt() && b.r.Num().IsInt64() {
-			nb.small, nb.smallOK = b.r.Num().Int64(), true
-		}
-		c.bounds = append(c.bounds, nb)
-	}
-	var ok bool
-	if len(s.Properties) > 0 {
-		c.props = make(map[string]*schemaCheck, len(s.Properties))
-		for name, sub := range s.Properties {
-			if c.props[name], ok = compileSchemaCheck(sub); !ok {
-				return nil, false
-			}
-		}
-	}
-	switch a := s.AdditionalProperties.(type) {
-	case bool:
-		c.closed = !a
-	case *jsonschema.Schema:
-		if c.additional, ok = compileSchemaCheck(a); !ok {
-			return nil, false
-		}
-	}
-	items := s.Items2020
-	switch it := s.Items.(type) {
-	case *jsonschema.Schema:
-		items = it
-	case []*jsonschema.Schema:
-		return nil, false
-	}
-	if c.items, ok = compileSchemaCheck(items); !ok {
-		return nil, false
-	}
-	return c, true
-}
-
-func intOr(p *int) int {
-	if p == nil {
-		return -1
-	}
-	return *p
-}
-
-// valid checks raw, a validated JSON value, reading object keys as names
-// spells them (nil: as written). decided is false where the validator
-// must check the value.
+// valid checks raw, a validated JSON value (white space may follow it),
+// reading object keys as names spells them (nil: as written). decided is
+// false where the validator must check the value.
 func (c *schemaCheck) valid(raw string, names schemaNames) (ok, decided bool) {
-	if c.reject {
-		return false, true
-	}
-	var bit uint8
-	switch raw[0] {
-	case '{':
-		bit = objectBit
-	case '[':
-		bit = arrayBit
-	case '"':
-		bit = stringBit
-	case 't', 'f':
-		bit = boolBit
-	case 'n':
-		bit = nullBit
-	default:
-		bit = numberBit
-	}
-	if c.types != 0 || c.integer {
-		if c.types&bit == 0 && !(c.integer && bit == numberBit && integralText(raw)) {
-			return false, true
-		}
-	}
-	if c.hasEnum {
-		match, decided := c.inEnum(raw, bit)
-		if !decided || !match {
-			return false, decided
-		}
-	}
-	if c.format != nil && bit != stringBit {
-		return false, false // formats of other values: the validator's
-	}
-	switch bit {
-	case objectBit:
-		return c.object(raw, names)
-	case arrayBit:
-		return c.array(raw, names)
-	case stringBit:
-		return c.text(raw)
-	case numberBit:
-		return c.number(raw)
-	}
-	return true, true
+	_, v := c.check(raw, 0, names, 0)
+	return v == valid, v != undecided
 }
 
-// integralText reports whether a JSON number has an integral value, as
-// the validator's big.Rat reading says: 1.0 and 1e2 do, 1.5 does not.
-func integralText(raw string) bool {
+// check checks the value at s[i] and returns the index past it (when the
+// value is valid).
+func (c *schemaCheck) check(s string, i int, names schemaNames, depth int) (int, verdict) {
+	if c.skip {
+		return trustedValue(s, i), valid
+	}
+	if c.reject {
+		return i, invalid
+	}
+	if depth > maxCheckDepth {
+		return i, undecided
+	}
+	var (
+		end int
+		v   verdict
+	)
+	switch s[i] {
+	case '{':
+		if v = c.kindOf(objectBit, ""); v == valid {
+			end, v = c.object(s, i, names, depth)
+		}
+	case '[':
+		if v = c.kindOf(arrayBit, ""); v == valid {
+			end, v = c.array(s, i, names, depth)
+		}
+	case '"':
+		var escaped bool
+		end, escaped = trustedString(s, i)
+		if v = c.kindOf(stringBit, ""); v == valid && c.strings {
+			v = c.text(s[i:end], escaped)
+		}
+	case 't', 'f', 'n':
+		end = trustedValue(s, i)
+		bit := nullBit
+		if s[i] != 'n' {
+			bit = boolBit
+		}
+		if v = c.kindOf(bit, ""); v == valid && (c.enum != nil || c.konst != nil) {
+			v = c.scalarIn(bit, s[i:end], false)
+		}
+	default:
+		end = trustedValue(s, i)
+		if v = c.kindOf(numberBit, s[i:end]); v == valid && c.numbers {
+			v = c.number(s[i:end])
+		}
+	}
+	if v != valid {
+		return end, v
+	}
+	return end, c.applied(s, i, names, depth)
+}
+
+// kindOf checks type, and enum and const for objects and arrays; raw is
+// a number's text.
+func (c *schemaCheck) kindOf(bit uint8, raw string) verdict {
+	if c.typed && c.types&bit == 0 {
+		if !c.integer || bit != numberBit {
+			return invalid
+		}
+		switch integral(raw) {
+		case invalid:
+			return invalid
+		case undecided:
+			return undecided
+		}
+	}
+	if bit == objectBit || bit == arrayBit {
+		for _, set := range [2]*enumSet{c.enum, c.konst} {
+			if set != nil {
+				if set.composite {
+					return undecided // the validator compares them
+				}
+				return invalid // a set of scalars holds no object or array
+			}
+		}
+	}
+	return valid
+}
+
+// integral tells whether a JSON number has an integral value, as the
+// validator's big.Rat reading says: 1.0 and 1e2 do, 1.5 does not.
+func integral(raw string) verdict {
 	if _, ok := smallInt(raw); ok {
-		return true
+		return valid
 	}
 	r, ok := new(big.Rat).SetString(raw)
-	return ok && r.IsInt()
+	switch {
+	case !ok:
+		return undecided
+	case r.IsInt():
+		return valid
+	}
+	return invalid
 }
 
-// inEnum compares raw with each allowed value as the validator does:
-// strings after unescaping, numbers by exact value.
-func (c *schemaCheck) inEnum(raw string, bit uint8) (match, decided bool) {
-	for _, v := range c.enum {
-		switch want := v.(type) {
-		case nil:
-			if bit == nullBit {
-				return true, true
+// applied checks the subschemas applied to the same value: $ref, allOf,
+// anyOf, oneOf, not, if/then/else.
+func (c *schemaCheck) applied(s string, i int, names schemaNames, depth int) verdict {
+	if !c.applicators {
+		return valid
+	}
+	depth++
+	for _, sub := range c.all {
+		if _, v := sub.check(s, i, names, depth); v != valid {
+			return v
+		}
+	}
+	if c.any != nil {
+		v := invalid
+		for _, sub := range c.any {
+			_, sv := sub.check(s, i, names, depth)
+			if sv == valid {
+				v = valid
+				break
 			}
-		case bool:
-			if bit == boolBit && (raw == "true") == want {
-				return true, true
+			if sv == undecided {
+				v = undecided
 			}
-		case string:
-			if bit == stringBit {
-				if s, _ := rawText(raw); s == want {
-					return true, true
-				}
+		}
+		if v != valid {
+			return v
+		}
+	}
+	if c.one != nil {
+		n := 0
+		for _, sub := range c.one {
+			_, sv := sub.check(s, i, names, depth)
+			if sv == undecided {
+				return undecided
 			}
-		case json.Number:
-			if bit == numberBit {
-				if len(raw) > 40 || len(want) > 40 {
-					return false, false // long exponents: the validator's
-				}
-				if numbersEqual(raw, string(want)) {
-					return true, true
-				}
+			if sv == valid {
+				n++
+			}
+		}
+		if n != 1 {
+			return invalid
+		}
+	}
+	if c.not != nil {
+		switch _, v := c.not.check(s, i, names, depth); v {
+		case valid:
+			return invalid
+		case undecided:
+			return undecided
+		}
+	}
+	if c.cond != nil {
+		_, v := c.cond.check(s, i, names, depth)
+		branch := c.then
+		switch v {
+		case undecided:
+			return undecided
+		case invalid:
+			branch = c.els
+		}
+		if branch != nil {
+			if _, v := branch.check(s, i, names, depth); v != valid {
+				return v
 			}
 		}
 	}
-	return false, true
+	return valid
 }
 
-// rawText is a JSON string's value and whether it was read without
-// allocating.
-func rawText(raw string) (string, bool) {
-	v := rawVal(raw)
-	s, _ := v.text()
-	return s, strings.IndexByte(raw, '\\') < 0
-}
-
-func (c *schemaCheck) text(raw string) (bool, bool) {
-	s, _ := rawText(raw)
-	if c.minLen >= 0 || c.maxLen >= 0 {
-		n := utf8.RuneCountInString(s)
-		if c.minLen >= 0 && n < c.minLen || c.maxLen >= 0 && n > c.maxLen {
-			return false, true
+// object checks an object's members as the validator sees them: keys
+// read as names spells them; a key twice (the validator keeps the last)
+// leaves the object to the validator.
+func (c *schemaCheck) object(s string, i int, names schemaNames, depth int) (int, verdict) {
+	if !c.objects {
+		return trustedValue(s, i), valid
+	}
+	var (
+		seen  uint64     // the props met
+		other [32]string // the undeclared keys, when their number or values count
+		nkeys int
+		count int
+	)
+	for i = skipSpace(s, i+1); i < len(s) && s[i] != '}'; count++ {
+		key, _, at := trustedKey(s, i)
+		idx := c.lookup(key)
+		if idx < 0 && names != nil {
+			if k := names.canonical(key); k != key {
+				key, idx = k, c.lookup(k)
+			}
 		}
-	}
-	if c.pattern != nil && !c.pattern.MatchString(s) {
-		return false, true
-	}
-	if c.format != nil && c.format(s) != nil {
-		return false, true
-	}
-	return true, true
-}
-
-func (c *schemaCheck) number(raw string) (bool, bool) {
-	var exact *big.Rat
-	for _, b := range c.bounds {
-		var cmp int
-		if n, ok := smallInt(raw); ok && b.smallOK {
-			cmp = compareInt64(int64(n), b.small)
+		var sub *schemaCheck
+		declared := false
+		if idx >= 0 {
+			bit := uint64(1) << idx
+			if seen&bit != 0 {
+				return i, undecided
+			}
+			seen |= bit
+			sub, declared = c.props[idx].sub, c.props[idx].declared
+		}
+		if !declared {
+			if c.closed {
+				return i, invalid
+			}
+			sub = c.additional
+			if idx < 0 && c.countKeys {
+				if nkeys == len(other) {
+					return i, undecided
+				}
+				for _, k := range other[:nkeys] {
+					if k == key {
+						return i, undecided
+					}
+				}
+				other[nkeys] = key
+				nkeys++
+			}
+		}
+		end := 0
+		if sub == nil {
+			end = trustedValue(s, at)
 		} else {
-			if exact == nil {
-				r, ok := new(big.Rat).SetString(raw)
-				if !ok {
-					return false, false
+			var v verdict
+			if end, v = sub.check(s, at, names, depth+1); v == invalid && keyFollows(s, trustedValue(s, at), key, names) {
+				return end, undecided // the validator reads the later value
+			} else if v != valid {
+				return end, v
+			}
+		}
+		if i = skipSpace(s, end); i < len(s) && s[i] == ',' {
+			i = skipSpace(s, i+1)
+		}
+	}
+	end := min(i+1, len(s))
+	if c.minProps >= 0 && count < c.minProps || c.maxProps >= 0 && count > c.maxProps ||
+		seen&c.required != c.required {
+		return end, invalid
+	}
+	for _, dep := range c.dependent {
+		if seen&dep.if_ != 0 && seen&dep.then != dep.then {
+			return end, invalid
+		}
+	}
+	return end, valid
+}
+
+// keyFollows reports whether a member of the object after s[i] (past a
+// member's value) has the key, read as names spells it.
+func keyFollows(s string, i int, key string, names schemaNames) bool {
+	for i = skipSpace(s, i); i < len(s) && s[i] == ','; {
+		k, _, at := trustedKey(s, skipSpace(s, i+1))
+		if k == key || names != nil && names.canonical(k) == key {
+			return true
+		}
+		i = skipSpace(s, trustedValue(s, at))
+	}
+	return false
+}
+
+// lookup is the index of name in c.props, or -1.
+func (c *schemaCheck) lookup(name string) int {
+	if c.propIndex != nil {
+		if i, ok := c.propIndex[name]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range c.props {
+		if c.props[i].name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func (c *schemaCheck) array(s string, i int, names schemaNames, depth int) (int, verdict) {
+	if !c.arrays {
+		return trustedValue(s, i), valid
+	}
+	var items [32]string // for uniqueItems
+	n := 0
+	for i = skipSpace(s, i+1); i < len(s) && s[i] != ']'; n++ {
+		end := 0
+		if c.items == nil {
+			end = trustedValue(s, i)
+		} else {
+			var v verdict
+			if end, v = c.items.check(s, i, names, depth+1); v != valid {
+				return end, v
+			}
+		}
+		if c.unique {
+			if n == len(items) {
+				return end, undecided
+			}
+			items[n] = s[i:end]
+		}
+		if i = skipSpace(s, end); i < len(s) && s[i] == ',' {
+			i = skipSpace(s, i+1)
+		}
+	}
+	end := min(i+1, len(s))
+	if c.minItems >= 0 && n < c.minItems || c.maxItems >= 0 && n > c.maxItems {
+		return end, invalid
+	}
+	if c.unique {
+		for a := 1; a < n; a++ {
+			for b := range a {
+				switch scalarsEqual(items[a], items[b]) {
+				case valid:
+					return end, invalid
+				case undecided:
+					return end, undecided
 				}
+			}
+		}
+	}
+	return end, valid
+}
+
+// scalarsEqual compares two JSON values as the validator does (strings
+// after unescaping, numbers by exact value): valid when equal, invalid
+// when not, undecided for two objects or two arrays.
+func scalarsEqual(a, b string) verdict {
+	if a[0] != b[0] && !(isNumberStart(a[0]) && isNumberStart(b[0])) {
+		return invalid
+	}
+	switch a[0] {
+	case '{', '[':
+		return undecided
+	case '"':
+		if stringText(a) == stringText(b) {
+			return valid
+		}
+		return invalid
+	case 't', 'f', 'n':
+		if a == b {
+			return valid
+		}
+		return invalid
+	}
+	if len(a) > 40 || len(b) > 40 {
+		return undecided // long exponents: the validator's
+	}
+	if numbersEqual(a, b) {
+		return valid
+	}
+	return invalid
+}
+
+func isNumberStart(c byte) bool { return c == '-' || c >= '0' && c <= '9' }
+
+// stringText is a JSON string's value, read as the validator's decoding
+// reads it.
+func stringText(raw string) string {
+	inner := raw[1 : len(raw)-1]
+	for i := 0; i < len(inner); i++ {
+		if inner[i] == '\\' {
+			return gjson.Parse(raw).Str
+		}
+	}
+	return inner
+}
+
+func (c *schemaCheck) text(raw string, escaped bool) verdict {
+	str := raw[1 : len(raw)-1]
+	if escaped {
+		str = gjson.Parse(raw).Str
+	}
+	if c.enum != nil || c.konst != nil {
+		if v := c.scalarIn(stringBit, str, true); v != valid {
+			return v
+		}
+	}
+	// a code point takes one to four bytes (an invalid byte counts one):
+	// count them only when the byte length does not tell
+	if c.minLen > (len(str)+3)/4 || c.maxLen >= 0 && len(str) > c.maxLen {
+		n := utf8.RuneCountInString(str)
+		if n < c.minLen || c.maxLen >= 0 && n > c.maxLen {
+			return invalid
+		}
+	}
+	if c.pattern != nil && !c.pattern.MatchString(str) {
+		return invalid
+	}
+	if c.format != nil && c.format(str) != nil {
+		return invalid
+	}
+	return valid
+}
+
+func (c *schemaCheck) number(raw string) verdict {
+	if c.enum != nil || c.konst != nil {
+		if v := c.scalarIn(numberBit, raw, false); v != valid {
+			return v
+		}
+	}
+	n, small := smallInt(raw)
+	var exact *big.Rat
+	rat := func() *big.Rat {
+		if exact == nil {
+			if r, ok := new(big.Rat).SetString(raw); ok {
 				exact = r
 			}
-			cmp = exact.Cmp(b.r)
+		}
+		return exact
+	}
+	for _, b := range c.bounds {
+		var cmp int
+		if small && b.smallOK {
+			cmp = compareInt64(int64(n), b.small)
+		} else {
+			r := rat()
+			if r == nil {
+				return undecided
+			}
+			cmp = r.Cmp(b.r)
 		}
 		if !a3(cmp < 0, cmp == 0, b.lt, b.eq, b.gt) {
-			return false, true
+			return invalid
 		}
 	}
-	return true, true
+	if c.multipleOf != nil {
+		if small && c.multipleSmall > 0 {
+			if int64(n)%c.multipleSmall != 0 {
+				return invalid
+			}
+			return valid
+		}
+		r := rat()
+		if r == nil {
+			return undecided
+		}
+		if !new(big.Rat).Quo(r, c.multipleOf).IsInt() {
+			return invalid
+		}
+	}
+	return valid
 }
 
 func compareInt64(a, b int64) int {
@@ -318,81 +482,56 @@ func compareInt64(a, b int64) int {
 	return 0
 }
 
-func (c *schemaCheck) array(raw string, names schemaNames) (bool, bool) {
-	n := 0
-	for i := skipSpace(raw, 1); i < len(raw) && raw[i] != ']'; n++ {
-		end := trustedValue(raw, i)
-		if c.items != nil {
-			if ok, decided := c.items.valid(raw[i:end], names); !ok || !decided {
-				return ok, decided
-			}
+// scalarIn checks a string (its value), a number (its text), a boolean
+// or null against enum and const.
+func (c *schemaCheck) scalarIn(bit uint8, val string, str bool) verdict {
+	for _, set := range [2]*enumSet{c.enum, c.konst} {
+		if set == nil {
+			continue
 		}
-		if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
-			i = skipSpace(raw, i+1)
+		if v := set.has(bit, val); v != valid {
+			return v
 		}
 	}
-	if c.minItems >= 0 && n < c.minItems || c.maxItems >= 0 && n > c.maxItems {
-		return false, true
-	}
-	return true, true
+	return valid
 }
 
-// object checks an object's members as the validator sees them: keys
-// read as names spells them, of duplicate keys the last.
-func (c *schemaCheck) object(raw string, names schemaNames) (bool, bool) {
-	var buf [24]member
-	members, _ := trustedMembers(raw, 0, buf[:0])
-	if len(members) > 64 {
-		return false, false // many members: the validator's map
-	}
-	for i := range members {
-		members[i].key = names.canonical(members[i].key)
-	}
-	distinct := 0
-	for i := range members {
-		m := &members[i]
-		if laterKey(members, i) {
-			continue // the decoder keeps the last
+// has reports whether the set holds the value.
+func (e *enumSet) has(bit uint8, val string) verdict {
+	for _, w := range e.values {
+		if w.bit != bit {
+			continue
 		}
-		distinct++
-		sub, named := c.props[m.key]
-		switch {
-		case named:
-		case c.closed:
-			return false, true
+		switch bit {
+		case numberBit:
+			if len(val) > 40 || len(w.text) > 40 {
+				return undecided // long exponents: the validator's
+			}
+			if numbersEqual(val, w.text) {
+				return valid
+			}
 		default:
-			sub = c.additional
-		}
-		if sub != nil {
-			if ok, decided := sub.valid(m.val, names); !ok || !decided {
-				return ok, decided
+			if val == w.text {
+				return valid
 			}
 		}
 	}
-	if c.minProps >= 0 && distinct < c.minProps || c.maxProps >= 0 && distinct > c.maxProps {
-		return false, true
-	}
-	for _, name := range c.required {
-		found := false
-		for i := range members {
-			if members[i].key == name {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false, true
-		}
-	}
-	return true, true
+	return invalid
 }
 
-// laterKey reports whether a member after members[i] has its key.
-func laterKey(members []member, i int) bool {
-	for j := i + 1; j < len(members); j++ {
-		if members[j].key == members[i].key {
-			return true
-		}
+// jsonTypeOf is the type bit of a value the validator decoded.
+func jsonTypeOf(v any) uint8 {
+	switch v.(type) {
+	case nil:
+		return nullBit
+	case bool:
+		return boolBit
+	case json.Number:
+		return numberBit
+	case string:
+		return stringBit
+	case []any:
+		return arrayBit
 	}
-	return false
+	return objectBit
 }
