@@ -417,7 +417,7 @@ func (c *schemaCheck) text(raw string, escaped bool) verdict {
 	if c.pattern != nil && !c.pattern.MatchString(str) {
 		return invalid
 	}
-	if c.format != nil && c.format(str) != nil {
+	if c.format != nil && (c.quick == nil || !c.quick(str)) && c.format(str) != nil {
 		return invalid
 	}
 	return valid

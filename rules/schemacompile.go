@@ -27,8 +27,9 @@ type schemaCheck struct {
 
 	strings bool // a keyword of strings below, or enum or const
 	format  func(any) error
-	minLen  int // -1: none
-	maxLen  int // -1: none
+	quick   quickFormat // vouches for the format without format's allocations; nil: none
+	minLen  int         // -1: none
+	maxLen  int         // -1: none
 	pattern jsonschema.Regexp
 
 	numbers       bool // a keyword of numbers below, or enum or const
@@ -257,7 +258,7 @@ func (cc *checkCompiler) kinds(c *schemaCheck, s *jsonschema.Schema) {
 			cc.ok = false
 			return
 		}
-		c.format = s.Format.Validate
+		c.format, c.quick = s.Format.Validate, quickFormats[s.Format.Name]
 	}
 }
 
