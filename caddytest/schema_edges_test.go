@@ -5,7 +5,7 @@ import "testing"
 // The records a schema accepts and refuses at the edges of its keywords:
 // exact numbers beyond float64, integers written with a fraction,
 // draft-4's boolean exclusiveMaximum, lengths in code points, calendar
-// dates, a key in another case.
+// dates, a key in another case, a number too large to hold.
 func TestSchemaEdges(t *testing.T) {
 	up := newUpstream(t, nil)
 	tester := crud(t, `
@@ -41,6 +41,7 @@ func TestSchemaEdges(t *testing.T) {
 		{"three code points", `{"qty":1,"code":"😀😀😀"}`, 422, problem(`{"field":"code","pointer":"/code","message":"maxLength: got 3, want 2"}`)},
 		{"no such day", `{"qty":1,"due":"2023-02-29"}`, 422, problem(
 			`{"field":"due","pointer":"/due","message":"'2023-02-29' is not valid date: parsing time \"2023-02-29\": day out of range"}`)},
+		{"an exponent too large to hold", `{"qty":1,"serial":1e10000000000}`, 422, problem(`{"field":"","message":"holds a number too large to validate"}`)},
 		{"a key in another case", `{"QTY":1,"Email":"nope"}`, 422, problem(`{"field":"email","pointer":"/email","message":"'nope' is not valid email: missing @"}`)},
 	})
 }

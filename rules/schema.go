@@ -104,9 +104,12 @@ func (rs *recordSchema) errors(raw []byte, prefix, ptrPrefix string, fold bool) 
 			return nil, nil
 		}
 	}
-	err := rs.sch.Validate(names.instance(parse(raw)))
+	err := rs.validate(names.instance(parse(raw)))
 	if err == nil {
 		return nil, nil
+	}
+	if errors.Is(err, errUnreadableNumber) {
+		return []FieldError{fieldErrorAt(nil, prefix, ptrPrefix, err.Error())}, nil
 	}
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
@@ -122,6 +125,22 @@ func (rs *recordSchema) errors(raw []byte, prefix, ptrPrefix string, fold bool) 
 		return cmp.Or(cmp.Compare(a.Pointer, b.Pointer), cmp.Compare(a.Message, b.Message))
 	})
 	return out, nil
+}
+
+// errUnreadableNumber: the validator panics on a number whose exact value
+// it cannot hold (math/big refuses a decimal exponent beyond a million, as
+// in 1e10000000000) when it compares it with a limit. That is a fault of
+// the record, not a crash of the gateway.
+var errUnreadableNumber = errors.New("holds a number too large to validate")
+
+// validate runs the validator.
+func (rs *recordSchema) validate(v any) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = errUnreadableNumber
+		}
+	}()
+	return rs.sch.Validate(v)
 }
 
 // collectSchemaErrors turns the leaves of a validation error tree into
