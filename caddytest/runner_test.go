@@ -215,25 +215,7 @@ func answerTo(c *crudtest.Case, method string, u *url.URL) *crudtest.Answer {
 
 // writeAnswer answers as the runner's in-memory API does.
 func writeAnswer(t *testing.T, w http.ResponseWriter, a *crudtest.Answer) {
-	var body []byte
-	switch {
-	case a.BodyRaw != nil:
-		body = []byte(*a.BodyRaw)
-	case a.Body != nil:
-		b, err := json.Marshal(a.Body)
-		if err != nil {
-			t.Error(err)
-		}
-		body = b
-		w.Header().Set("Content-Type", "application/json")
+	if err := a.Write(w); err != nil {
+		t.Error(err)
 	}
-	for k, v := range a.Headers {
-		w.Header().Set(k, v)
-	}
-	status := a.Status
-	if status == 0 {
-		status = http.StatusOK
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
 }

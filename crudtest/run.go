@@ -333,7 +333,7 @@ func (m *memoryAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) error {
 		_, _ = io.WriteString(w, `{"error":"no answer for this request in the test case"}`)
 		return nil
 	}
-	return a.write(w)
+	return a.Write(w)
 }
 
 // lookup finds the answer to an internal request: by method, path and
@@ -357,7 +357,10 @@ func (m *memoryAPI) lookup(r *http.Request) *Answer {
 	return m.answers["*"] // explain's --old answers every internal request
 }
 
-func (a *Answer) write(w http.ResponseWriter) error {
+// Write answers as the runner's in-memory API does: the status (200 by
+// default), the headers, and the body (JSON with its Content-Type, or the
+// raw text as given).
+func (a *Answer) Write(w http.ResponseWriter) error {
 	var body []byte
 	switch {
 	case a.BodyRaw != nil:
