@@ -379,12 +379,9 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 		fail := func(err error) (bool, error) { return false, &RuntimeError{Where: s.where, Err: err} }
 		switch s.op {
 		case opHide:
-			if ok, err := s.applies(env); err != nil || !ok {
+			if ok, err := tr.applies(s, env); err != nil || !ok {
 				if err != nil {
 					return fail(err)
-				}
-				if tr.fn != nil {
-					tr.step(Step{Decision: Skipped})
 				}
 				continue
 			}
@@ -405,12 +402,9 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 				r.note(s)
 			}
 		case opMask, opRedact:
-			if ok, err := s.applies(env); err != nil || !ok {
+			if ok, err := tr.applies(s, env); err != nil || !ok {
 				if err != nil {
 					return fail(err)
-				}
-				if tr.fn != nil {
-					tr.step(Step{Decision: Skipped})
 				}
 				continue
 			}
@@ -466,12 +460,9 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 				return false, nil
 			}
 		case opSet:
-			if ok, err := s.applies(env); err != nil || !ok {
+			if ok, err := tr.applies(s, env); err != nil || !ok {
 				if err != nil {
 					return fail(err)
-				}
-				if tr.fn != nil {
-					tr.step(Step{Decision: Skipped})
 				}
 				continue
 			}

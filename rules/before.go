@@ -302,12 +302,9 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			}
 			r.errors = append(r.errors, errs...)
 		case opSet, opDefault, opTransform:
-			if ok, err := s.applies(env); err != nil || !ok {
+			if ok, err := tr.applies(s, env); err != nil || !ok {
 				if err != nil {
 					return fail(err)
-				}
-				if tr.fn != nil {
-					tr.step(Step{Decision: Skipped})
 				}
 				continue
 			}
@@ -349,12 +346,9 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 				r.shape.set(s.path.keys(), enc)
 			}
 		case opProtect, opOnly:
-			if ok, err := s.applies(env); err != nil || !ok {
+			if ok, err := tr.applies(s, env); err != nil || !ok {
 				if err != nil {
 					return fail(err)
-				}
-				if tr.fn != nil {
-					tr.step(Step{Decision: Skipped})
 				}
 				continue
 			}

@@ -74,6 +74,16 @@ func (t *tracer) next(s *stmt) {
 	t.cur, t.done = s, false
 }
 
+// applies is s.applies, reporting a statement whose condition is false
+// as skipped.
+func (t *tracer) applies(s *stmt, env *Env) (bool, error) {
+	ok, err := s.applies(env)
+	if err == nil && !ok && t.fn != nil {
+		t.step(Step{Decision: Skipped})
+	}
+	return ok, err
+}
+
 // step reports the current statement's decision.
 func (t *tracer) step(st Step) {
 	st.Where, st.Index = t.cur.where, t.index
