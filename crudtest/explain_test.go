@@ -10,9 +10,8 @@ import (
 // explain lists every statement of the action with its decision, the
 // rule that refused, and what the API and the client saw.
 func TestExplainRejection(t *testing.T) {
-	var out, errs bytes.Buffer
-	status := crudtest.ExplainCommand(crudtest.ExplainOptions{ConfigFile: "testdata/Caddyfile", Adapter: "caddyfile",
-		Listen: ":8080", Method: "post", Path: "/api/posts", Body: `{"title":"Hi"}`, User: `{"id":"6","role":"reader"}`}, &out, &errs)
+	opts := crudtest.ExplainOptions{ConfigFile: "testdata/Caddyfile", Adapter: "caddyfile",
+		Listen: ":8080", Method: "post", Path: "/api/posts", Body: `{"title":"Hi"}`, User: `{"id":"6","role":"reader"}`}
 	want := `request: POST /api/posts
 caller:  {"id":"6","role":"reader"}
 matched: resource "posts", action create
@@ -26,9 +25,7 @@ client gets: 403
   {"type":"about:blank","title":"Forbidden","status":403,"detail":"authors only"}
 outcome: rejected
 `
-	if status != 0 || out.String() != want {
-		t.Errorf("status %d, stderr %s, stdout:\n%s\nwant:\n%s", status, errs.String(), out.String(), want)
-	}
+	expectExplain(t, opts, want)
 }
 
 // A request the rules pass shows each change, the body sent upstream
@@ -59,9 +56,8 @@ client gets: 200
 
 // A path no resource claims names the closest base and why it missed.
 func TestExplainNoMatch(t *testing.T) {
-	var out, errs bytes.Buffer
-	status := crudtest.ExplainCommand(crudtest.ExplainOptions{ConfigFile: "testdata/Caddyfile", Adapter: "caddyfile",
-		Listen: ":8080", Method: "GET", Path: "/api/post/1"}, &out, &errs)
+	opts := crudtest.ExplainOptions{ConfigFile: "testdata/Caddyfile", Adapter: "caddyfile",
+		Listen: ":8080", Method: "GET", Path: "/api/post/1"}
 	want := `request: GET /api/post/1
 caller:  anonymous
 matched: no resource; the request passes through untouched
@@ -71,19 +67,16 @@ client gets: 200
   {}
 outcome: untouched
 `
-	if status != 0 || out.String() != want {
-		t.Errorf("status %d, stderr %s, stdout:\n%s\nwant:\n%s", status, errs.String(), out.String(), want)
-	}
+	expectExplain(t, opts, want)
 }
 
 // Each statement of a create says what it did to the record: protect
 // removing a field, transform and set changing one, default filling one,
 // and after the response hide removing one.
 func TestExplainCreateStatements(t *testing.T) {
-	var out, errs bytes.Buffer
-	status := crudtest.ExplainCommand(crudtest.ExplainOptions{ConfigFile: "../Caddyfile.example", Adapter: "caddyfile",
+	opts := crudtest.ExplainOptions{ConfigFile: "../Caddyfile.example", Adapter: "caddyfile",
 		Method: "POST", Path: "/api/users", User: `{"id":"7"}`, Body: `{"name":"Ada","email":" ADA@X.org ","role":"admin"}`,
-		Upstream: `{"id":4,"name":"Ada","email":"ada@x.org","creatorId":"7","role":"member","password":"h"}`}, &out, &errs)
+		Upstream: `{"id":4,"name":"Ada","email":"ada@x.org","creatorId":"7","role":"member","password":"h"}`}
 	want := `request: POST /api/users
 caller:  {"id":"7"}
 matched: resource "users", action create
@@ -111,16 +104,13 @@ client gets: 200
   password: "h" -> absent
 outcome: passed
 `
-	if status != 0 || out.String() != want {
-		t.Errorf("status %d, stderr %s, stdout:\n%s\nwant:\n%s", status, errs.String(), out.String(), want)
-	}
+	expectExplain(t, opts, want)
 }
 
 // Every check runs and says why it failed; the after phase is not reached.
 func TestExplainInvalid(t *testing.T) {
-	var out, errs bytes.Buffer
-	status := crudtest.ExplainCommand(crudtest.ExplainOptions{ConfigFile: "../Caddyfile.example", Adapter: "caddyfile",
-		Method: "POST", Path: "/api/users", User: `{"id":"7"}`, Body: `{"name":"A","email":"nope"}`}, &out, &errs)
+	opts := crudtest.ExplainOptions{ConfigFile: "../Caddyfile.example", Adapter: "caddyfile",
+		Method: "POST", Path: "/api/users", User: `{"id":"7"}`, Body: `{"name":"A","email":"nope"}`}
 	want := `request: POST /api/users
 caller:  {"id":"7"}
 matched: resource "users", action create
@@ -143,19 +133,16 @@ client gets: 422
   {"type":"about:blank","title":"Unprocessable Entity","status":422,"detail":"the request is not valid","errors":[{"field":"email","message":"must be a valid email"},{"field":"name","message":"must have at least 2 characters"}]}
 outcome: invalid
 `
-	if status != 0 || out.String() != want {
-		t.Errorf("status %d, stderr %s, stdout:\n%s\nwant:\n%s", status, errs.String(), out.String(), want)
-	}
+	expectExplain(t, opts, want)
 }
 
 // A list's statements are summed up over its records: fields hidden,
 // records skipped by a condition, records dropped.
 func TestExplainList(t *testing.T) {
-	var out, errs bytes.Buffer
-	status := crudtest.ExplainCommand(crudtest.ExplainOptions{ConfigFile: "../Caddyfile.example", Adapter: "caddyfile",
+	opts := crudtest.ExplainOptions{ConfigFile: "../Caddyfile.example", Adapter: "caddyfile",
 		Method: "GET", Path: "/api/users", User: `{"id":"7"}`,
 		Upstream: `{"data":[{"id":1,"creatorId":"7","email":"a@x","password":"p"},{"id":2,"creatorId":"8","email":"b@x","password":"q"},` +
-			`{"id":3,"creatorId":"7","deleted":true,"password":"r"}],"total":3}`}, &out, &errs)
+			`{"id":3,"creatorId":"7","deleted":true,"password":"r"}],"total":3}`}
 	want := `request: GET /api/users
 caller:  {"id":"7"}
 matched: resource "users", action list
@@ -173,17 +160,14 @@ client gets: 200
   total: 3 -> 2
 outcome: passed
 `
-	if status != 0 || out.String() != want {
-		t.Errorf("status %d, stderr %s, stdout:\n%s\nwant:\n%s", status, errs.String(), out.String(), want)
-	}
+	expectExplain(t, opts, want)
 }
 
 // Hides written one after the other each say what they hid, though the
 // handler runs them as one.
 func TestExplainHidesOneAfterAnother(t *testing.T) {
-	var out, errs bytes.Buffer
-	status := crudtest.ExplainCommand(crudtest.ExplainOptions{ConfigFile: "testdata/Caddyfile", Adapter: "caddyfile",
-		Listen: ":8082", Method: "GET", Path: "/api/users/1", Upstream: `{"id":1,"password":"p","card":"4111","pin":"1234"}`}, &out, &errs)
+	opts := crudtest.ExplainOptions{ConfigFile: "testdata/Caddyfile", Adapter: "caddyfile",
+		Listen: ":8082", Method: "GET", Path: "/api/users/1", Upstream: `{"id":1,"password":"p","card":"4111","pin":"1234"}`}
 	want := `request: GET /api/users/1
 caller:  anonymous
 matched: resource "users", action get
@@ -198,7 +182,15 @@ client gets: 200
   pin: "1234" -> absent
 outcome: passed
 `
-	if status != 0 || out.String() != want {
+	expectExplain(t, opts, want)
+}
+
+// expectExplain runs explain with opts and requires exit status 0 and
+// exactly want on stdout.
+func expectExplain(t *testing.T, opts crudtest.ExplainOptions, want string) {
+	t.Helper()
+	var out, errs bytes.Buffer
+	if status := crudtest.ExplainCommand(opts, &out, &errs); status != 0 || out.String() != want {
 		t.Errorf("status %d, stderr %s, stdout:\n%s\nwant:\n%s", status, errs.String(), out.String(), want)
 	}
 }
