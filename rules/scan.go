@@ -82,7 +82,11 @@ const (
 // that is a quote, a backslash or a control character, if any; bits above
 // it may be wrong (borrows), so only the lowest set bit is meaningful.
 func specialIn(w uint64) uint64 {
-	return quoteOrBackslash(w) | (w-ones*0x20)&^w&highs
+	// One test finds the quote with the control characters: x^0x02 is at
+	// most 0x20 exactly for 0x00-0x1f and for the quote 0x22.
+	x := w ^ ones*0x02
+	b := w ^ ones*'\\'
+	return ((x-ones*0x21)&^x | (b-ones)&^b) & highs
 }
 
 // skipString returns the index just past the string whose opening quote is
