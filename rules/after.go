@@ -368,7 +368,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 		}
 		if stale && r.p.vars&varRecord != 0 {
 			if r.membersValid {
-				r.fields = recordFields{raw: unsafeString(cur), members: r.members, state: scanned}
+				r.fields.raw, r.fields.members, r.fields.state, r.fields.fold = unsafeString(cur), r.members, scanned, false
 				env.setRecord(&r.fields, r)
 			} else {
 				r.rewritten.reset(unsafeString(cur))

@@ -34,11 +34,14 @@ type condition func(env *Env) (result, ok bool)
 // fastCondition compiles node, the checked and patched tree of an
 // expression, into a condition; false when it has a shape left to the VM.
 func fastCondition(node ast.Node) (condition, bool) {
-	value, ok := compileFast(node)
+	c := &fastCompiler{}
+	value, ok := c.operand(node)
 	if !ok {
 		return nil, false
 	}
+	slots := c.slots
 	return func(env *Env) (bool, bool) {
+		env.makeRoom(slots)
 		v, ok := value(env)
 		if !ok {
 			return false, false
@@ -80,11 +83,16 @@ func compileFast(node ast.Node) (operand, bool) {
 	}
 	slots := c.slots
 	return func(env *Env) (*val, bool) {
-		if len(env.regs) < slots {
-			env.regs = make([]val, max(slots, 2*len(env.regs)))
-		}
+		env.makeRoom(slots)
 		return value(env)
 	}, true
+}
+
+// makeRoom gives env the slots an expression's operands use.
+func (env *Env) makeRoom(slots int) {
+	if len(env.regs) < slots {
+		env.regs = make([]val, max(slots, 2*len(env.regs)))
+	}
 }
 
 // fastCompiler compiles one expression, giving each operand that
@@ -192,7 +200,7 @@ func (c *fastCompiler) builtin(n *ast.BuiltinNode) (operand, bool) {
 	return c.apply1(arg, func(out, v *val) bool {
 		s, ok := v.text()
 		if ok {
-			*out = val{s: f(s), kind: strKind}
+			out.setStr(f(s))
 		}
 		return ok
 	}), true
@@ -228,6 +236,17 @@ func (c *fastCompiler) member(n *ast.CallNode) (operand, bool) {
 	}
 	if keys, ok := recordChain(n); ok {
 		at := c.slot()
+		if name, ok := keys[0].(string); ok && len(keys) == 1 {
+			return func(env *Env) (*val, bool) { // record.name: one call
+				out := &env.regs[at]
+				if f := env.fields; f != nil && f.state == scanned && !f.fold {
+					f.member(out, name)
+				} else {
+					env.recordAt(out, keys)
+				}
+				return out, true
+			}, true
+		}
 		return func(env *Env) (*val, bool) {
 			out := &env.regs[at]
 			env.recordAt(out, keys)
@@ -238,7 +257,7 @@ func (c *fastCompiler) member(n *ast.CallNode) (operand, bool) {
 		read, at := variableValues[id.Value], c.slot() // user.id: one call
 		return func(env *Env) (*val, bool) {
 			out := &env.regs[at]
-			*out = typed(get(read(env), key))
+			out.setTyped(get(read(env), key))
 			return out, true
 		}, true
 	}
@@ -247,7 +266,7 @@ func (c *fastCompiler) member(n *ast.CallNode) (operand, bool) {
 		return nil, false
 	}
 	return c.apply1(read, func(out, b *val) bool {
-		*out = typed(get(b.decoded(), key))
+		out.setTyped(get(b.decoded(), key))
 		return true
 	}), true
 }
@@ -271,7 +290,7 @@ func (c *fastCompiler) unary(n *ast.UnaryNode) (operand, bool) {
 	case "!", "not":
 		return c.apply1(inner, func(out, v *val) bool {
 			b, ok := v.boolean()
-			*out = boolVal(!b)
+			out.setBool(!b)
 			return ok // not a boolean: the VM's error
 		}), true
 	case "-":
@@ -282,8 +301,8 @@ func (c *fastCompiler) unary(n *ast.UnaryNode) (operand, bool) {
 
 // binaryOperators are the operators computed on both operands' values.
 var binaryOperators = map[string]func(out, a, b *val) bool{
-	"==": func(out, a, b *val) bool { *out = boolVal(equal(a, b)); return true },
-	"!=": func(out, a, b *val) bool { *out = boolVal(!equal(a, b)); return true },
+	"==": func(out, a, b *val) bool { out.setBool(equal(a, b)); return true },
+	"!=": func(out, a, b *val) bool { out.setBool(!equal(a, b)); return true },
 	"<": func(out, a, b *val) bool {
 		return compare(out, a, b, runtime.Less, true, false, false)
 	},
@@ -364,11 +383,14 @@ func (c *fastCompiler) binary(n *ast.BinaryNode) (operand, bool) {
 					return l, false
 				}
 				out := &env.regs[at]
-				if plain && l.kind == rawKind && (l.s[0] != '"' || strings.IndexByte(l.s, '\\') < 0) {
-					*out = boolVal((l.s == text) == want) // the field's text is the constant's only spelling
+				// The field's text is the constant's only spelling, unless it
+				// is a longer string with escapes (each escape is longer than
+				// what it decodes to).
+				if plain && l.kind == rawKind && (l.s[0] != '"' || len(l.s) <= len(text) || strings.IndexByte(l.s, '\\') < 0) {
+					out.setBool((l.s == text) == want)
 					return out, true
 				}
-				*out = boolVal(equal(l, &k) == want)
+				out.setBool(equal(l, &k) == want)
 				return out, true
 			}, true
 		}
@@ -415,30 +437,30 @@ func (c *fastCompiler) intConstant(left operand, at int, code byte, k val, op fu
 		if i, _, isInt, ok := l.number(); ok && isInt {
 			switch code {
 			case '+':
-				*out = intVal(i + n)
+				out.setInt(i + n)
 				return out, true
 			case '-':
-				*out = intVal(i - n)
+				out.setInt(i - n)
 				return out, true
 			case '*':
-				*out = intVal(i * n)
+				out.setInt(i * n)
 				return out, true
 			case '%':
 				if n != 0 {
-					*out = intVal(i % n)
+					out.setInt(i % n)
 					return out, true
 				}
 			case '<':
-				*out = boolVal(i < n)
+				out.setBool(i < n)
 				return out, true
 			case 'l':
-				*out = boolVal(i <= n)
+				out.setBool(i <= n)
 				return out, true
 			case '>':
-				*out = boolVal(i > n)
+				out.setBool(i > n)
 				return out, true
 			case 'g':
-				*out = boolVal(i >= n)
+				out.setBool(i >= n)
 				return out, true
 			}
 		}
@@ -494,14 +516,14 @@ func (c *fastCompiler) match(n *ast.BinaryNode) (operand, bool) {
 	}
 	return c.apply1(left, func(out, v *val) bool {
 		if v.isNil() {
-			*out = boolVal(false) // as the VM: nil matches nothing
+			out.setBool(false) // as the VM: nil matches nothing
 			return true
 		}
 		s, ok := v.text()
 		if !ok {
 			return false // not a string: the VM's error
 		}
-		*out = boolVal(re.MatchString(s))
+		out.setBool(re.MatchString(s))
 		return true
 	}), true
 }
@@ -572,18 +594,18 @@ func recordChain(n ast.Node) ([]any, bool) {
 var variables = map[string]func(env *Env, out *val){
 	"record": func(env *Env, out *val) {
 		if env.fields != nil {
-			*out = rawVal(env.fields.raw)
+			out.setRaw(env.fields.raw)
 			return
 		}
-		*out = typed(env.Record)
+		out.setTyped(env.Record)
 	},
-	"body":     func(env *Env, out *val) { *out = typed(env.Body) },
-	"old":      func(env *Env, out *val) { *out = typed(env.Old) },
-	"user":     func(env *Env, out *val) { *out = typed(env.User) },
-	"request":  func(env *Env, out *val) { *out = typed(env.Request) },
-	"response": func(env *Env, out *val) { *out = typed(env.Response) },
-	"value":    func(env *Env, out *val) { *out = typed(env.Value) },
-	"action":   func(env *Env, out *val) { *out = typed(env.Action) },
-	"resource": func(env *Env, out *val) { *out = typed(env.Resource) },
-	"index":    func(env *Env, out *val) { *out = typed(env.Index) },
+	"body":     func(env *Env, out *val) { out.setTyped(env.Body) },
+	"old":      func(env *Env, out *val) { out.setTyped(env.Old) },
+	"user":     func(env *Env, out *val) { out.setTyped(env.User) },
+	"request":  func(env *Env, out *val) { out.setTyped(env.Request) },
+	"response": func(env *Env, out *val) { out.setTyped(env.Response) },
+	"value":    func(env *Env, out *val) { out.setTyped(env.Value) },
+	"action":   func(env *Env, out *val) { out.setTyped(env.Action) },
+	"resource": func(env *Env, out *val) { out.setTyped(env.Resource) },
+	"index":    func(env *Env, out *val) { out.setTyped(env.Index) },
 }

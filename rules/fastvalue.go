@@ -31,6 +31,48 @@ const (
 	boolKind
 )
 
+// The setters below write a value field by field into its slot: Go
+// builds a whole val assigned at once on the stack and copies it, through
+// loads the CPU cannot forward from the stores just made, which cost more
+// than the operators themselves.
+
+func (x *val) setInt(i int) { x.v, x.s, x.n, x.kind = nil, "", uint64(i), intKind }
+
+func (x *val) setFloat(f float64) { x.v, x.s, x.n, x.kind = nil, "", math.Float64bits(f), floatKind }
+
+func (x *val) setBool(b bool) {
+	x.v, x.s, x.n, x.kind = nil, "", 0, boolKind
+	if b {
+		x.n = 1
+	}
+}
+
+// setRaw makes x the JSON text s; "" (no such field) is nil.
+func (x *val) setRaw(s string) {
+	x.v, x.s, x.n, x.kind = nil, s, 0, rawKind
+	if s == "" {
+		x.kind = anyKind
+	}
+}
+
+func (x *val) setStr(s string) { x.v, x.s, x.n, x.kind = nil, s, 0, strKind }
+
+// setTyped is *x = typed(v), written in place.
+func (x *val) setTyped(v any) {
+	switch y := v.(type) {
+	case string:
+		x.setStr(y)
+	case int:
+		x.setInt(y)
+	case float64:
+		x.setFloat(y)
+	case bool:
+		x.setBool(y)
+	default:
+		x.v, x.s, x.n, x.kind = v, "", 0, anyKind
+	}
+}
+
 func boolVal(b bool) val {
 	if b {
 		return val{n: 1, kind: boolKind}
@@ -282,7 +324,7 @@ func viaRuntime(out *val, op func(a, b any) any, a, b *val) (ok bool) {
 	if b != nil {
 		y = b.decoded()
 	}
-	*out = typed(op(a.decoded(), y))
+	out.setTyped(op(a.decoded(), y))
 	return true
 }
 
@@ -311,9 +353,9 @@ func arithmetic(out, a, b *val, ints func(x, y int) int, floats func(x, y float6
 	case !p.ok:
 		return viaRuntime(out, other, a, b)
 	case p.ints:
-		*out = intVal(ints(p.a, p.b))
+		out.setInt(ints(p.a, p.b))
 	default:
-		*out = floatVal(floats(p.fa, p.fb))
+		out.setFloat(floats(p.fa, p.fb))
 	}
 	return true
 }
@@ -337,13 +379,13 @@ func floating(out, a, b *val, f func(x, y float64) float64, other func(a, b any)
 	if p.ints {
 		p.fa, p.fb = float64(p.a), float64(p.b)
 	}
-	*out = floatVal(f(p.fa, p.fb))
+	out.setFloat(f(p.fa, p.fb))
 	return true
 }
 
 func modulo(out, a, b *val) bool {
 	if p := numbers(a, b); p.ok && p.ints && p.b != 0 {
-		*out = intVal(p.a % p.b)
+		out.setInt(p.a % p.b)
 		return true
 	}
 	return viaRuntime(out, func(x, y any) any { return runtime.Modulo(x, y) }, a, b)
@@ -354,15 +396,15 @@ func modulo(out, a, b *val) bool {
 func compare(out, a, b *val, op func(a, b any) bool, lt, eq, gt bool) bool {
 	if p := numbers(a, b); p.ok {
 		if p.ints {
-			*out = boolVal(a3(p.a < p.b, p.a == p.b, lt, eq, gt))
+			out.setBool(a3(p.a < p.b, p.a == p.b, lt, eq, gt))
 		} else {
-			*out = boolVal(a3(p.fa < p.fb, p.fa == p.fb, lt, eq, gt))
+			out.setBool(a3(p.fa < p.fb, p.fa == p.fb, lt, eq, gt))
 		}
 		return true
 	}
 	if x, ok := a.text(); ok {
 		if y, ok := b.text(); ok {
-			*out = boolVal(a3(x < y, x == y, lt, eq, gt))
+			out.setBool(a3(x < y, x == y, lt, eq, gt))
 			return true
 		}
 	}
@@ -383,9 +425,9 @@ func a3(less, same, lt, eq, gt bool) bool {
 func negate(out, a *val) bool {
 	if i, f, isInt, ok := a.number(); ok {
 		if isInt {
-			*out = intVal(-i)
+			out.setInt(-i)
 		} else {
-			*out = floatVal(-f)
+			out.setFloat(-f)
 		}
 		return true
 	}
@@ -396,11 +438,11 @@ func negate(out, a *val) bool {
 // array, members of an object (of duplicate keys one).
 func length(out, a *val) bool {
 	if s, ok := a.text(); ok {
-		*out = intVal(utf8.RuneCountInString(s))
+		out.setInt(utf8.RuneCountInString(s))
 		return true
 	}
 	if a.kind == rawKind && a.s[0] == '[' {
-		*out = intVal(countElements(a.s))
+		out.setInt(countElements(a.s))
 		return true
 	}
 	return viaRuntime(out, func(x, _ any) any { return builtin.Len(x) }, a, nil)
@@ -425,22 +467,22 @@ func in(out, needle, list *val) bool {
 	case map[string]struct{}:
 		if s, ok := needle.text(); ok {
 			_, found := set[s]
-			*out = boolVal(found)
+			out.setBool(found)
 			return true
 		}
 		if needle.isNil() {
 			_, found := set[""] // what reflect's MapIndex of a nil key finds
-			*out = boolVal(found)
+			out.setBool(found)
 			return true
 		}
 	case []any:
 		for _, e := range set {
 			if x := typed(e); equal(&x, needle) {
-				*out = boolVal(true)
+				out.setBool(true)
 				return true
 			}
 		}
-		*out = boolVal(false)
+		out.setBool(false)
 		return true
 	}
 	if list.kind == rawKind && list.s[0] == '[' {
@@ -448,18 +490,18 @@ func in(out, needle, list *val) bool {
 		for i := skipSpace(raw, 1); i < len(raw) && raw[i] != ']'; {
 			end := trustedValue(raw, i)
 			if e := rawVal(raw[i:end]); equal(&e, needle) {
-				*out = boolVal(true)
+				out.setBool(true)
 				return true
 			}
 			if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
 				i = skipSpace(raw, i+1)
 			}
 		}
-		*out = boolVal(false)
+		out.setBool(false)
 		return true
 	}
 	if list.isNil() {
-		*out = boolVal(false)
+		out.setBool(false)
 		return true
 	}
 	return viaRuntime(out, func(x, y any) any { return runtime.In(x, y) }, needle, list)
@@ -469,7 +511,7 @@ func in(out, needle, list *val) bool {
 // is nil, the VM's error when either is not a string.
 func stringTest(out, a, b *val, test func(s, t string) bool) bool {
 	if a.isNil() || b.isNil() {
-		*out = boolVal(false)
+		out.setBool(false)
 		return true
 	}
 	x, ok := a.text()
@@ -480,6 +522,6 @@ func stringTest(out, a, b *val, test func(s, t string) bool) bool {
 	if !ok {
 		return false
 	}
-	*out = boolVal(test(x, y))
+	out.setBool(test(x, y))
 	return true
 }

@@ -19,7 +19,7 @@ func (env *Env) recordAt(out *val, keys []any) {
 		for _, k := range keys {
 			v = env.Get(v, k)
 		}
-		*out = typed(v)
+		out.setTyped(v)
 		return
 	}
 	env.fields.field(out, keys[0])
@@ -29,7 +29,7 @@ func (env *Env) recordAt(out *val, keys []any) {
 			for _, k := range keys[1+i:] {
 				d = env.Get(d, k)
 			}
-			*out = typed(d)
+			out.setTyped(d)
 			return
 		}
 		*out = rawMember(out.s, k, env.fields.fold)
@@ -141,13 +141,18 @@ func (f *recordFields) field(out *val, key any) {
 		*out = f.folded(k)
 		return
 	}
+	f.member(out, k)
+}
+
+// member reads the scanned record's member k, names matched exactly.
+func (f *recordFields) member(out *val, k string) {
 	for i := len(f.members) - 1; i >= 0; i-- {
 		if f.members[i].key == k {
-			*out = val{s: f.members[i].val, kind: rawKind} // never "": a member has a value
+			out.setRaw(f.members[i].val) // never "": a member has a value
 			return
 		}
 	}
-	*out = val{}
+	out.setTyped(nil)
 }
 
 // folded is field for a request record: names under simple case folding.
