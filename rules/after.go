@@ -346,12 +346,16 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	cur := unsafeBytes(raw) // only read: rewrites go to new buffers
 	r.pending = r.pending[:0]
 	stale, hidden := true, 0
+	// flat: every pending hide removes top-level names only, the members
+	// of descend's children set in mask.
+	flat, mask := r.p.flatHides != nil, uint64(0)
 	flush := func() {
 		if len(r.pending) == 0 {
 			return
 		}
 		next, n := appendDeleting(make([]byte, 0, len(cur)), parse(cur), r.pending...)
 		r.pending = r.pending[:0]
+		flat, mask = r.p.flatHides != nil, 0
 		if n > 0 {
 			cur, stale = next, true
 			hidden += n
@@ -389,6 +393,10 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 				tr.hide(s, cur)
 			}
 			r.pending = append(r.pending, s.tree)
+			if flat {
+				mask |= r.p.flatHides[i]
+				flat = r.p.flatHides[i] != 0
+			}
 			r.note(s)
 		case opOnly:
 			next, c := appendKeeping(make([]byte, 0, len(cur)), parse(cur), s.tree)
@@ -510,9 +518,12 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	}
 	if len(r.pending) > 0 {
 		var n int
-		if r.membersValid {
+		switch {
+		case r.membersValid && flat:
+			*out, n = appendMembersHiding(*out, raw, r.members, mask)
+		case r.membersValid:
 			*out, n = appendMembersEditing(*out, raw, r.members, r.pending, &r.nested, nil)
-		} else {
+		default:
 			*out, n = appendDeleting(*out, parse(cur), r.pending...)
 		}
 		r.pending = r.pending[:0]

@@ -423,6 +423,11 @@ type Program struct {
 	// lead into are scanned with their record, so hiding in them needs no
 	// second scan.
 	descend *pathTree
+	// flatHides holds, for each hide statement whose paths are all
+	// top-level names, the children of descend it removes as bits (0 for
+	// any other statement); nil when descend has a wildcard or more than
+	// 64 children.
+	flatHides []uint64
 	// fieldReads joins the fields statements read or write by name: an
 	// operator object as their value is refused.
 	fieldReads *pathTree
@@ -485,8 +490,32 @@ func NewProgram(phase Phase, blocks []*CompiledBlock, opts ...ProgramOption) *Pr
 	}
 	if len(hides) > 0 {
 		p.descend = newPathTree(hides)
+		p.flatHides = flatHideMasks(p.stmts, p.descend)
 	}
 	return p
+}
+
+// flatHideMasks computes Program.flatHides.
+func flatHideMasks(stmts []*stmt, descend *pathTree) []uint64 {
+	if descend.star != nil || len(descend.children) > 64 {
+		return nil
+	}
+	masks := make([]uint64, len(stmts))
+	for i, s := range stmts {
+		if s.op != opHide || s.tree.star != nil || s.tree.leaf {
+			continue
+		}
+		var m uint64
+		for _, c := range s.tree.children {
+			if !c.node.leaf || len(c.node.children) > 0 || c.node.star != nil {
+				m = 0
+				break
+			}
+			m |= 1 << descend.named(c.key).at
+		}
+		masks[i] = m
+	}
+	return masks
 }
 
 // folded returns the statement with its paths matching field names under

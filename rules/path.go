@@ -105,8 +105,9 @@ func (p Path) keys() []string { return p.keyNames }
 // Children are few, so they sit in a slice searched in order. A key that
 // matches a named child and the `*` child goes on with both subtrees.
 type pathTree struct {
-	leaf     bool // the path ends here: the whole value is selected
-	fold     bool // keys match under simple case folding (request bodies)
+	leaf     bool  // the path ends here: the whole value is selected
+	at       uint8 // this node's index among its parent's named children (saturating at 255)
+	fold     bool  // keys match under simple case folding (request bodies)
 	children []treeChild
 	star     *pathTree
 	elems    *pathTree // the named children alone: what meets each element of an array here
@@ -155,7 +156,7 @@ func (t *pathTree) child(s segment) *pathTree {
 			return c.node
 		}
 	}
-	c := &pathTree{fold: t.fold}
+	c := &pathTree{fold: t.fold, at: uint8(min(len(t.children), 255))}
 	t.children = append(t.children, treeChild{key: s.key, folded: key, node: c})
 	t.lengths |= lengthBit(key)
 	if t.fold {

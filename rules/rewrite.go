@@ -197,6 +197,33 @@ func appendMembersEditing(dst []byte, src string, members []member, trees []*pat
 	return append(dst, '}'), edited
 }
 
+// appendMembersHiding is appendMembersEditing for hides of top-level
+// names only: the members whose path-tree child (member.at) is in mask
+// go, runs of the others are copied whole. It returns how many went.
+func appendMembersHiding(dst []byte, src string, members []member, mask uint64) ([]byte, int) {
+	hidden := 0
+	dst = append(dst, '{')
+	wrote := false
+	run := -1 // first member of the run being kept
+	for i := range members {
+		if m := &members[i]; m.miss || mask&(1<<m.at) == 0 {
+			if run < 0 {
+				run = i
+			}
+			continue
+		}
+		hidden++
+		if run >= 0 {
+			dst = appendRun(dst, src, members[run:i], wrote)
+			wrote, run = true, -1
+		}
+	}
+	if run >= 0 {
+		dst = appendRun(dst, src, members[run:], wrote)
+	}
+	return append(dst, '}'), hidden
+}
+
 // matchKey appends to next the subtrees of trees that apply to key, and
 // reports whether one of them ends there (the member goes). The trees are
 // the after phase's: exact.

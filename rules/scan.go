@@ -28,6 +28,7 @@ type member struct {
 	keyRaw string // as written, quotes included
 	val    string // raw value
 	miss   bool   // no hide path of the program names this member
+	at     uint8  // else: the index of the path tree's child that names it
 	deep   bool   // val is an object whose members were scanned too:
 	kids   int32  // nested.kids[kids : kids+nkids]
 	nkids  int32
@@ -407,6 +408,9 @@ func scanMembers(s string, i int, dst []member, t *pathTree, n *nested, depth in
 		if t != nil {
 			c, star := t.lookupExact(key) // after-phase trees are exact
 			m.miss = c == nil && star == nil
+			if c != nil {
+				m.at = c.at
+			}
 			// With a wildcard beside the name, the nested members meet both
 			// subtrees: they are rewritten from the text, not from a scan
 			// that knows only one.
