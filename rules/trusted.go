@@ -3,6 +3,7 @@ package rules
 import (
 	"encoding/binary"
 	"math/bits"
+	"strings"
 	"unsafe"
 
 	"github.com/tidwall/gjson"
@@ -23,29 +24,43 @@ func quoteOrBackslash(w uint64) uint64 {
 }
 
 // trustedString returns the index past the string whose quote is at s[i]
-// and whether it holds an escape.
+// and whether it holds an escape. A string that does not end within its
+// first eight bytes is searched with the library's vector byte search.
 func trustedString(s string, i int) (int, bool) {
-	escaped := false
-	base := unsafe.Pointer(unsafe.StringData(s))
-	for i++; i < len(s); i++ {
-		for i+8 <= len(s) {
-			w := binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(base, i))[:])
-			if m := quoteOrBackslash(w); m != 0 {
-				i += bits.TrailingZeros64(m) >> 3
-				break
+	i++
+	if i+8 <= len(s) {
+		w := binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i))[:])
+		m := quoteOrBackslash(w)
+		if m == 0 {
+			return longString(s, i+8, false)
+		}
+		if i += bits.TrailingZeros64(m) >> 3; s[i] == '"' {
+			return i + 1, false
+		}
+	}
+	return longString(s, i, false)
+}
+
+// longString is trustedString from s[i] inside the string: the closing
+// quote is the first quote no backslash escapes. Each byte is searched at
+// most twice (once for a quote, once for a backslash), however many
+// escapes the string holds.
+func longString(s string, i int, escaped bool) (int, bool) {
+	quote := -1 // the first quote at or after i, once searched
+	for i < len(s) {
+		if quote < i {
+			q := strings.IndexByte(s[i:], '"')
+			if q < 0 { // unterminated: not valid JSON
+				return len(s), escaped || strings.IndexByte(s[i:], '\\') >= 0
 			}
-			i += 8
+			quote = i + q
 		}
-		if i >= len(s) {
-			break
+		b := strings.IndexByte(s[i:quote], '\\')
+		if b < 0 {
+			return quote + 1, escaped
 		}
-		switch s[i] {
-		case '"':
-			return i + 1, escaped
-		case '\\':
-			escaped = true
-			i++ // the escaped byte; \uXXXX's digits are plain bytes
-		}
+		escaped = true
+		i += b + 2 // past the escaped byte; \uXXXX's digits are plain bytes
 	}
 	return len(s), escaped
 }
