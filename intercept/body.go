@@ -87,7 +87,11 @@ func setBody(r *http.Request, body []byte) *sentBody {
 	b.Reset(body)
 	r.Body = b
 	r.ContentLength = int64(len(body))
-	r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	if cl := r.Header["Content-Length"]; len(cl) == 1 {
+		cl[0] = strconv.Itoa(len(body)) // the request's own header: no new slice
+	} else {
+		r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	}
 	r.TransferEncoding = nil
 	r.Header.Del("Transfer-Encoding")
 	r.GetBody = func() (io.ReadCloser, error) {

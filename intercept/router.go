@@ -271,14 +271,13 @@ func (e *Engine) match(r *http.Request) (match, *problem) {
 		m.method = override
 	}
 	for _, rt := range matched {
-		if rt.res != m.res {
-			continue
-		}
-		if rt.method == m.method {
+		if rt.res == m.res && rt.method == m.method {
 			m.route = rt
 			return m, nil
 		}
-		if !slices.Contains(m.allow, rt.method) {
+	}
+	for _, rt := range matched { // no route for the method: the ones there are
+		if rt.res == m.res && !slices.Contains(m.allow, rt.method) {
 			m.allow = append(m.allow, rt.method)
 		}
 	}

@@ -188,6 +188,15 @@ type beforeRun struct {
 	*scratch
 }
 
+// changedBy notes that the statement at where changed the request; the
+// list is made once, with room for every statement.
+func (r *beforeRun) changedBy(where string) {
+	if r.res.Changed == nil {
+		r.res.Changed = make([]string, 0, len(r.p.stmts))
+	}
+	r.res.Changed = append(r.res.Changed, where)
+}
+
 // decodeRecord is the current record as the VM reads it.
 func (r *beforeRun) decodeRecord() any { return decodeFields(&r.fields, r.p, &r.view) }
 
@@ -341,7 +350,7 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			raw, changed = out, true
 			r.adopt(raw)
 			stale = false
-			r.res.Changed = append(r.res.Changed, s.where)
+			r.changedBy(s.where)
 			if r.shape != nil {
 				r.shape.set(s.path.keys(), enc)
 			}
@@ -369,7 +378,7 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 				}
 				if c {
 					raw, changed, stale = r.shape.view(), true, true
-					r.res.Changed = append(r.res.Changed, s.where)
+					r.changedBy(s.where)
 				}
 				continue
 			}
@@ -404,7 +413,7 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 					r.adopt(raw)
 					stale = false
 				}
-				r.res.Changed = append(r.res.Changed, s.where)
+				r.changedBy(s.where)
 			}
 		case opHeader, opQuery:
 			e, err := s.edit(env)

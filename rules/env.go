@@ -38,6 +38,9 @@ type Env struct {
 	regs    []val
 	regsBuf [8]val
 
+	// json is what valueJSON wrote last, its storage reused.
+	json []byte
+
 	// Get is member access (a.b, a[k]) as the nil-safe patch rewrites it.
 	Get func(any, any) any `expr:"__get"`
 }

@@ -50,9 +50,9 @@ func (f *fieldSet) add(o fieldSet) {
 type program struct {
 	src    string
 	prog   *vm.Program
-	cond   condition                  // the same expression without the VM, when its shape allows
-	fast   func(env *Env) (any, bool) // the same for a value, when not a condition
-	static bool                       // the expression is a literal: value, and json, are its value
+	cond   condition // the same expression without the VM, when its shape allows
+	fast   operand   // the same for a value, when not a condition
+	static bool      // the expression is a literal: value, and json, are its value
 	value  any
 	json   []byte
 	vars   varSet
@@ -75,7 +75,7 @@ func compileExpr(src string, asBool bool) (*program, error) {
 	p := &program{src: src, prog: tree}
 	p.cond, _ = fastCondition(tree.Node())
 	if !asBool {
-		p.fast, _ = fastValue(tree.Node())
+		p.fast, _ = compileFast(tree.Node())
 	}
 	if v, ok := literal(tree.Node()); ok {
 		if enc, err := appendJSON(nil, v); err == nil {
@@ -93,7 +93,7 @@ func (p *program) run(env *Env) (any, error) {
 	}
 	if p.fast != nil {
 		if v, ok := p.fast(env); ok {
-			return v, nil
+			return v.decoded(), nil
 		}
 	}
 	if p.vars&varRecord != 0 && env.decoder != nil && !env.decoded {

@@ -56,23 +56,6 @@ func fastCondition(node ast.Node) (condition, bool) {
 	}, true
 }
 
-// fastValue compiles node into a function computing the expression's
-// value as the VM would return it; false when its shape is left to the VM.
-// It declines (false) at run time where the VM would fail.
-func fastValue(node ast.Node) (func(env *Env) (any, bool), bool) {
-	value, ok := compileFast(node)
-	if !ok {
-		return nil, false
-	}
-	return func(env *Env) (any, bool) {
-		v, ok := value(env)
-		if !ok {
-			return nil, false
-		}
-		return v.decoded(), true
-	}, true
-}
-
 // compileFast compiles node into an operand that first makes room for
 // the slots its operands use.
 func compileFast(node ast.Node) (operand, bool) {
@@ -239,8 +222,8 @@ func (c *fastCompiler) member(n *ast.CallNode) (operand, bool) {
 		if name, ok := keys[0].(string); ok && len(keys) == 1 {
 			return func(env *Env) (*val, bool) { // record.name: one call
 				out := &env.regs[at]
-				if f := env.fields; f != nil && f.state == scanned && !f.fold {
-					f.member(out, name)
+				if env.fields != nil {
+					env.fields.named(out, name)
 				} else {
 					env.recordAt(out, keys)
 				}

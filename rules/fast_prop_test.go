@@ -212,7 +212,17 @@ func TestFastValuesAgreeWithVMOnRandomExpressions(t *testing.T) {
 				want, err := vmRun(p, vmEnv)
 				members, _ := scanMembers(raw, 0, nil, nil, nil, 0)
 				env := &Env{fields: &recordFields{raw: raw, members: members, state: scanned}, User: user, Action: "list", Index: 1, Get: get}
-				got, ok := p.fast(env)
+				v, ok := p.fast(env)
+				var got any
+				if ok {
+					got = v.decoded()
+					// valueJSON writes the value it computed as appendJSON writes it decoded.
+					if enc, scalar := v.appendScalarJSON(nil); scalar {
+						if want, err := appendJSON(nil, got); err != nil || string(enc) != string(want) {
+							t.Errorf("%s on %s: JSON %s, decoded %s (%v)", src, raw, enc, want, err)
+						}
+					}
+				}
 				switch {
 				case ok && err != nil:
 					t.Errorf("%s on %s: fast %#v, VM error %v", src, raw, got, err)

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -107,6 +108,23 @@ func typed(v any) val {
 		return boolVal(x)
 	}
 	return val{v: v}
+}
+
+// appendScalarJSON appends the JSON of a string, number or boolean an
+// operator computed, as appendJSON writes it; false for any other value.
+func (x *val) appendScalarJSON(dst []byte) ([]byte, bool) {
+	switch x.kind {
+	case strKind:
+		return appendString(dst, x.s), true
+	case intKind:
+		return strconv.AppendInt(dst, int64(x.int()), 10), true
+	case boolKind:
+		return strconv.AppendBool(dst, x.n != 0), true
+	case floatKind:
+		enc, err := appendFloat(dst, x.float())
+		return enc, err == nil
+	}
+	return dst, false
 }
 
 // decoded is the value as the VM would hold it.

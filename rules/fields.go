@@ -121,20 +121,22 @@ func (f *recordFields) adopt(raw string, sp spans) {
 // the decoded record: of duplicate keys the last wins, as in every view of
 // a record (and in JSON.parse and encoding/json).
 func (f *recordFields) field(out *val, key any) {
-	if f.state == unscanned {
-		f.state = notObject
-		if i := skipSpace(f.raw, 0); i < len(f.raw) && f.raw[i] == '{' {
-			f.members, _ = trustedMembers(f.raw, i, f.members[:0]) // validated before
-			f.state = scanned
-		}
-	}
-	if f.state == notObject {
-		*out = val{v: get(Decode(unsafeBytes(f.raw)), key)}
-		return
-	}
 	k, ok := key.(string)
 	if !ok {
-		*out = val{} // an object has no index
+		if f.scan(); f.state == notObject {
+			*out = val{v: get(Decode(unsafeBytes(f.raw)), key)}
+		} else {
+			*out = val{} // an object has no index
+		}
+		return
+	}
+	f.named(out, k)
+}
+
+// named is field for a name.
+func (f *recordFields) named(out *val, k string) {
+	if f.scan(); f.state == notObject {
+		*out = val{v: get(Decode(unsafeBytes(f.raw)), k)}
 		return
 	}
 	if f.fold {
@@ -142,6 +144,17 @@ func (f *recordFields) field(out *val, key any) {
 		return
 	}
 	f.member(out, k)
+}
+
+// scan finds the members of the record on the first read.
+func (f *recordFields) scan() {
+	if f.state == unscanned {
+		f.state = notObject
+		if i := skipSpace(f.raw, 0); i < len(f.raw) && f.raw[i] == '{' {
+			f.members, _ = trustedMembers(f.raw, i, f.members[:0]) // validated before
+			f.state = scanned
+		}
+	}
 }
 
 // member reads the scanned record's member k, names matched exactly.
@@ -169,7 +182,7 @@ func (f *recordFields) folded(k string) val {
 // copying; of duplicate keys the last wins.
 func (f *recordFields) at(keys []string) gjson.Result {
 	var top val
-	f.field(&top, keys[0])
+	f.named(&top, keys[0])
 	if top.kind != rawKind {
 		return gjson.Result{} // no such member, or no object
 	}

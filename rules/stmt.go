@@ -59,10 +59,20 @@ func (s *stmt) edit(env *Env) (Edit, error) {
 	return e, nil
 }
 
-// valueJSON evaluates the statement's value expression as JSON.
+// valueJSON evaluates the statement's value expression as JSON. The bytes
+// are valid until the next call with env: callers copy them into the body.
 func (s *stmt) valueJSON(env *Env) ([]byte, error) {
 	if s.expr.static {
 		return s.expr.json, nil // read only: callers copy it into the body
+	}
+	if s.expr.fast != nil {
+		if v, ok := s.expr.fast(env); ok {
+			if enc, ok := v.appendScalarJSON(env.json[:0]); ok {
+				env.json = enc // reused by the next statement: callers copy it
+				return enc, nil
+			}
+			return appendJSON(nil, v.decoded())
+		}
 	}
 	v, err := s.expr.run(env)
 	if err != nil {
