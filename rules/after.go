@@ -372,7 +372,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 		}
 		if stale && r.p.vars&varRecord != 0 {
 			if r.membersValid {
-				r.fields.raw, r.fields.members, r.fields.state, r.fields.fold = unsafeString(cur), r.members, scanned, false
+				r.fields.raw, r.fields.members, r.fields.state, r.fields.fold, r.fields.kids = unsafeString(cur), r.members, scanned, false, &r.nested
 				env.setRecord(&r.fields, r)
 			} else {
 				r.rewritten.reset(unsafeString(cur))

@@ -419,9 +419,10 @@ type Program struct {
 	reads  []bool // statement i reads record
 	olds   []bool // statement i reads old (an expression, or protect strict)
 	top    []topField
-	// descend joins the paths every hide names: the nested objects they
+	// descend joins the paths every hide, mask and redact names, and the
+	// nested fields the after phase's expressions read: the objects they
 	// lead into are scanned with their record, so hiding in them needs no
-	// second scan.
+	// second scan and reading them no walk.
 	descend *pathTree
 	// flatHides holds, for each hide statement whose paths are all
 	// top-level names, the children of descend it removes as bits (0 for
@@ -482,17 +483,38 @@ func NewProgram(phase Phase, blocks []*CompiledBlock, opts ...ProgramOption) *Pr
 	}
 	p.top = p.record.tops()
 	p.fieldReads = readTree(p)
-	var hides []Path // and the paths of mask and redact, which rewrite scanned members too
+	var descend []Path // see Program.descend
 	for _, s := range p.stmts {
 		if s.op == opHide || s.op == opMask || s.op == opRedact {
-			hides = append(hides, s.paths...)
+			descend = append(descend, s.paths...)
 		}
 	}
-	if len(hides) > 0 {
-		p.descend = newPathTree(hides)
+	if p.phase == After {
+		descend = append(descend, nestedReads(p.record)...)
+	}
+	if len(descend) > 0 {
+		p.descend = newPathTree(descend)
 		p.flatHides = flatHideMasks(p.stmts, p.descend)
 	}
 	return p
+}
+
+// nestedReads are the paths expressions read below the record's top level
+// (record.a.b): the scan goes into the objects on the way, so that a
+// condition finds the member among those the scan indexed.
+func nestedReads(reads fieldSet) []Path {
+	var paths []Path
+	for _, keys := range reads.paths {
+		if len(keys) < 2 {
+			continue
+		}
+		segs := make([]segment, len(keys))
+		for i, k := range keys {
+			segs[i] = segment{key: k}
+		}
+		paths = append(paths, Path{segs: segs})
+	}
+	return paths
 }
 
 // flatHideMasks computes Program.flatHides.

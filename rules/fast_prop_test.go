@@ -158,6 +158,11 @@ func checkFastOnRecord(t *testing.T, p *program, raw string) {
 	if i := skipSpace(raw, 0); raw[i] == '{' {
 		members, _ := scanMembers(raw, i, nil, nil, nil, 0)
 		fields = append(fields, recordFields{raw: raw, members: members, state: scanned})
+		if reads := nestedReads(p.record); len(reads) > 0 { // scanned into the objects it reads, as the after phase does
+			kids := &nested{}
+			members, _ := scanMembers(raw, i, nil, newPathTree(reads), kids, 0)
+			fields = append(fields, recordFields{raw: raw, members: members, state: scanned, kids: kids})
+		}
 	}
 	for _, f := range fields {
 		agree(t, p, vmEnv, &Env{fields: &f, User: user, Action: "list", Index: 1, Get: get}, raw)

@@ -58,6 +58,9 @@ func (x *val) setRaw(s string) {
 
 func (x *val) setStr(s string) { x.v, x.s, x.n, x.kind = nil, s, 0, strKind }
 
+// setAny is *x = val{v: v}, written in place.
+func (x *val) setAny(v any) { x.v, x.s, x.n, x.kind = v, "", 0, anyKind }
+
 // setTyped is *x = typed(v), written in place.
 func (x *val) setTyped(v any) {
 	switch y := v.(type) {
@@ -70,7 +73,7 @@ func (x *val) setTyped(v any) {
 	case bool:
 		x.setBool(y)
 	default:
-		x.v, x.s, x.n, x.kind = v, "", 0, anyKind
+		x.setAny(v)
 	}
 }
 

@@ -22,47 +22,88 @@ func (env *Env) recordAt(out *val, keys []any) {
 		out.setTyped(v)
 		return
 	}
-	env.fields.field(out, keys[0])
-	for i, k := range keys[1:] {
+	i := env.fields.nestedAt(out, keys)
+	if i == 0 {
+		env.fields.field(out, keys[0])
+		i = 1
+	}
+	for ; i < len(keys); i++ {
 		if out.kind != rawKind {
 			d := out.decoded()
-			for _, k := range keys[1+i:] {
+			for _, k := range keys[i:] {
 				d = env.Get(d, k)
 			}
 			out.setTyped(d)
 			return
 		}
-		*out = rawMember(out.s, k, env.fields.fold)
+		rawMember(out, out.s, keys[i], env.fields.fold)
 	}
+}
+
+// nestedAt reads as many of keys as the scan indexed: the member named
+// keys[0] (the last of that name), then, when the scan went into it, its
+// member named keys[1], and so on. It returns how many keys it read into
+// out, 0 when the record was not scanned with its nested objects.
+func (f *recordFields) nestedAt(out *val, keys []any) int {
+	if f.kids == nil || f.state != scanned || f.fold || len(keys) < 2 {
+		return 0
+	}
+	ms := f.members
+	for n, key := range keys {
+		k, ok := key.(string)
+		if !ok {
+			return n // an index: read from the text
+		}
+		m := lastNamed(ms, k)
+		if m == nil {
+			out.setTyped(nil) // and so is every member below it
+			return len(keys)
+		}
+		out.setRaw(m.val)
+		if !m.deep {
+			return n + 1
+		}
+		ms = f.kids.of(m)
+	}
+	return len(keys)
+}
+
+// lastNamed returns the last of members named k, or nil.
+func lastNamed(members []member, k string) *member {
+	for i := len(members) - 1; i >= 0; i-- {
+		if members[i].key == k {
+			return &members[i]
+		}
+	}
+	return nil
 }
 
 // rawMember reads raw[key] from validated JSON as get reads it on the
 // decoded value: the last member named key of an object, an element of an
 // array (counting from the end when negative), nil where there is none. A
 // string indexed by a number is left decoded (a byte, as expr reads it).
-func rawMember(raw string, key any, fold bool) val {
+func rawMember(out *val, raw string, key any, fold bool) {
+	out.setTyped(nil)
 	switch raw[0] {
 	case '{':
 		k, ok := key.(string)
 		if !ok {
-			return val{}
+			return
 		}
-		found := ""
 		for i := skipSpace(raw, 1); i < len(raw) && raw[i] != '}'; {
 			name, _, v := trustedKey(raw, i)
 			end := trustedValue(raw, v)
 			if sameKey(name, k, fold) {
-				found = raw[v:end]
+				out.setRaw(raw[v:end])
 			}
 			if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
 				i = skipSpace(raw, i+1)
 			}
 		}
-		return rawVal(found)
 	case '[':
 		n, ok := key.(int)
 		if !ok {
-			return val{}
+			return
 		}
 		if n < 0 {
 			n += countElements(raw)
@@ -70,18 +111,18 @@ func rawMember(raw string, key any, fold bool) val {
 		for i, at := skipSpace(raw, 1), 0; i < len(raw) && raw[i] != ']' && n >= 0; at++ {
 			end := trustedValue(raw, i)
 			if at == n {
-				return rawVal(raw[i:end])
+				out.setRaw(raw[i:end])
+				return
 			}
 			if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
 				i = skipSpace(raw, i+1)
 			}
 		}
-		return val{}
 	case '"':
 		r := rawVal(raw)
-		return val{v: get(r.decoded(), key)}
+		out.setAny(get(r.decoded(), key))
 	}
-	return val{} // a number, a boolean or null has no members
+	// a number, a boolean or null has no members
 }
 
 // recordFields is the current record as JSON; its members are scanned
@@ -89,8 +130,9 @@ func rawMember(raw string, key any, fold bool) val {
 type recordFields struct {
 	raw     string
 	members []member
-	state   uint8 // unscanned, scanned (members describe raw) or notObject
-	fold    bool  // names match under simple case folding (request bodies)
+	state   uint8   // unscanned, scanned (members describe raw) or notObject
+	fold    bool    // names match under simple case folding (request bodies)
+	kids    *nested // the members of the nested objects the scan went into (member.deep), or nil
 }
 
 const (
@@ -101,12 +143,12 @@ const (
 
 // reset makes the fields those of raw, keeping the members' storage.
 func (f *recordFields) reset(raw string) {
-	f.raw, f.members, f.state = raw, f.members[:0], unscanned
+	f.raw, f.members, f.state, f.kids = raw, f.members[:0], unscanned, nil
 }
 
 // adopt makes the fields those of raw, whose members sit at sp.
 func (f *recordFields) adopt(raw string, sp spans) {
-	f.raw, f.members, f.state = raw, f.members[:0], scanned
+	f.raw, f.members, f.state, f.kids = raw, f.members[:0], scanned, nil
 	for _, x := range sp {
 		keyRaw := raw[x.k0:x.k1]
 		key := keyRaw[1 : len(keyRaw)-1]
@@ -159,11 +201,9 @@ func (f *recordFields) scan() {
 
 // member reads the scanned record's member k, names matched exactly.
 func (f *recordFields) member(out *val, k string) {
-	for i := len(f.members) - 1; i >= 0; i-- {
-		if f.members[i].key == k {
-			out.setRaw(f.members[i].val) // never "": a member has a value
-			return
-		}
+	if m := lastNamed(f.members, k); m != nil {
+		out.setRaw(m.val) // never "": a member has a value
+		return
 	}
 	out.setTyped(nil)
 }
@@ -191,7 +231,7 @@ func (f *recordFields) at(keys []string) gjson.Result {
 		if v.s[0] != '{' {
 			return gjson.Result{} // no member of a value that is not an object
 		}
-		if v = rawMember(v.s, k, f.fold); v.kind != rawKind {
+		if rawMember(&v, v.s, k, f.fold); v.kind != rawKind {
 			return gjson.Result{}
 		}
 	}

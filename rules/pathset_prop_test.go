@@ -27,6 +27,11 @@ func genAfterCase(r *rand.Rand) afterCase {
 			s.Op = "only"
 		case 1:
 			s.If = "true" // not merged with its neighbours
+			if keys := refPathText(s.Paths[0]); len(keys) > 1 && identifiers(keys) {
+				// true as well, and reads the path: the scan goes into the
+				// objects on the way for the condition, beside the hides
+				s.If = "record." + strings.Join(keys, ".") + ` != "§"`
+			}
 		}
 		c.stmts = append(c.stmts, s)
 	}
@@ -36,6 +41,21 @@ func genAfterCase(r *rand.Rand) afterCase {
 		c.doc = genRecord(r, false)
 	}
 	return c
+}
+
+// identifiers reports whether every key can follow a dot in an expression.
+func identifiers(keys []string) bool {
+	for _, k := range keys {
+		for i, c := range k {
+			if !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9') {
+				return false
+			}
+		}
+		if k == "" {
+			return false
+		}
+	}
+	return true
 }
 
 // refAfter applies the statements to every record of doc.

@@ -24,19 +24,21 @@ func quoteOrBackslash(w uint64) uint64 {
 }
 
 // trustedString returns the index past the string whose quote is at s[i]
-// and whether it holds an escape. A string that does not end within its
-// first eight bytes is searched with the library's vector byte search.
+// and whether it holds an escape. Its first 64 bytes are read a word at a
+// time; a string that goes on is searched with the library's vector byte
+// search, which pays off only past a few words.
 func trustedString(s string, i int) (int, bool) {
+	base := unsafe.Pointer(unsafe.StringData(s))
 	i++
-	if i+8 <= len(s) {
-		w := binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i))[:])
-		m := quoteOrBackslash(w)
+	for stop := min(i+64, len(s)-8); i <= stop; i += 8 {
+		m := quoteOrBackslash(binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(base, i))[:]))
 		if m == 0 {
-			return longString(s, i+8, false)
+			continue
 		}
 		if i += bits.TrailingZeros64(m) >> 3; s[i] == '"' {
 			return i + 1, false
 		}
+		return longString(s, i, false) // an escape: the search takes it from here
 	}
 	return longString(s, i, false)
 }
