@@ -113,12 +113,28 @@ func foldHash(key string) uint64 {
 	h.SetSeed(seed)
 	var buf [64]byte
 	n := 0
-	for _, r := range key {
+	for i := 0; i < len(key); {
 		if n+utf8.UTFMax > len(buf) {
 			_, _ = h.Write(buf[:n])
 			n = 0
 		}
+		c := key[i]
+		if c < utf8.RuneSelf { // ASCII folds to ASCII: one byte, no table
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[n] = c
+			n, i = n+1, i+1
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(key[i:])
+		if r == utf8.RuneError && size == 1 {
+			buf[n] = c // as foldName keeps it
+			n, i = n+1, i+1
+			continue
+		}
 		n += utf8.EncodeRune(buf[n:], foldRune(r))
+		i += size
 	}
 	_, _ = h.Write(buf[:n])
 	return h.Sum64()
