@@ -508,11 +508,7 @@ func nestedReads(reads fieldSet) []Path {
 		if len(keys) < 2 {
 			continue
 		}
-		segs := make([]segment, len(keys))
-		for i, k := range keys {
-			segs[i] = segment{key: k}
-		}
-		paths = append(paths, Path{segs: segs})
+		paths = append(paths, keyPath(keys))
 	}
 	return paths
 }

@@ -96,6 +96,11 @@ func (p *program) run(env *Env) (any, error) {
 			return v.decoded(), nil
 		}
 	}
+	return p.runVM(env)
+}
+
+// runVM runs the expression in expr's VM.
+func (p *program) runVM(env *Env) (any, error) {
 	if p.vars&varRecord != 0 && env.decoder != nil && !env.decoded {
 		env.Record, env.decoded = env.decoder.decodeRecord(), true
 	}

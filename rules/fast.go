@@ -34,14 +34,11 @@ type condition func(env *Env) (result, ok bool)
 // fastCondition compiles node, the checked and patched tree of an
 // expression, into a condition; false when it has a shape left to the VM.
 func fastCondition(node ast.Node) (condition, bool) {
-	c := &fastCompiler{}
-	value, ok := c.operand(node)
+	value, ok := compileFast(node)
 	if !ok {
 		return nil, false
 	}
-	slots := c.slots
 	return func(env *Env) (bool, bool) {
-		env.makeRoom(slots)
 		v, ok := value(env)
 		if !ok {
 			return false, false
@@ -464,7 +461,7 @@ func plainJSON(k *val) (string, bool) {
 		return "", false
 	}
 	for i := 0; i < len(k.s); i++ {
-		if c := k.s[i]; c < 0x20 || c == '"' || c == '\\' {
+		if specialByte[k.s[i]] { // written with an escape
 			return "", false
 		}
 	}
@@ -574,21 +571,21 @@ func recordChain(n ast.Node) ([]any, bool) {
 }
 
 // variables read the Env fields the VM would read for each name.
-var variables = map[string]func(env *Env, out *val){
-	"record": func(env *Env, out *val) {
-		if env.fields != nil {
-			out.setRaw(env.fields.raw)
-			return
-		}
-		out.setTyped(env.Record)
-	},
-	"body":     func(env *Env, out *val) { out.setTyped(env.Body) },
-	"old":      func(env *Env, out *val) { out.setTyped(env.Old) },
-	"user":     func(env *Env, out *val) { out.setTyped(env.User) },
-	"request":  func(env *Env, out *val) { out.setTyped(env.Request) },
-	"response": func(env *Env, out *val) { out.setTyped(env.Response) },
-	"value":    func(env *Env, out *val) { out.setTyped(env.Value) },
-	"action":   func(env *Env, out *val) { out.setTyped(env.Action) },
-	"resource": func(env *Env, out *val) { out.setTyped(env.Resource) },
-	"index":    func(env *Env, out *val) { out.setTyped(env.Index) },
-}
+var variables = func() map[string]func(env *Env, out *val) {
+	m := map[string]func(env *Env, out *val){
+		"record": func(env *Env, out *val) {
+			if env.fields != nil {
+				out.setRaw(env.fields.raw)
+				return
+			}
+			out.setTyped(env.Record)
+		},
+		"action":   func(env *Env, out *val) { out.setStr(env.Action) },
+		"resource": func(env *Env, out *val) { out.setStr(env.Resource) },
+		"index":    func(env *Env, out *val) { out.setInt(env.Index) },
+	}
+	for name, read := range variableValues {
+		m[name] = func(env *Env, out *val) { out.setTyped(read(env)) }
+	}
+	return m
+}()

@@ -119,28 +119,41 @@ func (g jsonGen) object(depth int) string {
 // (members scanned or not) and reading the decoded record; it leaves an
 // evaluation to the VM only where the VM fails or answers no boolean.
 func TestFastConditionsAgreeWithVMOnRandomExpressions(t *testing.T) {
-	for _, seed := range []int64{1, 2, 3} {
+	forCompiledPrograms(t, "conditions", []int64{1, 2, 3},
+		func(_ *rand.Rand, eg exprGen) (*program, bool) {
+			p, err := compileExpr(eg.cond(3), true)
+			return p, err == nil // refused when it compiles: nothing runs
+		},
+		func(p *program) bool { return p.cond != nil },
+		func(p *program, raw string) { checkFastOnRecord(t, p, raw) })
+}
+
+// forCompiledPrograms makes 1,500 programs under each seed with gen (false:
+// nothing to run) and calls check on six random records for each one the
+// compiled path serves (served); at least 90% of them must be served.
+func forCompiledPrograms(t *testing.T, what string, seeds []int64, gen func(*rand.Rand, exprGen) (*program, bool), served func(*program) bool, check func(p *program, raw string)) {
+	t.Helper()
+	for _, seed := range seeds {
 		r := rand.New(rand.NewSource(seed))
 		eg, jg := exprGen{r}, jsonGen{r}
 		compiled, fast := 0, 0
 		for range 1500 {
-			src := eg.cond(3)
-			p, err := compileExpr(src, true)
-			if err != nil {
-				continue // refused when it compiles: nothing runs
+			p, ok := gen(r, eg)
+			if !ok {
+				continue
 			}
 			compiled++
-			if p.cond == nil {
+			if !served(p) {
 				continue
 			}
 			fast++
 			for range 6 {
-				checkFastOnRecord(t, p, jg.object(2))
+				check(p, jg.object(2))
 			}
 		}
 		t.Logf("seed %d: %d compiled, %d without the VM", seed, compiled, fast)
 		if fast*10 < compiled*9 {
-			t.Errorf("seed %d: %d of %d conditions compiled without the VM", seed, fast, compiled)
+			t.Errorf("seed %d: %d of %d %s compiled without the VM", seed, fast, compiled, what)
 		}
 	}
 }
@@ -192,63 +205,45 @@ func FuzzFastConditions(f *testing.F) {
 // the VM's, of the same type, or the evaluation is left to the VM where
 // the VM fails.
 func TestFastValuesAgreeWithVMOnRandomExpressions(t *testing.T) {
-	for _, seed := range []int64{4, 5, 6} {
-		r := rand.New(rand.NewSource(seed))
-		eg, jg := exprGen{r}, jsonGen{r}
-		compiled, fast := 0, 0
-		for range 1500 {
+	forCompiledPrograms(t, "values", []int64{4, 5, 6},
+		func(r *rand.Rand, eg exprGen) (*program, bool) {
 			src := eg.value(3)
 			if r.Intn(4) == 0 {
 				src = eg.pick("lower", "upper", "trim") + "(" + src + ")"
 			}
 			p, err := compileExpr(src, false)
-			if err != nil || p.static {
-				continue
-			}
-			compiled++
-			if p.fast == nil {
-				continue
-			}
-			fast++
-			for range 6 {
-				raw := jg.object(2)
-				user := map[string]any{"id": "a"}
-				vmEnv := &Env{Record: Decode([]byte(raw)), User: user, Action: "list", Index: 1, Get: get}
-				want, err := vmRun(p, vmEnv)
-				members, _ := scanMembers(raw, 0, nil, nil, nil, 0)
-				env := &Env{fields: &recordFields{raw: raw, members: members, state: scanned}, User: user, Action: "list", Index: 1, Get: get}
-				v, ok := p.fast(env)
-				var got any
-				if ok {
-					got = v.decoded()
-					// valueJSON writes the value it computed as appendJSON writes it decoded.
-					if enc, scalar := v.appendScalarJSON(nil); scalar {
-						if want, err := appendJSON(nil, got); err != nil || string(enc) != string(want) {
-							t.Errorf("%s on %s: JSON %s, decoded %s (%v)", src, raw, enc, want, err)
-						}
-					}
-				}
-				switch {
-				case ok && err != nil:
-					t.Errorf("%s on %s: fast %#v, VM error %v", src, raw, got, err)
-				case !ok && err == nil:
-					t.Errorf("%s on %s: left to the VM, which answers %#v", src, raw, want)
-				case ok && fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", want):
-					t.Errorf("%s on %s: fast %#v, VM %#v", src, raw, got, want)
-				}
-			}
-		}
-		t.Logf("seed %d: %d compiled, %d without the VM", seed, compiled, fast)
-		if fast*10 < compiled*9 {
-			t.Errorf("seed %d: %d of %d values compiled without the VM", seed, fast, compiled)
-		}
-	}
+			return p, err == nil && !p.static
+		},
+		func(p *program) bool { return p.fast != nil },
+		func(p *program, raw string) { checkFastValue(t, p, raw) })
 }
 
-// vmRun runs p's compiled program in the VM only.
-func vmRun(p *program, env *Env) (any, error) {
-	saved := p.fast
-	p.fast = nil
-	defer func() { p.fast = saved }()
-	return p.run(env)
+// checkFastValue compares p's compiled value with the VM's on raw, and the
+// JSON valueJSON writes of it with appendJSON of the decoded value.
+func checkFastValue(t *testing.T, p *program, raw string) {
+	t.Helper()
+	src := p.src
+	user := map[string]any{"id": "a"}
+	vmEnv := &Env{Record: Decode([]byte(raw)), User: user, Action: "list", Index: 1, Get: get}
+	want, err := p.runVM(vmEnv)
+	members, _ := scanMembers(raw, 0, nil, nil, nil, 0)
+	env := &Env{fields: &recordFields{raw: raw, members: members, state: scanned}, User: user, Action: "list", Index: 1, Get: get}
+	v, ok := p.fast(env)
+	var got any
+	if ok {
+		got = v.decoded()
+		if enc, scalar := v.appendScalarJSON(nil); scalar {
+			if want, err := appendJSON(nil, got); err != nil || string(enc) != string(want) {
+				t.Errorf("%s on %s: JSON %s, decoded %s (%v)", src, raw, enc, want, err)
+			}
+		}
+	}
+	switch {
+	case ok && err != nil:
+		t.Errorf("%s on %s: fast %#v, VM error %v", src, raw, got, err)
+	case !ok && err == nil:
+		t.Errorf("%s on %s: left to the VM, which answers %#v", src, raw, want)
+	case ok && fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", want):
+		t.Errorf("%s on %s: fast %#v, VM %#v", src, raw, got, want)
+	}
 }

@@ -135,12 +135,13 @@ func TestFastConditionsAllocateNothing(t *testing.T) {
 		`record.profile.address.country == "DE"`, `record.profile.age >= 100`, `record.id % 50 == 0`,
 		`record.id * 3 % 7 == 0 || record.role != "admin"`, `len(record.name) > 300`, `len(record.name ?? "") >= 2`,
 		`record.role in ["root", "owner"]`, `"a" in record.tags`, `record.tags[-1] == "b"`, `record.profile.bio startsWith "x"`,
+		`action == "list" && resource != "orders" && index >= 0`,
 	} {
 		p, err := compileExpr(src, true)
 		if err != nil || p.cond == nil {
 			t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.cond != nil)
 		}
-		env := &Env{fields: &recordFields{raw: raw, members: members, state: scanned}, Get: get}
+		env := &Env{fields: &recordFields{raw: raw, members: members, state: scanned}, Action: "list", Resource: "users", Index: 1, Get: get}
 		if n := testing.AllocsPerRun(100, func() {
 			if _, ok := p.cond(env); !ok {
 				t.Fatalf("%s: left to the VM", src)

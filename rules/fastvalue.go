@@ -77,40 +77,19 @@ func (x *val) setTyped(v any) {
 	}
 }
 
-func boolVal(b bool) val {
-	if b {
-		return val{n: 1, kind: boolKind}
-	}
-	return val{kind: boolKind}
-}
-
-func intVal(i int) val       { return val{n: uint64(i), kind: intKind} }
-func floatVal(f float64) val { return val{n: math.Float64bits(f), kind: floatKind} }
-
 // rawVal is a field's JSON text; "" (no such field) is nil.
-func rawVal(s string) val {
-	if s == "" {
-		return val{}
-	}
-	return val{s: s, kind: rawKind}
+func rawVal(s string) (x val) {
+	x.setRaw(s)
+	return x
 }
 
 func (x *val) int() int       { return int(x.n) }
 func (x *val) float() float64 { return math.Float64frombits(x.n) }
 
 // typed holds v unboxed when it is a number, a string or a boolean.
-func typed(v any) val {
-	switch x := v.(type) {
-	case string:
-		return val{s: x, kind: strKind}
-	case int:
-		return intVal(x)
-	case float64:
-		return floatVal(x)
-	case bool:
-		return boolVal(x)
-	}
-	return val{v: v}
+func typed(v any) (x val) {
+	x.setTyped(v)
+	return x
 }
 
 // appendScalarJSON appends the JSON of a string, number or boolean an

@@ -166,9 +166,9 @@ func (f *recordFields) field(out *val, key any) {
 	k, ok := key.(string)
 	if !ok {
 		if f.scan(); f.state == notObject {
-			*out = val{v: get(Decode(unsafeBytes(f.raw)), key)}
+			out.setAny(get(Decode(unsafeBytes(f.raw)), key))
 		} else {
-			*out = val{} // an object has no index
+			out.setAny(nil) // an object has no index
 		}
 		return
 	}
@@ -178,7 +178,7 @@ func (f *recordFields) field(out *val, key any) {
 // named is field for a name.
 func (f *recordFields) named(out *val, k string) {
 	if f.scan(); f.state == notObject {
-		*out = val{v: get(Decode(unsafeBytes(f.raw)), k)}
+		out.setAny(get(Decode(unsafeBytes(f.raw)), k))
 		return
 	}
 	if f.fold {

@@ -95,6 +95,16 @@ func (p Path) buildGjsonPath() string {
 	return b.String()
 }
 
+// keyPath is the path of these keys, each a name as it is (no wildcard),
+// as an expression's record.a.b reads them.
+func keyPath(keys []string) Path {
+	segs := make([]segment, len(keys))
+	for i, k := range keys {
+		segs[i] = segment{key: k}
+	}
+	return Path{segs: segs}
+}
+
 // Keys returns the path's keys.
 func (p Path) Keys() []string { return p.keys() }
 

@@ -67,11 +67,7 @@ func isPatch(in *Input, body []byte, root gjson.Result) bool {
 func readTree(p *Program) *pathTree {
 	var paths []Path
 	for _, keys := range p.record.paths {
-		var segs []segment
-		for _, k := range keys {
-			segs = append(segs, segment{key: k})
-		}
-		paths = append(paths, Path{segs: segs})
+		paths = append(paths, keyPath(keys))
 	}
 	for _, s := range p.stmts {
 		switch s.op {

@@ -74,7 +74,7 @@ func (s *stmt) valueJSON(env *Env) ([]byte, error) {
 			return appendJSON(nil, v.decoded())
 		}
 	}
-	v, err := s.expr.run(env)
+	v, err := s.expr.runVM(env) // static and compiled answered above
 	if err != nil {
 		return nil, err
 	}
