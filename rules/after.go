@@ -364,9 +364,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	}
 	tr := tracer{fn: r.in.Trace, index: index}
 	for i, s := range r.p.stmts {
-		if tr.fn != nil {
-			tr.next(s)
-		}
+		tr.next(s)
 		if r.p.flush[i] {
 			flush()
 		}
@@ -389,9 +387,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 				}
 				continue
 			}
-			if tr.fn != nil {
-				tr.hide(s, cur)
-			}
+			tr.hide(s, cur)
 			r.pending = append(r.pending, s.tree)
 			if flat {
 				mask |= r.p.flatHides[i]
@@ -460,9 +456,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 				return fail(err)
 			}
 			if ok {
-				if tr.fn != nil {
-					tr.step(Step{Decision: Dropped})
-				}
+				tr.step(Step{Decision: Dropped})
 				r.note(s)
 				r.dropped = s.where
 				return false, nil
@@ -495,9 +489,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 				return fail(err)
 			}
 			if rej != nil {
-				if tr.fn != nil {
-					tr.reject(rej)
-				}
+				tr.reject(rej)
 				r.res.Reject = rej
 				return false, nil
 			}
@@ -513,9 +505,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			}
 		}
 	}
-	if tr.fn != nil {
-		tr.next(nil)
-	}
+	tr.next(nil)
 	if len(r.pending) > 0 {
 		var n int
 		switch {

@@ -64,13 +64,11 @@ func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 		if err != nil {
 			return res, &RuntimeError{Where: s.where, Err: err}
 		}
-		if in.Trace != nil {
-			t := tracer{fn: in.Trace, index: -1, cur: s}
-			if rej != nil {
-				t.reject(rej)
-			}
-			t.next(nil)
+		tr := tracer{fn: in.Trace, index: -1, cur: s}
+		if rej != nil {
+			tr.reject(rej)
 		}
+		tr.next(nil)
 		if rej != nil {
 			rej.Where = s.where
 			res.Reject = rej
@@ -245,7 +243,7 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 	changed := false
 	tr := tracer{fn: r.in.Trace, index: index}
 	for i, s := range r.p.stmts {
-		if tr.fn != nil && s.op != opParameters {
+		if s.op != opParameters {
 			tr.next(s)
 		}
 		if r.p.olds[i] && r.in.LoadOld != nil {
@@ -266,9 +264,7 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 				return fail(err)
 			}
 			if rej != nil {
-				if tr.fn != nil {
-					tr.reject(rej)
-				}
+				tr.reject(rej)
 				r.res.Reject = rej
 				return raw, changed, nil
 			}
@@ -289,9 +285,7 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 				if r.where == "" {
 					r.where = s.where
 				}
-				if tr.fn != nil {
-					tr.step(Step{Decision: Failed, Field: field, Detail: msg, Count: 1})
-				}
+				tr.step(Step{Decision: Failed, Field: field, Detail: msg, Count: 1})
 				r.errors = append(r.errors, FieldError{Field: field, Message: msg})
 			}
 		case opSchema:
@@ -306,7 +300,7 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			if len(errs) > 0 && r.where == "" {
 				r.where = s.where
 			}
-			if len(errs) > 0 && tr.fn != nil {
+			if len(errs) > 0 {
 				tr.step(Step{Decision: Failed, Field: errs[0].Field, Detail: errs[0].Message, Count: len(errs)})
 			}
 			r.errors = append(r.errors, errs...)
@@ -366,10 +360,8 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			}
 			if r.shape != nil {
 				rej, c := r.shape.guard(s)
-				if rej != nil && tr.fn != nil {
-					tr.reject(rej)
-				}
 				if rej != nil {
+					tr.reject(rej)
 					r.res.Reject = rej
 					return raw, changed, nil
 				}
@@ -386,9 +378,7 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 				if fields := r.strictViolations(s, raw); len(fields) > 0 {
 					r.res.Reject = &Rejection{Status: 403, Where: s.where,
 						Detail: "the request may not set " + strings.Join(fields, ", ")}
-					if tr.fn != nil {
-						tr.reject(r.res.Reject)
-					}
+					tr.reject(r.res.Reject)
 					return raw, changed, nil
 				}
 				continue
@@ -431,9 +421,7 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			}
 		}
 	}
-	if tr.fn != nil {
-		tr.next(nil)
-	}
+	tr.next(nil)
 	return raw, changed, nil
 }
 

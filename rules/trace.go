@@ -55,8 +55,9 @@ type Step struct {
 	Detail string
 }
 
-// tracer hands the decisions of one record's statements to Input.Trace.
-// Its methods are called only when Trace is set; a statement that decides
+// tracer hands the decisions of one record's statements to Input.Trace;
+// without one (fn nil) its methods do nothing, and callers test fn only to
+// skip computing what a step would describe. A statement that decides
 // nothing else has passed.
 type tracer struct {
 	fn    func(Step)
@@ -68,6 +69,9 @@ type tracer struct {
 // next closes the current statement (passed, unless it said otherwise) and
 // opens s (nil: the last one has run).
 func (t *tracer) next(s *stmt) {
+	if t.fn == nil {
+		return
+	}
 	if t.cur != nil && !t.done {
 		t.fn(Step{Where: t.cur.where, Index: t.index, Decision: Passed})
 	}
@@ -78,7 +82,7 @@ func (t *tracer) next(s *stmt) {
 // as skipped.
 func (t *tracer) applies(s *stmt, env *Env) (bool, error) {
 	ok, err := s.applies(env)
-	if err == nil && !ok && t.fn != nil {
+	if err == nil && !ok {
 		t.step(Step{Decision: Skipped})
 	}
 	return ok, err
@@ -86,6 +90,9 @@ func (t *tracer) applies(s *stmt, env *Env) (bool, error) {
 
 // step reports the current statement's decision.
 func (t *tracer) step(st Step) {
+	if t.fn == nil {
+		return
+	}
 	st.Where, st.Index = t.cur.where, t.index
 	t.done = true
 	t.fn(st)
@@ -95,6 +102,9 @@ func (t *tracer) step(st Step) {
 // record cur: each hide mergeHides joined into it as itself, so every
 // statement written has its own decision.
 func (t *tracer) hide(s *stmt, cur []byte) {
+	if t.fn == nil {
+		return
+	}
 	for _, part := range parts(s) {
 		st := Step{Where: part.where, Index: t.index, Decision: Passed}
 		if _, n := appendDeleting(nil, parse(cur), part.tree); n > 0 {
