@@ -28,7 +28,7 @@ type member struct {
 	keyRaw string // as written, quotes included
 	val    string // raw value
 	miss   bool   // no hide path of the program names this member
-	at     uint8  // else: the index of the path tree's child that names it
+	at     uint8  // the index of the path tree's named child that names it (0: none does)
 	deep   bool   // val is an object whose members were scanned too:
 	kids   int32  // nested.kids[kids : kids+nkids]
 	nkids  int32
