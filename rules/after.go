@@ -148,6 +148,7 @@ type afterStorage struct {
 	members []member
 	nested  nested
 	pending []*pathTree
+	bits    memberBits
 }
 
 // restore takes the run's storage from the pool.
@@ -168,7 +169,7 @@ func (r *afterRun) release() {
 	if cap(r.members)+cap(r.nested.kids) > maxPooledMembers {
 		return // let unusually large ones go
 	}
-	*r.storage = afterStorage{members: r.members[:0], nested: nested{kids: r.nested.kids[:0], levels: r.nested.levels}, pending: r.pending[:0]}
+	*r.storage = afterStorage{members: r.members[:0], nested: nested{kids: r.nested.kids[:0], levels: r.nested.levels}, pending: r.pending[:0], bits: r.storage.bits}
 	afterPool.Put(r.storage)
 }
 
@@ -346,16 +347,15 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	cur := unsafeBytes(raw) // only read: rewrites go to new buffers
 	r.pending = r.pending[:0]
 	stale, hidden := true, 0
-	// flat: every pending hide removes top-level names only, the members
-	// of descend's children set in mask.
-	flat, mask := r.p.flatHides != nil, uint64(0)
+	bits := &r.storage.bits // the pending hides' bits
+	bits.reset(r.p.nodes)
 	flush := func() {
 		if len(r.pending) == 0 {
 			return
 		}
 		next, n := appendDeleting(make([]byte, 0, len(cur)), parse(cur), r.pending...)
 		r.pending = r.pending[:0]
-		flat, mask = r.p.flatHides != nil, 0
+		bits.reset(r.p.nodes)
 		if n > 0 {
 			cur, stale = next, true
 			hidden += n
@@ -389,10 +389,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			}
 			tr.hide(s, cur)
 			r.pending = append(r.pending, s.tree)
-			if flat {
-				mask |= r.p.flatHides[i]
-				flat = r.p.flatHides[i] != 0
-			}
+			bits.add(r.p.hideBits[i])
 			r.note(s)
 		case opOnly:
 			next, c := appendKeeping(make([]byte, 0, len(cur)), parse(cur), s.tree)
@@ -431,7 +428,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			var next []byte
 			var n int
 			if r.membersValid {
-				next, n = appendMembersEditing(buf, raw, r.members, trees[:], &r.nested, replace)
+				next, n = appendMembersEditing(buf, raw, r.members, trees[:], &r.nested, replace, nil, nil)
 			} else {
 				next, _, n = appendValueEditing(buf, unsafeString(cur), skipSpace(unsafeString(cur), 0), trees[:], replace, nil)
 			}
@@ -509,10 +506,8 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	if len(r.pending) > 0 {
 		var n int
 		switch {
-		case r.membersValid && flat:
-			*out, n = appendMembersHiding(*out, raw, r.members, mask)
 		case r.membersValid:
-			*out, n = appendMembersEditing(*out, raw, r.members, r.pending, &r.nested, nil)
+			*out, n = appendMembersEditing(*out, raw, r.members, r.pending, &r.nested, nil, r.p.descend, bits)
 		default:
 			*out, n = appendDeleting(*out, parse(cur), r.pending...)
 		}

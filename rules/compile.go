@@ -424,11 +424,13 @@ type Program struct {
 	// lead into are scanned with their record, so hiding in them needs no
 	// second scan and reading them no walk.
 	descend *pathTree
-	// flatHides holds, for each hide statement whose paths are all
-	// top-level names, the children of descend it removes as bits (0 for
-	// any other statement); nil when descend has a wildcard or more than
-	// 64 children.
-	flatHides []uint64
+	// hideBits holds, for each hide statement, the members of scanned
+	// objects it removes or goes into, as bits of descend's nodes (see
+	// memberBits); nil for other statements and for a hide whose paths
+	// pass a wildcard or a node of more than 64 names.
+	hideBits [][]nodeBits
+	// nodes counts descend's nodes; pathTree.id numbers them.
+	nodes int
 	// fieldReads joins the fields statements read or write by name: an
 	// operator object as their value is refused.
 	fieldReads *pathTree
@@ -494,7 +496,8 @@ func NewProgram(phase Phase, blocks []*CompiledBlock, opts ...ProgramOption) *Pr
 	}
 	if len(descend) > 0 {
 		p.descend = newPathTree(descend)
-		p.flatHides = flatHideMasks(p.stmts, p.descend)
+		p.nodes = p.descend.number(0)
+		p.hideBits = hideBitsOf(p.stmts, p.descend)
 	}
 	return p
 }
@@ -513,27 +516,42 @@ func nestedReads(reads fieldSet) []Path {
 	return paths
 }
 
-// flatHideMasks computes Program.flatHides.
-func flatHideMasks(stmts []*stmt, descend *pathTree) []uint64 {
-	if descend.star != nil || len(descend.children) > 64 {
-		return nil
-	}
-	masks := make([]uint64, len(stmts))
+// hideBitsOf computes Program.hideBits.
+func hideBitsOf(stmts []*stmt, descend *pathTree) [][]nodeBits {
+	out := make([][]nodeBits, len(stmts))
 	for i, s := range stmts {
-		if s.op != opHide || s.tree.star != nil || s.tree.leaf {
-			continue
+		var bits []nodeBits
+		if s.op == opHide && treeBits(s.tree, descend, &bits) {
+			out[i] = bits
 		}
-		var m uint64
-		for _, c := range s.tree.children {
-			if !c.node.leaf || len(c.node.children) > 0 || c.node.star != nil {
-				m = 0
-				break
-			}
-			m |= 1 << descend.named(c.key).at
-		}
-		masks[i] = m
 	}
-	return masks
+	return out
+}
+
+// treeBits appends to out the bits of t, the subtree of a hide that meets
+// descend's node d, and reports whether every node on its way has them.
+func treeBits(t, d *pathTree, out *[]nodeBits) bool {
+	if t.leaf || t.star != nil || !d.hasBits() {
+		return false
+	}
+	b := nodeBits{id: d.id}
+	for _, c := range t.children {
+		dc := d.named(c.key)
+		if dc == nil {
+			return false
+		}
+		if bit := uint64(1) << dc.at; c.node.leaf {
+			b.remove |= bit // the whole value goes: deeper paths add nothing
+			continue
+		} else {
+			b.enter |= bit
+		}
+		if !treeBits(c.node, dc, out) {
+			return false
+		}
+	}
+	*out = append(*out, b)
+	return true
 }
 
 // folded returns the statement with its paths matching field names under

@@ -117,6 +117,7 @@ func (p Path) keys() []string { return p.keyNames }
 type pathTree struct {
 	leaf     bool  // the path ends here: the whole value is selected
 	at       uint8 // this node's index among its parent's named children (saturating at 255)
+	id       int32 // in a program's descend tree: this node's number (see number)
 	fold     bool  // keys match under simple case folding (request bodies)
 	children []treeChild
 	star     *pathTree
@@ -191,6 +192,25 @@ func (t *pathTree) link() {
 		t.star.link()
 	}
 }
+
+// number numbers t's nodes from next on, depth first, and returns the
+// number after the last.
+func (t *pathTree) number(next int) int {
+	t.id = int32(next)
+	next++
+	for i := range t.children {
+		next = t.children[i].node.number(next)
+	}
+	if t.star != nil {
+		next = t.star.number(next)
+	}
+	return next
+}
+
+// hasBits reports whether the members scanned against t can be told
+// apart by the bit of their named child (member.at): no wildcard may
+// match them too, and the children fit in 64 bits.
+func (t *pathTree) hasBits() bool { return t.star == nil && len(t.children) <= 64 }
 
 func lengthBit(key string) uint64 { return 1 << min(len(key), 63) }
 

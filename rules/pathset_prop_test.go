@@ -22,6 +22,10 @@ func genAfterCase(r *rand.Rand) afterCase {
 	var c afterCase
 	for n := 1 + r.Intn(3); n > 0; n-- {
 		s := &Statement{Op: "hide", Paths: genPaths(r, false)}
+		if r.Intn(2) == 0 {
+			// names only: the rewrite tells hidden members by their bits
+			s.Paths = namedOnly(r, s.Paths)
+		}
 		switch r.Intn(4) {
 		case 0:
 			s.Op = "only"
@@ -41,6 +45,21 @@ func genAfterCase(r *rand.Rand) afterCase {
 		c.doc = genRecord(r, false)
 	}
 	return c
+}
+
+// namedOnly writes each path again with a name in place of every `*`.
+func namedOnly(r *rand.Rand, paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		segs := refPathText(p)
+		for j, seg := range segs {
+			if seg == "*" {
+				segs[j] = genSeg(r, false)
+			}
+		}
+		out[i] = strings.Join(segs, ".")
+	}
+	return out
 }
 
 // identifiers reports whether every key can follow a dot in an expression.

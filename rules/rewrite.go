@@ -143,22 +143,30 @@ func anyLeaf(trees []*pathTree) bool {
 }
 
 // appendMembersEditing writes the object whose members (and the members of
-// nested objects a path leads into) were scanned from src, with each value a
-// path of trees leads to removed, or, when replace is set, replaced by what
-// replace writes for it (mask, redact). Members no path names are copied in
-// runs, without being read again. It returns how many values it removed or
-// replaced.
-func appendMembersEditing(dst []byte, src string, members []member, trees []*pathTree, n *nested, replace func(dst []byte, value string) []byte) ([]byte, int) {
+// nested objects a path leads into) were scanned from src against d (a
+// node of the program's descend tree), with each value a path of trees
+// leads to removed, or, when replace is set, replaced by what replace
+// writes for it (mask, redact). Members no path names are copied in runs,
+// without being read again; with bits (the hides' own bits of trees,
+// or nil), members are told by their bit instead of their key. It returns
+// how many values it removed or replaced.
+func appendMembersEditing(dst []byte, src string, members []member, trees []*pathTree, n *nested, replace func(dst []byte, value string) []byte, d *pathTree, bits *memberBits) ([]byte, int) {
 	edited := 0
 	dst = append(dst, '{')
 	wrote := false
 	run := -1 // first member of the run being kept whole
 	var sub [4]*pathTree
+	remove, enter, byBit := bits.at(d)
 	for i := range members {
 		m := &members[i]
 		var next []*pathTree
 		var leaf bool
-		if !m.miss { // the trees are part of the paths the member was scanned against
+		switch bit := uint64(1) << m.at; {
+		case m.miss: // the trees are part of the paths the member was scanned against
+		case byBit && (remove|enter)&bit == 0:
+		case byBit && remove&bit != 0 && replace == nil:
+			leaf = true
+		default:
 			next, leaf = matchKey(m.key, trees, sub[:0])
 		}
 		if !leaf && len(next) == 0 {
@@ -185,7 +193,11 @@ func appendMembersEditing(dst []byte, src string, members []member, trees []*pat
 		case leaf:
 			dst, k = replace(dst, m.val), 1
 		case m.deep:
-			dst, k = appendMembersEditing(dst, src, n.of(m), next, n, replace)
+			var into *pathTree // scanned against d's child m.at (when d has bits, at is exact)
+			if d != nil && d.hasBits() {
+				into = d.children[m.at].node
+			}
+			dst, k = appendMembersEditing(dst, src, n.of(m), next, n, replace, into, bits)
 		default:
 			dst, _, k = appendValueEditing(dst, m.val, 0, next, replace, nil)
 		}
@@ -195,33 +207,6 @@ func appendMembersEditing(dst []byte, src string, members []member, trees []*pat
 		dst = appendRun(dst, src, members[run:], wrote)
 	}
 	return append(dst, '}'), edited
-}
-
-// appendMembersHiding is appendMembersEditing for hides of top-level
-// names only: the members whose path-tree child (member.at) is in mask
-// go, runs of the others are copied whole. It returns how many went.
-func appendMembersHiding(dst []byte, src string, members []member, mask uint64) ([]byte, int) {
-	hidden := 0
-	dst = append(dst, '{')
-	wrote := false
-	run := -1 // first member of the run being kept
-	for i := range members {
-		if m := &members[i]; m.miss || mask&(1<<m.at) == 0 {
-			if run < 0 {
-				run = i
-			}
-			continue
-		}
-		hidden++
-		if run >= 0 {
-			dst = appendRun(dst, src, members[run:i], wrote)
-			wrote, run = true, -1
-		}
-	}
-	if run >= 0 {
-		dst = appendRun(dst, src, members[run:], wrote)
-	}
-	return append(dst, '}'), hidden
 }
 
 // matchKey appends to next the subtrees of trees that apply to key, and
