@@ -192,6 +192,8 @@ func TestBeforeTransform(t *testing.T) {
 		{"chained in order", `{"tag":"t"}`, 200, `{"tag":"t-1-2"}`},
 		{"arithmetic", `{"age":41}`, 200, `{"age":42}`},
 		{"absent is left alone, exact bytes", `{ "x": 1 }`, 200, `{ "x": 1 }`},
+		{"only the value changes, white space kept", "{ \"email\" : \" A@X.IO \" ,\n \"x\": 1 }", 200,
+			"{ \"email\" : \"a@x.io\" ,\n \"x\": 1 }"},
 		{"set earlier", `{"name":"a"}`, 200, `{"name":"a","nick":"BOB"}`},
 		{"sent", `{"nick":"al"}`, 200, `{"nick":"AL"}`},
 	})
@@ -215,6 +217,8 @@ func TestBeforeProtect(t *testing.T) {
 		{"every object value", `{"items":{"a":{"cost":1,"n":2}}}`, 200, `{"items":{"a":{"n":2}}}`},
 		{"escaped key", `{"r\u006fle":"admin"}`, 200, `{}`},
 		{"if true", `{"internal":true,"name":"a"}`, 200, `{"name":"a"}`},
+		{"the others keep their white space", "{ \"a\": 1 ,\n \"internal\": true ,\n \"name\": \"a\" }", 200,
+			"{ \"a\": 1,\"name\": \"a\" }"},
 		{"nothing to protect, exact bytes", "{\"name\" : \"a\",\n\"profile\":{\"city\":\"x\"}}", 200,
 			"{\"name\" : \"a\",\n\"profile\":{\"city\":\"x\"}}"},
 		{"bulk", `[{"role":"a","n":1},{"n":2,"createdAt":3}]`, 200, `[{"n":1},{"n":2}]`},

@@ -180,6 +180,7 @@ type beforeRun struct {
 	view    map[string]any // reused for every record
 	shape   *shape         // the record is the view of a patch or operator body
 	fields  recordFields   // the record statements read
+	current bool           // fields hold the record record is called with
 	spans   spans          // where a rewrite put the record's members
 	oldRaw  []byte         // the old record as JSON, once protect strict needs it
 	applied []*stmt        // the protect statements that applied to a record
@@ -232,7 +233,11 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 		r.res.Reject = &Rejection{Status: 400, Detail: "the request body must be a JSON object or an array of objects"}
 		return raw, false, nil
 	}
-	stale := true // raw changed since r.fields were set
+	stale := !r.current // raw changed since r.fields were set
+	if r.current {
+		r.current = false
+		env.setRecord(&r.fields, r)
+	}
 	sync := func() {
 		if stale {
 			r.fields.reset(unsafeString(raw))
@@ -331,18 +336,25 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			if err != nil {
 				return fail(err)
 			}
-			r.spans = r.spans[:0]
-			out, err := appendSetting(r.spare(raw), unsafeString(raw), s.path.keys(), enc, &r.spans, r.p.fold)
-			r.keep(out)
-			if err != nil {
-				r.res.Reject = &Rejection{Status: 400, Detail: "the request body must be a JSON object or an array of objects"}
-				return raw, changed, nil
+			var out []byte
+			if keys := s.path.keys(); len(keys) == 1 && r.fields.state == scanned {
+				out = r.fields.setMember(r.spare(raw), keys[0], enc) // r.fields now hold out
+				r.keep(out)
+			} else {
+				r.spans = r.spans[:0]
+				out, err = appendSetting(r.spare(raw), unsafeString(raw), keys, enc, &r.spans, r.p.fold)
+				r.keep(out)
+				if err != nil {
+					r.res.Reject = &Rejection{Status: 400, Detail: "the request body must be a JSON object or an array of objects"}
+					return raw, changed, nil
+				}
+				r.fields.adopt(unsafeString(out), r.spans)
 			}
 			if tr.fn != nil && was != string(enc) {
 				tr.step(Step{Decision: Changed, Field: s.path.String(), Before: was, After: string(enc), Count: 1})
 			}
 			raw, changed = out, true
-			r.adopt(raw)
+			env.setRecord(&r.fields, r)
 			stale = false
 			r.changedBy(s.where)
 			if r.shape != nil {
@@ -386,6 +398,22 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			var out []byte
 			var c bool
 			r.spans = r.spans[:0]
+			if s.op == opProtect && s.tree.namesOnly() {
+				sync()
+				if r.fields.scan(); r.fields.state == scanned {
+					var n int
+					out, n = r.fields.removeMembers(r.spare(raw), s.tree) // r.fields now hold out, when n > 0
+					if r.keep(out); n > 0 {
+						if tr.fn != nil {
+							tr.step(removal(s, raw, out))
+						}
+						raw, changed = out, true
+						env.setRecord(&r.fields, r)
+						r.changedBy(s.where)
+					}
+					continue
+				}
+			}
 			if s.op == opOnly {
 				out, c = appendKeeping(r.spare(raw), parse(raw), s.tree)
 			} else {

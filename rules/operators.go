@@ -53,23 +53,20 @@ type updateOps struct {
 
 func (*updateOps) sequential() bool { return false }
 
-// hasOperatorKeys reports whether the object raw has a top-level key that
-// starts with $ or holds a dot. Bodies without either byte are not read.
-func hasOperatorKeys(raw string) bool {
+// operatorKeys reports whether the record is an object with a top-level
+// key that starts with $ or holds a dot; its members are scanned only
+// when one of those bytes (or an escape) is in it.
+func (f *recordFields) operatorKeys() bool {
+	raw := f.raw
 	if strings.IndexByte(raw, '$') < 0 && strings.IndexByte(raw, '.') < 0 && strings.IndexByte(raw, '\\') < 0 {
 		return false
 	}
-	i := skipSpace(raw, 0)
-	if i >= len(raw) || raw[i] != '{' {
+	if f.scan(); f.state != scanned {
 		return false
 	}
-	for i = skipSpace(raw, i+1); i < len(raw) && raw[i] != '}'; {
-		key, _, v := trustedKey(raw, i)
-		if strings.HasPrefix(key, "$") || strings.IndexByte(key, '.') >= 0 {
+	for _, m := range f.members {
+		if strings.HasPrefix(m.key, "$") || strings.IndexByte(m.key, '.') >= 0 {
 			return true
-		}
-		if i = skipSpace(raw, trustedValue(raw, v)); i < len(raw) && raw[i] == ',' {
-			i = skipSpace(raw, i+1)
 		}
 	}
 	return false

@@ -386,16 +386,25 @@ func genObject(r *rand.Rand, b *strings.Builder, depth int, variants bool) {
 	b.WriteByte('{')
 	for i, n := 0, r.Intn(5); i < n; i++ {
 		if i > 0 {
+			genSpace(r, b)
 			b.WriteByte(',')
 		}
-		if r.Intn(4) == 0 {
-			b.WriteByte(' ')
-		}
+		genSpace(r, b)
 		writeKey(r, b, spellName(r, genNames[r.Intn(len(genNames))], variants))
+		genSpace(r, b)
 		b.WriteByte(':')
+		genSpace(r, b)
 		genValue(r, b, depth-1, variants)
 	}
+	genSpace(r, b)
 	b.WriteByte('}')
+}
+
+// genSpace writes white space a quarter of the time.
+func genSpace(r *rand.Rand, b *strings.Builder) {
+	if r.Intn(4) == 0 {
+		b.WriteString([]string{" ", "\n\t", "\r\n  "}[r.Intn(3)])
+	}
 }
 
 // genRecord writes a random record: an object.

@@ -320,7 +320,8 @@ func applyOperators(doc any, body string) any {
 // be forwarded to doc; it fails when a protected field changed.
 func checkProtected(t *testing.T, paths []string, body string, doc any, patch bool) {
 	t.Helper()
-	if !patch && !hasOperatorKeys(body) {
+	var f recordFields
+	if f.reset(body); !patch && !f.operatorKeys() {
 		return // a plain record: protect removes the fields inside it, as before
 	}
 	p := mustProgram(t, Before, &Statement{Op: "protect", Paths: paths})

@@ -13,7 +13,9 @@ import (
 func (r *beforeRun) shaped(raw []byte, index int, patch bool) ([]byte, bool, error) {
 	var sh *shape
 	detail := ""
-	if r.in.LoadOld != nil && (patch || hasOperatorKeys(unsafeString(raw))) {
+	r.fields.reset(unsafeString(raw)) // scanned here when it may be an operator body, and read by the statements
+	operators := !patch && r.fields.operatorKeys()
+	if r.in.LoadOld != nil && (patch || operators) {
 		// what copy, move and the computing operators write is read from old
 		if err := r.loadOld(); err != nil {
 			return raw, false, err
@@ -22,12 +24,13 @@ func (r *beforeRun) shaped(raw []byte, index int, patch bool) ([]byte, bool, err
 	switch {
 	case patch:
 		sh, detail = readPatch(parse(raw), r.oldJSON())
-	case hasOperatorKeys(unsafeString(raw)):
+	case operators:
 		sh, detail = readOperators(parse(raw), r.oldJSON())
 	default:
 		if f := r.p.operatorValue(raw); f != "" {
 			return r.refuse("the value of " + f + " is an operator object")
 		}
+		r.current = true
 		return r.record(raw, index)
 	}
 	if detail != "" {
