@@ -15,6 +15,7 @@ import (
 // when GetBody handed out another reader of it.
 type sentBody struct {
 	bytes.Reader
+	data   []byte
 	closed atomic.Bool
 	copied atomic.Bool // GetBody gave out a reader we cannot follow
 }
@@ -22,6 +23,12 @@ type sentBody struct {
 func (b *sentBody) Close() error {
 	b.closed.Store(true)
 	return nil
+}
+
+// getBody is the request's GetBody: another reader of the same bytes.
+func (b *sentBody) getBody() (io.ReadCloser, error) {
+	b.copied.Store(true)
+	return io.NopCloser(bytes.NewReader(b.data)), nil
 }
 
 // reusable reports whether nothing can read the body's buffer any more.
@@ -63,7 +70,7 @@ func (x *exchange) readBody() ([]byte, *problem) {
 			detail: "the request body is larger than " + strconv.FormatInt(max, 10) + " bytes"}
 	}
 	body := buf.Bytes()
-	x.sent = setBody(r, body) // what goes upstream unless a rule changes it: the exact bytes
+	x.sent = setBody(r, body, nil) // what goes upstream unless a rule changes it: the exact bytes
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, nil
 	}
@@ -81,9 +88,14 @@ func (x *exchange) readBody() ([]byte, *problem) {
 	return body, nil
 }
 
-// setBody replaces the request body, keeping Content-Length right.
-func setBody(r *http.Request, body []byte) *sentBody {
-	b := &sentBody{}
+// setBody replaces the request body, keeping Content-Length right. b is
+// the body set before, when nothing has read it yet (nil: none).
+func setBody(r *http.Request, body []byte, b *sentBody) *sentBody {
+	if b == nil {
+		b = &sentBody{}
+		r.GetBody = b.getBody
+	}
+	b.data = body
 	b.Reset(body)
 	r.Body = b
 	r.ContentLength = int64(len(body))
@@ -94,10 +106,6 @@ func setBody(r *http.Request, body []byte) *sentBody {
 	}
 	r.TransferEncoding = nil
 	r.Header.Del("Transfer-Encoding")
-	r.GetBody = func() (io.ReadCloser, error) {
-		b.copied.Store(true)
-		return io.NopCloser(bytes.NewReader(body)), nil
-	}
 	return b
 }
 

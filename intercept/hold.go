@@ -77,6 +77,7 @@ func (x *exchange) unstored(err error) error {
 	x.e.logger.Error("webhook events could not be stored; answering 503", zap.String("resource", x.res.name),
 		zap.String("action", x.m.route.action), zap.Error(err))
 	x.e.decide(x.r, x.m, outcomeError)
+	x.outcome = outcomeError
 	clearUpstreamHeaders(x.w.Header())
 	return x.e.refuse(x.w, x.r, problem{status: http.StatusServiceUnavailable,
 		detail: "the webhook event could not be stored"})

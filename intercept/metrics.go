@@ -2,7 +2,10 @@ package intercept
 
 import (
 	"errors"
+	"maps"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -20,7 +23,12 @@ type metrics struct {
 
 	mu        sync.Mutex
 	queueLast map[any]int
+
+	decisionSeries labelCache[decisionLabels, prometheus.Counter]
+	durationSeries labelCache[string, prometheus.Observer]
 }
+
+type decisionLabels struct{ resource, action, phase, outcome string }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
 	const ns, sub = "caddy", "http_crud"
@@ -79,7 +87,47 @@ func register[T prometheus.Collector](reg prometheus.Registerer, c T) T {
 }
 
 func (m *metrics) decision(resource, action, phase, outcome string) {
-	m.decisions.WithLabelValues(resource, action, phase, outcome).Inc()
+	m.decisionSeries.get(decisionLabels{resource, action, phase, outcome}, func(l decisionLabels) prometheus.Counter {
+		return m.decisions.WithLabelValues(l.resource, l.action, l.phase, l.outcome)
+	}).Inc()
+}
+
+// ruleDuration records how long the rules of a phase took.
+func (m *metrics) ruleDuration(phase string, d time.Duration) {
+	m.durationSeries.get(phase, func(phase string) prometheus.Observer {
+		return m.duration.WithLabelValues(phase)
+	}).Observe(d.Seconds())
+}
+
+// labelCache keeps the series of a vector by their labels, so that a
+// request finds its series with one map read instead of WithLabelValues'
+// hashing and locking. Labels come from the config, so it stays small;
+// it is copied on each new series and read without a lock.
+type labelCache[K comparable, V any] struct {
+	mu     sync.Mutex
+	series atomic.Pointer[map[K]V]
+}
+
+// get returns the series of k, made by series the first time.
+func (c *labelCache[K, V]) get(k K, series func(K) V) V {
+	if m := c.series.Load(); m != nil {
+		if v, ok := (*m)[k]; ok {
+			return v
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	next := map[K]V{}
+	if old := c.series.Load(); old != nil {
+		if v, ok := (*old)[k]; ok {
+			return v // made while this call waited
+		}
+		next = maps.Clone(*old)
+	}
+	v := series(k)
+	next[k] = v
+	c.series.Store(&next)
+	return v
 }
 
 // webhookStats adapts one store's reports to the shared collectors.

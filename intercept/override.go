@@ -143,6 +143,6 @@ func (e *Engine) readForm(r *http.Request) ([]byte, *problem) {
 		}{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
 		return nil, tooBig
 	}
-	setBody(r, body)
+	setBody(r, body, nil)
 	return body, nil
 }

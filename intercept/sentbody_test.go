@@ -27,7 +27,7 @@ func TestBodyBuffersWaitForTheTransport(t *testing.T) {
 			rewritten := rewritePool.Get().(*[]byte)
 			*rewritten = append((*rewritten)[:0], `{"a":2}`...)
 			x := &exchange{r: r, body: read, rewritten: rewritten}
-			x.sent = setBody(r, *rewritten)
+			x.sent = setBody(r, *rewritten, nil)
 			if c.getBody {
 				if _, err := r.GetBody(); err != nil {
 					t.Fatal(err)
@@ -45,5 +45,24 @@ func TestBodyBuffersWaitForTheTransport(t *testing.T) {
 				t.Fatalf("buffers reused: %v, want %v", reused, c.wantBufferReused)
 			}
 		})
+	}
+}
+
+// TestGetBodyGivesTheBodySetLast: a body the rules rewrote replaces the
+// body as read in the same sentBody; a retry's GetBody must read the
+// rewritten bytes, and Content-Length must count them.
+func TestGetBodyGivesTheBodySetLast(t *testing.T) {
+	r := httptest.NewRequest("POST", "/users", strings.NewReader(`{"a":1}`))
+	r.Header.Set("Content-Length", "7")
+	b := setBody(r, []byte(`{"a":1}`), nil)
+	setBody(r, []byte(`{"a":22}`), b)
+	rc, err := r.GetBody()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	sent, _ := io.ReadAll(r.Body)
+	if string(got) != `{"a":22}` || string(sent) != `{"a":22}` || r.ContentLength != 8 || r.Header.Get("Content-Length") != "8" {
+		t.Fatalf("GetBody %q, Body %q, ContentLength %d, header %q", got, sent, r.ContentLength, r.Header.Get("Content-Length"))
 	}
 }

@@ -160,6 +160,7 @@ func (e *Engine) refuse(w http.ResponseWriter, r *http.Request, p problem) error
 // enforce refuses the exchange's request, or in report mode logs it; it
 // reports whether the response is written.
 func (x *exchange) enforce(f refusal) bool {
+	x.outcome = "" // set by the engine
 	return x.e.enforce(x.w, x.r, x.m, x.phase, x.report(), f)
 }
 
@@ -178,15 +179,20 @@ type exchange struct {
 	next      caddyhttp.Handler
 
 	phase   string // before or after, for metrics
+	outcome string // what the outcome placeholder holds, when the exchange set it last
 	lookups *lookupState
 
 	queryValues url.Values        // see query
 	paramValues map[string]string // see params
 }
 
-// settle sets the outcome placeholder and counts the decision.
+// settle sets the outcome placeholder (unless it holds outcome already)
+// and counts the decision.
 func (x *exchange) settle(outcome string) {
-	x.e.decide(x.r, x.m, outcome)
+	if outcome != x.outcome {
+		x.e.decide(x.r, x.m, outcome)
+		x.outcome = outcome
+	}
 	x.e.metrics.decision(x.res.name, x.m.route.action, x.phase, outcome)
 }
 
@@ -232,6 +238,7 @@ func (x *exchange) serve(next caddyhttp.Handler) error {
 	x.next = next
 	x.phase = "before"
 	x.e.decide(x.r, x.m, outcomePassed)
+	x.outcome = outcomePassed
 	if id := x.e.cfg.Identity; id != nil {
 		user, err := id.Authenticate(x.r)
 		switch {
@@ -328,7 +335,7 @@ func (x *exchange) before() (bool, error) {
 		out = (*x.rewritten)[:0]
 	}
 	res, err := x.act.before.RunBefore(&x.in, body, out)
-	x.e.metrics.duration.WithLabelValues("before").Observe(time.Since(start).Seconds())
+	x.e.metrics.ruleDuration("before", time.Since(start))
 	if errors.Is(err, errOld) {
 		return x.oldFailed(err)
 	}
@@ -352,8 +359,8 @@ func (x *exchange) before() (bool, error) {
 		x.reportExcluded(res.Excluded)
 	}
 	if res.Body != nil {
-		x.sent = setBody(x.r, res.Body)
-		*x.rewritten = res.Body // written into out, or into what out grew into
+		x.sent = setBody(x.r, res.Body, x.sent) // the body read: sent to no one yet
+		*x.rewritten = res.Body                 // written into out, or into what out grew into
 	}
 	x.applyEdits(res)
 	return false, nil
