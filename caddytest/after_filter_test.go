@@ -93,7 +93,7 @@ func TestAfterHide(t *testing.T) {
 		{name: "numbers keep their text", path: "/api/users/5", status: 200,
 			body: `{"id":12345678901234567890,"price":1.50,"big":1e400}`},
 		{name: "a name that meets an array applies to each element", path: "/api/users/6", status: 200,
-			body: `{"id" : 6,"profile":[{}],"pass" : "word"}`},
+			body: `{ "id" : 6 ,  "profile" : [{}], "pass" : "word"}`},
 		{name: "paths through scalars", path: "/api/users/7", status: 200, kind: kindPassed,
 			body: `{"id":7,"profile":"none","items":5}`},
 		{name: "star over arrays and objects", path: "/api/orders/1", status: 200,

@@ -326,7 +326,7 @@ func (r *afterRun) element(out *[]byte, s string, i, index int) (bool, int, erro
 	var end int
 	if s[i] == '{' {
 		r.nested.kids = r.nested.kids[:0]
-		r.members, end = scanMembers(s, i, r.members[:0], r.p.descend, &r.nested, 0)
+		r.members, end = scanMembers(s, i, r.members[:0], r.p.descend, &r.nested, 0, !r.p.record.whole)
 		r.membersValid = true
 	} else {
 		end = skipValue(s, i)

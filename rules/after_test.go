@@ -32,6 +32,22 @@ func TestRunAfter(t *testing.T) {
 			dropped: 1,
 		},
 		{
+			name: "a field read by name beside an expression that reads the record whole",
+			stmts: []*Statement{
+				{Op: "drop", Expr: `record.id == 2`},                        // without the VM
+				{Op: "hide", Paths: []string{"email"}, If: `record != nil`}, // the whole record
+			},
+			body:    `[{"id":1,"email":"a"},{"id":2,"email":"b"}]`,
+			want:    `[{"id":1}]`,
+			dropped: 1,
+		},
+		{
+			name:  "white space kept around what is left out",
+			stmts: []*Statement{{Op: "hide", Paths: []string{"a", "c", "p.q"}}},
+			body:  "[ {\n \"a\": 1 ,\n \"b\": 2 ,\n \"c\": 3 ,\n \"p\": { \"q\": 1 , \"r\": 2 }\n} , { \"c\" : 1 } ]",
+			want:  "[{\n \"b\": 2 ,\n \"p\": { \"r\": 2 }\n},{  }]",
+		},
+		{
 			name:  "hide every duplicate and escaped key",
 			stmts: []*Statement{{Op: "hide", Paths: []string{"password"}}},
 			body:  `{"p\u0061ssword":"a","password":"b","x":1}`,

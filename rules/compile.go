@@ -420,9 +420,11 @@ type Program struct {
 	olds   []bool // statement i reads old (an expression, or protect strict)
 	top    []topField
 	// descend joins the paths every hide, mask and redact names, and the
-	// nested fields the after phase's expressions read: the objects they
+	// fields the after phase's expressions read by name: the objects they
 	// lead into are scanned with their record, so hiding in them needs no
-	// second scan and reading them no walk.
+	// second scan and reading them no walk. Unless an expression reads the
+	// record whole, the scan keeps only the members descend names (see
+	// scanMembers): nothing else reads or rewrites the others.
 	descend *pathTree
 	// hideBits holds, for each hide statement, the members of scanned
 	// objects it removes or goes into, as bits of descend's nodes (see
@@ -492,7 +494,7 @@ func NewProgram(phase Phase, blocks []*CompiledBlock, opts ...ProgramOption) *Pr
 		}
 	}
 	if p.phase == After {
-		descend = append(descend, nestedReads(p.record)...)
+		descend = append(descend, readPaths(p.record)...)
 	}
 	if len(descend) > 0 {
 		p.descend = newPathTree(descend)
@@ -502,15 +504,13 @@ func NewProgram(phase Phase, blocks []*CompiledBlock, opts ...ProgramOption) *Pr
 	return p
 }
 
-// nestedReads are the paths expressions read below the record's top level
-// (record.a.b): the scan goes into the objects on the way, so that a
-// condition finds the member among those the scan indexed.
-func nestedReads(reads fieldSet) []Path {
+// readPaths are the paths of the record expressions read by name
+// (record.a, record.a.b): the scan keeps their members, and goes into the
+// objects on the way, so that a condition finds each among the members the
+// scan indexed.
+func readPaths(reads fieldSet) []Path {
 	var paths []Path
 	for _, keys := range reads.paths {
-		if len(keys) < 2 {
-			continue
-		}
 		paths = append(paths, keyPath(keys))
 	}
 	return paths

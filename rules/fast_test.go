@@ -91,7 +91,7 @@ func TestFastConditionsReadJSONAsTheVMReadsRecords(t *testing.T) {
 			vmEnv := &Env{Record: Decode([]byte(raw)), User: user, Get: get}
 			fields := []recordFields{{raw: raw}}
 			if raw[0] == '{' {
-				members, end := scanMembers(raw, 0, nil, nil, nil, 0)
+				members, end := scanMembers(raw, 0, nil, nil, nil, 0, false)
 				if end != len(raw) {
 					t.Fatalf("scanMembers(%s) = %d", raw, end)
 				}
@@ -130,7 +130,7 @@ func agree(t *testing.T, p *program, vmEnv, fastEnv *Env, on string) {
 // len and in over a record's JSON decode nothing and allocate nothing.
 func TestFastConditionsAllocateNothing(t *testing.T) {
 	raw := `{"id":7,"name":"Jane","role":"viewer","tags":["a","b"],"profile":{"bio":"x","address":{"city":"Berlin","country":"DE"},"age":42}}`
-	members, _ := scanMembers(raw, 0, nil, nil, nil, 0)
+	members, _ := scanMembers(raw, 0, nil, nil, nil, 0, false)
 	for _, src := range []string{
 		`record.profile.address.country == "DE"`, `record.profile.age >= 100`, `record.id % 50 == 0`,
 		`record.id * 3 % 7 == 0 || record.role != "admin"`, `len(record.name) > 300`, `len(record.name ?? "") >= 2`,

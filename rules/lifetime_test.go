@@ -108,9 +108,9 @@ func TestResultsOutliveTheBody(t *testing.T) {
 	}
 }
 
-// TestOffsetIn: appendRun copies a run of members from the text they were
-// scanned from only when they are part of it; members from anywhere else
-// panic instead of copying memory outside it.
+// TestOffsetIn: appendMembersEditing copies the text around members from
+// the text they were scanned from only when they are part of it; members
+// from anywhere else panic instead of copying memory outside it.
 func TestOffsetIn(t *testing.T) {
 	s := `{"a":1,"b":2}`
 	if got := offsetIn(s, s[5:12]); got != 5 {
@@ -119,9 +119,10 @@ func TestOffsetIn(t *testing.T) {
 	if got := offsetIn(s, s[len(s)-1:]); got != len(s)-1 {
 		t.Fatalf("offsetIn at the end = %d, want %d", got, len(s)-1)
 	}
-	members, end := scanMembers(s, 0, nil, nil, nil, 0)
-	if end != len(s) || string(appendRun(nil, s, members, false)) != `"a":1,"b":2` {
-		t.Fatalf("appendRun over scanned members = %q", appendRun(nil, s, members, false))
+	members, end := scanMembers(s, 0, nil, nil, nil, 0, false)
+	hideB := []*pathTree{newPathTree([]Path{mustPath(t, "b")})}
+	if got, _ := appendMembersEditing(nil, s, members, hideB, nil, nil, nil, nil); end != len(s) || string(got) != `{"a":1}` {
+		t.Fatalf("appendMembersEditing over scanned members = %q", got)
 	}
 	elsewhere := strings.Clone(s)
 	for _, sub := range []string{elsewhere[5:12], elsewhere, s[:0] + "x", s[5:] + "}"} {
@@ -137,9 +138,9 @@ func TestOffsetIn(t *testing.T) {
 	func() {
 		defer func() {
 			if recover() == nil {
-				t.Error("appendRun did not panic for members of another text")
+				t.Error("appendMembersEditing did not panic for members of another text")
 			}
 		}()
-		appendRun(nil, elsewhere, members, false)
+		appendMembersEditing(nil, elsewhere, members, hideB, nil, nil, nil, nil)
 	}()
 }

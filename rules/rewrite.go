@@ -142,19 +142,20 @@ func anyLeaf(trees []*pathTree) bool {
 	return false
 }
 
-// appendMembersEditing writes the object whose members (and the members of
-// nested objects a path leads into) were scanned from src against d (a
-// node of the program's descend tree), with each value a path of trees
-// leads to removed, or, when replace is set, replaced by what replace
-// writes for it (mask, redact). Members no path names are copied in runs,
-// without being read again; with bits (the hides' own bits of trees,
-// or nil), members are told by their bit instead of their key. It returns
-// how many values it removed or replaced.
+// appendMembersEditing writes the object src (its text, braces included),
+// whose members the trees may name were scanned from it against d (a node
+// of the program's descend tree; members no path names may be left out of
+// members), with each value a path of trees leads to removed, or, when
+// replace is set, replaced by what replace writes for it (mask, redact).
+// With bits (the pending hides' own bits of trees, or nil) members are told
+// by their bit instead of their key. The text between the members it edits
+// is copied as it is, white space included; a member removed takes the
+// comma before it along (after it, for the first one). It returns how many
+// values it removed or replaced.
 func appendMembersEditing(dst []byte, src string, members []member, trees []*pathTree, n *nested, replace func(dst []byte, value string) []byte, d *pathTree, bits *memberBits) ([]byte, int) {
 	edited := 0
-	dst = append(dst, '{')
-	wrote := false
-	run := -1 // first member of the run being kept whole
+	at := 0          // src[:at] is written or left out
+	leading := false // every member before at went: the next one kept loses its comma
 	var sub [4]*pathTree
 	remove, enter, byBit := bits.at(d)
 	for i := range members {
@@ -170,24 +171,21 @@ func appendMembersEditing(dst []byte, src string, members []member, trees []*pat
 			next, leaf = matchKey(m.key, trees, sub[:0])
 		}
 		if !leaf && len(next) == 0 {
-			if run < 0 {
-				run = i
-			}
-			continue
+			continue // copied with the text around it
 		}
-		if run >= 0 {
-			dst = appendRun(dst, src, members[run:i], wrote)
-			wrote, run = true, -1
-		}
+		start, v := offsetIn(src, m.keyRaw), offsetIn(src, m.val)
 		if leaf && replace == nil {
 			edited++
+			comma := skipSpaceBack(src, start)
+			if src[comma] == '{' { // the first member
+				dst, at, leading = append(dst, src[at:start]...), v+len(m.val), true
+				continue
+			}
+			dst = appendKept(dst, src, at, skipSpaceBack(src, comma)+1, &leading)
+			at = v + len(m.val)
 			continue
 		}
-		if wrote {
-			dst = append(dst, ',')
-		}
-		wrote = true
-		dst = append(append(dst, m.keyRaw...), ':')
+		dst = appendKept(dst, src, at, v, &leading)
 		var k int
 		switch {
 		case leaf:
@@ -197,16 +195,37 @@ func appendMembersEditing(dst []byte, src string, members []member, trees []*pat
 			if d != nil && d.hasBits() {
 				into = d.children[m.at].node
 			}
-			dst, k = appendMembersEditing(dst, src, n.of(m), next, n, replace, into, bits)
+			dst, k = appendMembersEditing(dst, m.val, n.of(m), next, n, replace, into, bits)
 		default:
 			dst, _, k = appendValueEditing(dst, m.val, 0, next, replace, nil)
 		}
+		at = v + len(m.val)
 		edited += k
 	}
-	if run >= 0 {
-		dst = appendRun(dst, src, members[run:], wrote)
+	return appendKept(dst, src, at, len(src), &leading), edited
+}
+
+// appendKept appends src[from:to], text of an object kept as it is; when
+// every member before it went (*leading), the comma it starts with goes
+// too, with the white space after it.
+func appendKept(dst []byte, src string, from, to int, leading *bool) []byte {
+	if *leading && from < to {
+		if j := skipSpace(src, from); src[j] == ',' {
+			from = skipSpace(src, j+1)
+			*leading = false
+		} else if src[j] != '}' {
+			*leading = false
+		}
 	}
-	return append(dst, '}'), edited
+	return append(dst, src[from:to]...)
+}
+
+// skipSpaceBack returns the index of the last byte before i that is not
+// white space (src is validated: there is one).
+func skipSpaceBack(src string, i int) int {
+	for i--; src[i] == ' ' || src[i] == '\t' || src[i] == '\n' || src[i] == '\r'; i-- {
+	}
+	return i
 }
 
 // matchKey appends to next the subtrees of trees that apply to key, and
@@ -226,21 +245,6 @@ func matchKey(key string, trees []*pathTree, next []*pathTree) ([]*pathTree, boo
 		}
 	}
 	return next, leaf
-}
-
-// appendRun appends consecutive members of one object scanned from src as
-// they were written, separators included: from the first one's key to the
-// last one's value. Where they sit in src is found from the strings
-// themselves, and src[from:to] is bounds-checked, so members that were not
-// scanned from src panic instead of copying memory outside it.
-func appendRun(dst []byte, src string, run []member, comma bool) []byte {
-	if comma {
-		dst = append(dst, ',')
-	}
-	first, last := &run[0], &run[len(run)-1]
-	from := offsetIn(src, first.keyRaw)
-	to := offsetIn(src, last.val) + len(last.val)
-	return append(dst, src[from:to]...)
 }
 
 // offsetIn returns where sub starts in s; it panics when sub is not a

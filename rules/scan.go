@@ -390,8 +390,9 @@ func skipKey(s string, i int) int {
 // returns them with the index just past the object (-1: malformed). With
 // a tree t it also scans, into n, the members of the nested objects a
 // named path of t leads into, so that a rewrite of them needs no second
-// scan, and marks the members no path of t names.
-func scanMembers(s string, i int, dst []member, t *pathTree, n *nested, depth int) ([]member, int) {
+// scan, and marks the members no path of t names; with sparse it leaves
+// those out (every byte is validated all the same).
+func scanMembers(s string, i int, dst []member, t *pathTree, n *nested, depth int, sparse bool) ([]member, int) {
 	if i = skipSpace(s, i+1); i >= len(s) {
 		return dst, -1
 	}
@@ -423,7 +424,7 @@ func scanMembers(s string, i int, dst []member, t *pathTree, n *nested, depth in
 				n.levels = append(n.levels, nil)
 			}
 			var sub []member
-			if sub, i = scanMembers(s, v, n.levels[depth][:0], into, n, depth+1); i < 0 {
+			if sub, i = scanMembers(s, v, n.levels[depth][:0], into, n, depth+1, sparse); i < 0 {
 				return dst, -1
 			}
 			m.deep, m.kids, m.nkids = true, int32(len(n.kids)), int32(len(sub))
@@ -442,8 +443,9 @@ func scanMembers(s string, i int, dst []member, t *pathTree, n *nested, depth in
 				return dst, -1
 			}
 		}
-		m.val = s[v:i]
-		dst = append(dst, m)
+		if m.val = s[v:i]; !m.miss || !sparse {
+			dst = append(dst, m)
+		}
 		if i = skipSpace(s, i); i >= len(s) {
 			return dst, -1
 		}
