@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -184,6 +185,8 @@ type exchange struct {
 
 	queryValues url.Values        // see query
 	paramValues map[string]string // see params
+
+	calls exchangeCalls // bound to this exchange, kept across requests
 }
 
 // settle sets the outcome placeholder (unless it holds outcome already)
@@ -196,15 +199,35 @@ func (x *exchange) settle(outcome string) {
 	x.e.metrics.decision(x.res.name, x.m.route.action, x.phase, outcome)
 }
 
+// exchanges keeps exchanges from one request to the next, with the
+// functions bound to each that rules call back (made once, not per request).
+var exchanges sync.Pool
+
+func init() {
+	exchanges.New = func() any { // set here: a lookup serves a request through the engine again
+		x := &exchange{}
+		x.calls = exchangeCalls{request: x.requestVar, placeholder: x.placeholder, lookup: x.lookup}
+		return x
+	}
+}
+
+// exchangeCalls are an exchange's methods as the functions rules.Input takes.
+type exchangeCalls struct {
+	request     func() map[string]any
+	placeholder func(string) string
+	lookup      func(string) (any, error)
+}
+
 func newExchange(e *Engine, w http.ResponseWriter, r *http.Request, m match) *exchange {
-	x := &exchange{e: e, w: w, r: r, m: m, res: m.res, act: m.res.actions[m.route.action]}
+	x := exchanges.Get().(*exchange)
+	*x = exchange{e: e, w: w, r: r, m: m, res: m.res, act: m.res.actions[m.route.action], calls: x.calls}
 	x.in = rules.Input{
 		Resource:    m.res.name,
 		Action:      m.route.action,
 		RawQuery:    r.URL.RawQuery,
-		Request:     x.requestVar,
-		Placeholder: x.placeholder,
-		Lookup:      x.lookup,
+		Request:     x.calls.request,
+		Placeholder: x.calls.placeholder,
+		Lookup:      x.calls.lookup,
 		Logger:      e.logger,
 		BulkPartial: m.res.cfg.BulkPartial,
 		Trace:       traceOf(r.Context()),
@@ -213,8 +236,13 @@ func newExchange(e *Engine, w http.ResponseWriter, r *http.Request, m match) *ex
 }
 
 // release returns the request body's buffers to their pool, unless the
-// body sent upstream may still be read.
+// body sent upstream may still be read, and the exchange to its own,
+// holding nothing of the request.
 func (x *exchange) release() {
+	defer func() {
+		*x = exchange{calls: x.calls}
+		exchanges.Put(x)
+	}()
 	if x.sent != nil && !x.sent.reusable() {
 		x.body, x.rewritten = nil, nil // the collector takes them
 	}
