@@ -113,12 +113,18 @@ func (p *program) runVM(env *Env) (any, error) {
 	return out, err
 }
 
-// release returns the Env's VM to the pool.
+// maxPooledJSON is the largest value buffer an Env keeps in its pool.
+const maxPooledJSON = 64 << 10
+
+// release gives env back to its pool, holding nothing of the run but its
+// VM and the storage of its value buffer. Nothing may use env after: the
+// values valueJSON wrote are copied by the statements that asked for them.
 func (env *Env) release() {
-	if env.machine != nil {
-		vmPool.Put(env.machine)
-		env.machine = nil
+	if cap(env.json) > maxPooledJSON {
+		return
 	}
+	*env = Env{machine: env.machine, json: env.json[:0]}
+	envs.Put(env)
 }
 
 // nilSafe makes member access total: every read of a field or an element

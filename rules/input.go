@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"github.com/expr-lang/expr/vm"
+	"sync"
 
 	"github.com/google/uuid"
 	"go.uber.org/zap"
@@ -95,9 +96,14 @@ type FieldError struct {
 	Pointer string `json:"pointer,omitempty"`
 }
 
+// envs keeps Envs, with their VM and value buffer, from one run to the
+// next (see Env.release).
+var envs = sync.Pool{New: func() any { return &Env{machine: &vm.VM{}} }}
+
 // newEnv fills an Env with what every expression of p may read.
 func newEnv(p *Program, in *Input) *Env {
-	env := &Env{
+	env := envs.Get().(*Env)
+	*env = Env{
 		Old:         in.Old,
 		User:        in.User,
 		Action:      in.Action,
@@ -107,7 +113,8 @@ func newEnv(p *Program, in *Input) *Env {
 		PathEscape:  pathEscape,
 		QueryEscape: queryEscape,
 		Get:         get,
-		machine:     vmPool.Get().(*vm.VM),
+		machine:     env.machine,
+		json:        env.json[:0],
 	}
 	env.regs = env.regsBuf[:]
 	if p.fold {
