@@ -56,7 +56,8 @@ func (x *exchange) readBody() ([]byte, *problem) {
 	if r.ContentLength > 0 {
 		buf.Grow(int(r.ContentLength))
 	}
-	n, err := buf.ReadFrom(io.LimitReader(r.Body, max+1))
+	x.limit = io.LimitedReader{R: r.Body, N: max + 1} // in the pooled exchange: no allocation
+	n, err := buf.ReadFrom(&x.limit)
 	if err != nil {
 		return nil, &problem{status: http.StatusBadRequest, detail: "the request body could not be read"}
 	}

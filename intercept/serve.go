@@ -2,6 +2,7 @@ package intercept
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -186,7 +187,8 @@ type exchange struct {
 	queryValues url.Values        // see query
 	paramValues map[string]string // see params
 
-	calls exchangeCalls // bound to this exchange, kept across requests
+	calls exchangeCalls    // bound to this exchange, kept across requests
+	limit io.LimitedReader // reads the request body up to max_body
 }
 
 // settle sets the outcome placeholder (unless it holds outcome already)
