@@ -43,7 +43,7 @@ func hasBody(r *http.Request) bool {
 // encoded body, 413 over max_body, 400 for bad JSON. An empty body is nil.
 func (x *exchange) readBody() ([]byte, *problem) {
 	r, max := x.r, x.e.cfg.MaxBody
-	if ce := r.Header.Get("Content-Encoding"); ce != "" && ce != "identity" {
+	if ce := header(r.Header, "Content-Encoding"); ce != "" && ce != "identity" {
 		return nil, &problem{status: http.StatusUnsupportedMediaType,
 			detail: "encoded request bodies are not accepted"}
 	}
@@ -75,7 +75,7 @@ func (x *exchange) readBody() ([]byte, *problem) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, nil
 	}
-	if !IsJSON(r.Header.Get("Content-Type")) {
+	if !IsJSON(header(r.Header, "Content-Type")) {
 		return nil, &problem{status: http.StatusUnsupportedMediaType,
 			detail: "the request body must be JSON (application/json or a +json type)"}
 	}
@@ -106,7 +106,7 @@ func setBody(r *http.Request, body []byte, b *sentBody) *sentBody {
 		r.Header.Set("Content-Length", strconv.Itoa(len(body)))
 	}
 	r.TransferEncoding = nil
-	r.Header.Del("Transfer-Encoding")
+	delete(r.Header, "Transfer-Encoding") // a canonical name: as Header.Del
 	return b
 }
 

@@ -43,7 +43,7 @@ func (e *Engine) override(r *http.Request, allow bool) (string, *problem) {
 		return nil
 	}
 	for _, h := range overrideHeaders {
-		for _, v := range r.Header.Values(h) {
+		for _, v := range r.Header[h] { // canonical names: as Header.Values
 			if v == "" {
 				continue // as before: an empty header asks for nothing
 			}
@@ -59,7 +59,7 @@ func (e *Engine) override(r *http.Request, allow bool) (string, *problem) {
 			}
 		}
 	}
-	if r.Method == http.MethodPost && hasBody(r) && isForm(r.Header.Get("Content-Type")) {
+	if r.Method == http.MethodPost && hasBody(r) && isForm(header(r.Header, "Content-Type")) {
 		body, prob := e.readForm(r)
 		if prob != nil {
 			return "", prob

@@ -356,7 +356,7 @@ func (x *exchange) before() (bool, error) {
 			return x.enforce(refusal{problem: *prob, outcome: outcomeInvalid, check: "body"}), nil
 		}
 		body = b
-		x.in.JSONPatch = IsJSONPatch(x.r.Header.Get("Content-Type"))
+		x.in.JSONPatch = IsJSONPatch(header(x.r.Header, "Content-Type"))
 	}
 	start := time.Now()
 	var out []byte
