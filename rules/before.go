@@ -47,11 +47,13 @@ type Edit struct {
 // is written into out (a reused buffer; appended to out[:0], grown when
 // too small).
 func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
-	var res BeforeResult
 	if p.Empty() {
-		return res, nil
+		return BeforeResult{}, nil
 	}
-	r := &beforeRun{p: p, in: in, env: newEnv(p, in), res: &res, scratch: scratchPool.Get().(*scratch)}
+	r := beforeRuns.Get().(*beforeRun)
+	*r = beforeRun{p: p, in: in, env: newEnv(p, in), scratch: r.scratch}
+	r.res = &r.result
+	res := r.res
 	r.fields.members, r.spans = r.scratch.members, r.scratch.spans
 	r.fields.fold = p.fold
 	defer r.release()
@@ -62,7 +64,7 @@ func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 		request, _ := r.env.Request.(map[string]any)
 		rej, err := s.params.check(request)
 		if err != nil {
-			return res, &RuntimeError{Where: s.where, Err: err}
+			return *res, &RuntimeError{Where: s.where, Err: err}
 		}
 		tr := tracer{fn: in.Trace, index: -1, cur: s}
 		if rej != nil {
@@ -72,7 +74,7 @@ func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 		if rej != nil {
 			rej.Where = s.where
 			res.Reject = rej
-			return res, nil
+			return *res, nil
 		}
 	}
 	if p.vars&varBody != 0 && len(body) > 0 {
@@ -82,13 +84,13 @@ func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 	if patch := isPatch(in, body, root); !root.IsArray() || patch {
 		rec, changed, err := r.shaped(body, -1, patch)
 		if err != nil || res.Reject != nil {
-			return res, err
+			return *res, err
 		}
 		if changed {
 			res.Body = append(out[:0], rec...)
 		}
 		if r.protectQuery(); res.Reject != nil {
-			return res, nil
+			return *res, nil
 		}
 		return r.finish(), nil
 	}
@@ -123,7 +125,7 @@ func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 		return true
 	})
 	if err != nil || res.Reject != nil {
-		return res, err
+		return *res, err
 	}
 	if kept == 0 && len(res.Excluded) > 0 {
 		// every element failed: refused whole, every reason listed
@@ -136,7 +138,7 @@ func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 		r.applied = p.protects // no record ran them: every protect holds
 	}
 	if r.protectQuery(); res.Reject != nil {
-		return res, nil
+		return *res, nil
 	}
 	return r.finish(), nil
 }
@@ -174,7 +176,8 @@ type beforeRun struct {
 	p       *Program
 	in      *Input
 	env     *Env
-	res     *BeforeResult
+	res     *BeforeResult // &result
+	result  BeforeResult
 	errors  []FieldError
 	where   string         // the first failed check
 	view    map[string]any // reused for every record
@@ -211,7 +214,8 @@ func (r *beforeRun) release() {
 	r.scratch.members, r.scratch.spans = r.fields.members[:0], r.spans[:0]
 	clear(r.scratch.members[:cap(r.scratch.members)]) // drop references to the body
 	if cap(r.bufs[0]) <= maxPooledRewrite && cap(r.bufs[1]) <= maxPooledRewrite && cap(r.scratch.members) <= maxPooledMembers {
-		scratchPool.Put(r.scratch)
+		*r = beforeRun{scratch: r.scratch} // holds nothing of the request
+		beforeRuns.Put(r)
 	}
 }
 

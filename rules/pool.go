@@ -25,8 +25,8 @@ var vmPool = sync.Pool{New: func() any { return new(vm.VM) }}
 // afterPool holds the storage of after-phase runs (see afterStorage).
 var afterPool = sync.Pool{New: func() any { return new(afterStorage) }}
 
-// scratchPool holds the buffers of before-phase runs (see scratch).
-var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+// beforeRuns holds before-phase runs with their buffers (see scratch).
+var beforeRuns = sync.Pool{New: func() any { return &beforeRun{scratch: new(scratch)} }}
 
 // memberPool holds the scratch members of the request fast check.
 var memberPool = sync.Pool{New: func() any { return new([]member) }}
