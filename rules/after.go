@@ -505,10 +505,9 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	tr.next(nil)
 	if len(r.pending) > 0 {
 		var n int
-		switch {
-		case r.membersValid:
+		if r.membersValid {
 			*out, n = appendMembersEditing(*out, raw, r.members, r.pending, &r.nested, nil, r.p.descend, bits)
-		default:
+		} else {
 			*out, n = appendDeleting(*out, parse(cur), r.pending...)
 		}
 		r.pending = r.pending[:0]

@@ -52,8 +52,7 @@ func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 	}
 	r := beforeRuns.Get().(*beforeRun)
 	*r = beforeRun{p: p, in: in, env: newEnv(p, in), scratch: r.scratch}
-	r.res = &r.result
-	res := r.res
+	res := &r.res
 	r.fields.members, r.spans = r.scratch.members, r.scratch.spans
 	r.fields.fold = p.fold
 	defer r.release()
@@ -176,8 +175,7 @@ type beforeRun struct {
 	p       *Program
 	in      *Input
 	env     *Env
-	res     *BeforeResult // &result
-	result  BeforeResult
+	res     BeforeResult
 	errors  []FieldError
 	where   string         // the first failed check
 	view    map[string]any // reused for every record
@@ -224,7 +222,7 @@ func (r *beforeRun) finish() BeforeResult {
 		r.res.Reject = &Rejection{Status: 422, Detail: "the request is not valid", Errors: r.errors, Where: r.where}
 		r.res.Body = nil
 	}
-	return *r.res
+	return r.res
 }
 
 // record runs every statement on one record. It returns the record, whether
@@ -344,6 +342,7 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			if keys := s.path.keys(); len(keys) == 1 && r.fields.state == scanned {
 				out = r.fields.setMember(r.spare(raw), keys[0], enc) // r.fields now hold out
 				r.keep(out)
+				env.setRecord(&r.fields, r)
 			} else {
 				r.spans = r.spans[:0]
 				out, err = appendSetting(r.spare(raw), unsafeString(raw), keys, enc, &r.spans, r.p.fold)
@@ -352,13 +351,12 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 					r.res.Reject = &Rejection{Status: 400, Detail: "the request body must be a JSON object or an array of objects"}
 					return raw, changed, nil
 				}
-				r.fields.adopt(unsafeString(out), r.spans)
+				r.adopt(out)
 			}
 			if tr.fn != nil && was != string(enc) {
 				tr.step(Step{Decision: Changed, Field: s.path.String(), Before: was, After: string(enc), Count: 1})
 			}
 			raw, changed = out, true
-			env.setRecord(&r.fields, r)
 			stale = false
 			r.changedBy(s.where)
 			if r.shape != nil {

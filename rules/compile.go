@@ -540,12 +540,12 @@ func treeBits(t, d *pathTree, out *[]nodeBits) bool {
 		if dc == nil {
 			return false
 		}
-		if bit := uint64(1) << dc.at; c.node.leaf {
+		bit := uint64(1) << dc.at
+		if c.node.leaf {
 			b.remove |= bit // the whole value goes: deeper paths add nothing
 			continue
-		} else {
-			b.enter |= bit
 		}
+		b.enter |= bit
 		if !treeBits(c.node, dc, out) {
 			return false
 		}

@@ -212,6 +212,19 @@ func (t *pathTree) number(next int) int {
 // match them too, and the children fit in 64 bits.
 func (t *pathTree) hasBits() bool { return t.star == nil && len(t.children) <= 64 }
 
+// namesOnly reports whether every path of t is one top-level name.
+func (t *pathTree) namesOnly() bool {
+	if t.leaf || t.star != nil || len(t.children) == 0 {
+		return false
+	}
+	for _, c := range t.children {
+		if !c.node.leaf {
+			return false
+		}
+	}
+	return true
+}
+
 func lengthBit(key string) uint64 { return 1 << min(len(key), 63) }
 
 // lookup returns the subtrees that apply to key (its own and the wildcard's).

@@ -27,8 +27,8 @@ type member struct {
 	key    string // unescaped
 	keyRaw string // as written, quotes included
 	val    string // raw value
-	miss   bool   // no hide path of the program names this member
-	at     uint8  // the index of the path tree's named child that names it (0: none does)
+	miss   bool   // no path of the tree it was scanned against names this member
+	at     uint8  // index of that tree's named child naming it (0 also when none does: read it only where miss is false and no wildcard matched)
 	deep   bool   // val is an object whose members were scanned too:
 	kids   int32  // nested.kids[kids : kids+nkids]
 	nkids  int32

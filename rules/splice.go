@@ -101,19 +101,6 @@ func (f *recordFields) removeMembers(dst []byte, t *pathTree) ([]byte, int) {
 	return dst, len(gone)
 }
 
-// namesOnly reports whether every path of t is one top-level name.
-func (t *pathTree) namesOnly() bool {
-	if t.leaf || t.star != nil || len(t.children) == 0 {
-		return false
-	}
-	for _, c := range t.children {
-		if !c.node.leaf {
-			return false
-		}
-	}
-	return true
-}
-
 // repoint makes the strings of ms that lie in old the same text delta
 // bytes further on in dst (a copy of old with edits); the others, keys
 // unescaped into their own memory, stay.

@@ -38,16 +38,17 @@ func trustedString(s string, i int) (int, bool) {
 		if i += bits.TrailingZeros64(m) >> 3; s[i] == '"' {
 			return i + 1, false
 		}
-		return longString(s, i, false) // an escape: the search takes it from here
+		return longString(s, i) // an escape: the search takes it from here
 	}
-	return longString(s, i, false)
+	return longString(s, i)
 }
 
 // longString is trustedString from s[i] inside the string: the closing
 // quote is the first quote no backslash escapes. Each byte is searched at
 // most twice (once for a quote, once for a backslash), however many
 // escapes the string holds.
-func longString(s string, i int, escaped bool) (int, bool) {
+func longString(s string, i int) (int, bool) {
+	escaped := false
 	quote := -1 // the first quote at or after i, once searched
 	for i < len(s) {
 		if quote < i {
