@@ -330,12 +330,17 @@ func skipContainer(s string, i int) int {
 					return -1
 				}
 			}
-			if c := s[i]; c == '{' || c == '[' {
+			switch c := s[i]; c {
+			case '{', '[':
 				in.push(c == '{')
 				i, state = i+1, opened
 				continue
+			case '"': // skipScalar, one call less for the usual string
+				i, _ = scanString(s, i)
+			default:
+				i = skipScalar(s, i)
 			}
-			if i = skipScalar(s, i); i < 0 {
+			if i < 0 {
 				return -1
 			}
 			state = after
@@ -374,7 +379,7 @@ func skipKey(s string, i int) int {
 	if s[i] != '"' {
 		return -1
 	}
-	if i = skipString(s, i); i < 0 {
+	if i, _ = scanString(s, i); i < 0 {
 		return -1
 	}
 	if i = skipSpace(s, i); i >= len(s) || s[i] != ':' {
@@ -400,11 +405,27 @@ func scanMembers(s string, i int, dst []member, t *pathTree, n *nested, depth in
 		return dst, i + 1
 	}
 	for {
-		key, keyRaw, v := scanKey(s, i)
-		if v < 0 {
+		// scanKey, written out: this loop meets every member of a response
+		if s[i] != '"' {
 			return dst, -1
 		}
-		m := member{key: key, keyRaw: keyRaw}
+		k := i
+		var escaped bool
+		if i, escaped = scanString(s, i); i < 0 {
+			return dst, -1
+		}
+		m := member{keyRaw: s[k:i]}
+		if m.key = m.keyRaw[1 : len(m.keyRaw)-1]; escaped {
+			m.key = gjson.Parse(m.keyRaw).Str
+		}
+		if i = skipSpace(s, i); i >= len(s) || s[i] != ':' {
+			return dst, -1
+		}
+		v := skipSpace(s, i+1)
+		if v >= len(s) {
+			return dst, -1
+		}
+		key := m.key
 		var into *pathTree
 		if t != nil {
 			c, star := t.lookupExact(key) // after-phase trees are exact
