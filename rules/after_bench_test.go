@@ -145,6 +145,7 @@ var dropConditions = []struct{ name, cond string }{
 	{"in", `record.role in ["root", "owner"]`},
 	{"nested", `record.profile.age >= 100`},
 	{"and-or", `record.deleted == "yes" || (record.id > 5000 && record.role != "admin")`},
+	{"matches", `record.email matches "^[^@ ]+@[^@ ]+\\.org$"`},
 }
 
 // BenchmarkAfterDropCondition measures a drop condition per record on a

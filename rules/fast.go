@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -480,13 +479,13 @@ func constantOf(node ast.Node) (val, bool) {
 }
 
 // match compiles `matches` with a constant pattern, compiled once as expr
-// compiles it.
+// compiles it (and run by a position automaton where it allows).
 func (c *fastCompiler) match(n *ast.BinaryNode) (operand, bool) {
 	pattern, ok := n.Right.(*ast.StringNode)
 	if !ok {
 		return nil, false
 	}
-	re, err := regexp.Compile(pattern.Value)
+	matches, err := patternMatcher(pattern.Value)
 	if err != nil {
 		return nil, false
 	}
@@ -503,7 +502,7 @@ func (c *fastCompiler) match(n *ast.BinaryNode) (operand, bool) {
 		if !ok {
 			return false // not a string: the VM's error
 		}
-		out.setBool(re.MatchString(s))
+		out.setBool(matches(s))
 		return true
 	}), true
 }
