@@ -42,6 +42,11 @@ var exprCases = []struct{ src, json string }{
 	{`record.name startsWith "Ada"`, `true`},
 	{`record.name endsWith "x"`, `false`},
 	{`record.name matches "^A[a-z]+ L"`, `true`},
+	{`record.name matches "^(Ada|Bob) (Love|Hate)lace$"`, `true`},
+	{`record.name matches "(?i)^ADA L.{3}l"`, `true`},
+	{`record.name matches "^Ada$"`, `false`},
+	{`record.name matches "(?m)^Love"`, `false`},
+	{`record.name matches "(?m)Lovelace$"`, `true`},
 	{`record.name | lower() | split(" ")`, `["ada","lovelace"]`},
 	// numbers
 	{`record.n * record.price`, `7.5`},
