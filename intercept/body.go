@@ -79,7 +79,7 @@ func (x *exchange) readBody() ([]byte, *problem) {
 		return nil, &problem{status: http.StatusUnsupportedMediaType,
 			detail: "the request body must be JSON (application/json or a +json type)"}
 	}
-	if err := ValidateRequestJSON(body, x.e.cfg.MaxDepth, !x.res.cfg.CaseSensitive); err != nil {
+	if err := ValidateRequestJSON(body, x.e.cfg.MaxDepth, !x.res.cfg.CaseSensitive, &x.index); err != nil {
 		detail := "malformed JSON"
 		if be, ok := err.(*BodyError); ok {
 			detail = be.Detail

@@ -46,14 +46,16 @@ type validator struct {
 // bare scalar has depth 0 and is accepted even with maxDepth 0. A maxDepth
 // above 10000 acts as 10000, jsontext's own limit. Empty or whitespace-only
 // input is malformed.
-func ValidateJSON(b []byte, maxDepth int) error { return ValidateRequestJSON(b, maxDepth, false) }
+func ValidateJSON(b []byte, maxDepth int) error { return ValidateRequestJSON(b, maxDepth, false, nil) }
 
 // ValidateRequestJSON is ValidateJSON where, with fold, two keys of one
 // object that fold alike under Unicode simple case folding ({"role":…,
 // "ROLE":…}) are duplicates too: permissive backends bind both to one
-// field. The Detail names the later key as the client sent it.
-func ValidateRequestJSON(b []byte, maxDepth int, fold bool) error {
-	if rules.PlainRequestJSON(b, min(maxDepth, maxLibDepth), fold) {
+// field. The Detail names the later key as the client sent it. With ix,
+// a body the scanner shows valid leaves its top-level members there for
+// the before phase (see rules.BodyIndex).
+func ValidateRequestJSON(b []byte, maxDepth int, fold bool, ix *rules.BodyIndex) error {
+	if rules.PlainRequestJSON(b, min(maxDepth, maxLibDepth), fold, ix) {
 		return nil // shown valid by the scanner, in one pass
 	}
 	if err := validateFully(b, maxDepth); err != nil || !fold {

@@ -203,7 +203,7 @@ func FuzzValidateJSON(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte, depth uint8) {
 		orig := bytes.Clone(b)
-		if rules.PlainRequestJSON(b, int(depth), false) {
+		if rules.PlainRequestJSON(b, int(depth), false, nil) {
 			if err := validateFully(b, int(depth)); err != nil {
 				t.Fatalf("the fast check accepted %q (depth %d), jsontext refuses it: %v", b, depth, err)
 			}

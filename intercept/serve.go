@@ -189,6 +189,7 @@ type exchange struct {
 
 	calls exchangeCalls    // bound to this exchange, kept across requests
 	limit io.LimitedReader // reads the request body up to max_body
+	index rules.BodyIndex  // what the body check found of the body (storage kept across requests)
 }
 
 // settle sets the outcome placeholder (unless it holds outcome already)
@@ -222,7 +223,7 @@ type exchangeCalls struct {
 
 func newExchange(e *Engine, w http.ResponseWriter, r *http.Request, m match) *exchange {
 	x := exchanges.Get().(*exchange)
-	*x = exchange{e: e, w: w, r: r, m: m, res: m.res, act: m.res.actions[m.route.action], calls: x.calls}
+	*x = exchange{e: e, w: w, r: r, m: m, res: m.res, act: m.res.actions[m.route.action], calls: x.calls, index: x.index}
 	x.in = rules.Input{
 		Resource:    m.res.name,
 		Action:      m.route.action,
@@ -242,7 +243,8 @@ func newExchange(e *Engine, w http.ResponseWriter, r *http.Request, m match) *ex
 // holding nothing of the request.
 func (x *exchange) release() {
 	defer func() {
-		*x = exchange{calls: x.calls}
+		x.index.Reset()
+		*x = exchange{calls: x.calls, index: x.index}
 		exchanges.Put(x)
 	}()
 	if x.sent != nil && !x.sent.reusable() {
@@ -356,6 +358,7 @@ func (x *exchange) before() (bool, error) {
 			return x.enforce(refusal{problem: *prob, outcome: outcomeInvalid, check: "body"}), nil
 		}
 		body = b
+		x.in.Index = &x.index
 		x.in.JSONPatch = IsJSONPatch(header(x.r.Header, "Content-Type"))
 	}
 	start := time.Now()

@@ -146,6 +146,15 @@ func (f *recordFields) reset(raw string) {
 	f.raw, f.members, f.state, f.kids = raw, f.members[:0], unscanned, nil
 }
 
+// resetIndexed is reset, taking raw's members from ix when it holds them
+// (the request check found them), not from a scan.
+func (f *recordFields) resetIndexed(raw string, ix *BodyIndex) {
+	f.reset(raw)
+	if ms, ok := ix.of(raw); ok {
+		f.members, f.state = append(f.members, ms...), scanned
+	}
+}
+
 // adopt makes the fields those of raw, whose members sit at sp.
 func (f *recordFields) adopt(raw string, sp spans) {
 	f.raw, f.members, f.state, f.kids = raw, f.members[:0], scanned, nil

@@ -76,12 +76,12 @@ func TestFoldedDuplicate(t *testing.T) {
 		if key != c.key || dup != (c.key != "") {
 			t.Errorf("FoldedDuplicate(%s) = %q, %v; want %q", c.in, key, dup, c.key)
 		}
-		if PlainRequestJSON([]byte(c.in), 64, true) != !dup {
+		if PlainRequestJSON([]byte(c.in), 64, true, nil) != !dup {
 			t.Errorf("PlainRequestJSON(%s, fold) disagrees", c.in)
 		}
 	}
 	many := `{"a0":0,"a1":1,"a2":2,"a3":3,"a4":4,"a5":5,"a6":6,"a7":7,"A3":8}`
-	if PlainRequestJSON([]byte(many), 64, true) || !PlainRequestJSON([]byte(many), 64, false) {
+	if PlainRequestJSON([]byte(many), 64, true, nil) || !PlainRequestJSON([]byte(many), 64, false, nil) {
 		t.Error("nine members: a3 and A3 are duplicates under folding only")
 	}
 }

@@ -36,6 +36,10 @@ type Input struct {
 	// (application/json-patch+json).
 	JSONPatch bool
 
+	// Index is what the request check (PlainRequestJSON) found of the
+	// body, or nil; RunBefore reads it for that body alone.
+	Index *BodyIndex
+
 	// RawQuery is the request's query string as sent (without '?');
 	// protect reads and rewrites it in the before phase.
 	RawQuery string

@@ -294,27 +294,36 @@ func checkBefore(t *testing.T, stmts []*Statement, doc []byte, exact bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := newBeforeProgram(b, exact).RunBefore(&Input{}, doc, nil)
-	if err != nil {
-		t.Fatalf("RunBefore: %v\n doc: %s", err, doc)
-	}
-	if res.Reject != nil {
-		if want.kind == 's' || want.kind == '[' && !allObjects(want.elems) {
-			return // not records
-		}
-		t.Fatalf("rejected %+v\n %s\n doc: %s", res.Reject, describeStmts(stmts), doc)
-	}
-	out := doc
-	if res.Body != nil {
-		out = res.Body
-	}
-	got, err := decodeOrdered(out)
-	if err != nil {
-		t.Fatalf("output is not JSON: %v\n doc: %s\n out: %s", err, doc, out)
-	}
+	records := want.kind == '{' || want.kind == '[' && allObjects(want.elems)
 	refBefore(want, stmts, !exact)
-	if got.String() != want.String() {
-		t.Fatalf("exact=%v %s\n doc:  %s\n got:  %s\n want: %s", exact, describeStmts(stmts), doc, got, want)
+	// once scanning the body, once reading the members the request check found
+	for _, indexed := range []bool{false, true} {
+		in := &Input{}
+		if indexed {
+			in.Index = &BodyIndex{}
+			PlainRequestJSON(doc, 64, !exact, in.Index)
+		}
+		res, err := newBeforeProgram(b, exact).RunBefore(in, doc, nil)
+		if err != nil {
+			t.Fatalf("RunBefore: %v\n doc: %s", err, doc)
+		}
+		if res.Reject != nil {
+			if !records {
+				return
+			}
+			t.Fatalf("indexed=%v: rejected %+v\n %s\n doc: %s", indexed, res.Reject, describeStmts(stmts), doc)
+		}
+		out := doc
+		if res.Body != nil {
+			out = res.Body
+		}
+		got, err := decodeOrdered(out)
+		if err != nil {
+			t.Fatalf("output is not JSON: %v\n doc: %s\n out: %s", err, doc, out)
+		}
+		if got.String() != want.String() {
+			t.Fatalf("exact=%v indexed=%v %s\n doc:  %s\n got:  %s\n want: %s", exact, indexed, describeStmts(stmts), doc, got, want)
+		}
 	}
 }
 

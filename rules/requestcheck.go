@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"hash/maphash"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 
@@ -18,7 +19,12 @@ import (
 // never accepts what the full check refuses. With fold, two keys of one
 // object that fold alike (simple case folding, as Go's encoding/json binds
 // them) are duplicates too.
-func PlainRequestJSON(b []byte, maxDepth int, fold bool) bool {
+//
+// With ix, a body shown valid that is an object leaves its top-level
+// members in ix, for the before phase to read instead of finding them
+// again; ix is reset otherwise.
+func PlainRequestJSON(b []byte, maxDepth int, fold bool, ix *BodyIndex) bool {
+	ix.Reset()
 	if !utf8.Valid(b) || !pairedSurrogates(b) {
 		return false
 	}
@@ -28,11 +34,46 @@ func PlainRequestJSON(b []byte, maxDepth int, fold bool) bool {
 		return false
 	}
 	members := memberPool.Get().(*[]member)
-	end := plainValue(s, i, maxDepth, 0, members, fold)
+	end := plainValue(s, i, maxDepth, 0, members, fold, ix)
 	clear((*members)[:cap(*members)]) // no references to the body stay in the pool
 	*members = (*members)[:0]
 	memberPool.Put(members)
-	return end >= 0 && skipSpace(s, end) == len(s)
+	if end < 0 || skipSpace(s, end) != len(s) {
+		ix.Reset()
+		return false
+	}
+	return true
+}
+
+// BodyIndex holds what the request check found of a body that the before
+// phase would otherwise find again: the members of a top-level object.
+// The zero value holds nothing; a nil one is never filled.
+type BodyIndex struct {
+	body    string   // the body indexed: the members are of this memory alone
+	members []member // its top-level members, in order
+}
+
+// Reset forgets the body, keeping the storage.
+func (ix *BodyIndex) Reset() {
+	if ix != nil {
+		clear(ix.members) // no references to the body stay
+		ix.body, ix.members = "", ix.members[:0]
+	}
+}
+
+// index keeps members as those of the top-level object of body.
+func (ix *BodyIndex) index(body string, members []member) {
+	if ix != nil {
+		ix.body, ix.members = body, append(ix.members[:0], members...)
+	}
+}
+
+// of returns the members of raw, when ix holds them.
+func (ix *BodyIndex) of(raw string) ([]member, bool) {
+	if ix == nil || ix.body == "" || len(raw) != len(ix.body) || unsafe.StringData(raw) != unsafe.StringData(ix.body) {
+		return nil, false
+	}
+	return ix.members, true
 }
 
 // pairedSurrogates reports whether every \u escape of a UTF-16 surrogate
@@ -173,7 +214,7 @@ func foldedDuplicate(v gjson.Result) (string, bool) {
 // plainValue returns the index past the value at s[i], or -1 when it is
 // malformed, has duplicate keys, or nests deeper than maxDepth. members is
 // scratch, shared by every level.
-func plainValue(s string, i, maxDepth, depth int, members *[]member, fold bool) int {
+func plainValue(s string, i, maxDepth, depth int, members *[]member, fold bool, ix *BodyIndex) int {
 	if s[i] != '{' && s[i] != '[' {
 		return skipScalar(s, i)
 	}
@@ -197,8 +238,12 @@ func plainValue(s string, i, maxDepth, depth int, members *[]member, fold bool) 
 			i = v
 		}
 		// each value validated once, nested ones by the recursion
-		if i = plainValue(s, i, maxDepth, depth+1, members, fold); i < 0 {
+		v := i
+		if i = plainValue(s, i, maxDepth, depth+1, members, fold, nil); i < 0 {
 			return -1
+		}
+		if object {
+			(*members)[len(*members)-1].val = s[v:i] // the nested levels have gone: this member is last
 		}
 		if i = skipSpace(s, i); i >= len(s) {
 			return -1
@@ -209,6 +254,9 @@ func plainValue(s string, i, maxDepth, depth int, members *[]member, fold bool) 
 		case s[i] == '}' && object, s[i] == ']' && !object:
 			if object && hasDuplicate((*members)[mark:], fold) {
 				return -1
+			}
+			if object && depth == 0 {
+				ix.index(s, (*members)[mark:])
 			}
 			return i + 1
 		default:

@@ -42,8 +42,46 @@ func TestPlainRequestJSON(t *testing.T) {
 		{`{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10}`, 32, true},
 		{`{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"d":10}`, 32, false},
 	} {
-		if got := PlainRequestJSON([]byte(c.body), c.depth, false); got != c.want {
+		if got := PlainRequestJSON([]byte(c.body), c.depth, false, nil); got != c.want {
 			t.Errorf("PlainRequestJSON(%.60q, %d) = %v, want %v", c.body, c.depth, got, c.want)
 		}
+	}
+}
+
+// TestBodyIndex: a body the check shows valid leaves its top-level members
+// (as the before phase's own scan finds them) for that body's memory
+// alone; a body it does not show valid leaves nothing.
+func TestBodyIndex(t *testing.T) {
+	var ix BodyIndex
+	body := []byte(` {"a" : 1, "\u0062":{"c":[1,"x"]} ,"d":"e\"f"} `)
+	if !PlainRequestJSON(body, 64, false, &ix) {
+		t.Fatal("body not shown valid")
+	}
+	s := unsafeString(body)
+	want, _ := trustedMembers(s, 1, nil)
+	got, ok := ix.of(s)
+	if !ok || len(got) != 3 {
+		t.Fatalf("index of the body: %v, %d members", ok, len(got))
+	}
+	for i := range want {
+		if got[i].key != want[i].key || got[i].keyRaw != want[i].keyRaw || got[i].val != want[i].val {
+			t.Errorf("member %d: %q %q %q, want %q %q %q", i, got[i].key, got[i].keyRaw, got[i].val,
+				want[i].key, want[i].keyRaw, want[i].val)
+		}
+	}
+	if _, ok := ix.of(string(body)); ok {
+		t.Error("the index answers for a copy of the body")
+	}
+	if PlainRequestJSON([]byte(`{"a":1,"a":2}`), 64, false, &ix) {
+		t.Fatal("duplicate shown valid")
+	}
+	if _, ok := ix.of(s); ok || len(ix.members) != 0 {
+		t.Error("a refused body left the last index")
+	}
+	if !PlainRequestJSON([]byte(`[{"a":1}]`), 64, false, &ix) || len(ix.members) != 0 {
+		t.Error("an array body indexed")
+	}
+	if !PlainRequestJSON(body, 64, false, nil) {
+		t.Error("no index: not shown valid")
 	}
 }

@@ -13,7 +13,7 @@ import (
 func (r *beforeRun) shaped(raw []byte, index int, patch bool) ([]byte, bool, error) {
 	var sh *shape
 	detail := ""
-	r.fields.reset(unsafeString(raw)) // scanned here when it may be an operator body, and read by the statements
+	r.fields.resetIndexed(unsafeString(raw), r.in.Index) // scanned here (or by the request check) when it may be an operator body, and read by the statements
 	operators := !patch && r.fields.operatorKeys()
 	if r.in.LoadOld != nil && (patch || operators) {
 		// what copy, move and the computing operators write is read from old
