@@ -220,7 +220,7 @@ func (f *recordFields) member(out *val, k string) {
 // folded is field for a request record: names under simple case folding.
 func (f *recordFields) folded(k string) val {
 	for i := len(f.members) - 1; i >= 0; i-- {
-		if strings.EqualFold(f.members[i].key, k) {
+		if equalFold(f.members[i].key, k) {
 			return rawVal(f.members[i].val)
 		}
 	}

@@ -41,9 +41,29 @@ func equalFolded(key, folded string) bool {
 // exactly, or under folding when fold is set.
 func sameKey(key, want string, fold bool) bool {
 	if fold {
-		return strings.EqualFold(key, want)
+		return equalFold(key, want)
 	}
 	return key == want
+}
+
+// equalFold is strings.EqualFold, answering at once for two names whose
+// first bytes are ASCII and differ even in case: an ASCII character folds
+// to no other ASCII character than its other case (k and s fold to the
+// Kelvin sign and the long s too, which are not ASCII).
+func equalFold(a, b string) bool {
+	if len(a) > 0 && len(b) > 0 {
+		if c, d := a[0], b[0]; c != d && c < utf8.RuneSelf && d < utf8.RuneSelf && lowerASCII(c) != lowerASCII(d) {
+			return false
+		}
+	}
+	return strings.EqualFold(a, b)
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // isASCII reports whether s holds only ASCII bytes.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 )
 
 // foldRunes are runes whose fold orbits hold more than case pairs.
@@ -27,6 +28,17 @@ func TestFoldMatchesEqualFold(t *testing.T) {
 		a, b := word(), word()
 		if got, want := equalFolded(a, foldName(b)), strings.EqualFold(a, b); got != want {
 			t.Fatalf("equalFolded(%q, foldName(%q)) = %v, strings.EqualFold says %v", a, b, got, want)
+		}
+		if got, want := equalFold(a, b), strings.EqualFold(a, b); got != want {
+			t.Fatalf("equalFold(%q, %q) = %v, strings.EqualFold says %v", a, b, got, want)
+		}
+	}
+	for c := range rune(utf8.RuneSelf) { // every ASCII first byte against every other
+		for d := range rune(utf8.RuneSelf) {
+			a, b := string(c)+"x", string(d)+"x"
+			if got, want := equalFold(a, b), strings.EqualFold(a, b); got != want {
+				t.Fatalf("equalFold(%q, %q) = %v, strings.EqualFold says %v", a, b, got, want)
+			}
 		}
 	}
 	for c := rune(0); c <= unicode.MaxRune; c += 1 + rune(r.Intn(7)) {
