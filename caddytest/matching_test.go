@@ -208,12 +208,19 @@ func TestMatchingCase(t *testing.T) {
 			before all {
 				header X-Action ´action´
 			}
+		}
+		resource keys /api/keys {
+			before all {
+				header X-Action ´action´
+			}
 		}`, up)
 		for _, c := range []struct{ name, path, action, path2 string }{
 			{"upper case meets the rules", "/API/Users/1", "get", "/API/Users/1"},
 			{"mixed case list", "/api/USERS/", "list", "/api/USERS/"},
 			{"case-sensitive resource, same case", "/api/Files/1", "get", ""},
 			{"case-sensitive resource, other case", "/api/files/1", "", ""},
+			{"spellings that fold alike (Kelvin sign, long s)", "/api/%E2%84%AAEY%C5%BF/1", "get", ""},
+			{"the last resource under a shared prefix", "/Api/Keys", "list", ""},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				up.reset()

@@ -79,6 +79,7 @@ type Engine struct {
 	resources []*resource
 	routes    []*route
 	firsts    []string // the first segments of the routes' patterns: literals, or "" for a parameter
+	index     routeIndex
 	logger    *zap.Logger
 	metrics   *metrics
 	webhooks  webhookStore // nil when no rule sends webhooks
@@ -143,6 +144,7 @@ func New(cfg Config, rt Runtime) (*Engine, error) {
 		}
 	}
 	sortRoutes(e.routes)
+	e.index = indexRoutes(e.routes)
 	for _, rt := range e.routes {
 		first := ""
 		if len(rt.segs) > 0 {

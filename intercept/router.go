@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/caddy-crud/caddy-crud/rules"
 )
 
 // route maps one method and path pattern (and optional query pattern) to
@@ -17,6 +19,7 @@ type route struct {
 	segs   []patSeg
 	query  []queryPat
 	order  int
+	place  int // its index in the engine's routes, in matching order (see indexRoutes)
 
 	actionValue any // action, boxed once for the placeholder
 }
@@ -101,6 +104,94 @@ func trimSlash(p string) string {
 		return p[:len(p)-1]
 	}
 	return p
+}
+
+// routeIndex finds the routes a path may match by walking a tree of the
+// routes' segments, so that a request costs what the routes along its
+// own path cost, however many resources there are and whatever prefix
+// they share.
+type routeIndex struct {
+	root   *routeNode
+	routes []*route // all routes, in matching order
+}
+
+// routeNode is one segment of the routes' patterns.
+type routeNode struct {
+	lits  map[string]*routeNode // by the literal segment, folded (a case-sensitive literal too: it matches fewer spellings)
+	param *routeNode            // a {param} segment: any non-empty one
+	ends  []int                 // the routes whose pattern ends here, by their place in routes
+}
+
+func indexRoutes(routes []*route) routeIndex {
+	ix := routeIndex{root: &routeNode{}, routes: routes}
+	for i, rt := range routes {
+		rt.place = i
+		n := ix.root
+		for _, s := range rt.segs {
+			n = n.child(s)
+		}
+		n.ends = append(n.ends, i)
+	}
+	return ix
+}
+
+func (n *routeNode) child(s patSeg) *routeNode {
+	if s.param != "" {
+		if n.param == nil {
+			n.param = &routeNode{}
+		}
+		return n.param
+	}
+	key := rules.FoldName(s.lit)
+	if n.lits == nil {
+		n.lits = map[string]*routeNode{}
+	}
+	c := n.lits[key]
+	if c == nil {
+		c = &routeNode{}
+		n.lits[key] = c
+	}
+	return c
+}
+
+// candidates appends to dst, in matching order, the routes whose pattern
+// the path p may match: those along its segments, any spelling that
+// folds to a literal following it.
+func (ix *routeIndex) candidates(dst []*route, p string) []*route {
+	if p == "" || p[0] != '/' {
+		return dst
+	}
+	var cur, next [8]*routeNode // the nodes the segments so far reach
+	frontier := append(cur[:0], ix.root)
+	for rest := p[1:]; rest != "" && len(frontier) > 0; {
+		seg := rest
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			seg, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = ""
+		}
+		reached, key := next[:0], rules.FoldName(seg)
+		for _, n := range frontier {
+			if c := n.lits[key]; c != nil {
+				reached = append(reached, c)
+			}
+			if n.param != nil && seg != "" {
+				reached = append(reached, n.param)
+			}
+		}
+		frontier = append(cur[:0], reached...)
+	}
+	mark := len(dst)
+	for _, n := range frontier {
+		for _, i := range n.ends {
+			dst = append(dst, ix.routes[i])
+		}
+	}
+	if len(frontier) > 1 { // several nodes reached: back in matching order
+		found := dst[mark:]
+		slices.SortFunc(found, func(a, b *route) int { return a.place - b.place })
+	}
+	return dst
 }
 
 // matchPath reports whether path matches segs, without allocating.
@@ -241,7 +332,8 @@ func (e *Engine) match(r *http.Request) (match, *problem) {
 		buf     [8]*route
 		matched = buf[:0] // on the stack unless a path matches many routes
 	)
-	for _, rt := range e.routes {
+	var candidates [8]*route // on the stack unless a path may match many routes
+	for _, rt := range e.index.candidates(candidates[:0], p) {
 		if !matchPath(rt.segs, p, !rt.res.cfg.CaseSensitive) {
 			continue
 		}
@@ -297,7 +389,8 @@ func (e *Engine) suffixed(p string) bool {
 	if !ok || !e.mayRoute(p) {
 		return false
 	}
-	for _, rt := range e.routes {
+	var candidates [8]*route
+	for _, rt := range e.index.candidates(candidates[:0], p) {
 		if matchPath(rt.segs, p, true) {
 			return true
 		}

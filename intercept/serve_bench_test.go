@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -94,17 +95,43 @@ func usersResource(before, after []*rules.Block) *intercept.Resource {
 }
 
 // BenchmarkServeUnmatched is the cost every request that matches no
-// resource pays: it must not allocate.
+// resource pays: it must not allocate, and it must not grow with the
+// number of resources.
 func BenchmarkServeUnmatched(b *testing.B) {
-	e := benchEngine(b, nil, usersResource(nil, nil))
-	r := benchRequest(http.MethodGet, "/static/app.js?v=3")
+	for _, n := range []int{1, 50} {
+		b.Run(fmt.Sprintf("resources=%d", n), func(b *testing.B) {
+			benchServe(b, benchEngine(b, nil, manyResources(n)...), benchRequest(http.MethodGet, "/static/app.js?v=3"))
+		})
+	}
+}
+
+// BenchmarkServeGetManyResources is a get on the last of n resources that
+// have no rules: what finding the route costs.
+func BenchmarkServeGetManyResources(b *testing.B) {
+	for _, n := range []int{1, 50} {
+		b.Run(fmt.Sprintf("resources=%d", n), func(b *testing.B) {
+			benchServe(b, benchEngine(b, nil, manyResources(n)...), benchRequest(http.MethodGet, fmt.Sprintf("/api/r%d/7", n-1)))
+		})
+	}
+}
+
+// manyResources is n resources at /api/r0 … /api/r<n-1>, without rules.
+func manyResources(n int) []*intercept.Resource {
+	rs := make([]*intercept.Resource, n)
+	for i := range rs {
+		rs[i] = &intercept.Resource{Name: fmt.Sprintf("r%d", i), Base: fmt.Sprintf("/api/r%d", i)}
+	}
+	return rs
+}
+
+// benchServe serves r through e with a next handler that counts its calls.
+func benchServe(b *testing.B, e *intercept.Engine, r *http.Request) {
 	w := newBenchWriter()
 	called := 0
 	next := caddyhttp.HandlerFunc(func(http.ResponseWriter, *http.Request) error {
 		called++
 		return nil
 	})
-
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := e.ServeHTTP(w, r, next); err != nil {

@@ -87,6 +87,10 @@ func isASCII(s string) bool {
 //
 // It is the one folding function: of body keys, path keys (at load time),
 // query parameter names and schema property names.
+//
+// FoldName is foldName for other packages (the router keys routes by it).
+func FoldName(s string) string { return foldName(s) }
+
 func foldName(s string) string {
 	for i := 0; i < len(s); i++ {
 		c := s[i]

@@ -1,0 +1,69 @@
+package intercept
+
+import (
+	"math/rand"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// indexWords are route and path segments: case variants, spellings that
+// fold alike (the Kelvin sign and k, the long s and s), and a segment no
+// route names.
+var indexWords = []string{"users", "Users", "USERS", "\u212aeys", "keys", "Keys", "po\u017fts", "posts", "api", "API", "x", "other"}
+
+// TestRouteIndexFindsWhatTheScanFinds is the class: for random route sets
+// (literal and parameter segments, case-sensitive or not) and random
+// paths, the routes matching a path among its index candidates are the
+// routes matching it among all routes, in the same order.
+func TestRouteIndexFindsWhatTheScanFinds(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	seg := func() patSeg {
+		if r.Intn(4) == 0 {
+			return patSeg{param: "id"}
+		}
+		return patSeg{lit: indexWords[r.Intn(len(indexWords))]}
+	}
+	for range 2000 {
+		sensitive := &resource{}
+		sensitive.cfg.CaseSensitive = true
+		resources := []*resource{{}, sensitive}
+		var routes []*route
+		for i, n := 0, 1+r.Intn(8); i < n; i++ {
+			rt := &route{res: resources[r.Intn(2)], order: i + 1}
+			for k := r.Intn(4); k > 0; k-- {
+				rt.segs = append(rt.segs, seg())
+			}
+			routes = append(routes, rt)
+		}
+		sortRoutes(routes)
+		ix := indexRoutes(routes)
+		for range 30 {
+			var b strings.Builder
+			for k := r.Intn(4); k >= 0; k-- {
+				b.WriteString("/" + indexWords[r.Intn(len(indexWords))])
+			}
+			p := b.String()
+			if r.Intn(8) == 0 {
+				p = "/"
+			}
+			want := slices.DeleteFunc(slices.Clone(routes), func(rt *route) bool {
+				return !matchPath(rt.segs, p, !rt.res.cfg.CaseSensitive)
+			})
+			got := slices.DeleteFunc(slices.Clone(ix.candidates(nil, p)), func(rt *route) bool {
+				return !matchPath(rt.segs, p, !rt.res.cfg.CaseSensitive)
+			})
+			if !slices.Equal(got, want) {
+				t.Fatalf("path %q: index finds %v, the scan %v", p, orders(got), orders(want))
+			}
+		}
+	}
+}
+
+func orders(routes []*route) []int {
+	var out []int
+	for _, rt := range routes {
+		out = append(out, rt.order)
+	}
+	return out
+}
