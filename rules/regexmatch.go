@@ -71,13 +71,9 @@ func compileAutomaton(pattern string) (*automaton, bool) {
 	if len(subs) == 0 {
 		return nil, false // "^", "$", "": nothing to step
 	}
-	f := fragment{nullable: true}
-	for _, sub := range subs {
-		next, ok := a.fragment(sub)
-		if !ok {
-			return nil, false
-		}
-		f = a.concat(f, next)
+	f, ok := a.sequence(len(subs), func(i int) (fragment, bool) { return a.fragment(subs[i]) })
+	if !ok {
+		return nil, false
 	}
 	a.first, a.last, a.nullable = f.first, f.last, f.nullable
 	for p, class := range a.classes {
@@ -119,6 +115,19 @@ func (a *automaton) link(from, to uint64) {
 	}
 }
 
+// sequence is the concatenation of n parts, part(i) building the i-th.
+func (a *automaton) sequence(n int, part func(i int) (fragment, bool)) (fragment, bool) {
+	f := fragment{nullable: true}
+	for i := range n {
+		next, ok := part(i)
+		if !ok {
+			return fragment{}, false
+		}
+		f = a.concat(f, next)
+	}
+	return f, true
+}
+
 func (a *automaton) concat(x, y fragment) fragment {
 	a.link(x.last, y.first)
 	f := fragment{first: x.first, last: y.last, nullable: x.nullable && y.nullable}
@@ -137,19 +146,13 @@ func (a *automaton) fragment(re *syntax.Regexp) (fragment, bool) {
 	case syntax.OpEmptyMatch:
 		return fragment{nullable: true}, true
 	case syntax.OpLiteral:
-		f := fragment{nullable: true}
-		for _, r := range re.Rune {
-			class := []rune{r, r}
+		return a.sequence(len(re.Rune), func(i int) (fragment, bool) {
+			r := re.Rune[i]
 			if re.Flags&syntax.FoldCase != 0 {
-				class = foldClass(r)
+				return a.position(foldClass(r))
 			}
-			p, ok := a.position(class)
-			if !ok {
-				return fragment{}, false
-			}
-			f = a.concat(f, p)
-		}
-		return f, true
+			return a.position([]rune{r, r})
+		})
 	case syntax.OpCharClass:
 		return a.position(re.Rune)
 	case syntax.OpAnyCharNotNL:
@@ -159,15 +162,7 @@ func (a *automaton) fragment(re *syntax.Regexp) (fragment, bool) {
 	case syntax.OpCapture:
 		return a.fragment(re.Sub[0])
 	case syntax.OpConcat:
-		f := fragment{nullable: true}
-		for _, sub := range re.Sub {
-			next, ok := a.fragment(sub)
-			if !ok {
-				return fragment{}, false
-			}
-			f = a.concat(f, next)
-		}
-		return f, true
+		return a.sequence(len(re.Sub), func(i int) (fragment, bool) { return a.fragment(re.Sub[i]) })
 	case syntax.OpAlternate:
 		var f fragment
 		for _, sub := range re.Sub {
