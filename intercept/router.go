@@ -161,7 +161,10 @@ func (ix *routeIndex) candidates(dst []*route, p string) []*route {
 	if p == "" || p[0] != '/' {
 		return dst
 	}
-	var cur, next [8]*routeNode // the nodes the segments so far reach
+	var (
+		cur, next [8]*routeNode // the nodes the segments so far reach
+		folded    [64]byte      // a segment folded: map lookups of string(bytes) do not allocate
+	)
 	frontier := append(cur[:0], ix.root)
 	for rest := p[1:]; rest != "" && len(frontier) > 0; {
 		seg := rest
@@ -170,9 +173,9 @@ func (ix *routeIndex) candidates(dst []*route, p string) []*route {
 		} else {
 			rest = ""
 		}
-		reached, key := next[:0], rules.FoldName(seg)
+		reached, key := next[:0], rules.AppendFoldName(folded[:0], seg)
 		for _, n := range frontier {
-			if c := n.lits[key]; c != nil {
+			if c := n.lits[string(key)]; c != nil {
 				reached = append(reached, c)
 			}
 			if n.param != nil && seg != "" {

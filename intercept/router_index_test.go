@@ -67,3 +67,17 @@ func orders(routes []*route) []int {
 	}
 	return out
 }
+
+// TestRouteIndexDoesNotAllocate: a path in any case, folded characters
+// too, is looked up without allocating.
+func TestRouteIndexDoesNotAllocate(t *testing.T) {
+	routes := []*route{{res: &resource{}, segs: []patSeg{{lit: "api"}, {lit: "keys"}, {param: "id"}}}}
+	ix := indexRoutes(routes)
+	var buf [8]*route
+	if got := ix.candidates(buf[:0], "/API/\u212aEY\u017f/1"); len(got) != 1 {
+		t.Fatalf("candidates: %d routes, want 1", len(got))
+	}
+	if n := testing.AllocsPerRun(100, func() { ix.candidates(buf[:0], "/API/\u212aEY\u017f/1") }); n != 0 {
+		t.Errorf("%v allocations a lookup", n)
+	}
+}

@@ -95,36 +95,35 @@ func foldName(s string) string {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
-			return foldFrom(s, i)
+			return string(AppendFoldName(append(make([]byte, 0, len(s)+4), s[:i]...), s[i:]))
 		}
 	}
 	return s
 }
 
-// foldFrom folds s, whose bytes before i need no change.
-func foldFrom(s string, i int) string {
-	b := make([]byte, i, len(s)+4)
-	copy(b, s[:i])
-	for i < len(s) {
+// AppendFoldName appends foldName(s) to dst: into a buffer of the
+// caller's, it folds without allocating.
+func AppendFoldName(dst []byte, s string) []byte {
+	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if 'A' <= c && c <= 'Z' {
 				c += 'a' - 'A'
 			}
-			b = append(b, c)
+			dst = append(dst, c)
 			i++
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && n == 1 {
-			b = append(b, c)
+			dst = append(dst, c)
 			i++
 			continue
 		}
-		b = utf8.AppendRune(b, foldRune(r))
+		dst = utf8.AppendRune(dst, foldRune(r))
 		i += n
 	}
-	return string(b)
+	return dst
 }
 
 // foldRune is the representative of r's simple folding orbit.
