@@ -78,8 +78,7 @@ type Engine struct {
 	cfg       settings
 	resources []*resource
 	routes    []*route
-	firsts    []string // the first segments of the routes' patterns: literals, or "" for a parameter
-	index     routeIndex
+	index     routeIndex // finds the routes a path may match
 	logger    *zap.Logger
 	metrics   *metrics
 	webhooks  webhookStore // nil when no rule sends webhooks
@@ -145,15 +144,6 @@ func New(cfg Config, rt Runtime) (*Engine, error) {
 	}
 	sortRoutes(e.routes)
 	e.index = indexRoutes(e.routes)
-	for _, rt := range e.routes {
-		first := ""
-		if len(rt.segs) > 0 {
-			first = rt.segs[0].lit
-		}
-		if !slices.Contains(e.firsts, first) {
-			e.firsts = append(e.firsts, first)
-		}
-	}
 	if err := e.startWebhooks(cfg.Webhooks.settings(rt.WebhookClient)); err != nil {
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}

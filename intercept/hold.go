@@ -76,8 +76,7 @@ func (x *exchange) writeHeld(status int, raw, eventBody []byte) error {
 func (x *exchange) unstored(err error) error {
 	x.e.logger.Error("webhook events could not be stored; answering 503", zap.String("resource", x.res.name),
 		zap.String("action", x.m.route.action), zap.Error(err))
-	x.e.decide(x.r, x.m, outcomeError)
-	x.outcome = outcomeError
+	x.decide(outcomeError)
 	clearUpstreamHeaders(x.w.Header())
 	return x.e.refuse(x.w, x.r, problem{status: http.StatusServiceUnavailable,
 		detail: "the webhook event could not be stored"})

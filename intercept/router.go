@@ -383,34 +383,18 @@ func (e *Engine) match(r *http.Request) (match, *problem) {
 // suffixed reports whether the path p, which matched no route, would match
 // the path of one once the format suffix of its last segment is dropped
 // (Rails and Django REST framework read /api/users.json as /api/users).
-// Paths whose first segment no route starts with (/static/app.js) are
-// passed over without matching them against every route again.
+// The route tree hands over no route for a path whose first segment no
+// route starts with (/static/app.js), so such paths cost one lookup.
 // A suffix on a parameter segment needs no check: /api/users/1.json
 // matched as the id 1.json, so the rules of get ran.
 func (e *Engine) suffixed(p string) bool {
 	p, ok := cutSuffix(p)
-	if !ok || !e.mayRoute(p) {
+	if !ok {
 		return false
 	}
 	var candidates [8]*route
 	for _, rt := range e.index.candidates(candidates[:0], p) {
 		if matchPath(rt.segs, p, true) {
-			return true
-		}
-	}
-	return false
-}
-
-// mayRoute reports whether some route's pattern starts with p's first
-// segment (compared as case-insensitive matching does, or any segment
-// when a pattern starts with a parameter).
-func (e *Engine) mayRoute(p string) bool {
-	first := strings.TrimPrefix(p, "/")
-	if i := strings.IndexByte(first, '/'); i >= 0 {
-		first = first[:i]
-	}
-	for _, f := range e.firsts {
-		if f == "" || strings.EqualFold(f, first) {
 			return true
 		}
 	}

@@ -192,14 +192,19 @@ type exchange struct {
 	index rules.BodyIndex  // what the body check found of the body (storage kept across requests)
 }
 
-// settle sets the outcome placeholder (unless it holds outcome already)
-// and counts the decision.
+// settle sets the outcome placeholder and counts the decision.
 func (x *exchange) settle(outcome string) {
+	x.decide(outcome)
+	x.e.metrics.decision(x.res.name, x.m.route.action, x.phase, outcome)
+}
+
+// decide sets the outcome placeholder, unless the exchange set it to
+// outcome last.
+func (x *exchange) decide(outcome string) {
 	if outcome != x.outcome {
 		x.e.decide(x.r, x.m, outcome)
 		x.outcome = outcome
 	}
-	x.e.metrics.decision(x.res.name, x.m.route.action, x.phase, outcome)
 }
 
 // exchanges keeps exchanges from one request to the next, with the
@@ -269,8 +274,7 @@ func (x *exchange) report() bool { return x.res.cfg.Report }
 func (x *exchange) serve(next caddyhttp.Handler) error {
 	x.next = next
 	x.phase = "before"
-	x.e.decide(x.r, x.m, outcomePassed)
-	x.outcome = outcomePassed
+	x.decide(outcomePassed)
 	if id := x.e.cfg.Identity; id != nil {
 		user, err := id.Authenticate(x.r)
 		switch {

@@ -181,7 +181,6 @@ type beforeRun struct {
 	view    map[string]any // reused for every record
 	shape   *shape         // the record is the view of a patch or operator body
 	fields  recordFields   // the record statements read
-	current bool           // fields hold the record record is called with
 	spans   spans          // where a rewrite put the record's members
 	oldRaw  []byte         // the old record as JSON, once protect strict needs it
 	applied []*stmt        // the protect statements that applied to a record
@@ -235,9 +234,8 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 		r.res.Reject = &Rejection{Status: 400, Detail: "the request body must be a JSON object or an array of objects"}
 		return raw, false, nil
 	}
-	stale := !r.current // raw changed since r.fields were set
-	if r.current {
-		r.current = false
+	stale := !sameText(r.fields.raw, unsafeString(raw)) // raw changed since r.fields were set
+	if !stale {
 		env.setRecord(&r.fields, r)
 	}
 	sync := func() {

@@ -86,11 +86,7 @@ func isASCII(s string) bool {
 // without allocating.
 //
 // It is the one folding function: of body keys, path keys (at load time),
-// query parameter names and schema property names.
-//
-// FoldName is foldName for other packages (the router keys routes by it).
-func FoldName(s string) string { return foldName(s) }
-
+// query parameter names, schema property names and route segments.
 func foldName(s string) string {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -100,6 +96,9 @@ func foldName(s string) string {
 	}
 	return s
 }
+
+// FoldName is foldName for other packages (the router keys routes by it).
+func FoldName(s string) string { return foldName(s) }
 
 // AppendFoldName appends foldName(s) to dst: into a buffer of the
 // caller's, it folds without allocating.

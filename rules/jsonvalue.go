@@ -308,6 +308,12 @@ func records(raw []byte, keys []string) gjson.Result {
 // AppendJSON appends v as JSON (map keys sorted).
 func AppendJSON(dst []byte, v any) ([]byte, error) { return appendJSON(dst, v) }
 
+// sameText reports whether a and b are the same bytes in memory (not
+// merely equal text), and not empty.
+func sameText(a, b string) bool {
+	return len(a) == len(b) && a != "" && unsafe.StringData(a) == unsafe.StringData(b)
+}
+
 // unsafeString views b as a string; b must not change while it is used.
 func unsafeString(b []byte) string {
 	if len(b) == 0 {

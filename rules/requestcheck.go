@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"hash/maphash"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/tidwall/gjson"
 
@@ -70,7 +69,7 @@ func (ix *BodyIndex) index(body string, members []member) {
 
 // of returns the members of raw, when ix holds them.
 func (ix *BodyIndex) of(raw string) ([]member, bool) {
-	if ix == nil || ix.body == "" || len(raw) != len(ix.body) || unsafe.StringData(raw) != unsafe.StringData(ix.body) {
+	if ix == nil || !sameText(raw, ix.body) {
 		return nil, false
 	}
 	return ix.members, true

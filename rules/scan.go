@@ -379,7 +379,7 @@ func skipKey(s string, i int) int {
 	if s[i] != '"' {
 		return -1
 	}
-	if i, _ = scanString(s, i); i < 0 {
+	if i = skipString(s, i); i < 0 {
 		return -1
 	}
 	if i = skipSpace(s, i); i >= len(s) || s[i] != ':' {
@@ -405,27 +405,11 @@ func scanMembers(s string, i int, dst []member, t *pathTree, n *nested, depth in
 		return dst, i + 1
 	}
 	for {
-		// scanKey, written out: this loop meets every member of a response
-		if s[i] != '"' {
+		key, keyRaw, v := scanKey(s, i)
+		if v < 0 {
 			return dst, -1
 		}
-		k := i
-		var escaped bool
-		if i, escaped = scanString(s, i); i < 0 {
-			return dst, -1
-		}
-		m := member{keyRaw: s[k:i]}
-		if m.key = m.keyRaw[1 : len(m.keyRaw)-1]; escaped {
-			m.key = gjson.Parse(m.keyRaw).Str
-		}
-		if i = skipSpace(s, i); i >= len(s) || s[i] != ':' {
-			return dst, -1
-		}
-		v := skipSpace(s, i+1)
-		if v >= len(s) {
-			return dst, -1
-		}
-		key := m.key
+		m := member{key: key, keyRaw: keyRaw}
 		var into *pathTree
 		if t != nil {
 			c, star := t.lookupExact(key) // after-phase trees are exact

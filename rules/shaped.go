@@ -30,8 +30,7 @@ func (r *beforeRun) shaped(raw []byte, index int, patch bool) ([]byte, bool, err
 		if f := r.p.operatorValue(raw); f != "" {
 			return r.refuse("the value of " + f + " is an operator object")
 		}
-		r.current = true
-		return r.record(raw, index)
+		return r.record(raw, index) // on the fields set above
 	}
 	if detail != "" {
 		return r.refuse(detail)
