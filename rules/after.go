@@ -165,11 +165,12 @@ func (r *afterRun) release() {
 	for i := range r.nested.levels {
 		clear(r.nested.levels[i][:cap(r.nested.levels[i])])
 	}
+	forgetKeys(r.nested.guesses)
 	clear(r.pending[:cap(r.pending)])
 	if cap(r.members)+cap(r.nested.kids) > maxPooledMembers {
 		return // let unusually large ones go
 	}
-	*r.storage = afterStorage{members: r.members[:0], nested: nested{kids: r.nested.kids[:0], levels: r.nested.levels}, pending: r.pending[:0], bits: r.storage.bits}
+	*r.storage = afterStorage{members: r.members[:0], nested: nested{kids: r.nested.kids[:0], levels: r.nested.levels, guesses: r.nested.guesses[:0]}, pending: r.pending[:0], bits: r.storage.bits}
 	afterPool.Put(r.storage)
 }
 

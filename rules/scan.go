@@ -37,8 +37,10 @@ type member struct {
 // nested holds the members of objects scanned along with their parent
 // record, one contiguous block per object, reused from record to record.
 type nested struct {
-	kids   []member
-	levels [][]member // scratch for each depth while an object is scanned
+	kids      []member
+	levels    [][]member // scratch for each depth while an object is scanned
+	guesses   []keyGuess // the names of the last record scanned (see keyGuess)
+	guessTree *pathTree  // the tree guesses were looked up in
 }
 
 // of returns the members of a deep member.
@@ -272,7 +274,7 @@ func skipValue(s string, i int) int {
 		return -1
 	}
 	if c := s[i]; c == '{' || c == '[' {
-		return skipContainer(s, i)
+		return skipContainer(s, i, nil)
 	}
 	return skipScalar(s, i)
 }
@@ -312,8 +314,9 @@ func (o *openers) object() bool {
 }
 
 // skipContainer returns the index past the object or array at s[i], or
-// -1. It walks nested containers without recursion.
-func skipContainer(s string, i int) int {
+// -1, expecting the member names remembered in *known (nil: none are kept;
+// see skipKnownKey). It walks nested containers without recursion.
+func skipContainer(s string, i int, known *[]nameSpan) int {
 	const (
 		opened = iota // just inside a container: it may close at once
 		item          // at a member or an element
@@ -323,12 +326,14 @@ func skipContainer(s string, i int) int {
 	in.push(s[i] == '{')
 	i++
 	state := opened
+	names := 0
 	for {
 		if state == item {
 			if in.object() {
-				if i = skipKey(s, i); i < 0 {
+				if i = skipKnownKey(known, names, s, i); i < 0 {
 					return -1
 				}
+				names++
 			}
 			switch c := s[i]; c {
 			case '{', '[':
@@ -398,21 +403,45 @@ func skipKey(s string, i int) int {
 // scan, and marks the members no path of t names; with sparse it leaves
 // those out (every byte is validated all the same).
 func scanMembers(s string, i int, dst []member, t *pathTree, n *nested, depth int, sparse bool) ([]member, int) {
+	var known *[]keyGuess
+	if n != nil {
+		known = n.known(t)
+	}
+	return scanObject(s, i, dst, t, n, depth, sparse, known)
+}
+
+// scanObject is scanMembers expecting the names remembered in *known
+// (nil: none are kept; see keyGuess).
+func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int, sparse bool, known *[]keyGuess) ([]member, int) {
 	if i = skipSpace(s, i+1); i >= len(s) {
 		return dst, -1
 	}
 	if s[i] == '}' {
 		return dst, i + 1
 	}
-	for {
-		key, keyRaw, v := scanKey(s, i)
-		if v < 0 {
-			return dst, -1
+	for j := 0; ; j++ {
+		var m member
+		var v int
+		var c, star *pathTree
+		var g *keyGuess
+		at := -1
+		if known != nil && j < len(*known) {
+			g = &(*known)[j]
+			at = g.valueAt(s, i)
 		}
-		m := member{key: key, keyRaw: keyRaw}
+		if at >= 0 {
+			m.key, m.keyRaw, c, star, v = g.key, s[i:i+g.nameLen], g.named, g.star, at
+		} else {
+			if m.key, m.keyRaw, v = scanKey(s, i); v < 0 {
+				return dst, -1
+			}
+			if t != nil {
+				c, star = t.lookupExact(m.key) // after-phase trees are exact
+			}
+			g = rememberKey(known, j, s, i, i+len(m.keyRaw), v, m.key, c, star)
+		}
 		var into *pathTree
 		if t != nil {
-			c, star := t.lookupExact(key) // after-phase trees are exact
 			m.miss = c == nil && star == nil
 			if c != nil {
 				m.at = c.at
@@ -429,7 +458,11 @@ func scanMembers(s string, i int, dst []member, t *pathTree, n *nested, depth in
 				n.levels = append(n.levels, nil)
 			}
 			var sub []member
-			if sub, i = scanMembers(s, v, n.levels[depth][:0], into, n, depth+1, sparse); i < 0 {
+			var kids *[]keyGuess
+			if g != nil {
+				kids = &g.kids
+			}
+			if sub, i = scanObject(s, v, n.levels[depth][:0], into, n, depth+1, sparse, kids); i < 0 {
 				return dst, -1
 			}
 			m.deep, m.kids, m.nkids = true, int32(len(n.kids)), int32(len(sub))
@@ -440,7 +473,11 @@ func scanMembers(s string, i int, dst []member, t *pathTree, n *nested, depth in
 			case '"':
 				i, _ = scanString(s, v)
 			case '{', '[':
-				i = skipContainer(s, v)
+				var inner *[]nameSpan
+				if g != nil {
+					inner = &g.inner
+				}
+				i = skipContainer(s, v, inner)
 			default:
 				i = skipScalar(s, v)
 			}

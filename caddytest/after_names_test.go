@@ -1,0 +1,55 @@
+package caddytest
+
+import "testing"
+
+// A list's records name the same members in the same order, and the scan
+// expects each record's names from the one before it: a record that
+// spells, orders or breaks its names differently is read as it would be
+// alone.
+func TestAfterListRepeatedNames(t *testing.T) {
+	up := afterUpstream(t, map[string]afterReply{
+		"/api/users": {body: `[` +
+			`{"id":1,"role":"admin","email":"e1","password":"a","profile":{"ssn":"1","age":1},"meta":{"k":"v","n":{"x":1}}},` +
+			`{"id":2,"r\u006fle":"admin","email":"e2","pass\u0077ord":"b","profile":{"s\u0073n":"2","age":2},"meta":{"k":"v","n":{"x":2}}},` +
+			`{"id":3,"role" : "user","email":"e3","password" :"c","profile":{"ssn" :"3","age":3},"meta":{"k" :"v","n":{"x":3}}},` +
+			`{"id":4,"role":"admin","email":"e4","passwordx":"d","profile":{"ssnx":"4","age":4},"meta":{"k":"v","n":{"x":4}}},` +
+			`{"password":"e","id":5,"role":"admin","profile":{"age":5,"ssn":"5"},"email":"e5"},` +
+			`{"id":6,"role":"user","email":"e6","profile":"none","meta":{"ssn":"6"},"password":"f"},` +
+			`{"id":7,"role":"user","email":"e7","meta":{"ssn":"7"},"profile":{"ssn":"7","age":7}},` +
+			`{"id":8,"role":"user","email":"e8","profile":{"ssn":"8","k":"8"}},` +
+			`{"id":9,"role":"user","email":"e9","meta":{"ssn":"9","k":"9"}},` +
+			`{"id":10,"password":"g"},{"id":11,"passwore":"h"},{"id":12,"password":"i"},{"id":13,"pasrword":"j"},` +
+			`{"id":14,"password_confirmation":"k"},{"id":15,"password_confirmatiom":"l"}]`},
+		"/api/users?c=bad-name":  {body: `[{"id":1,"name":"a"},{"id":2,"nam` + "\x01" + `":"b"}]`},
+		"/api/users?c=bad-inner": {body: `[{"id":1,"meta":{"k":"v"}},{"id":2,"meta":{"k":` + "\x01" + `}}]`},
+		"/api/users?c=bad-comma": {body: `[{"id":1,"password":"a"},{"id":2,"password":"b",}]`},
+		"/api/users?c=cut":       {body: `[{"id":1,"password":"a"},{"id":2,"password":"b"`},
+	})
+	crud(t, `
+		resource users /api/users {
+			after list {
+				hide password profile.ssn meta.k password_confirmation
+				hide email if `+"`record.role == \"admin\"`"+`
+			}
+		}`, up)
+
+	const bad = "the upstream response could not be filtered"
+	checkAfter(t, up, []afterCase{
+		{name: "spellings, white space, other names and orders", path: "/api/users", status: 200, body: `[` +
+			`{"id":1,"role":"admin","profile":{"age":1},"meta":{"n":{"x":1}}},` +
+			`{"id":2,"r\u006fle":"admin","profile":{"age":2},"meta":{"n":{"x":2}}},` +
+			`{"id":3,"role" : "user","email":"e3","profile":{"age":3},"meta":{"n":{"x":3}}},` +
+			`{"id":4,"role":"admin","passwordx":"d","profile":{"ssnx":"4","age":4},"meta":{"n":{"x":4}}},` +
+			`{"id":5,"role":"admin","profile":{"age":5}},` +
+			`{"id":6,"role":"user","email":"e6","profile":"none","meta":{"ssn":"6"}},` +
+			`{"id":7,"role":"user","email":"e7","meta":{"ssn":"7"},"profile":{"age":7}},` +
+			`{"id":8,"role":"user","email":"e8","profile":{"k":"8"}},` +
+			`{"id":9,"role":"user","email":"e9","meta":{"ssn":"9"}},` +
+			`{"id":10},{"id":11,"passwore":"h"},{"id":12},{"id":13,"pasrword":"j"},` +
+			`{"id":14},{"id":15,"password_confirmatiom":"l"}]`},
+		{name: "a broken name after a good one", path: "/api/users?c=bad-name", status: 502, kind: kindProblem, body: bad},
+		{name: "a broken value after a name met before", path: "/api/users?c=bad-inner", status: 502, kind: kindProblem, body: bad},
+		{name: "a trailing comma after names met before", path: "/api/users?c=bad-comma", status: 502, kind: kindProblem, body: bad},
+		{name: "cut after names met before", path: "/api/users?c=cut", status: 502, kind: kindProblem, body: bad},
+	})
+}

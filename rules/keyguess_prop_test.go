@@ -1,0 +1,221 @@
+package rules
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"strings"
+	"testing"
+)
+
+// Property tests of the names the scan expects from the record before
+// (keyguess.go): a list whose records repeat their neighbours' names, or
+// almost do, is read as each record alone would be. Lists are built from
+// one random record and copies of it edited by a byte or two around its
+// names; the output must be the reference's and the body refused exactly
+// when encoding/json refuses it.
+
+// nameEdits are the bytes an edit puts into or beside a name: the ones
+// that end, escape or break a string, white space, the structure, a
+// letter, and bytes that are not UTF-8 on their own.
+var nameEdits = []string{`"`, `\`, "\x01", "\x1f", " ", "\t", ":", ",", "{", "a", "s", "\xc3", "\xff", `\u0061`, `\"`}
+
+// nearCopy edits rec at one of its quotes or a little past it; a name it
+// writes is one of names.
+func nearCopy(r *rand.Rand, rec []byte, names []string) []byte {
+	var quotes []int
+	for i, c := range rec {
+		if c == '"' {
+			quotes = append(quotes, i)
+		}
+	}
+	if len(quotes) == 0 {
+		return rec
+	}
+	q := quotes[r.Intn(len(quotes))]
+	edit := nameEdits[r.Intn(len(nameEdits))]
+	s := string(rec)
+	switch r.Intn(8) {
+	case 0: // a byte inserted just inside the quote
+		s = s[:q+1] + edit + s[q+1:]
+	case 1: // a byte just inside the quote replaced
+		if q+2 <= len(s) {
+			s = s[:q+1] + edit + s[q+2:]
+		}
+	case 2: // white space before the quote
+		s = s[:q] + []string{" ", "\n", "\t "}[r.Intn(3)] + s[q:]
+	case 3: // white space or a byte after the quote
+		s = s[:q+1] + " " + s[q+1:]
+		if r.Intn(2) == 0 {
+			s = s[:q+1] + edit + s[q+2:]
+		}
+	case 4: // a letter after the quote written as an escape
+		if q+1 < len(s) && 'a' <= s[q+1] && s[q+1] <= 'z' {
+			s = s[:q+1] + fmt.Sprintf(`\u%04x`, s[q+1]) + s[q+2:]
+		}
+	case 5: // a byte after the quote dropped
+		if q+1 < len(s) {
+			s = s[:q+1] + s[q+2:]
+		}
+	case 6: // one bit of a byte up to 20 past the quote flipped
+		if at := q + r.Intn(21); at < len(s) {
+			s = s[:at] + string([]byte{s[at] ^ 1<<r.Intn(8)}) + s[at+1:]
+		}
+	case 7: // the text up to the next quote made another name
+		if end := strings.IndexByte(s[q+1:], '"'); end >= 0 {
+			s = s[:q+1] + names[r.Intn(len(names))] + s[q+1+end:]
+		}
+	}
+	return []byte(s)
+}
+
+// nearCopies is a list of rec and two to five copies of it, about half of
+// them edited (a name written anew is one of names).
+func nearCopies(r *rand.Rand, rec []byte, names []string) []byte {
+	b := []byte{'['}
+	b = append(b, rec...)
+	for n := 2 + r.Intn(4); n > 0; n-- {
+		b = append(b, ',')
+		if r.Intn(2) == 0 {
+			b = append(b, nearCopy(r, rec, names)...)
+		} else {
+			b = append(b, rec...)
+		}
+	}
+	return append(b, ']')
+}
+
+// checkNearCopies runs stmts over doc: refused exactly when encoding/json
+// refuses it, otherwise what the reference gives; and each record's
+// members are what a scan of that record alone finds.
+func checkNearCopies(t *testing.T, stmts []*Statement, doc []byte) {
+	t.Helper()
+	b, err := CompileBlock(After, "users", &Block{Actions: []string{"list"}, Statements: stmts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewProgram(After, []*CompiledBlock{b})
+	valid := json.Valid(doc)
+	if _, err := p.RunAfter(&Input{}, doc, Shape{}, nil); (err == ErrMalformed) == valid {
+		t.Fatalf("%s\n doc: %q\n err %v, encoding/json says valid=%v", describeStmts(stmts), doc, err, valid)
+	}
+	if !valid || !validKeys(doc) {
+		return
+	}
+	checkAfter(t, stmts, doc)
+	checkMembersAlone(t, p.descend, string(doc))
+}
+
+// checkMembersAlone scans each record of the list s in turn with the names
+// of the one before it remembered, and alone, and compares the members.
+func checkMembersAlone(t *testing.T, tree *pathTree, s string) {
+	t.Helper()
+	var shared nested
+	for i := skipSpace(s, 1); i < len(s) && s[i] != ']'; {
+		end := skipValue(s, i)
+		if s[i] == '{' {
+			shared.kids = shared.kids[:0]
+			got, gotEnd := scanMembers(s, i, nil, tree, &shared, 0, true)
+			var alone nested
+			want, wantEnd := scanMembers(s, i, nil, tree, &alone, 0, true)
+			if g, w := describeMembers(got, &shared), describeMembers(want, &alone); g != w || gotEnd != wantEnd {
+				t.Fatalf("record %q\n after the one before: %s (end %d)\n alone: %s (end %d)", s[i:end], g, gotEnd, w, wantEnd)
+			}
+		}
+		if i = skipSpace(s, end); s[i] == ',' {
+			i = skipSpace(s, i+1)
+		}
+	}
+}
+
+// describeMembers writes what a scan found, nested members included.
+func describeMembers(ms []member, n *nested) string {
+	var b strings.Builder
+	for i := range ms {
+		m := &ms[i]
+		fmt.Fprintf(&b, "%q %q %q miss=%v at=%d", m.key, m.keyRaw, m.val, m.miss, m.at)
+		if m.deep {
+			fmt.Fprintf(&b, " {%s}", describeMembers(n.of(m), n))
+		}
+		b.WriteString("; ")
+	}
+	return b.String()
+}
+
+// recordPaths lists the paths of names that lead to the members of the
+// objects of doc (not into arrays), each as its segments.
+func recordPaths(doc *jnode, prefix []string, out [][]string) [][]string {
+	if doc.kind != '{' {
+		return out
+	}
+	for _, m := range doc.members {
+		if strings.ContainsAny(m.key, `*\`) || m.key == "" {
+			continue
+		}
+		p := append(prefix[:len(prefix):len(prefix)], m.key)
+		out = recordPaths(m.val, p, append(out, p))
+	}
+	return out
+}
+
+// hidesOf draws hides of paths rec has, some with their first name put
+// in place of another's, so that the names of one place lead into
+// different paths from record to record once a copy renames them.
+func hidesOf(r *rand.Rand, rec []byte) ([]*Statement, []string) {
+	doc, err := decodeOrdered(rec)
+	if err != nil {
+		return nil, nil
+	}
+	paths := recordPaths(doc, nil, nil)
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	var stmts []*Statement
+	var names []string
+	for n := 1 + r.Intn(3); n > 0; n-- {
+		s := &Statement{Op: "hide"}
+		for k := 1 + r.Intn(3); k > 0; k-- {
+			p := append([]string{}, paths[r.Intn(len(paths))]...)
+			if r.Intn(2) == 0 {
+				p[0] = paths[r.Intn(len(paths))][0]
+			}
+			names = append(names, p...)
+			for i := range p {
+				p[i] = strings.ReplaceAll(p[i], ".", `\.`)
+			}
+			s.Paths = append(s.Paths, strings.Join(p, "."))
+		}
+		stmts = append(stmts, s)
+	}
+	return stmts, names
+}
+
+func TestNearCopiesProperty(t *testing.T) {
+	for seed := int64(1); seed <= 4; seed++ {
+		r := rand.New(rand.NewSource(seed))
+		for range 1000 {
+			rec := genRecord(r, r.Intn(2) == 0)
+			stmts, names := hidesOf(r, rec)
+			if stmts == nil || r.Intn(3) == 0 {
+				stmts = genAfterCase(r).stmts
+			}
+			checkNearCopies(t, stmts, nearCopies(r, rec, append(names, genNames...)))
+		}
+	}
+}
+
+// FuzzNearCopies lists a record, another and the first again, under the
+// hides of a fuzzed path set (as FuzzPathSetsAfter reads it).
+func FuzzNearCopies(f *testing.F) {
+	f.Add([]byte(`{"id":1,"password":"a","profile":{"ssn":1,"age":2}}`), []byte(`{"id":2,"pass\u0077ord":"b","profile":{"ssn" :1,"age":2}}`), "hpassword profile.ssn")
+	f.Add([]byte(`{"name":"a","meta":{"k":{"x":1}}}`), []byte(`{"name":"a","meta":{"k":{"x`+"\x01"+`":1}}}`), "hname")
+	f.Add([]byte(`{"a":1,"b":2}`), []byte(`{"b":2,"a":1}`), "ha")
+	f.Fuzz(func(t *testing.T, a, b []byte, spec string) {
+		stmt, ok := fuzzStmt(spec, "hide")
+		if !ok {
+			return
+		}
+		doc := append(append(append(append(append([]byte{'['}, a...), ','), b...), ','), a...)
+		checkNearCopies(t, []*Statement{stmt}, append(doc, ']'))
+	})
+}
