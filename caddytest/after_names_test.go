@@ -11,7 +11,7 @@ func TestAfterListRepeatedNames(t *testing.T) {
 		"/api/users": {body: `[` +
 			`{"id":1,"role":"admin","email":"e1","password":"a","profile":{"ssn":"1","age":1},"meta":{"k":"v","n":{"x":1}}},` +
 			`{"id":2,"r\u006fle":"admin","email":"e2","pass\u0077ord":"b","profile":{"s\u0073n":"2","age":2},"meta":{"k":"v","n":{"x":2}}},` +
-			`{"id":3,"role" : "user","email":"e3","password" :"c","profile":{"ssn" :"3","age":3},"meta":{"k" :"v","n":{"x":3}}},` +
+			`{"id":3,"role" : "user","email": "e3","password" :"c","profile":{"ssn" :"3","age":3},"meta":{"k" :"v","n":{"x":3}}},` +
 			`{"id":4,"role":"admin","email":"e4","passwordx":"d","profile":{"ssnx":"4","age":4},"meta":{"k":"v","n":{"x":4}}},` +
 			`{"password":"e","id":5,"role":"admin","profile":{"age":5,"ssn":"5"},"email":"e5"},` +
 			`{"id":6,"role":"user","email":"e6","profile":"none","meta":{"ssn":"6"},"password":"f"},` +
@@ -38,7 +38,7 @@ func TestAfterListRepeatedNames(t *testing.T) {
 		{name: "spellings, white space, other names and orders", path: "/api/users", status: 200, body: `[` +
 			`{"id":1,"role":"admin","profile":{"age":1},"meta":{"n":{"x":1}}},` +
 			`{"id":2,"r\u006fle":"admin","profile":{"age":2},"meta":{"n":{"x":2}}},` +
-			`{"id":3,"role" : "user","email":"e3","profile":{"age":3},"meta":{"n":{"x":3}}},` +
+			`{"id":3,"role" : "user","email": "e3","profile":{"age":3},"meta":{"n":{"x":3}}},` +
 			`{"id":4,"role":"admin","passwordx":"d","profile":{"ssnx":"4","age":4},"meta":{"n":{"x":4}}},` +
 			`{"id":5,"role":"admin","profile":{"age":5}},` +
 			`{"id":6,"role":"user","email":"e6","profile":"none","meta":{"ssn":"6"}},` +

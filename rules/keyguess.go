@@ -7,21 +7,24 @@ import (
 )
 
 // The records of a list nearly always name the same members in the same
-// order, so the scan first expects, at each member name of a record, the
-// name the record before it had at the same place (and inside a member's
-// value, the names that value had). When the bytes there are that name's
-// bytes, from its opening quote to its value, the name needs no string
-// scan (those bytes were shown valid when they were first read) and no
-// lookup in the path tree (the answer is remembered with it); otherwise
-// the name is read as usual and remembered for the next record. Either
-// way every byte is read: a guess is compared byte for byte.
+// order, so the scan first expects, at each member of a record, the text
+// the record before it had there (and inside a member's value, the names
+// that value had): from the end of what precedes the member (the opening
+// brace or the previous value) to the member's value, the comma, the name,
+// the colon and the white space between included. When the bytes there
+// are those bytes, the name needs no string scan (the bytes were shown
+// valid when they were first read) and no lookup in the path tree (the
+// answer is remembered with it); otherwise the member is read as usual and
+// remembered for the next record. Either way every byte is read: a guess
+// is compared byte for byte.
 //
 // Remembered names point into the body being scanned, which is not
 // written while it is scanned; they are forgotten before the storage goes
 // back to its pool.
 
-// nameSpan is the text from a member name's opening quote to its value,
-// the colon and white space between included.
+// nameSpan is the text before a value that holds its member's name: in a
+// record (scanObject) from the end of what precedes the member, in a
+// skipped value (skipContainer) from the name's opening quote.
 type nameSpan struct {
 	span string
 	head [2]uint64 // span's first 16 bytes as little-endian words, zero past its end
@@ -31,7 +34,7 @@ type nameSpan struct {
 // newNameSpan remembers span with its first 16 bytes as words.
 func newNameSpan(span string) nameSpan {
 	k := nameSpan{span: span}
-	for b := 0; b < len(span) && b < 16; b++ {
+	for b := range min(len(span), 16) {
 		k.head[b/8] |= uint64(span[b]) << (8 * (b % 8))
 		k.mask[b/8] |= 0xff << (8 * (b % 8))
 	}
@@ -39,28 +42,13 @@ func newNameSpan(span string) nameSpan {
 }
 
 // valueAt returns the index of the value when s[i:] starts with the span
-// (white space after it skipped), or -1. Spans of up to 16 bytes are
-// compared as two words.
+// (white space after it skipped), or -1.
 func (k *nameSpan) valueAt(s string, i int) int {
-	end := i + len(k.span)
-	if i+16 >= len(s) || len(k.span) > 16 {
-		return k.valueAtSlow(s, i)
-	}
-	base := unsafe.Pointer(unsafe.StringData(s))
-	w0 := binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(base, i))[:])
-	w1 := binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(base, i+8))[:])
-	if (w0^k.head[0])&k.mask[0]|(w1^k.head[1])&k.mask[1] != 0 {
-		return -1
-	}
-	if s[end] > ' ' { // end < len(s): the span is at most 16 bytes
-		return end
-	}
-	return skipSpace(s, end)
-}
-
-// valueAtSlow is valueAt for a long span or near the end of s.
-func (k *nameSpan) valueAtSlow(s string, i int) int {
-	if !strings.HasPrefix(s[i:], k.span) {
+	if len(k.span) <= 16 && i+16 < len(s) {
+		if !k.headAt(s, i) {
+			return -1
+		}
+	} else if !strings.HasPrefix(s[i:], k.span) {
 		return -1
 	}
 	if end := skipSpace(s, i+len(k.span)); end < len(s) {
@@ -69,15 +57,25 @@ func (k *nameSpan) valueAtSlow(s string, i int) int {
 	return -1
 }
 
+// headAt reports whether the 16 bytes at s[i] (there must be as many)
+// start with the span's first 16 bytes, compared as two words.
+func (k *nameSpan) headAt(s string, i int) bool {
+	p := unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i)
+	w0 := binary.LittleEndian.Uint64((*[8]byte)(p)[:])
+	w1 := binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(p, 8))[:])
+	return (w0^k.head[0])&k.mask[0]|(w1^k.head[1])&k.mask[1] == 0
+}
+
 // keyGuess is a member name met at one place of an object, with what the
 // path tree answered for it and the names inside its value.
 type keyGuess struct {
 	nameSpan
-	nameLen     int        // the name's length in span, quotes included
-	key         string     // unescaped
-	named, star *pathTree  // pathTree.lookupExact's answer
-	kids        []keyGuess // the members of the value, when it was scanned as an object
-	inner       []nameSpan // the member names in the value, in order, when it was skipped
+	nameAt  int         // where the name starts in span
+	nameLen int         // the name's length, quotes included
+	key     string      // unescaped
+	place   memberPlace // where the name sits in the tree the object is scanned against
+	kids    []keyGuess  // the members of the value, when it was scanned as an object
+	inner   []nameSpan  // the member names in the value, in order, when it was skipped
 }
 
 // known returns the names remembered for the records scanned against t,
@@ -90,10 +88,10 @@ func (n *nested) known(t *pathTree) *[]keyGuess {
 	return &n.guesses
 }
 
-// rememberKey makes the name s[i:name], whose value is at v, member j of
-// *known and returns its guess (nil when nothing is kept). The guess it
-// replaces lends it its storage.
-func rememberKey(known *[]keyGuess, j int, s string, i, name, v int, key string, named, star *pathTree) *keyGuess {
+// rememberKey makes member j of *known the one whose text before its value
+// at v starts at start, with its name at s[i:name], and returns its guess
+// (nil when nothing is kept). The guess it replaces lends it its storage.
+func rememberKey(known *[]keyGuess, j int, s string, start, i, name, v int, key string, place memberPlace) *keyGuess {
 	if known == nil || j > len(*known) {
 		return nil
 	}
@@ -103,7 +101,7 @@ func rememberKey(known *[]keyGuess, j int, s string, i, name, v int, key string,
 		*known = append(*known, keyGuess{})
 	}
 	g := &(*known)[j]
-	*g = keyGuess{nameSpan: newNameSpan(s[i:v]), nameLen: name - i, key: key, named: named, star: star, kids: g.kids[:0], inner: g.inner[:0]}
+	*g = keyGuess{nameSpan: newNameSpan(s[start:v]), nameAt: i - start, nameLen: name - i, key: key, place: place, kids: g.kids[:0], inner: g.inner[:0]}
 	return g
 }
 

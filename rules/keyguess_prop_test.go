@@ -70,7 +70,8 @@ func nearCopy(r *rand.Rand, rec []byte, names []string) []byte {
 }
 
 // nearCopies is a list of rec and two to five copies of it, about half of
-// them edited (a name written anew is one of names).
+// them edited (a name written anew is one of names); one list in eight is
+// cut short past the first record.
 func nearCopies(r *rand.Rand, rec []byte, names []string) []byte {
 	b := []byte{'['}
 	b = append(b, rec...)
@@ -81,6 +82,11 @@ func nearCopies(r *rand.Rand, rec []byte, names []string) []byte {
 		} else {
 			b = append(b, rec...)
 		}
+	}
+	if first := len(rec) + 1; r.Intn(8) == 0 && len(b) > first {
+		// cut somewhere past the first record, white space after the cut
+		b = append(b[:first+r.Intn(len(b)-first)], strings.Repeat(" ", r.Intn(24))...)
+		return b
 	}
 	return append(b, ']')
 }

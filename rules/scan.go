@@ -413,47 +413,50 @@ func scanMembers(s string, i int, dst []member, t *pathTree, n *nested, depth in
 // scanObject is scanMembers expecting the names remembered in *known
 // (nil: none are kept; see keyGuess).
 func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int, sparse bool, known *[]keyGuess) ([]member, int) {
-	if i = skipSpace(s, i+1); i >= len(s) {
-		return dst, -1
-	}
-	if s[i] == '}' {
-		return dst, i + 1
-	}
+	i++ // past '{'; then past each value
 	for j := 0; ; j++ {
 		var m member
 		var v int
-		var c, star *pathTree
+		var place memberPlace
 		var g *keyGuess
 		at := -1
 		if known != nil && j < len(*known) {
 			g = &(*known)[j]
-			at = g.valueAt(s, i)
+			// valueAt, its usual case written out: a short span met with
+			// its value right after it
+			if end := i + len(g.span); len(g.span) <= 16 && i+16 < len(s) && s[end] > ' ' && g.headAt(s, i) {
+				at = end
+			} else {
+				at = g.valueAt(s, i)
+			}
 		}
 		if at >= 0 {
-			m.key, m.keyRaw, c, star, v = g.key, s[i:i+g.nameLen], g.named, g.star, at
+			k := i + g.nameAt
+			m.key, m.keyRaw, place, v = g.key, s[k:k+g.nameLen], g.place, at
 		} else {
+			start := i
+			if i = skipSpace(s, i); i >= len(s) {
+				return dst, -1
+			}
+			switch {
+			case s[i] == '}':
+				return dst, i + 1
+			case j == 0:
+			case s[i] == ',':
+				if i = skipSpace(s, i+1); i >= len(s) {
+					return dst, -1
+				}
+			default:
+				return dst, -1
+			}
 			if m.key, m.keyRaw, v = scanKey(s, i); v < 0 {
 				return dst, -1
 			}
-			if t != nil {
-				c, star = t.lookupExact(m.key) // after-phase trees are exact
-			}
-			g = rememberKey(known, j, s, i, i+len(m.keyRaw), v, m.key, c, star)
+			place = t.placeOf(m.key)
+			g = rememberKey(known, j, s, start, i, i+len(m.keyRaw), v, m.key, place)
 		}
-		var into *pathTree
-		if t != nil {
-			m.miss = c == nil && star == nil
-			if c != nil {
-				m.at = c.at
-			}
-			// With a wildcard beside the name, the nested members meet both
-			// subtrees: they are rewritten from the text, not from a scan
-			// that knows only one.
-			if c != nil && star == nil && (len(c.children) > 0 || c.star != nil) && s[v] == '{' {
-				into = c
-			}
-		}
-		if into != nil {
+		m.miss, m.at = place.miss, place.at
+		if into := place.into; into != nil && s[v] == '{' {
 			for len(n.levels) <= depth {
 				n.levels = append(n.levels, nil)
 			}
@@ -487,19 +490,6 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 		}
 		if m.val = s[v:i]; !m.miss || !sparse {
 			dst = append(dst, m)
-		}
-		if i = skipSpace(s, i); i >= len(s) {
-			return dst, -1
-		}
-		switch s[i] {
-		case '}':
-			return dst, i + 1
-		case ',':
-			if i = skipSpace(s, i+1); i >= len(s) {
-				return dst, -1
-			}
-		default:
-			return dst, -1
 		}
 	}
 }

@@ -58,6 +58,9 @@ func TestRunAfterRefusesMalformedBodies(t *testing.T) {
 		`[{"password":"p"},01]`,
 		"{\"data\":[{\"name\":\"a\tb\"}]}",
 		`{"password":"p","profile":{"ssn":1,}}`,
+		`{"data":[{"password":"p"},{"password":` + strings.Repeat(" ", 20), // a name met before, then nothing
+		`{"data":[{"password":"p"},{"password"` + strings.Repeat(" ", 20),
+		`{"data":[{"profile":{"ssn":1}},{"profile":{"ssn":` + strings.Repeat(" ", 20),
 	} {
 		if _, err := p.RunAfter(&Input{}, []byte(body), shape, nil); err != ErrMalformed {
 			t.Errorf("RunAfter(%q) = %v, want ErrMalformed", body, err)
