@@ -22,6 +22,11 @@ import (
 // written while it is scanned; they are forgotten before the storage goes
 // back to its pool.
 
+// maxKnownNames bounds the names remembered for one object and for one
+// skipped value, so that what a pooled scan keeps stays small however
+// wide the records are; names past it are read as usual.
+const maxKnownNames = 64
+
 // nameSpan is the text before a value that holds its member's name: in a
 // record (scanObject) from the end of what precedes the member, in a
 // skipped value (skipContainer) from the name's opening quote.
@@ -92,7 +97,7 @@ func (n *nested) known(t *pathTree) *[]keyGuess {
 // at v starts at start, with its name at s[i:name], and returns its guess
 // (nil when nothing is kept). The guess it replaces lends it its storage.
 func rememberKey(known *[]keyGuess, j int, s string, start, i, name, v int, key string, place memberPlace) *keyGuess {
-	if known == nil || j > len(*known) {
+	if known == nil || j > len(*known) || j >= maxKnownNames {
 		return nil
 	}
 	if j < cap(*known) {
@@ -121,7 +126,7 @@ func skipKnownKey(known *[]nameSpan, k int, s string, i int) int {
 	case v < 0:
 	case k < len(*known):
 		(*known)[k] = newNameSpan(s[i:v])
-	case k == len(*known):
+	case k == len(*known) && k < maxKnownNames:
 		*known = append(*known, newNameSpan(s[i:v]))
 	}
 	return v

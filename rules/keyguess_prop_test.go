@@ -225,3 +225,33 @@ func FuzzNearCopies(f *testing.F) {
 		checkNearCopies(t, []*Statement{stmt}, append(doc, ']'))
 	})
 }
+
+// Records wider than the names a scan remembers are read as each alone,
+// and what the scan keeps stays bounded.
+func TestWideRecordsNearCopies(t *testing.T) {
+	var rec strings.Builder
+	rec.WriteByte('{')
+	for i := range 100 {
+		if i > 0 {
+			rec.WriteByte(',')
+		}
+		fmt.Fprintf(&rec, `"n%d":{"a":%d,"b":[{"c":%d}]}`, i, i, i)
+	}
+	rec.WriteByte('}')
+	doc := []byte("[" + rec.String() + "," + rec.String() + "," + strings.Replace(rec.String(), `"n80"`, `"n8O"`, 1) + "]")
+	stmts := []*Statement{{Op: "hide", Paths: []string{"n3.a", "n70", "n80.b", "n99.a"}}}
+	checkNearCopies(t, stmts, doc)
+
+	var n nested
+	tree := newPathTree(nil)
+	for i := skipSpace(string(doc), 1); i < len(doc) && doc[i] == '{'; {
+		_, end := scanMembers(string(doc), i, nil, tree, &n, 0, true)
+		if end < 0 {
+			t.Fatalf("scanMembers at %d: malformed", i)
+		}
+		i = skipSpace(string(doc), end+1)
+	}
+	if len(n.guesses) != maxKnownNames || len(n.guesses[0].inner) != 3 {
+		t.Fatalf("remembered %d names, the first with %d inside; want %d and 3", len(n.guesses), len(n.guesses[0].inner), maxKnownNames)
+	}
+}
