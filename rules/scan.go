@@ -401,7 +401,9 @@ func skipKey(s string, i int) int {
 // a tree t it also scans, into n, the members of the nested objects a
 // named path of t leads into, so that a rewrite of them needs no second
 // scan, and marks the members no path of t names; with sparse it leaves
-// those out (every byte is validated all the same).
+// those out (every byte is validated all the same). n also remembers the
+// object's member names, which the next object scanned with it is
+// expected to repeat (see keyGuess).
 func scanMembers(s string, i int, dst []member, t *pathTree, n *nested, depth int, sparse bool) ([]member, int) {
 	var known *[]keyGuess
 	if n != nil {
