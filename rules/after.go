@@ -45,7 +45,8 @@ type AfterResult struct {
 }
 
 // RunAfter runs the after program on a JSON response body, writing the
-// filtered body into out (a reused buffer). The body is validated in the
+// filtered body into out (a reused buffer, sharing no memory with body,
+// which is read as out is written and must not change meanwhile). The body is validated in the
 // same pass: ErrMalformed when it is not JSON, whatever the rules did. A
 // JSON array at the records path is a list: every element is a record; an
 // object is one record.
