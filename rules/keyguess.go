@@ -31,19 +31,40 @@ const maxKnownNames = 64
 // record (scanObject) from the end of what precedes the member, in a
 // skipped value (skipContainer) from the name's opening quote.
 type nameSpan struct {
-	span string
-	head [2]uint64 // span's first 16 bytes as little-endian words, zero past its end
-	mask [2]uint64 // the bits of head that span fills
+	span   string
+	head   [2]uint64 // span's first 16 bytes as little-endian words, zero past its end
+	mask   [2]uint64 // the bits of head that span fills
+	missed bool      // the last text compared with it differed: the next that differs replaces it
 }
 
-// newNameSpan remembers span with its first 16 bytes as words.
-func newNameSpan(span string) nameSpan {
-	k := nameSpan{span: span}
-	for b := range min(len(span), 16) {
-		k.head[b/8] |= uint64(span[b]) << (8 * (b % 8))
+// newNameSpan remembers s[start:end] with its first 16 bytes as words.
+func newNameSpan(s string, start, end int) nameSpan {
+	k := nameSpan{span: s[start:end]}
+	n := min(end-start, 16)
+	if start+16 <= len(s) {
+		p := unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), start)
+		k.mask[0], k.mask[1] = lowBytes(n), lowBytes(n-8)
+		k.head[0] = binary.LittleEndian.Uint64((*[8]byte)(p)[:]) & k.mask[0]
+		k.head[1] = binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(p, 8))[:]) & k.mask[1]
+		return k
+	}
+	for b := range n {
+		k.head[b/8] |= uint64(k.span[b]) << (8 * (b % 8))
 		k.mask[b/8] |= 0xff << (8 * (b % 8))
 	}
 	return k
+}
+
+// lowBytes is a word with its n low bytes set (none for n ≤ 0, all for
+// n ≥ 8).
+func lowBytes(n int) uint64 {
+	switch {
+	case n <= 0:
+		return 0
+	case n >= 8:
+		return ^uint64(0)
+	}
+	return 1<<(8*n) - 1
 }
 
 // valueAt returns the index of the value when s[i:] starts with the span
@@ -84,20 +105,26 @@ type keyGuess struct {
 }
 
 // known returns the names remembered for the records scanned against t,
-// forgetting those remembered against another tree.
+// forgetting those remembered against another tree; nil (expect nothing)
+// once the records have shown they do not repeat one another's names:
+// after 64 names that did not match their guess, at most one in five
+// matching.
 func (n *nested) known(t *pathTree) *[]keyGuess {
 	if n.guessTree != t {
 		forgetKeys(n.guesses)
-		n.guesses, n.guessTree = n.guesses[:0], t
+		n.guesses, n.guessTree, n.guessed = n.guesses[:0], t, [2]int{}
+	}
+	if misses := n.guessed[1]; misses >= 64 && misses > 4*n.guessed[0] {
+		return nil
 	}
 	return &n.guesses
 }
 
 // rememberKey makes member j of *known the one whose text before its value
 // at v starts at start, with its name at s[i:name], and returns its guess
-// (nil when nothing is kept). The guess it replaces lends it its storage.
+// (nil when it keeps none). The guess it replaces lends it its storage.
 func rememberKey(known *[]keyGuess, j int, s string, start, i, name, v int, key string, place memberPlace) *keyGuess {
-	if known == nil || j > len(*known) || j >= maxKnownNames {
+	if j > len(*known) || j >= maxKnownNames {
 		return nil
 	}
 	if j < cap(*known) {
@@ -106,28 +133,31 @@ func rememberKey(known *[]keyGuess, j int, s string, start, i, name, v int, key 
 		*known = append(*known, keyGuess{})
 	}
 	g := &(*known)[j]
-	*g = keyGuess{nameSpan: newNameSpan(s[start:v]), nameAt: i - start, nameLen: name - i, key: key, place: place, kids: g.kids[:0], inner: g.inner[:0]}
+	*g = keyGuess{nameSpan: newNameSpan(s, start, v), nameAt: i - start, nameLen: name - i, key: key, place: place, kids: g.kids[:0], inner: g.inner[:0]}
 	return g
 }
 
 // skipKnownKey is skipKey for name k of a skipped value whose remembered
-// names are *known (nil: none are kept).
+// names are *known.
 func skipKnownKey(known *[]nameSpan, k int, s string, i int) int {
-	if known == nil {
-		return skipKey(s, i)
-	}
 	if k < len(*known) {
-		if v := (*known)[k].valueAt(s, i); v >= 0 {
+		g := &(*known)[k]
+		if v := g.valueAt(s, i); v >= 0 {
+			g.missed = false
 			return v
+		}
+		if !g.missed {
+			g.missed = true // kept once: lists whose records alternate keep their guesses
+			return skipKey(s, i)
 		}
 	}
 	v := skipKey(s, i)
 	switch {
 	case v < 0:
 	case k < len(*known):
-		(*known)[k] = newNameSpan(s[i:v])
+		(*known)[k] = newNameSpan(s, i, v)
 	case k == len(*known) && k < maxKnownNames:
-		*known = append(*known, newNameSpan(s[i:v]))
+		*known = append(*known, newNameSpan(s, i, v))
 	}
 	return v
 }

@@ -250,31 +250,11 @@ func (t *pathTree) lookupExact(key string) (named, star *pathTree) {
 }
 
 // memberPlace is where a member sits in the tree an object is scanned
-// against (the zero value: no tree).
+// against (the zero value: no tree), as scanObject finds it.
 type memberPlace struct {
 	miss bool      // no path names it
 	at   uint8     // the index of the named child naming it
 	into *pathTree // the named child, when the scan goes into the member's object
-}
-
-// placeOf finds the member named key in t (nil: no tree); trees of the
-// after phase are exact.
-func (t *pathTree) placeOf(key string) (p memberPlace) {
-	if t == nil {
-		return p
-	}
-	c, star := t.lookupExact(key)
-	p.miss = c == nil && star == nil
-	if c != nil {
-		p.at = c.at
-		// With a wildcard beside the name, the nested members meet both
-		// subtrees: they are rewritten from the text, not from a scan
-		// that knows only one.
-		if star == nil && (len(c.children) > 0 || c.star != nil) {
-			p.into = c
-		}
-	}
-	return p
 }
 
 // named returns the child named key, or nil.

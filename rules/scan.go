@@ -41,6 +41,7 @@ type nested struct {
 	levels    [][]member // scratch for each depth while an object is scanned
 	guesses   []keyGuess // the names of the last record scanned (see keyGuess)
 	guessTree *pathTree  // the tree guesses were looked up in
+	guessed   [2]int     // how many names matched their guess, and how many did not
 }
 
 // of returns the members of a deep member.
@@ -330,10 +331,15 @@ func skipContainer(s string, i int, known *[]nameSpan) int {
 	for {
 		if state == item {
 			if in.object() {
-				if i = skipKnownKey(known, names, s, i); i < 0 {
+				if known == nil {
+					i = skipKey(s, i)
+				} else {
+					i = skipKnownKey(known, names, s, i)
+					names++
+				}
+				if i < 0 {
 					return -1
 				}
-				names++
 			}
 			switch c := s[i]; c {
 			case '{', '[':
@@ -419,22 +425,26 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 	for j := 0; ; j++ {
 		var m member
 		var v int
-		var place memberPlace
+		var into *pathTree
 		var g *keyGuess
 		at := -1
 		if known != nil && j < len(*known) {
 			g = &(*known)[j]
 			// valueAt, its usual case written out: a short span met with
 			// its value right after it
-			if end := i + len(g.span); len(g.span) <= 16 && i+16 < len(s) && s[end] > ' ' && g.headAt(s, i) {
-				at = end
-			} else {
+			if end := i + len(g.span); len(g.span) > 16 || i+16 >= len(s) {
 				at = g.valueAt(s, i)
+			} else if g.headAt(s, i) {
+				if at = end; s[end] <= ' ' {
+					at = g.valueAt(s, i)
+				}
 			}
 		}
 		if at >= 0 {
 			k := i + g.nameAt
-			m.key, m.keyRaw, place, v = g.key, s[k:k+g.nameLen], g.place, at
+			m.key, m.keyRaw, m.miss, m.at, into, v = g.key, s[k:k+g.nameLen], g.place.miss, g.place.at, g.place.into, at
+			g.missed = false
+			n.guessed[0]++
 		} else {
 			start := i
 			if i = skipSpace(s, i); i >= len(s) {
@@ -454,11 +464,32 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 			if m.key, m.keyRaw, v = scanKey(s, i); v < 0 {
 				return dst, -1
 			}
-			place = t.placeOf(m.key)
-			g = rememberKey(known, j, s, start, i, i+len(m.keyRaw), v, m.key, place)
+			if t != nil {
+				c, star := t.lookupExact(m.key) // after-phase trees are exact
+				m.miss = c == nil && star == nil
+				// With a wildcard beside the name, the nested members meet
+				// both subtrees: they are rewritten from the text, not from
+				// a scan that knows only one.
+				if c != nil {
+					m.at = c.at
+					if star == nil && (len(c.children) > 0 || c.star != nil) {
+						into = c
+					}
+				}
+			}
+			switch {
+			case known == nil:
+			case g != nil && !g.missed:
+				n.guessed[1]++
+				g.missed, g = true, nil // kept once: lists whose records alternate keep their guesses
+			default:
+				if g != nil {
+					n.guessed[1]++
+				}
+				g = rememberKey(known, j, s, start, i, i+len(m.keyRaw), v, m.key, memberPlace{m.miss, m.at, into})
+			}
 		}
-		m.miss, m.at = place.miss, place.at
-		if into := place.into; into != nil && s[v] == '{' {
+		if into != nil && s[v] == '{' {
 			for len(n.levels) <= depth {
 				n.levels = append(n.levels, nil)
 			}
