@@ -14,9 +14,12 @@ import (
 // the colon and the white space between included. When the bytes there
 // are those bytes, the name needs no string scan (the bytes were shown
 // valid when they were first read) and no lookup in the path tree (the
-// answer is remembered with it); otherwise the member is read as usual and
-// remembered for the next record. Either way every byte is read: a guess
-// is compared byte for byte.
+// answer is remembered with it); otherwise the member is read as usual,
+// and remembered for the next record when the guess there missed the time
+// before too (records that alternate between two shapes keep their
+// guesses). Either way every byte is read: a guess is compared byte for
+// byte. Records that do not repeat one another's names turn the guessing
+// off for the rest of the body (see known).
 //
 // Remembered names point into the body being scanned, which is not
 // written while it is scanned; they are forgotten before the storage goes
