@@ -11,9 +11,7 @@ import (
 // exprGen draws random conditions over a record's fields, the variables
 // and constants, with every operator the conditions compile without the VM
 // (and some they leave to it).
-type exprGen struct{ r *rand.Rand }
-
-func (g exprGen) pick(xs ...string) string { return xs[g.r.Intn(len(xs))] }
+type exprGen struct{ picker }
 
 func (g exprGen) field() string {
 	return g.pick(`record.n`, `record.m`, `record.s`, `record.b`, `record.t`, `record.o`, `record.o.n`,
@@ -135,7 +133,7 @@ func forCompiledPrograms(t *testing.T, what string, seeds []int64, gen func(*ran
 	t.Helper()
 	for _, seed := range seeds {
 		r := rand.New(rand.NewSource(seed))
-		eg, jg := exprGen{r}, jsonGen{r}
+		eg, jg := exprGen{picker{r}}, jsonGen{r}
 		compiled, fast := 0, 0
 		for range 1500 {
 			p, ok := gen(r, eg)

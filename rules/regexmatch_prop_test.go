@@ -11,9 +11,7 @@ import (
 // construct RE2 has: classes, Perl and Unicode classes, case folding,
 // groups, alternation, every quantifier, anchors in every place, line
 // anchors and word boundaries.
-type patternGen struct{ r *rand.Rand }
-
-func (g patternGen) pick(xs ...string) string { return xs[g.r.Intn(len(xs))] }
+type patternGen struct{ picker }
 
 func (g patternGen) atom(depth int) string {
 	switch n := g.r.Intn(14); {
@@ -88,7 +86,7 @@ func (g patternGen) text() string {
 // regexp on random patterns and texts: every pattern it takes answers what
 // MatchString answers on every text.
 func TestPatternMatcherAgreesWithRegexp(t *testing.T) {
-	g := patternGen{rand.New(rand.NewSource(7))}
+	g := patternGen{picker{rand.New(rand.NewSource(7))}}
 	taken := 0
 	for range 4000 {
 		pattern := g.pattern()

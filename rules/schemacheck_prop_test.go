@@ -13,15 +13,13 @@ import (
 // schemaGen draws schemas of the keywords schemaCheck compiles, in the
 // drafts' own spellings, with bounds near the values valueGen draws.
 type schemaGen struct {
-	r     *rand.Rand
+	picker
 	draft int // 4, 6, 7, 2019, 2020
 }
 
 var draftURLs = map[int]string{4: "http://json-schema.org/draft-04/schema#", 6: "http://json-schema.org/draft-06/schema#",
 	7: "http://json-schema.org/draft-07/schema#", 2019: "https://json-schema.org/draft/2019-09/schema",
 	2020: "https://json-schema.org/draft/2020-12/schema"}
-
-func (g schemaGen) pick(xs ...string) string { return xs[g.r.Intn(len(xs))] }
 
 // root is a schema with $schema and two definitions $ref may name.
 func (g schemaGen) root() string {
@@ -200,7 +198,7 @@ func (g valueGen) value(depth int) string {
 func TestSchemaCheckAgreesWithValidator(t *testing.T) {
 	for _, seed := range []int64{1, 2, 3} {
 		r := rand.New(rand.NewSource(seed))
-		sg, vg := schemaGen{r: r}, valueGen{r, jsonGen{r}}
+		sg, vg := schemaGen{picker: picker{r}}, valueGen{r, jsonGen{r}}
 		schemas, compiled, decided, checked := 0, 0, 0, 0
 		for range 700 {
 			src := sg.root()
