@@ -86,6 +86,15 @@ func (k *nameSpan) valueAt(s string, i int) int {
 	return -1
 }
 
+// missedTwice notes that the text compared with k differed, and reports
+// whether it differed the time before too: only then is a guess replaced,
+// so that records alternating between two shapes keep theirs.
+func (k *nameSpan) missedTwice() bool {
+	twice := k.missed
+	k.missed = true
+	return twice
+}
+
 // headAt reports whether the 16 bytes at s[i] (there must be as many)
 // start with the span's first 16 bytes, compared as two words.
 func (k *nameSpan) headAt(s string, i int) bool {
@@ -93,6 +102,14 @@ func (k *nameSpan) headAt(s string, i int) bool {
 	w0 := binary.LittleEndian.Uint64((*[8]byte)(p)[:])
 	w1 := binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(p, 8))[:])
 	return (w0^k.head[0])&k.mask[0]|(w1^k.head[1])&k.mask[1] == 0
+}
+
+// memberPlace is where a member sits in the tree an object is scanned
+// against (the zero value: no tree), as scanObject finds it.
+type memberPlace struct {
+	miss bool      // no path names it
+	at   uint8     // the index of the named child naming it
+	into *pathTree // the named child, when the scan goes into the member's object
 }
 
 // keyGuess is a member name met at one place of an object, with what the
@@ -115,9 +132,9 @@ type keyGuess struct {
 func (n *nested) known(t *pathTree) *[]keyGuess {
 	if n.guessTree != t {
 		forgetKeys(n.guesses)
-		n.guesses, n.guessTree, n.guessed = n.guesses[:0], t, [2]int{}
+		n.guesses, n.guessTree, n.hits, n.misses = n.guesses[:0], t, 0, 0
 	}
-	if misses := n.guessed[1]; misses >= 64 && misses > 4*n.guessed[0] {
+	if n.misses >= 64 && n.misses > 4*n.hits {
 		return nil
 	}
 	return &n.guesses
@@ -149,8 +166,7 @@ func skipKnownKey(known *[]nameSpan, k int, s string, i int) int {
 			g.missed = false
 			return v
 		}
-		if !g.missed {
-			g.missed = true // kept once: lists whose records alternate keep their guesses
+		if !g.missedTwice() {
 			return skipKey(s, i)
 		}
 	}

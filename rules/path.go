@@ -249,14 +249,6 @@ func (t *pathTree) lookupExact(key string) (named, star *pathTree) {
 	return nil, t.star
 }
 
-// memberPlace is where a member sits in the tree an object is scanned
-// against (the zero value: no tree), as scanObject finds it.
-type memberPlace struct {
-	miss bool      // no path names it
-	at   uint8     // the index of the named child naming it
-	into *pathTree // the named child, when the scan goes into the member's object
-}
-
 // named returns the child named key, or nil.
 func (t *pathTree) named(key string) *pathTree {
 	if t.fold {

@@ -41,7 +41,8 @@ type nested struct {
 	levels    [][]member // scratch for each depth while an object is scanned
 	guesses   []keyGuess // the names of the last record scanned (see keyGuess)
 	guessTree *pathTree  // the tree guesses were looked up in
-	guessed   [2]int     // how many names matched their guess, and how many did not
+	hits      int        // names that matched their guess
+	misses    int        // names that did not
 }
 
 // of returns the members of a deep member.
@@ -444,7 +445,7 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 			k := i + g.nameAt
 			m.key, m.keyRaw, m.miss, m.at, into, v = g.key, s[k:k+g.nameLen], g.place.miss, g.place.at, g.place.into, at
 			g.missed = false
-			n.guessed[0]++
+			n.hits++
 		} else {
 			start := i
 			if i = skipSpace(s, i); i >= len(s) {
@@ -477,16 +478,15 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 					}
 				}
 			}
-			switch {
-			case known == nil:
-			case g != nil && !g.missed:
-				n.guessed[1]++
-				g.missed, g = true, nil // kept once: lists whose records alternate keep their guesses
-			default:
+			if known != nil {
 				if g != nil {
-					n.guessed[1]++
+					n.misses++
 				}
-				g = rememberKey(known, j, s, start, i, i+len(m.keyRaw), v, m.key, memberPlace{m.miss, m.at, into})
+				if g != nil && !g.missedTwice() {
+					g = nil // kept: the value is read without its guesses
+				} else {
+					g = rememberKey(known, j, s, start, i, i+len(m.keyRaw), v, m.key, memberPlace{m.miss, m.at, into})
+				}
 			}
 		}
 		if into != nil && s[v] == '{' {
