@@ -169,6 +169,7 @@ type scratch struct {
 	rewriteBuffers
 	members []member // storage for the record's scanned members
 	spans   spans    // storage for where a rewrite put them
+	edits   []byte   // the values and names of members set and not yet written
 }
 
 type beforeRun struct {
@@ -206,11 +207,23 @@ func (r *beforeRun) adopt(raw []byte) {
 	r.env.setRecord(&r.fields, r)
 }
 
+// hold returns enc, the value a statement computed, as memory that stays
+// until the record is written: a constant's own, else a copy.
+func (r *beforeRun) hold(s *stmt, enc []byte) string {
+	if s.expr.static {
+		return unsafeString(enc) // the program's, read only
+	}
+	at := len(r.edits)
+	r.edits = append(r.edits, enc...)
+	return unsafeString(r.edits[at:])
+}
+
 func (r *beforeRun) release() {
 	r.env.release()
 	r.scratch.members, r.scratch.spans = r.fields.members[:0], r.spans[:0]
 	clear(r.scratch.members[:cap(r.scratch.members)]) // drop references to the body
-	if cap(r.bufs[0]) <= maxPooledRewrite && cap(r.bufs[1]) <= maxPooledRewrite && cap(r.scratch.members) <= maxPooledMembers {
+	if cap(r.bufs[0]) <= maxPooledRewrite && cap(r.bufs[1]) <= maxPooledRewrite && cap(r.edits) <= maxPooledRewrite &&
+		cap(r.scratch.members) <= maxPooledMembers {
 		*r = beforeRun{scratch: r.scratch} // holds nothing of the request
 		beforeRuns.Put(r)
 	}
@@ -227,6 +240,47 @@ func (r *beforeRun) finish() BeforeResult {
 // record runs every statement on one record. It returns the record, whether
 // it changed, and a runtime error. A rejection is left in r.res.
 func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
+	r.edits = r.edits[:0]
+	raw, changed, err := r.statements(raw, index)
+	if r.fields.edited && sameText(r.fields.raw, unsafeString(raw)) {
+		raw = r.written(raw, false) // the record is done
+	}
+	return raw, changed, err
+}
+
+// written returns raw, the text of r.fields, with the edits they hold
+// written into it once (see recordFields.write); with fields, the members
+// of r.fields are pointed at what it returns, else found again if read.
+func (r *beforeRun) written(raw []byte, fields bool) []byte {
+	if !r.fields.edited {
+		return raw
+	}
+	out := r.fields.write(r.spare(raw), fields)
+	r.keep(out)
+	return out
+}
+
+// membersOnly reports whether s reads and edits the record only through
+// its scanned members, so that the edits before it need not be written
+// first.
+func (r *beforeRun) membersOnly(s *stmt, tr *tracer) bool {
+	if r.p.record.whole || r.shape != nil || tr.fn != nil {
+		return false // the record's text is read, or shown
+	}
+	switch s.op {
+	case opDeny, opRequire, opCheck, opHeader, opQuery, opLog, opParameters:
+		return true
+	case opSet, opDefault, opTransform:
+		return len(s.path.keys()) == 1
+	case opProtect:
+		return !s.strict && s.tree.namesOnly()
+	}
+	return false
+}
+
+// statements runs the record statements on raw; edits of its top-level
+// members may be left in r.fields, unwritten.
+func (r *beforeRun) statements(raw []byte, index int) ([]byte, bool, error) {
 	env := r.env
 	env.Index = index
 	needs := r.p.needs
@@ -248,6 +302,9 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 	changed := false
 	tr := tracer{fn: r.in.Trace, index: index}
 	for i, s := range r.p.stmts {
+		if r.fields.edited && !r.membersOnly(s, &tr) {
+			raw = r.written(raw, true)
+		}
 		if s.op != opParameters {
 			tr.next(s)
 		}
@@ -336,10 +393,9 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			if err != nil {
 				return fail(err)
 			}
-			var out []byte
+			out := raw
 			if keys := s.path.keys(); len(keys) == 1 && r.fields.state == scanned {
-				out = r.fields.setMember(r.spare(raw), keys[0], enc) // r.fields now hold out
-				r.keep(out)
+				r.fields.setMember(keys[0], r.hold(s, enc), &r.edits) // written later
 				env.setRecord(&r.fields, r)
 			} else {
 				r.spans = r.spans[:0]
@@ -401,13 +457,13 @@ func (r *beforeRun) record(raw []byte, index int) ([]byte, bool, error) {
 			if s.op == opProtect && s.tree.namesOnly() {
 				sync()
 				if r.fields.scan(); r.fields.state == scanned {
-					var n int
-					out, n = r.fields.removeMembers(r.spare(raw), s.tree) // r.fields now hold out, when n > 0
-					if r.keep(out); n > 0 {
+					if r.fields.removeMembers(s.tree) > 0 { // written later
 						if tr.fn != nil {
+							out := r.written(raw, true)
 							tr.step(removal(s, raw, out))
+							raw = out
 						}
-						raw, changed = out, true
+						changed = true
 						env.setRecord(&r.fields, r)
 						r.changedBy(s.where)
 					}

@@ -133,6 +133,12 @@ type recordFields struct {
 	state   uint8   // unscanned, scanned (members describe raw) or notObject
 	fold    bool    // names match under simple case folding (request bodies)
 	kids    *nested // the members of the nested objects the scan went into (member.deep), or nil
+	// edited: the members were set or removed since raw was written (see
+	// write); first and tail are where they began and ended in raw then;
+	// spaceLast: a member was added when there were none, so the space
+	// after the '{' follows the members
+	edited, spaceLast bool
+	first, tail       int
 }
 
 const (
@@ -143,7 +149,7 @@ const (
 
 // reset makes the fields those of raw, keeping the members' storage.
 func (f *recordFields) reset(raw string) {
-	f.raw, f.members, f.state, f.kids = raw, f.members[:0], unscanned, nil
+	f.raw, f.members, f.state, f.kids, f.edited = raw, f.members[:0], unscanned, nil, false
 }
 
 // resetIndexed is reset, taking raw's members from ix when it holds them
@@ -157,7 +163,7 @@ func (f *recordFields) resetIndexed(raw string, ix *BodyIndex) {
 
 // adopt makes the fields those of raw, whose members sit at sp.
 func (f *recordFields) adopt(raw string, sp spans) {
-	f.raw, f.members, f.state, f.kids = raw, f.members[:0], scanned, nil
+	f.raw, f.members, f.state, f.kids, f.edited = raw, f.members[:0], scanned, nil, false
 	for _, x := range sp {
 		keyRaw := raw[x.k0:x.k1]
 		key := keyRaw[1 : len(keyRaw)-1]

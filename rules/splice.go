@@ -2,123 +2,173 @@ package rules
 
 import (
 	"slices"
+	"strings"
 	"unsafe"
 )
 
-// Edits of a request record's top-level members, spliced: the members
-// scanned from the record say where each one sits, so setting or removing
-// one copies the text around it once, and the members are pointed at the
-// copy, with no second scan. The text between members stays as the client
-// wrote it.
+// Edits of a request record's top-level members, written once: setting or
+// removing a member changes only the scanned members (a value set lives in
+// memory of its own), and write copies the record's text with every edit
+// made so far, in one pass. The text between members stays as the client
+// wrote it, and the output is the same as writing after each edit.
 
-// setMember writes into dst the record f holds with the value of its first
-// member named key (under f's folding) replaced by value, or with the
-// member added last when there is none, and makes f the fields of what it
-// wrote. f's members must describe its text (state scanned).
-func (f *recordFields) setMember(dst []byte, key string, value []byte) []byte {
-	raw, start := f.raw, len(dst)
-	for i := range f.members {
-		m := &f.members[i]
-		if !sameKey(m.key, key, f.fold) {
-			continue
-		}
-		at := offsetIn(raw, m.val)
-		end := at + len(m.val)
-		dst = append(dst, raw[:at]...)
-		dst = append(dst, value...)
-		dst = append(dst, raw[end:]...)
-		repoint(f.members[:i], raw, dst, start)
-		repoint(f.members[i+1:], raw, dst, start+len(value)-len(m.val))
-		m.keyRaw = moved(m.keyRaw, raw, unsafeString(dst), start)
-		m.key = moved(m.key, raw, unsafeString(dst), start)
-		m.val = unsafeString(dst)[start+at : start+at+len(value)]
-		f.raw = unsafeString(dst[start:])
-		return dst
+// beginEdits notes, before the first edit since f's text was written, where
+// its members begin and end in that text.
+func (f *recordFields) beginEdits() {
+	if f.edited {
+		return
 	}
-	end := skipSpace(raw, 0) + 1 // just past the '{'
+	f.edited, f.spaceLast = true, false
 	if n := len(f.members); n > 0 {
 		last := f.members[n-1].val
-		end = offsetIn(raw, last) + len(last)
+		f.first, f.tail = offsetIn(f.raw, f.members[0].keyRaw), offsetIn(f.raw, last)+len(last)
+		return
 	}
-	dst = append(dst, raw[:end]...)
-	if len(f.members) > 0 {
-		dst = append(dst, ',')
+	f.first = skipSpace(f.raw, 0) + 1 // just past the '{'
+	f.tail = f.first
+}
+
+// setMember makes value the value of f's first member named key (under
+// f's folding), or adds the member last when there is none, its name
+// written as JSON into names. value and names must not change until
+// write. f's members must describe its text (state scanned).
+func (f *recordFields) setMember(key, value string, names *[]byte) {
+	f.beginEdits()
+	for i := range f.members {
+		if m := &f.members[i]; sameKey(m.key, key, f.fold) {
+			m.val, m.deep = value, false
+			return
+		}
 	}
-	k0 := len(dst)
-	dst = appendString(dst, key)
-	k1 := len(dst)
-	dst = append(dst, ':')
-	v0 := len(dst)
-	dst = append(dst, value...)
-	v1 := len(dst)
-	dst = append(dst, raw[end:]...)
-	repoint(f.members, raw, dst, start)
-	now := unsafeString(dst)
-	f.members = append(f.members, member{key: key, keyRaw: now[k0:k1], val: now[v0:v1]})
-	f.raw = now[start:]
+	if len(f.members) == 0 {
+		f.spaceLast = true // added as the '{' is followed: the space after it moves on
+	}
+	k := len(*names)
+	*names = appendString(*names, key) // storage that moves leaves what it held as it was
+	f.members = append(f.members, member{key: key, keyRaw: unsafeString((*names)[k:]), val: value})
+}
+
+// removeMembers removes the members the top-level names of t select
+// (t.namesOnly) and returns how many went.
+func (f *recordFields) removeMembers(t *pathTree) int {
+	i := 0
+	for i < len(f.members) && t.named(f.members[i].key) == nil {
+		i++
+	}
+	if i == len(f.members) {
+		return 0
+	}
+	f.beginEdits() // before the members move: it reads where they are
+	kept := i
+	for _, m := range f.members[i+1:] {
+		if t.named(m.key) == nil {
+			f.members[kept] = m
+			kept++
+		}
+	}
+	n := len(f.members) - kept
+	clear(f.members[kept:]) // no references to the body stay
+	f.members = f.members[:kept]
+	return n
+}
+
+// write appends to dst the record with its edits, copying the text of
+// members that stay unchanged next to one another at once, and makes f the
+// fields of what it wrote: with repoint, its members point into dst; without
+// (the record is done), they are found again if read.
+func (f *recordFields) write(dst []byte, repoint bool) []byte {
+	if !f.edited {
+		return append(dst, f.raw...)
+	}
+	old, start := f.raw, len(dst)
+	grow := len(old)
+	for _, m := range f.members {
+		grow += len(m.val) + len(m.keyRaw) + 2
+	}
+	dst = slices.Grow(dst, grow) // no move while members are pointed into it
+
+	// old[:lead]: the '{', and the space after it unless it goes last
+	lead := f.first
+	if f.spaceLast {
+		lead = skipSpace(old, 0) + 1
+	}
+	dst = append(dst, old[:lead]...)
+	from, end := lead, lead // old[from:end] is written next; end: past the value met last
+	inOld := true           // the members met so far are in old: added ones come last
+	for i := range f.members {
+		m := &f.members[i]
+		if inOld = inOld && inside(old, m.keyRaw); !inOld {
+			dst = append(dst, old[from:end]...)
+			from = end
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			k := len(dst)
+			dst = append(dst, m.keyRaw...)
+			dst = append(dst, ':')
+			v := len(dst)
+			dst = append(dst, m.val...)
+			if repoint {
+				m.repoint(unsafeString(dst), k, v)
+			}
+			continue
+		}
+		at := int(uintptr(unsafe.Pointer(unsafe.StringData(m.keyRaw))) - uintptr(unsafe.Pointer(unsafe.StringData(old))))
+		switch {
+		case i == 0:
+			from = at // right after the lead, as the first member left
+		case strings.IndexByte(old[end:at], '"') >= 0:
+			dst = append(dst, old[from:end]...) // a member between went
+			dst = append(dst, ',')
+			from = at
+		}
+		v0, v1 := valueSpan(old, at+len(m.keyRaw), m.val)
+		k, v := len(dst)+at-from, len(dst)+v0-from
+		if !inside(old, m.val) { // set: the text up to the value, then the value
+			dst = append(dst, old[from:v0]...)
+			dst = append(dst, m.val...)
+			from = v1
+		}
+		end = v1
+		if repoint {
+			m.repoint(unsafeString(dst[:cap(dst)]), k, v) // where the run will be
+		}
+	}
+	dst = append(dst, old[from:end]...)
+	dst = append(dst, old[lead:f.first]...)
+	dst = append(dst, old[f.tail:]...)
+	if repoint {
+		f.raw, f.edited = unsafeString(dst[start:]), false
+	} else {
+		f.reset(unsafeString(dst[start:])) // scanned again if read
+	}
 	return dst
 }
 
-// removeMembers writes into dst the record f holds without the members the
-// top-level names of t select (t.namesOnly), and makes f the fields of what
-// it wrote. It returns what it wrote and how many members went; when none
-// did, dst is returned as it came and f is unchanged.
-func (f *recordFields) removeMembers(dst []byte, t *pathTree) ([]byte, int) {
-	raw, members, start := f.raw, f.members, len(dst)
-	var storage [8]int
-	gone := storage[:0] // the indexes of the members that go, in order
-	for i := range members {
-		if t.named(members[i].key) != nil {
-			gone = append(gone, i)
-		}
+// repoint makes m the member whose name starts at k and value at v in now,
+// where they were written as they are.
+func (m *member) repoint(now string, k, v int) {
+	keyRaw := now[k : k+len(m.keyRaw)]
+	if inside(m.keyRaw, m.key) { // an unescaped name is the text inside the quotes
+		m.key = keyRaw[1 : len(keyRaw)-1]
 	}
-	if len(gone) == 0 {
-		return dst, 0
-	}
-	last := members[len(members)-1].val
-	tail := raw[offsetIn(raw, last)+len(last):] // what follows the last member: the closing brace
-	dst = slices.Grow(dst, len(raw))            // what is written is shorter: the members stay where they are put
-	// the opening brace and what follows it up to the first member
-	dst = append(dst, raw[:offsetIn(raw, members[0].keyRaw)]...)
-	kept, from := 0, 0 // kept: members written; from: the first member after the last that went
-	for _, to := range append(gone, len(members)) {
-		if from < to {
-			if kept > 0 {
-				dst = append(dst, ',')
-			}
-			at, end := offsetIn(raw, members[from].keyRaw), offsetIn(raw, members[to-1].val)+len(members[to-1].val)
-			delta := len(dst) - at
-			dst = append(dst, raw[at:end]...)
-			copy(members[kept:], members[from:to]) // moves left only
-			repoint(members[kept:kept+to-from], raw, dst, delta)
-			kept += to - from
-		}
-		from = to + 1
-	}
-	dst = append(dst, tail...)
-	f.members = members[:kept]
-	f.raw = unsafeString(dst[start:])
-	return dst, len(gone)
+	m.keyRaw, m.val = keyRaw, now[v:v+len(m.val)]
 }
 
-// repoint makes the strings of ms that lie in old the same text delta
-// bytes further on in dst (a copy of old with edits); the others, keys
-// unescaped into their own memory, stay.
-func repoint(ms []member, old string, dst []byte, delta int) {
-	now := unsafeString(dst)
-	for i := range ms {
-		m := &ms[i]
-		m.key = moved(m.key, old, now, delta)
-		m.keyRaw = moved(m.keyRaw, old, now, delta)
-		m.val = moved(m.val, old, now, delta)
+// valueSpan returns where the value of the member whose name ends at i
+// begins and ends in s: where val lies when it is part of s, else where
+// the value it replaced lies.
+func valueSpan(s string, i int, val string) (int, int) {
+	if inside(s, val) {
+		v := offsetIn(s, val)
+		return v, v + len(val)
 	}
+	v := skipSpace(s, skipSpace(s, i)+1) // past the colon
+	return v, trustedValue(s, v)
 }
 
-func moved(s, old, now string, delta int) string {
-	off := uintptr(unsafe.Pointer(unsafe.StringData(s))) - uintptr(unsafe.Pointer(unsafe.StringData(old)))
-	if len(s) == 0 || off >= uintptr(len(old)) || uintptr(len(s)) > uintptr(len(old))-off {
-		return s
-	}
-	at := int(off) + delta
-	return now[at : at+len(s)]
+// inside reports whether sub is part of s's memory.
+func inside(s, sub string) bool {
+	off := uintptr(unsafe.Pointer(unsafe.StringData(sub))) - uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	return sub != "" && off < uintptr(len(s)) && uintptr(len(sub)) <= uintptr(len(s))-off
 }
