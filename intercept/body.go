@@ -79,6 +79,7 @@ func (x *exchange) readBody() ([]byte, *problem) {
 		return nil, &problem{status: http.StatusUnsupportedMediaType,
 			detail: "the request body must be JSON (application/json or a +json type)"}
 	}
+	x.index.Nested = x.act.before.ReadsNested()
 	if err := ValidateRequestJSON(body, x.e.cfg.MaxDepth, !x.res.cfg.CaseSensitive, &x.index); err != nil {
 		detail := "malformed JSON"
 		if be, ok := err.(*BodyError); ok {

@@ -606,6 +606,21 @@ func (p *Program) Empty() bool { return p == nil || len(p.stmts) == 0 }
 // NeedsBody reports whether the program reads or rewrites the body.
 func (p *Program) NeedsBody() bool { return p != nil && p.needs }
 
+// ReadsNested reports whether an expression of the program reads a field
+// of an object in the record (record.a.b), so that the request check
+// indexes nested objects (BodyIndex.Nested).
+func (p *Program) ReadsNested() bool {
+	if p == nil {
+		return false
+	}
+	for _, keys := range p.record.paths {
+		if len(keys) > 1 {
+			return true
+		}
+	}
+	return false
+}
+
 // Reads reports whether an expression of the program reads the variable
 // name (user, old, request, response, lookup...).
 func (p *Program) Reads(name string) bool { return p != nil && p.vars&varBits[name] != 0 }

@@ -45,7 +45,7 @@ func (env *Env) recordAt(out *val, keys []any) {
 // member named keys[1], and so on. It returns how many keys it read into
 // out, 0 when the record was not scanned with its nested objects.
 func (f *recordFields) nestedAt(out *val, keys []any) int {
-	if f.kids == nil || f.state != scanned || f.fold || len(keys) < 2 {
+	if f.kids == nil || f.state != scanned || len(keys) < 2 {
 		return 0
 	}
 	ms := f.members
@@ -54,7 +54,7 @@ func (f *recordFields) nestedAt(out *val, keys []any) int {
 		if !ok {
 			return n // an index: read from the text
 		}
-		m := lastNamed(ms, k)
+		m := lastNamed(ms, k, f.fold)
 		if m == nil {
 			out.setTyped(nil) // and so is every member below it
 			return len(keys)
@@ -68,10 +68,11 @@ func (f *recordFields) nestedAt(out *val, keys []any) int {
 	return len(keys)
 }
 
-// lastNamed returns the last of members named k, or nil.
-func lastNamed(members []member, k string) *member {
+// lastNamed returns the last of members named k (under simple case
+// folding with fold), or nil.
+func lastNamed(members []member, k string, fold bool) *member {
 	for i := len(members) - 1; i >= 0; i-- {
-		if members[i].key == k {
+		if sameKey(members[i].key, k, fold) {
 			return &members[i]
 		}
 	}
@@ -157,7 +158,7 @@ func (f *recordFields) reset(raw string) {
 func (f *recordFields) resetIndexed(raw string, ix *BodyIndex) {
 	f.reset(raw)
 	if ms, ok := ix.of(raw); ok {
-		f.members, f.state = append(f.members, ms...), scanned
+		f.members, f.state, f.kids = append(f.members, ms...), scanned, ix.nestedIn(raw)
 	}
 }
 
@@ -216,7 +217,7 @@ func (f *recordFields) scan() {
 
 // member reads the scanned record's member k, names matched exactly.
 func (f *recordFields) member(out *val, k string) {
-	if m := lastNamed(f.members, k); m != nil {
+	if m := lastNamed(f.members, k, false); m != nil {
 		out.setRaw(m.val) // never "": a member has a value
 		return
 	}

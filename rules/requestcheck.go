@@ -45,19 +45,36 @@ func PlainRequestJSON(b []byte, maxDepth int, fold bool, ix *BodyIndex) bool {
 }
 
 // BodyIndex holds what the request check found of a body that the before
-// phase would otherwise find again: the members of a top-level object.
-// The zero value holds nothing; a nil one is never filled.
+// phase would otherwise find again: the members of a top-level object and,
+// when Nested is set, those of the objects that are members' values. The
+// zero value holds nothing; a nil one is never filled.
 type BodyIndex struct {
+	// Nested asks for the members of nested objects too (the before
+	// phase reads record.a.b: see Program.ReadsNested).
+	Nested bool
+
 	body    string   // the body indexed: the members are of this memory alone
 	members []member // its top-level members, in order
+	tree    nested   // with Nested: the members of member values that are objects (member.deep)
+	last    int32    // where the object the check closed last put its members in tree.kids
 }
 
 // Reset forgets the body, keeping the storage.
 func (ix *BodyIndex) Reset() {
 	if ix != nil {
 		clear(ix.members) // no references to the body stay
-		ix.body, ix.members = "", ix.members[:0]
+		clear(ix.tree.kids)
+		ix.body, ix.members, ix.tree.kids = "", ix.members[:0], ix.tree.kids[:0]
 	}
+}
+
+// nestedIn returns the members of the nested objects of raw's members,
+// when ix holds raw's members and those.
+func (ix *BodyIndex) nestedIn(raw string) *nested {
+	if ix == nil || !ix.Nested || !sameText(raw, ix.body) {
+		return nil
+	}
+	return &ix.tree
 }
 
 // index keeps members as those of the top-level object of body.
@@ -237,12 +254,19 @@ func plainValue(s string, i, maxDepth, depth int, members *[]member, fold bool, 
 			i = v
 		}
 		// each value validated once, nested ones by the recursion
-		v := i
-		if i = plainValue(s, i, maxDepth, depth+1, members, fold, nil); i < 0 {
+		v, kids := i, (*BodyIndex)(nil)
+		if object && ix != nil && ix.Nested {
+			kids, ix.last = ix, -1 // a member's object value leaves its members in ix.tree
+		}
+		if i = plainValue(s, i, maxDepth, depth+1, members, fold, kids); i < 0 {
 			return -1
 		}
 		if object {
-			(*members)[len(*members)-1].val = s[v:i] // the nested levels have gone: this member is last
+			m := &(*members)[len(*members)-1] // the nested levels have gone: this member is last
+			m.val = s[v:i]
+			if kids != nil && ix.last >= 0 { // an object with members
+				m.deep, m.kids, m.nkids = true, ix.last, int32(len(ix.tree.kids))-ix.last
+			}
 		}
 		if i = skipSpace(s, i); i >= len(s) {
 			return -1
@@ -254,8 +278,12 @@ func plainValue(s string, i, maxDepth, depth int, members *[]member, fold bool, 
 			if object && hasDuplicate((*members)[mark:], fold) {
 				return -1
 			}
-			if object && depth == 0 {
+			switch {
+			case object && depth == 0:
 				ix.index(s, (*members)[mark:])
+			case object && ix != nil:
+				ix.last = int32(len(ix.tree.kids))
+				ix.tree.kids = append(ix.tree.kids, (*members)[mark:]...)
 			}
 			return i + 1
 		default:

@@ -21,10 +21,11 @@ import (
 // record (white space, escaped and folded names) or a bulk body.
 func genEditCase(r *rand.Rand) beforeCase {
 	var c beforeCase
+	doc := genRecord(r, true)
 	name := func() string { return genNames[r.Intn(len(genNames)-2)] } // plain identifiers
 	for n := 1 + r.Intn(6); n > 0; n-- {
 		var s *Statement
-		switch r.Intn(9) {
+		switch r.Intn(11) {
 		case 0, 1:
 			s = &Statement{Op: "protect", Paths: genPaths(r, true)}
 		case 2:
@@ -39,6 +40,10 @@ func genEditCase(r *rand.Rand) beforeCase {
 			s = &Statement{Op: "default", Path: genSeg(r, true), Expr: `{"d": record.` + name() + `}`}
 		case 7:
 			s = &Statement{Op: "check", Path: name(), Expr: fmt.Sprintf(`record.%s != "S"`, name()), Message: "is S"}
+		case 8:
+			s = &Statement{Op: "check", Path: name(), Expr: `type(` + docPath(r, doc) + `) != "array"`, Message: "nested"}
+		case 9:
+			s = &Statement{Op: "set", Path: name(), Expr: docPath(r, doc) + ` ?? "N"`}
 		default:
 			s = &Statement{Op: "deny", Expr: fmt.Sprintf(`record.%s == 7 && record.%s == nil`, name(), name())}
 		}
@@ -47,15 +52,38 @@ func genEditCase(r *rand.Rand) beforeCase {
 		}
 		c.stmts = append(c.stmts, s)
 	}
-	c.doc = genRecord(r, true)
+	c.doc = doc
 	if r.Intn(4) == 0 {
 		c.doc = []byte("[" + string(c.doc) + ", " + string(genRecord(r, true)) + "]")
 	}
 	return c
 }
 
+// docPath writes a read of a field of doc two or three objects deep, as
+// record["a"]["b"], its names in another case now and then; or of a field
+// that may not be there.
+func docPath(r *rand.Rand, doc []byte) string {
+	n, err := decodeOrdered(doc)
+	expr := "record"
+	for depth := 0; depth < 3; depth++ {
+		if err != nil || n.kind != '{' || len(n.members) == 0 || r.Intn(8) == 0 {
+			expr += fmt.Sprintf("[%q]", genNames[r.Intn(len(genNames))])
+			continue
+		}
+		m := n.members[r.Intn(len(n.members))]
+		key := m.key
+		if r.Intn(3) == 0 {
+			key = strings.ToUpper(key)
+		}
+		expr += fmt.Sprintf("[%q]", key)
+		n = m.val
+	}
+	return expr
+}
+
 // checkEditsWrittenLater runs c traced and not, on the body as scanned and
-// as the request check indexed it.
+// as the request check indexed it (with its nested objects): the results
+// must be the same in all four.
 func checkEditsWrittenLater(t *testing.T, c beforeCase, exact bool) {
 	t.Helper()
 	b, err := CompileBlock(Before, "users", &Block{Actions: []string{"create"}, Statements: c.stmts})
@@ -63,20 +91,21 @@ func checkEditsWrittenLater(t *testing.T, c beforeCase, exact bool) {
 		t.Fatalf("%v\n %s", err, describeStmts(c.stmts))
 	}
 	p := newBeforeProgram(b, exact)
+	var scanned BeforeResult
 	for _, indexed := range []bool{false, true} {
 		var got [2]BeforeResult
 		for i, traced := range []bool{false, true} {
-			in := &Input{}
+			in, doc := &Input{}, bytes.Clone(c.doc)
 			if traced {
 				in.Trace = func(Step) {}
 			}
 			if indexed {
-				in.Index = &BodyIndex{}
-				if !PlainRequestJSON(c.doc, 64, !exact, in.Index) {
+				in.Index = &BodyIndex{Nested: p.ReadsNested()}
+				if !PlainRequestJSON(doc, 64, !exact, in.Index) {
 					return // refused before rules run
 				}
 			}
-			res, err := p.RunBefore(in, bytes.Clone(c.doc), nil)
+			res, err := p.RunBefore(in, doc, nil)
 			if err != nil {
 				return // the same statement fails either way: not what this checks
 			}
@@ -86,6 +115,12 @@ func checkEditsWrittenLater(t *testing.T, c beforeCase, exact bool) {
 		if !bytes.Equal(got[0].Body, got[1].Body) || !reflect.DeepEqual(got[0].Reject, got[1].Reject) {
 			t.Fatalf("exact=%v indexed=%v %s\n doc:     %s\n later:   %s %+v\n at once: %s %+v", exact, indexed,
 				describeStmts(c.stmts), c.doc, got[0].Body, got[0].Reject, got[1].Body, got[1].Reject)
+		}
+		if !indexed {
+			scanned = got[0]
+		} else if !bytes.Equal(scanned.Body, got[0].Body) || !reflect.DeepEqual(scanned.Reject, got[0].Reject) {
+			t.Fatalf("exact=%v %s\n doc:     %s\n scanned: %s %+v\n indexed: %s %+v", exact,
+				describeStmts(c.stmts), c.doc, scanned.Body, scanned.Reject, got[0].Body, got[0].Reject)
 		}
 	}
 }
