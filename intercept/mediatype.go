@@ -12,6 +12,9 @@ import "strings"
 // It does not allocate; mime.ParseMediaType would, and would also reject
 // harmless parameter oddities this check does not care about.
 func IsJSON(contentType string) bool {
+	if contentType == "application/json" {
+		return true // as most clients send it
+	}
 	s := contentType
 	for i := 0; i < len(s); i++ {
 		if s[i] == ';' {
@@ -44,6 +47,9 @@ func IsJSON(contentType string) bool {
 // IsJSONPatch reports whether a Content-Type names a JSON Patch
 // (application/json-patch+json, RFC 6902), parameters and case ignored.
 func IsJSONPatch(contentType string) bool {
+	if contentType == "application/json" {
+		return false // as most clients send it
+	}
 	s := contentType
 	if i := strings.IndexByte(s, ';'); i >= 0 {
 		s = s[:i]

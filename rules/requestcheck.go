@@ -237,8 +237,7 @@ func plainValue(s string, i, maxDepth, depth int, members *[]member, fold bool, 
 	if depth+1 > maxDepth {
 		return -1
 	}
-	object, mark := s[i] == '{', len(*members)
-	defer func() { *members = (*members)[:mark] }()
+	object, mark := s[i] == '{', len(*members) // members[mark:] are this object's, dropped when it closes
 	if i = skipSpace(s, i+1); i < len(s) && (s[i] == '}' && object || s[i] == ']' && !object) {
 		return i + 1
 	}
@@ -285,6 +284,7 @@ func plainValue(s string, i, maxDepth, depth int, members *[]member, fold bool, 
 				ix.last = int32(len(ix.tree.kids))
 				ix.tree.kids = append(ix.tree.kids, (*members)[mark:]...)
 			}
+			*members = (*members)[:mark] // on a failure, the caller drops them all
 			return i + 1
 		default:
 			return -1
