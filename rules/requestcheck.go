@@ -20,8 +20,9 @@ import (
 // them) are duplicates too.
 //
 // With ix, a body shown valid that is an object leaves its top-level
-// members in ix, for the before phase to read instead of finding them
-// again; ix is reset otherwise.
+// members in ix (and with ix.Nested, the members of the objects that are
+// their values, and so on down), for the before phase to read instead of
+// finding them again; ix is reset otherwise.
 func PlainRequestJSON(b []byte, maxDepth int, fold bool, ix *BodyIndex) bool {
 	ix.Reset()
 	if !utf8.Valid(b) || !pairedSurrogates(b) {
