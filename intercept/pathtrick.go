@@ -23,6 +23,9 @@ const (
 // (a backend that decodes twice reads %252F as /).
 func trick(u *url.URL) string {
 	p := u.Path
+	if u.RawPath == "" && plainPath(p) {
+		return "" // none of the bytes every trick below needs
+	}
 	if strings.Contains(p, "//") || strings.IndexByte(p, '\\') >= 0 ||
 		strings.Contains(p, "/./") || strings.Contains(p, "/../") ||
 		strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..") {
@@ -38,6 +41,22 @@ func trick(u *url.URL) string {
 		return detailEncoded
 	}
 	return ""
+}
+
+// plainPath reports whether p holds no byte a trick needs: no \, ;, %
+// or ., and no / after a /.
+func plainPath(p string) bool {
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '\\', ';', '%', '.':
+			return false
+		case '/':
+			if i+1 < len(p) && p[i+1] == '/' {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // reachesBase reports whether some reading of the path p could be at or
