@@ -17,7 +17,15 @@ type sentBody struct {
 	bytes.Reader
 	data   []byte
 	closed atomic.Bool
-	copied atomic.Bool // GetBody gave out a reader we cannot follow
+	copied atomic.Bool                   // GetBody gave out a reader we cannot follow
+	get    func() (io.ReadCloser, error) // getBody, bound once
+}
+
+// reset makes b a body nothing has read yet.
+func (b *sentBody) reset() *sentBody {
+	b.closed.Store(false)
+	b.copied.Store(false)
+	return b
 }
 
 func (b *sentBody) Close() error {
@@ -71,7 +79,7 @@ func (x *exchange) readBody() ([]byte, *problem) {
 			detail: "the request body is larger than " + strconv.FormatInt(max, 10) + " bytes"}
 	}
 	body := buf.Bytes()
-	x.sent = setBody(r, body, nil) // what goes upstream unless a rule changes it: the exact bytes
+	x.sent = setBody(r, body, buf.sent.reset()) // what goes upstream unless a rule changes it: the exact bytes
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, nil
 	}
@@ -91,12 +99,15 @@ func (x *exchange) readBody() ([]byte, *problem) {
 }
 
 // setBody replaces the request body, keeping Content-Length right. b is
-// the body set before, when nothing has read it yet (nil: none).
+// the body set before or one nothing has read yet (nil: a new one).
 func setBody(r *http.Request, body []byte, b *sentBody) *sentBody {
 	if b == nil {
 		b = &sentBody{}
-		r.GetBody = b.getBody
 	}
+	if b.get == nil {
+		b.get = b.getBody
+	}
+	r.GetBody = b.get
 	b.data = body
 	b.Reset(body)
 	r.Body = b

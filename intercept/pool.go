@@ -20,7 +20,10 @@ const filteredBufferSize = 32 << 10
 
 // bodyBuffer is a pooled buffer holding a request body while the request
 // is served.
-type bodyBuffer struct{ bytes.Buffer }
+type bodyBuffer struct {
+	bytes.Buffer
+	sent sentBody // the body handed on, pooled with the buffer: both go to the collector while the transport may read it
+}
 
 var bodyPool = sync.Pool{New: func() any { return new(bodyBuffer) }}
 
