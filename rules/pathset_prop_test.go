@@ -221,24 +221,27 @@ type beforeCase struct {
 func genBeforeCase(r *rand.Rand, variants bool) beforeCase {
 	var c beforeCase
 	for n := 1 + r.Intn(3); n > 0; n-- {
-		var s *Statement
-		switch r.Intn(5) {
-		case 0, 1:
-			s = &Statement{Op: "protect", Paths: genPaths(r, variants)}
-		case 2:
-			s = &Statement{Op: "only", Paths: genPaths(r, variants)}
-		case 3:
-			s = &Statement{Op: "set", Path: genPlainPath(r, variants), Expr: `"S"`}
-		default:
-			s = &Statement{Op: "default", Path: genPlainPath(r, variants), Expr: `7`}
-		}
-		c.stmts = append(c.stmts, s)
+		c.stmts = append(c.stmts, genPathStmt(r, variants))
 	}
 	c.doc = genRecord(r, variants)
 	if r.Intn(4) == 0 { // a bulk body
 		c.doc = []byte("[" + string(c.doc) + "," + string(genRecord(r, variants)) + "]")
 	}
 	return c
+}
+
+// genPathStmt is a random protect or only of a path set, or a set or
+// default of a constant.
+func genPathStmt(r *rand.Rand, variants bool) *Statement {
+	switch r.Intn(5) {
+	case 0, 1:
+		return &Statement{Op: "protect", Paths: genPaths(r, variants)}
+	case 2:
+		return &Statement{Op: "only", Paths: genPaths(r, variants)}
+	case 3:
+		return &Statement{Op: "set", Path: genPlainPath(r, variants), Expr: `"S"`}
+	}
+	return &Statement{Op: "default", Path: genPlainPath(r, variants), Expr: `7`}
 }
 
 // genPlainPath is a path without `*`, for set and default.

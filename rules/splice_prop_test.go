@@ -26,27 +26,23 @@ func genEditCase(r *rand.Rand) beforeCase {
 	name := func() string { return genNames[r.Intn(len(genNames)-2)] } // plain identifiers
 	for n := 1 + r.Intn(6); n > 0; n-- {
 		var s *Statement
-		switch r.Intn(11) {
-		case 0, 1:
-			s = &Statement{Op: "protect", Paths: genPaths(r, true)}
-		case 2:
-			s = &Statement{Op: "only", Paths: genPaths(r, true)}
+		switch r.Intn(10) {
+		case 0, 1, 2:
+			s = genPathStmt(r, true)
 		case 3:
-			s = &Statement{Op: "set", Path: genSeg(r, true), Expr: `"S"`}
-		case 4:
 			s = &Statement{Op: "set", Path: genPlainPath(r, true), Expr: fmt.Sprintf(`record.%s ?? %d`, name(), r.Intn(9))}
-		case 5:
+		case 4:
 			s = &Statement{Op: "transform", Path: name(), Expr: `type(value) == "string" ? upper(value) : [value]`}
-		case 6:
+		case 5:
 			s = &Statement{Op: "default", Path: genSeg(r, true), Expr: `{"d": record.` + name() + `}`}
-		case 7:
+		case 6:
 			s = &Statement{Op: "check", Path: name(), Expr: fmt.Sprintf(`record.%s != "S"`, name()), Message: "is S"}
-		case 8:
+		case 7:
 			s = &Statement{Op: "check", Path: name(), Expr: `type(` + docPath(r, doc) + `) != "array"`, Message: "nested"}
-		case 9:
-			s = &Statement{Op: "set", Path: name(), Expr: docPath(r, doc) + ` ?? "N"`}
-		default:
+		case 8:
 			s = &Statement{Op: "deny", Expr: fmt.Sprintf(`record.%s == 7 && record.%s == nil`, name(), name())}
+		default:
+			s = &Statement{Op: "set", Path: name(), Expr: docPath(r, doc) + ` ?? "N"`}
 		}
 		if r.Intn(5) == 0 {
 			s.If = fmt.Sprintf(`record.%s != nil`, name())
