@@ -255,10 +255,15 @@ func plainValue(s string, i, maxDepth, depth int, members *[]member, fold bool, 
 		}
 		// each value validated once, nested ones by the recursion
 		v, kids := i, (*BodyIndex)(nil)
-		if object && ix != nil && ix.Nested {
-			kids, ix.last = ix, -1 // a member's object value leaves its members in ix.tree
+		if s[i] != '{' && s[i] != '[' {
+			i = skipScalar(s, i)
+		} else {
+			if object && ix != nil && ix.Nested {
+				kids, ix.last = ix, -1 // a member's object value leaves its members in ix.tree
+			}
+			i = plainValue(s, i, maxDepth, depth+1, members, fold, kids)
 		}
-		if i = plainValue(s, i, maxDepth, depth+1, members, fold, kids); i < 0 {
+		if i < 0 {
 			return -1
 		}
 		if object {
