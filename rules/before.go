@@ -170,6 +170,7 @@ type scratch struct {
 	members []member // storage for the record's scanned members
 	spans   spans    // storage for where a rewrite put them
 	edits   []byte   // the values and names of members set and not yet written
+	spots   []int    // where a write put each member's name and value
 }
 
 type beforeRun struct {
@@ -255,7 +256,11 @@ func (r *beforeRun) written(raw []byte, fields bool) []byte {
 	if !r.fields.edited {
 		return raw
 	}
-	out := r.fields.write(r.spare(raw), fields)
+	spots := &r.spots
+	if !fields {
+		spots = nil
+	}
+	out := r.fields.write(r.spare(raw), spots)
 	r.keep(out)
 	return out
 }

@@ -74,9 +74,10 @@ func (f *recordFields) removeMembers(t *pathTree) int {
 
 // write appends to dst the record with its edits, copying the text of
 // members that stay unchanged next to one another at once, and makes f the
-// fields of what it wrote: with repoint, its members point into dst; without
-// (the record is done), they are found again if read.
-func (f *recordFields) write(dst []byte, repoint bool) []byte {
+// fields of what it wrote: with spots (storage for where each member
+// goes), its members are pointed into dst once it is written; without (the
+// record is done), they are found again if read.
+func (f *recordFields) write(dst []byte, spots *[]int) []byte {
 	if !f.edited {
 		return append(dst, f.raw...)
 	}
@@ -85,7 +86,10 @@ func (f *recordFields) write(dst []byte, repoint bool) []byte {
 	for _, m := range f.members {
 		grow += len(m.val) + len(m.keyRaw) + 2
 	}
-	dst = slices.Grow(dst, grow) // no move while members are pointed into it
+	dst = slices.Grow(dst, grow) // the spots stay where they are written
+	if spots != nil {
+		*spots = (*spots)[:0]
+	}
 
 	// old[:lead]: the '{', and the space after it unless it goes last
 	lead := f.first
@@ -108,8 +112,8 @@ func (f *recordFields) write(dst []byte, repoint bool) []byte {
 			dst = append(dst, ':')
 			v := len(dst)
 			dst = append(dst, m.val...)
-			if repoint {
-				m.repoint(unsafeString(dst), k, v)
+			if spots != nil {
+				*spots = append(*spots, k, v)
 			}
 			continue
 		}
@@ -123,25 +127,30 @@ func (f *recordFields) write(dst []byte, repoint bool) []byte {
 			from = at
 		}
 		v0, v1 := valueSpan(old, at+len(m.keyRaw), m.val)
-		k, v := len(dst)+at-from, len(dst)+v0-from
-		if !inside(old, m.val) { // set: the text up to the value, then the value
+		k, v := len(dst)+at-from, len(dst)+v0-from // once old[from:] is written
+		if !inside(old, m.val) {
+			// set: the text up to the value, then the value
 			dst = append(dst, old[from:v0]...)
 			dst = append(dst, m.val...)
 			from = v1
 		}
 		end = v1
-		if repoint {
-			m.repoint(unsafeString(dst[:cap(dst)]), k, v) // where the run will be
+		if spots != nil {
+			*spots = append(*spots, k, v) // where the run will be once written
 		}
 	}
 	dst = append(dst, old[from:end]...)
 	dst = append(dst, old[lead:f.first]...)
 	dst = append(dst, old[f.tail:]...)
-	if repoint {
-		f.raw, f.edited = unsafeString(dst[start:]), false
-	} else {
+	if spots == nil {
 		f.reset(unsafeString(dst[start:])) // scanned again if read
+		return dst
 	}
+	now := unsafeString(dst)
+	for i := range f.members {
+		f.members[i].repoint(now, (*spots)[2*i], (*spots)[2*i+1])
+	}
+	f.raw, f.edited = now[start:], false
 	return dst
 }
 
