@@ -19,6 +19,13 @@ func TestBeforeEditsAndNestedReads(t *testing.T) {
 				set source ´"gateway"´
 				check source ´record.source == "gateway" && record.role == nil´ "not set"
 			}
+		}
+		resource teams /api/teams {
+			before create {
+				protect role
+				set source ´"gateway"´
+				check source ´!("role" in record) && record["source"] == "gateway"´ "edits not seen"
+			}
 		}`, up)
 
 	checkBodies(t, tester, up, "POST", "/api/users", []bodyCase{
@@ -39,5 +46,9 @@ func TestBeforeEditsAndNestedReads(t *testing.T) {
 			fieldError{"profile.address.country", "unknown country"})},
 		{"source set by the client is replaced", `{"source":"client","name":"Al","email":"a@x.io","profile":{"address":{"country":"FR"}}}`,
 			200, `{"source":"gateway","name":"Al","email":"a@x.io","profile":{"address":{"country":"FR"}}}`},
+	})
+	// an expression that reads the record whole sees the edits before it
+	checkBodies(t, tester, up, "POST", "/api/teams", []bodyCase{
+		{"the whole record read", `{"role":"admin", "name":"a"}`, 200, `{"name":"a","source":"gateway"}`},
 	})
 }

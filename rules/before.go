@@ -267,11 +267,8 @@ func (r *beforeRun) written(raw []byte, fields bool) []byte {
 
 // membersOnly reports whether s reads and edits the record only through
 // its scanned members, so that the edits before it need not be written
-// first.
-func (r *beforeRun) membersOnly(s *stmt, tr *tracer) bool {
-	if r.p.record.whole || r.shape != nil || tr.fn != nil {
-		return false // the record's text is read, or shown
-	}
+// first (Program.text tells the others).
+func (s *stmt) membersOnly() bool {
 	switch s.op {
 	case opDeny, opRequire, opCheck, opHeader, opQuery, opLog, opParameters:
 		return true
@@ -307,8 +304,8 @@ func (r *beforeRun) statements(raw []byte, index int) ([]byte, bool, error) {
 	changed := false
 	tr := tracer{fn: r.in.Trace, index: index}
 	for i, s := range r.p.stmts {
-		if r.fields.edited && !r.membersOnly(s, &tr) {
-			raw = r.written(raw, true)
+		if r.fields.edited && (r.p.text[i] || r.shape != nil || tr.fn != nil) {
+			raw = r.written(raw, true) // the record's text is read, or each step shown
 		}
 		if s.op != opParameters {
 			tr.next(s)

@@ -418,6 +418,8 @@ type Program struct {
 	flush  []bool // after phase: apply pending hides before statement i
 	reads  []bool // statement i reads record
 	olds   []bool // statement i reads old (an expression, or protect strict)
+	text   []bool // before phase: statement i reads the record's text, so the member edits before it are written first
+	nested bool   // an expression reads a field of an object in the record (record.a.b)
 	top    []topField
 	// descend joins the paths every hide, mask and redact names, and the
 	// fields the after phase's expressions read by name: the objects they
@@ -484,6 +486,10 @@ func NewProgram(phase Phase, blocks []*CompiledBlock, opts ...ProgramOption) *Pr
 		vs, _ := s.usage()
 		p.reads = append(p.reads, vs&varRecord != 0)
 		p.olds = append(p.olds, vs&varOld != 0 || (s.op == opProtect && s.strict))
+		p.text = append(p.text, p.record.whole || !s.membersOnly())
+	}
+	for _, keys := range p.record.paths {
+		p.nested = p.nested || len(keys) > 1
 	}
 	p.top = p.record.tops()
 	p.fieldReads = readTree(p)
@@ -609,17 +615,7 @@ func (p *Program) NeedsBody() bool { return p != nil && p.needs }
 // ReadsNested reports whether an expression of the program reads a field
 // of an object in the record (record.a.b), so that the request check
 // indexes nested objects (BodyIndex.Nested).
-func (p *Program) ReadsNested() bool {
-	if p == nil {
-		return false
-	}
-	for _, keys := range p.record.paths {
-		if len(keys) > 1 {
-			return true
-		}
-	}
-	return false
-}
+func (p *Program) ReadsNested() bool { return p != nil && p.nested }
 
 // Reads reports whether an expression of the program reads the variable
 // name (user, old, request, response, lookup...).

@@ -18,15 +18,16 @@ import (
 // whatever the statements read between the edits.
 
 // genEditCase is a random program of sets, transforms, defaults, protects,
-// onlys and checks that read what earlier statements wrote, on a random
-// record (white space, escaped and folded names) or a bulk body.
+// onlys and checks that read what earlier statements wrote (fields, nested
+// fields, the record whole), on a random record (white space, escaped and
+// folded names) or a bulk body.
 func genEditCase(r *rand.Rand) beforeCase {
 	var c beforeCase
 	doc := genRecord(r, true)
 	name := func() string { return genNames[r.Intn(len(genNames)-2)] } // plain identifiers
 	for n := 1 + r.Intn(6); n > 0; n-- {
 		var s *Statement
-		switch r.Intn(10) {
+		switch r.Intn(11) {
 		case 0, 1, 2:
 			s = genPathStmt(r, true)
 		case 3:
@@ -41,6 +42,8 @@ func genEditCase(r *rand.Rand) beforeCase {
 			s = &Statement{Op: "check", Path: name(), Expr: `type(` + docPath(r, doc) + `) != "array"`, Message: "nested"}
 		case 8:
 			s = &Statement{Op: "deny", Expr: fmt.Sprintf(`record.%s == 7 && record.%s == nil`, name(), name())}
+		case 9:
+			s = &Statement{Op: "check", Path: name(), Expr: `len(toJSON(record)) % 3 != 0`, Message: "whole"} // reads the text
 		default:
 			s = &Statement{Op: "set", Path: name(), Expr: docPath(r, doc) + ` ?? "N"`}
 		}
