@@ -34,7 +34,7 @@ func PlainRequestJSON(b []byte, maxDepth int, fold bool, ix *BodyIndex) bool {
 		return false
 	}
 	members := memberPool.Get().(*[]member)
-	end := plainValue(s, i, maxDepth, 0, members, fold, ix)
+	end, _ := plainValue(s, i, maxDepth, 0, members, fold, ix)
 	clear((*members)[:cap(*members)]) // no references to the body stay in the pool
 	*members = (*members)[:0]
 	memberPool.Put(members)
@@ -57,7 +57,6 @@ type BodyIndex struct {
 	body    string   // the body indexed: the members are of this memory alone
 	members []member // its top-level members, in order
 	tree    nested   // with Nested: the members of member values that are objects (member.deep)
-	last    int32    // where the object the check closed last put its members in tree.kids
 }
 
 // Reset forgets the body, keeping the storage.
@@ -229,72 +228,74 @@ func foldedDuplicate(v gjson.Result) (string, bool) {
 }
 
 // plainValue returns the index past the value at s[i], or -1 when it is
-// malformed, has duplicate keys, or nests deeper than maxDepth. members is
-// scratch, shared by every level.
-func plainValue(s string, i, maxDepth, depth int, members *[]member, fold bool, ix *BodyIndex) int {
+// malformed, has duplicate keys, or nests deeper than maxDepth, and, for
+// an object indexed into ix.tree, how many members it put last there.
+// members is scratch, shared by every level.
+func plainValue(s string, i, maxDepth, depth int, members *[]member, fold bool, ix *BodyIndex) (int, int) {
 	if s[i] != '{' && s[i] != '[' {
-		return skipScalar(s, i)
+		return skipScalar(s, i), 0
 	}
 	if depth+1 > maxDepth {
-		return -1
+		return -1, 0
 	}
 	object, mark := s[i] == '{', len(*members) // members[mark:] are this object's, dropped when it closes
 	if i = skipSpace(s, i+1); i < len(s) && (s[i] == '}' && object || s[i] == ']' && !object) {
-		return i + 1
+		return i + 1, 0
 	}
 	for i < len(s) {
 		if object {
 			key, keyRaw, v := scanKey(s, i)
 			if v < 0 {
-				return -1
+				return -1, 0
 			}
 			if *members = append(*members, member{key: key, keyRaw: keyRaw}); len(*members)-mark > maxPlainMembers {
-				return -1 // the full check finds duplicates without quadratic cost
+				return -1, 0 // the full check finds duplicates without quadratic cost
 			}
 			i = v
 		}
 		// each value validated once, nested ones by the recursion
-		v, kids := i, (*BodyIndex)(nil)
+		v, kids, n := i, (*BodyIndex)(nil), 0
 		if s[i] != '{' && s[i] != '[' {
 			i = skipScalar(s, i)
 		} else {
 			if object && ix != nil && ix.Nested {
-				kids, ix.last = ix, -1 // a member's object value leaves its members in ix.tree
+				kids = ix // a member's object value leaves its members in ix.tree
 			}
-			i = plainValue(s, i, maxDepth, depth+1, members, fold, kids)
+			i, n = plainValue(s, i, maxDepth, depth+1, members, fold, kids)
 		}
 		if i < 0 {
-			return -1
+			return -1, 0
 		}
 		if object {
 			m := &(*members)[len(*members)-1] // the nested levels have gone: this member is last
 			m.val = s[v:i]
-			if kids != nil && ix.last >= 0 { // an object with members
-				m.deep, m.kids, m.nkids = true, ix.last, int32(len(ix.tree.kids))-ix.last
+			if n > 0 {
+				m.deep, m.kids, m.nkids = true, int32(len(ix.tree.kids)-n), int32(n)
 			}
 		}
 		if i = skipSpace(s, i); i >= len(s) {
-			return -1
+			return -1, 0
 		}
 		switch {
 		case s[i] == ',':
 			i = skipSpace(s, i+1)
 		case s[i] == '}' && object, s[i] == ']' && !object:
 			if object && hasDuplicate((*members)[mark:], fold) {
-				return -1
+				return -1, 0
 			}
+			n = 0
 			switch {
 			case object && depth == 0:
 				ix.index(s, (*members)[mark:])
 			case object && ix != nil:
-				ix.last = int32(len(ix.tree.kids))
 				ix.tree.kids = append(ix.tree.kids, (*members)[mark:]...)
+				n = len(*members) - mark
 			}
 			*members = (*members)[:mark] // on a failure, the caller drops them all
-			return i + 1
+			return i + 1, n
 		default:
-			return -1
+			return -1, 0
 		}
 	}
-	return -1
+	return -1, 0
 }
