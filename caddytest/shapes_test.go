@@ -177,6 +177,8 @@ func TestShapesOperatorsValues(t *testing.T) {
 			problemJSON(400, `the request writes plan with a value the rules cannot read`)},
 		{"operator object as a value", "", `{"plan":{"$ne":"free"}}`, 400, problemJSON(400, `the value of plan is an operator object`)},
 		{"operator object in $set", "", `{"$set":{"email":{"$gt":""}}}`, 400, problemJSON(400, `the value of email is an operator object`)},
+		{"operator object spelled with an escape", "", `{"plan":{"\u0024ne":"free"}}`, 400, problemJSON(400, `the value of plan is an operator object`)},
+		{"operator spelled with an escape", "", `{"\u0024set":{"plan":"gold"}}`, 403, problemJSON(403, "gold is sold, not set")},
 		{"operator object nobody reads", "", `{"tags":{"$each":["a"]}}`, 200, `{"tags":{"$each":["a"]}}`},
 	})
 	checkShapes(t, tester, up, "PATCH", "/api/posts/1", []shapeCase{

@@ -54,14 +54,17 @@ type updateOps struct {
 func (*updateOps) sequential() bool { return false }
 
 // operatorKeys reports whether the record is an object with a top-level
-// key that starts with $ or holds a dot; its members are scanned only
-// when one of those bytes (or an escape) is in it.
+// key that starts with $ or holds a dot; members not known yet are scanned
+// only when one of those bytes (or an escape) is in it.
 func (f *recordFields) operatorKeys() bool {
-	raw := f.raw
-	if strings.IndexByte(raw, '$') < 0 && strings.IndexByte(raw, '.') < 0 && strings.IndexByte(raw, '\\') < 0 {
-		return false
+	if f.state == unscanned {
+		raw := f.raw
+		if strings.IndexByte(raw, '$') < 0 && strings.IndexByte(raw, '.') < 0 && strings.IndexByte(raw, '\\') < 0 {
+			return false
+		}
+		f.scan()
 	}
-	if f.scan(); f.state != scanned {
+	if f.state != scanned {
 		return false
 	}
 	for _, m := range f.members {

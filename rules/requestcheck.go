@@ -25,7 +25,8 @@ import (
 // finding them again; ix is reset otherwise.
 func PlainRequestJSON(b []byte, maxDepth int, fold bool, ix *BodyIndex) bool {
 	ix.Reset()
-	if !utf8.Valid(b) || !pairedSurrogates(b) {
+	escaped := bytes.IndexByte(b, '\\') >= 0
+	if !utf8.Valid(b) || escaped && !pairedSurrogates(b) {
 		return false
 	}
 	s := unsafeString(b)
@@ -42,6 +43,9 @@ func PlainRequestJSON(b []byte, maxDepth int, fold bool, ix *BodyIndex) bool {
 		ix.Reset()
 		return false
 	}
+	if ix != nil && ix.body != "" {
+		ix.escaped = escaped
+	}
 	return true
 }
 
@@ -55,6 +59,7 @@ type BodyIndex struct {
 	Nested bool
 
 	body    string   // the body indexed: the members are of this memory alone
+	escaped bool     // body holds a backslash (an escape)
 	members []member // its top-level members, in order
 	tree    nested   // with Nested: the members of member values that are objects (member.deep)
 }
@@ -64,7 +69,7 @@ func (ix *BodyIndex) Reset() {
 	if ix != nil {
 		clear(ix.members) // no references to the body stay
 		clear(ix.tree.kids)
-		ix.body, ix.members, ix.tree.kids = "", ix.members[:0], ix.tree.kids[:0]
+		ix.body, ix.members, ix.tree.kids, ix.escaped = "", ix.members[:0], ix.tree.kids[:0], false
 	}
 }
 
@@ -82,6 +87,12 @@ func (ix *BodyIndex) index(body string, members []member) {
 	if ix != nil {
 		ix.body, ix.members = body, append(ix.members[:0], members...)
 	}
+}
+
+// unescaped reports whether ix holds raw's members and raw holds no
+// backslash, so no name or value of it is spelled with an escape.
+func (ix *BodyIndex) unescaped(raw string) bool {
+	return ix != nil && !ix.escaped && sameText(raw, ix.body)
 }
 
 // of returns the members of raw, when ix holds them.

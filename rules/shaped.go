@@ -27,7 +27,7 @@ func (r *beforeRun) shaped(raw []byte, index int, patch bool) ([]byte, bool, err
 	case operators:
 		sh, detail = readOperators(parse(raw), r.oldJSON())
 	default:
-		if f := r.p.operatorValue(raw); f != "" {
+		if f := r.p.operatorValue(raw, r.in.Index); f != "" {
 			return r.refuse("the value of " + f + " is an operator object")
 		}
 		return r.record(raw, index) // on the fields set above
@@ -40,7 +40,7 @@ func (r *beforeRun) shaped(raw []byte, index int, patch bool) ([]byte, bool, err
 		return r.refuse("the request writes " + strings.Join(f, ".") + " with a value the rules cannot read")
 	}
 	view := sh.view()
-	if f := r.p.operatorValue(view); f != "" {
+	if f := r.p.operatorValue(view, nil); f != "" {
 		return r.refuse("the value of " + f + " is an operator object")
 	}
 	r.shape = sh
@@ -86,13 +86,14 @@ func readTree(p *Program) *pathTree {
 }
 
 // operatorValue returns the field of the record raw a statement reads
-// whose value is an operator object ({"$ne": ...}), or "".
-func (p *Program) operatorValue(raw []byte) string {
+// whose value is an operator object ({"$ne": ...}), or "". ix tells,
+// when it indexed raw, that raw holds no escape (no \u0024 to look for).
+func (p *Program) operatorValue(raw []byte, ix *BodyIndex) string {
 	if p.fieldReads == nil && !p.record.whole {
 		return ""
 	}
 	s := unsafeString(raw)
-	if strings.IndexByte(s, '$') < 0 && !strings.Contains(s, `\u0024`) {
+	if strings.IndexByte(s, '$') < 0 && (ix.unescaped(s) || !strings.Contains(s, `\u0024`)) {
 		return ""
 	}
 	return operatorIn(parse(raw), p.fieldReads, p.record.whole, nil)
