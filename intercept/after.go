@@ -3,7 +3,6 @@ package intercept
 import (
 	"bytes"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -184,7 +183,7 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 			return x.unstored(err)
 		}
 	}
-	h.Set("Content-Length", strconv.Itoa(len(final)))
+	h.Set("Content-Length", lengthText(len(final)))
 	x.w.WriteHeader(rb.status)
 	if _, err = x.w.Write(final); err != nil {
 		return err

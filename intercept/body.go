@@ -113,9 +113,9 @@ func setBody(r *http.Request, body []byte, b *sentBody) *sentBody {
 	r.Body = b
 	r.ContentLength = int64(len(body))
 	if cl := r.Header["Content-Length"]; len(cl) == 1 {
-		cl[0] = strconv.Itoa(len(body)) // the request's own header: no new slice
+		cl[0] = lengthText(len(body)) // the request's own header: no new slice
 	} else {
-		r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		r.Header.Set("Content-Length", lengthText(len(body)))
 	}
 	r.TransferEncoding = nil
 	delete(r.Header, "Transfer-Encoding") // a canonical name: as Header.Del
