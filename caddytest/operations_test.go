@@ -46,9 +46,10 @@ func TestOperationsDecisionMetrics(t *testing.T) {
 		{"POST", "/api/users", `{"email":"x"}`, 422},
 		{"POST", "/api/users", `{"n":"x"}`, 500},
 		{"GET", "/api/users/1", "", 200},
-		{"GET", "/api/users/2", "", 403}, // after deny
-		{"GET", "/api/users/3", "", 500}, // after runtime error
-		{"GET", "/api/users/4", "", 502}, // not JSON: the after rules cannot run
+		{"GET", "/api/users/2", "", 403},    // after deny
+		{"GET", "/api/users/3", "", 500},    // after runtime error
+		{"GET", "/api/users/4", "", 502},    // not JSON: the after rules cannot run
+		{"POST", "/api/users/1", `{}`, 405}, // no action takes the method
 	} {
 		if res := send(t, tester, c.method, c.path, c.body); res.Status != c.status {
 			t.Fatalf("%s %s: status %d, want %d: %s", c.method, c.path, res.Status, c.status, res.Body)
@@ -65,6 +66,7 @@ func TestOperationsDecisionMetrics(t *testing.T) {
 		decisionSeries("users", "get", "after", "passed"):             1,
 		decisionSeries("users", "get", "after", "rejected"):           1,
 		decisionSeries("users", "get", "after", "error"):              2,
+		decisionSeries("users", "unmapped", "before", "rejected"):     1,
 		`caddy_http_crud_rule_duration_seconds_count{phase="before"}`: 4,
 		`caddy_http_crud_rule_duration_seconds_count{phase="after"}`:  4,
 	})

@@ -24,11 +24,17 @@ type metrics struct {
 	mu        sync.Mutex
 	queueLast map[any]int
 
-	decisionSeries labelCache[decisionLabels, prometheus.Counter]
+	decisionSeries labelCache[decisionKey, prometheus.Counter]
 	durationSeries labelCache[string, prometheus.Observer]
 }
 
-type decisionLabels struct{ resource, action, phase, outcome string }
+// decisionKey names a decision series by the route it was made on, which
+// hashes faster than the resource and action names it stands for.
+type decisionKey struct {
+	res            *resource
+	route          *route // nil: the method is not mapped on res
+	phase, outcome string
+}
 
 func newMetrics(reg prometheus.Registerer) *metrics {
 	const ns, sub = "caddy", "http_crud"
@@ -86,9 +92,9 @@ func register[T prometheus.Collector](reg prometheus.Registerer, c T) T {
 	return c
 }
 
-func (m *metrics) decision(resource, action, phase, outcome string) {
-	m.decisionSeries.get(decisionLabels{resource, action, phase, outcome}, func(l decisionLabels) prometheus.Counter {
-		return m.decisions.WithLabelValues(l.resource, l.action, l.phase, l.outcome)
+func (m *metrics) decision(res *resource, rt *route, phase, outcome string) {
+	m.decisionSeries.get(decisionKey{res, rt, phase, outcome}, func(k decisionKey) prometheus.Counter {
+		return m.decisions.WithLabelValues(k.res.name, actionName(k.route), k.phase, k.outcome)
 	}).Inc()
 }
 

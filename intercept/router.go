@@ -252,6 +252,15 @@ func matchQuery(pats []queryPat, q url.Values) bool {
 	return true
 }
 
+// actionName is the action of rt, or "unmapped" where no route took the
+// method, as the logs and metrics name it.
+func actionName(rt *route) string {
+	if rt == nil {
+		return "unmapped"
+	}
+	return rt.action
+}
+
 // params extracts the path and query parameters of a matched route.
 func (rt *route) params(path string, q url.Values) map[string]string {
 	out := make(map[string]string, 2)

@@ -84,15 +84,10 @@ func (e *Engine) enforce(w http.ResponseWriter, r *http.Request, m match, phase 
 		}
 	}
 	e.decide(r, m, outcome)
-	resource, action := "", "unmapped"
+	resource, action := "", actionName(m.route)
 	if m.res != nil {
 		resource = m.res.name
-	}
-	if m.route != nil {
-		action = m.route.action
-	}
-	if m.res != nil {
-		e.metrics.decision(resource, action, phase, outcome)
+		e.metrics.decision(m.res, m.route, phase, outcome)
 	}
 	if ce := e.logger.Check(zap.InfoLevel, msg); ce != nil {
 		fields := []zap.Field{zap.String("resource", resource), zap.String("action", action), zap.Int("status", f.status)}
@@ -195,7 +190,7 @@ type exchange struct {
 // settle sets the outcome placeholder and counts the decision.
 func (x *exchange) settle(outcome string) {
 	x.decide(outcome)
-	x.e.metrics.decision(x.res.name, x.m.route.action, x.phase, outcome)
+	x.e.metrics.decision(x.res, x.m.route, x.phase, outcome)
 }
 
 // decide sets the outcome placeholder, unless the exchange set it to
