@@ -34,9 +34,11 @@ type Env struct {
 	decoded bool // Record is fields decoded
 
 	// regs holds the values of the conditions compiled without the VM,
-	// one slot per operand (see fast.go); regsBuf serves the usual few.
-	regs    []val
-	regsBuf [8]val
+	// one slot per operand (see fast.go), its storage kept from run to
+	// run; used is how many slots the run's expressions made room for,
+	// the ones release clears.
+	regs []val
+	used int
 
 	// json is what valueJSON wrote last, its storage reused.
 	json []byte

@@ -116,14 +116,18 @@ func (p *program) runVM(env *Env) (any, error) {
 // maxPooledJSON is the largest value buffer an Env keeps in its pool.
 const maxPooledJSON = 64 << 10
 
+// maxPooledRegs is the most operand slots an Env keeps in its pool.
+const maxPooledRegs = 256
+
 // release gives env back to its pool, holding nothing of the run but its
 // VM and the storage of its value buffer. Nothing may use env after: the
 // values valueJSON wrote are copied by the statements that asked for them.
 func (env *Env) release() {
-	if cap(env.json) > maxPooledJSON {
+	if cap(env.json) > maxPooledJSON || len(env.regs) > maxPooledRegs {
 		return
 	}
-	*env = Env{machine: env.machine, json: env.json[:0]}
+	clear(env.regs[:env.used]) // no values of the request stay
+	*env = Env{machine: env.machine, json: env.json[:0], regs: env.regs}
 	envs.Put(env)
 }
 

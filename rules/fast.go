@@ -69,8 +69,12 @@ func compileFast(node ast.Node) (operand, bool) {
 
 // makeRoom gives env the slots an expression's operands use.
 func (env *Env) makeRoom(slots int) {
+	if slots <= env.used {
+		return
+	}
+	env.used = slots
 	if len(env.regs) < slots {
-		env.regs = make([]val, max(slots, 2*len(env.regs)))
+		env.regs = append(env.regs, make([]val, max(slots, 2*len(env.regs))-len(env.regs))...)
 	}
 }
 

@@ -102,7 +102,7 @@ type FieldError struct {
 
 // envs keeps Envs, with their VM and value buffer, from one run to the
 // next (see Env.release).
-var envs = sync.Pool{New: func() any { return &Env{machine: &vm.VM{}} }}
+var envs = sync.Pool{New: func() any { return &Env{machine: &vm.VM{}, regs: make([]val, 8)} }}
 
 // newEnv fills an Env with what every expression of p may read.
 func newEnv(p *Program, in *Input) *Env {
@@ -119,8 +119,8 @@ func newEnv(p *Program, in *Input) *Env {
 		Get:         get,
 		machine:     env.machine,
 		json:        env.json[:0],
+		regs:        env.regs,
 	}
-	env.regs = env.regsBuf[:]
 	if p.fold {
 		env.Get = getFolded
 	}
