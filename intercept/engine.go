@@ -201,10 +201,10 @@ func (e *Engine) addResource(cfg *Config, rc *Resource) error {
 		*f.dst = p.Keys()
 	}
 	add := func(name, method string, segs []patSeg, query []queryPat) {
-		e.routes = append(e.routes, &route{res: res, action: name, actionValue: name, method: method, segs: segs, query: query, order: len(e.routes) + 1})
 		if res.actions[name] == nil {
 			res.actions[name] = &action{name: name}
 		}
+		e.routes = append(e.routes, &route{res: res, act: res.actions[name], actionValue: name, method: method, segs: segs, query: query, order: len(e.routes) + 1})
 	}
 	if !rc.RestOff {
 		item := append(slices.Clip(base), patSeg{param: "id"})
@@ -299,7 +299,7 @@ func (r *resource) guardQueries(resParams []string, before []*rules.CompiledBloc
 		if params != nil {
 			params = slices.Clone(params)
 			for _, rt := range routes {
-				if rt.res == r && rt.action == name {
+				if rt.res == r && rt.act.name == name {
 					for _, q := range rt.query {
 						params = append(params, q.name)
 					}

@@ -14,7 +14,7 @@ import (
 // an action of a resource.
 type route struct {
 	res    *resource
-	action string
+	act    *action // of res
 	method string
 	segs   []patSeg
 	query  []queryPat
@@ -258,7 +258,7 @@ func actionName(rt *route) string {
 	if rt == nil {
 		return "unmapped"
 	}
-	return rt.action
+	return rt.act.name
 }
 
 // params extracts the path and query parameters of a matched route.

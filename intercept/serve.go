@@ -222,11 +222,11 @@ type exchangeCalls struct {
 }
 
 func newExchange(e *Engine, w http.ResponseWriter, r *http.Request, m match) *exchange {
-	x := exchanges.Get().(*exchange)
-	*x = exchange{e: e, w: w, r: r, m: m, res: m.res, act: m.res.actions[m.route.action], calls: x.calls, index: x.index}
+	x := exchanges.Get().(*exchange) // as release left it: nothing set but calls and index
+	x.e, x.w, x.r, x.m, x.res, x.act = e, w, r, m, m.res, m.route.act
 	x.in = rules.Input{
 		Resource:    m.res.name,
-		Action:      m.route.action,
+		Action:      m.route.act.name,
 		RawQuery:    r.URL.RawQuery,
 		Request:     x.calls.request,
 		Placeholder: x.calls.placeholder,
@@ -417,7 +417,7 @@ func (x *exchange) runtimeError(err error) (bool, error) {
 		where = re.Where
 	}
 	x.e.logger.Error("rule failed", zap.String("resource", x.res.name),
-		zap.String("action", x.m.route.action), zap.String("rule", where), zap.Error(err))
+		zap.String("action", x.m.route.act.name), zap.String("rule", where), zap.Error(err))
 	x.settle(outcomeError)
 	if x.e.cfg.OnErrorPass || x.report() {
 		return false, nil
@@ -431,7 +431,7 @@ func (x *exchange) runtimeError(err error) (bool, error) {
 
 func (x *exchange) logReport(msg, where string) {
 	if ce := x.e.logger.Check(zap.InfoLevel, msg); ce != nil {
-		ce.Write(zap.String("resource", x.res.name), zap.String("action", x.m.route.action),
+		ce.Write(zap.String("resource", x.res.name), zap.String("action", x.m.route.act.name),
 			zap.String("rule", where), zap.String("mode", "report"))
 	}
 }
