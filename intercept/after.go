@@ -96,7 +96,7 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 	shape.List = x.act.name == "list"
 	res, err := x.act.after.RunAfter(&x.in, body, shape, out)
 	if err != rules.ErrMalformed && err != rules.ErrNoRecords { // the rules saw no response
-		x.e.metrics.ruleDuration("after", time.Since(start))
+		x.e.metrics.afterDuration.Observe(time.Since(start).Seconds())
 	}
 	if err == nil && x.act.after.ChecksResponses() {
 		var m *rules.ResponseMismatch

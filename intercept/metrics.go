@@ -5,7 +5,6 @@ import (
 	"maps"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -25,7 +24,10 @@ type metrics struct {
 	queueLast map[any]int
 
 	decisionSeries labelCache[decisionKey, prometheus.Counter]
-	durationSeries labelCache[string, prometheus.Observer]
+
+	// the duration series of the phases, made with the collectors (a
+	// series read once a request is not looked up by its label)
+	beforeDuration, afterDuration prometheus.Observer
 }
 
 // decisionKey names a decision series by the route it was made on, which
@@ -66,15 +68,15 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"resource", "action"}),
 		queueLast: map[any]int{},
 	}
-	if reg == nil {
-		return m
+	if reg != nil {
+		m.decisions = register(reg, m.decisions)
+		m.filtered = register(reg, m.filtered)
+		m.duration = register(reg, m.duration)
+		m.deliveries = register(reg, m.deliveries)
+		m.queue = register(reg, m.queue)
+		m.mismatches = register(reg, m.mismatches)
 	}
-	m.decisions = register(reg, m.decisions)
-	m.filtered = register(reg, m.filtered)
-	m.duration = register(reg, m.duration)
-	m.deliveries = register(reg, m.deliveries)
-	m.queue = register(reg, m.queue)
-	m.mismatches = register(reg, m.mismatches)
+	m.beforeDuration, m.afterDuration = m.duration.WithLabelValues("before"), m.duration.WithLabelValues("after")
 	return m
 }
 
@@ -92,17 +94,12 @@ func register[T prometheus.Collector](reg prometheus.Registerer, c T) T {
 	return c
 }
 
+// decision counts a decision of the rules, in phase, on a route of res
+// (rt nil: no action takes the request's method).
 func (m *metrics) decision(res *resource, rt *route, phase, outcome string) {
 	m.decisionSeries.get(decisionKey{res, rt, phase, outcome}, func(k decisionKey) prometheus.Counter {
 		return m.decisions.WithLabelValues(k.res.name, actionName(k.route), k.phase, k.outcome)
 	}).Inc()
-}
-
-// ruleDuration records how long the rules of a phase took.
-func (m *metrics) ruleDuration(phase string, d time.Duration) {
-	m.durationSeries.get(phase, func(phase string) prometheus.Observer {
-		return m.duration.WithLabelValues(phase)
-	}).Observe(d.Seconds())
 }
 
 // labelCache keeps the series of a vector by their labels, so that a

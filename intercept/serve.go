@@ -367,7 +367,7 @@ func (x *exchange) before() (bool, error) {
 		out = (*x.rewritten)[:0]
 	}
 	res, err := x.act.before.RunBefore(&x.in, body, out)
-	x.e.metrics.ruleDuration("before", time.Since(start))
+	x.e.metrics.beforeDuration.Observe(time.Since(start).Seconds())
 	if errors.Is(err, errOld) {
 		return x.oldFailed(err)
 	}
