@@ -34,11 +34,18 @@ func PlainRequestJSON(b []byte, maxDepth int, fold bool, ix *BodyIndex) bool {
 	if i >= len(s) {
 		return false
 	}
-	members := memberPool.Get().(*[]member)
+	var members *[]member // scratch for the members of the objects open
+	if ix != nil {
+		members = &ix.scratch
+	} else {
+		members = memberPool.Get().(*[]member)
+	}
 	end, _ := plainValue(s, i, maxDepth, 0, members, fold, ix)
-	clear((*members)[:cap(*members)]) // no references to the body stay in the pool
+	clear((*members)[:cap(*members)]) // no references to the body stay
 	*members = (*members)[:0]
-	memberPool.Put(members)
+	if ix == nil {
+		memberPool.Put(members)
+	}
 	if end < 0 || skipSpace(s, end) != len(s) {
 		ix.Reset()
 		return false
@@ -62,6 +69,7 @@ type BodyIndex struct {
 	escaped bool     // body holds a backslash (an escape)
 	members []member // its top-level members, in order
 	tree    nested   // with Nested: the members of member values that are objects (member.deep)
+	scratch []member // the check's storage for the members of the objects it is in
 }
 
 // Reset forgets the body, keeping the storage.
