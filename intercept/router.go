@@ -155,8 +155,9 @@ func (n *routeNode) child(s patSeg) *routeNode {
 }
 
 // candidates appends to dst, in matching order, the routes whose pattern
-// the path p may match: those along its segments, any spelling that
-// folds to a literal following it.
+// the path p matches as matchPath does with folding: every segment
+// non-empty, any spelling that folds to a literal following it (a
+// case-sensitive route's caller checks the case).
 func (ix *routeIndex) candidates(dst []*route, p string) []*route {
 	if p == "" || p[0] != '/' {
 		return dst
@@ -166,12 +167,12 @@ func (ix *routeIndex) candidates(dst []*route, p string) []*route {
 		folded    [64]byte      // a segment folded: map lookups of string(bytes) do not allocate
 	)
 	frontier := append(cur[:0], ix.root)
-	for rest := p[1:]; rest != "" && len(frontier) > 0; {
+	for rest, more := p[1:], p != "/"; more && len(frontier) > 0; { // "/" is no segment; "/a/" is a and an empty one
 		seg := rest
 		if i := strings.IndexByte(rest, '/'); i >= 0 {
 			seg, rest = rest[:i], rest[i+1:]
 		} else {
-			rest = ""
+			more = false
 		}
 		reached, key := next[:0], rules.AppendFoldName(folded[:0], seg)
 		for _, n := range frontier {
@@ -346,8 +347,8 @@ func (e *Engine) match(r *http.Request) (match, *problem) {
 	)
 	var candidates [8]*route // on the stack unless a path may match many routes
 	for _, rt := range e.index.candidates(candidates[:0], p) {
-		if !matchPath(rt.segs, p, !rt.res.cfg.CaseSensitive) {
-			continue
+		if rt.res.cfg.CaseSensitive && !matchPath(rt.segs, p, false) {
+			continue // the index matched its literals folded
 		}
 		if len(rt.query) > 0 {
 			if query == nil {
@@ -402,10 +403,5 @@ func (e *Engine) suffixed(p string) bool {
 		return false
 	}
 	var candidates [8]*route
-	for _, rt := range e.index.candidates(candidates[:0], p) {
-		if matchPath(rt.segs, p, true) {
-			return true
-		}
-	}
-	return false
+	return len(e.index.candidates(candidates[:0], p)) > 0 // matched folded: as a backend reading any case would
 }
