@@ -197,11 +197,11 @@ func (f *recordFields) named(out *val, k string) {
 		out.setAny(get(Decode(unsafeBytes(f.raw)), k))
 		return
 	}
-	if f.fold {
-		*out = f.folded(k)
+	if m := lastNamed(f.members, k, f.fold); m != nil {
+		out.setRaw(m.val) // never "": a member has a value
 		return
 	}
-	f.member(out, k)
+	out.setAny(nil)
 }
 
 // scan finds the members of the record on the first read.
@@ -213,25 +213,6 @@ func (f *recordFields) scan() {
 			f.state = scanned
 		}
 	}
-}
-
-// member reads the scanned record's member k, names matched exactly.
-func (f *recordFields) member(out *val, k string) {
-	if m := lastNamed(f.members, k, false); m != nil {
-		out.setRaw(m.val) // never "": a member has a value
-		return
-	}
-	out.setTyped(nil)
-}
-
-// folded is field for a request record: names under simple case folding.
-func (f *recordFields) folded(k string) val {
-	for i := len(f.members) - 1; i >= 0; i-- {
-		if equalFold(f.members[i].key, k) {
-			return rawVal(f.members[i].val)
-		}
-	}
-	return val{}
 }
 
 // at returns the value at keys (no wildcards) as gjson reads it, without

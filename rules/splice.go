@@ -117,7 +117,7 @@ func (f *recordFields) write(dst []byte, spots *[]int) []byte {
 			}
 			continue
 		}
-		at := int(uintptr(unsafe.Pointer(unsafe.StringData(m.keyRaw))) - uintptr(unsafe.Pointer(unsafe.StringData(old))))
+		at := offsetIn(old, m.keyRaw)
 		switch {
 		case i == 0:
 			from = at // right after the lead, as the first member left
