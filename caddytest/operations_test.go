@@ -72,6 +72,24 @@ func TestOperationsDecisionMetrics(t *testing.T) {
 	})
 }
 
+// Both phases' duration series are exposed once crud is loaded, before
+// any request, even for a config with no after rules.
+func TestOperationsDurationSeriesFromTheStart(t *testing.T) {
+	up := opsUpstream(t)
+	crud(t, `
+		resource users /api/users {
+			before create {
+				check email ´record.email != "x"´ "bad email"
+			}
+		}`, up)
+	m := scrape(t)
+	for _, phase := range []string{"before", "after"} {
+		if series := fmt.Sprintf(`caddy_http_crud_rule_duration_seconds_count{phase=%q}`, phase); !m.has(series) {
+			t.Errorf("%s is not exposed", series)
+		}
+	}
+}
+
 func TestOperationsFilteredMetrics(t *testing.T) {
 	up := opsUpstream(t)
 	tester := crud(t, `
