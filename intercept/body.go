@@ -48,7 +48,8 @@ func hasBody(r *http.Request) bool {
 }
 
 // readBody reads and checks a JSON request body: 415 for a non-JSON or
-// encoded body, 413 over max_body, 400 for bad JSON. An empty body is nil.
+// encoded body, 413 over max_body, 400 for bad JSON. An empty body is nil;
+// a JSON body notes in the rules' input whether its media type is a JSON Patch.
 func (x *exchange) readBody() ([]byte, *problem) {
 	r, max := x.r, x.e.cfg.MaxBody
 	if ce := header(r.Header, "Content-Encoding"); ce != "" && ce != "identity" {
@@ -83,10 +84,12 @@ func (x *exchange) readBody() ([]byte, *problem) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, nil
 	}
-	if !IsJSON(header(r.Header, "Content-Type")) {
+	ct := header(r.Header, "Content-Type")
+	if !IsJSON(ct) {
 		return nil, &problem{status: http.StatusUnsupportedMediaType,
 			detail: "the request body must be JSON (application/json or a +json type)"}
 	}
+	x.in.JSONPatch = IsJSONPatch(ct)
 	x.index.Nested = x.act.before.ReadsNested()
 	if err := ValidateRequestJSON(body, x.e.cfg.MaxDepth, !x.res.cfg.CaseSensitive, &x.index); err != nil {
 		detail := "malformed JSON"

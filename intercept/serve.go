@@ -358,7 +358,6 @@ func (x *exchange) before() (bool, error) {
 		}
 		body = b
 		x.in.Index = &x.index
-		x.in.JSONPatch = IsJSONPatch(header(x.r.Header, "Content-Type"))
 	}
 	start := time.Now()
 	var out []byte
