@@ -155,9 +155,10 @@ func (n *routeNode) child(s patSeg) *routeNode {
 }
 
 // candidates appends to dst, in matching order, the routes whose pattern
-// the path p matches as matchPath does with folding: every segment
-// non-empty, any spelling that folds to a literal following it (a
-// case-sensitive route's caller checks the case).
+// the path p matches as matchPath does with folding (for valid UTF-8;
+// a byte that is not stays itself): every segment non-empty, any spelling
+// that folds to a literal following it (a case-sensitive route's caller
+// checks the case).
 func (ix *routeIndex) candidates(dst []*route, p string) []*route {
 	if p == "" || p[0] != '/' {
 		return dst
