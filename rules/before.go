@@ -51,47 +51,69 @@ func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 	}
 	r := beforeRuns.Get().(*beforeRun)
 	*r = beforeRun{p: p, in: in, env: newEnv(p, in), scratch: r.scratch}
-	res := &r.res
 	r.fields.members, r.spans = r.scratch.members, r.scratch.spans
 	r.fields.fold = p.fold
 	defer r.release()
-	for _, s := range p.stmts {
+	if err := r.parameters(); err != nil || r.res.Reject != nil {
+		return r.res, err
+	}
+	if p.vars&varBody != 0 && len(body) > 0 {
+		r.env.Body = valueOf(parse(body))
+	}
+	root := parse(body)
+	var err error
+	if patch := isPatch(in, body, root); !root.IsArray() || patch {
+		err = r.single(body, patch, out)
+	} else {
+		err = r.bulk(root, out)
+	}
+	return r.res, err
+}
+
+// parameters runs the parameters statements, which read the request
+// alone; a refusal is left in r.res.
+func (r *beforeRun) parameters() error {
+	for _, s := range r.p.stmts {
 		if s.op != opParameters {
 			continue
 		}
 		request, _ := r.env.Request.(map[string]any)
 		rej, err := s.params.check(request)
 		if err != nil {
-			return *res, &RuntimeError{Where: s.where, Err: err}
+			return &RuntimeError{Where: s.where, Err: err}
 		}
-		tr := tracer{fn: in.Trace, index: -1, cur: s}
+		tr := tracer{fn: r.in.Trace, index: -1, cur: s}
 		if rej != nil {
 			tr.reject(rej)
 		}
 		tr.next(nil)
 		if rej != nil {
 			rej.Where = s.where
-			res.Reject = rej
-			return *res, nil
+			r.res.Reject = rej
+			return nil
 		}
 	}
-	if p.vars&varBody != 0 && len(body) > 0 {
-		r.env.Body = valueOf(parse(body))
+	return nil
+}
+
+// single runs the statements on a body that is one record (or a patch of
+// one); a changed body is written into out.
+func (r *beforeRun) single(body []byte, patch bool, out []byte) error {
+	rec, changed, err := r.shaped(body, -1, patch)
+	if err != nil || r.res.Reject != nil {
+		return err
 	}
-	root := parse(body)
-	if patch := isPatch(in, body, root); !root.IsArray() || patch {
-		rec, changed, err := r.shaped(body, -1, patch)
-		if err != nil || res.Reject != nil {
-			return *res, err
-		}
-		if changed {
-			res.Body = append(out[:0], rec...)
-		}
-		if r.protectQuery(); res.Reject != nil {
-			return *res, nil
-		}
-		return r.finish(), nil
+	if changed {
+		r.res.Body = append(out[:0], rec...)
 	}
+	r.finish()
+	return nil
+}
+
+// bulk runs the statements on each element of a bulk body; the elements
+// kept are written into out when any changed or was left out.
+func (r *beforeRun) bulk(root gjson.Result, out []byte) error {
+	res := &r.res
 	var (
 		changed bool
 		i       = -1
@@ -107,7 +129,7 @@ func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 			err = e
 			return false
 		}
-		if in.BulkPartial && r.leaveOut(i, failed) {
+		if r.in.BulkPartial && r.leaveOut(i, failed) {
 			changed = true
 			return true
 		}
@@ -123,7 +145,7 @@ func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 		return true
 	})
 	if err != nil || res.Reject != nil {
-		return *res, err
+		return err
 	}
 	if kept == 0 && len(res.Excluded) > 0 {
 		// every element failed: refused whole, every reason listed
@@ -133,12 +155,10 @@ func (p *Program) RunBefore(in *Input, body, out []byte) (BeforeResult, error) {
 		res.Body = append(out, ']')
 	}
 	if i < 0 {
-		r.applied = p.protects // no record ran them: every protect holds
+		r.applied = r.p.protects // no record ran them: every protect holds
 	}
-	if r.protectQuery(); res.Reject != nil {
-		return *res, nil
-	}
-	return r.finish(), nil
+	r.finish()
+	return nil
 }
 
 // leaveOut decides, in a bulk partial body, whether element i failed (a
@@ -229,12 +249,17 @@ func (r *beforeRun) release() {
 	}
 }
 
-func (r *beforeRun) finish() BeforeResult {
+// finish ends a run whose records all ran: the protect statements that
+// ran apply to the query string, then a failed check refuses the request
+// (422, every failed check listed).
+func (r *beforeRun) finish() {
+	if r.protectQuery(); r.res.Reject != nil {
+		return
+	}
 	if len(r.errors) > 0 {
 		r.res.Reject = &Rejection{Status: 422, Detail: "the request is not valid", Errors: r.errors, Where: r.where}
 		r.res.Body = nil
 	}
-	return r.res
 }
 
 // protectQuery applies the protect statements that ran to the query
