@@ -116,6 +116,30 @@ func TestQueryProtectStrict(t *testing.T) {
 	})
 }
 
+// A request that sets a strictly protected field in its query and fails
+// a check is refused for the field (403), as when it sets the field in its
+// body: a write the client may not make comes before what is invalid in it.
+func TestQueryProtectStrictBeforeFailedChecks(t *testing.T) {
+	up := newUpstream(t, nil)
+	tester := crud(t, `
+		resource users /api/users {
+			before create {
+				check name ´len(record.name ?? "") >= 2´ "too short"
+				protect strict role
+			}
+		}`, up)
+
+	checkQueries(t, tester, up, "POST", `{"name":"a"}`, []queryCase{
+		{"protected field and a failed check", "/api/users?role=admin", 403, problemJSON(403, "the request may not set role")},
+		{"the failed check alone", "/api/users?x=1", 422, invalid(fieldError{"name", "too short"})},
+	})
+	t.Run("the field in the body", func(t *testing.T) {
+		up.reset()
+		send(t, tester, "POST", "/api/users", `{"name":"a","role":"admin"}`).
+			refused(t, up, 403, problemJSON(403, "the request may not set role"))
+	})
+}
+
 func TestQueryProtectCaseSensitive(t *testing.T) {
 	up := newUpstream(t, nil)
 	tester := crud(t, `
