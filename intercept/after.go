@@ -147,7 +147,7 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 	case res.Reject != nil:
 		x.settle(outcomeRejected)
 		if ce := x.e.logger.Check(zap.InfoLevel, "response rejected"); ce != nil {
-			ce.Write(zap.String("resource", x.res.name), zap.String("action", x.m.route.act.name),
+			ce.Write(zap.String("resource", x.res.name), zap.String("action", x.act.name),
 				zap.String("rule", res.Reject.Where), zap.Int("status", res.Reject.Status))
 		}
 		clearUpstreamHeaders(h)
@@ -220,7 +220,7 @@ func (x *exchange) badGateway(reason string, err error) error {
 
 // failUpstream answers 502 with detail; reason and err go to the log.
 func (x *exchange) failUpstream(reason, detail string, err error) error {
-	fields := []zap.Field{zap.String("resource", x.res.name), zap.String("action", x.m.route.act.name)}
+	fields := []zap.Field{zap.String("resource", x.res.name), zap.String("action", x.act.name)}
 	if err != nil {
 		fields = append(fields, zap.Error(err))
 	}
@@ -280,13 +280,13 @@ func responseVar(status int, h http.Header) map[string]any {
 // mismatch logs and counts a response that does not match its schema, and
 // reports whether it must not reach the client.
 func (x *exchange) mismatch(m *rules.ResponseMismatch) bool {
-	x.e.metrics.mismatches.WithLabelValues(x.res.name, x.m.route.act.name).Inc()
+	x.e.metrics.mismatches.WithLabelValues(x.res.name, x.act.name).Inc()
 	if ce := x.e.logger.Check(zap.WarnLevel, "response does not match its schema"); ce != nil {
 		fields := make([]string, len(m.Errors))
 		for i, e := range m.Errors {
 			fields[i] = e.Pointer + ": " + e.Message
 		}
-		ce.Write(zap.String("resource", x.res.name), zap.String("action", x.m.route.act.name),
+		ce.Write(zap.String("resource", x.res.name), zap.String("action", x.act.name),
 			zap.String("rule", m.Where), zap.Strings("errors", fields), zap.Bool("enforced", m.Enforce && !x.report()))
 	}
 	return m.Enforce && !x.report()

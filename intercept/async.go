@@ -110,7 +110,7 @@ func (x *exchange) storeEvents(status int, body []byte) error {
 		Params: x.params, RequestID: x.requestID, Report: x.report()})
 	if err != nil {
 		x.e.logger.Error("rule failed", zap.String("resource", x.res.name),
-			zap.String("action", x.m.route.act.name), zap.String("phase", "async"), zap.Error(err))
+			zap.String("action", x.act.name), zap.String("phase", "async"), zap.Error(err))
 	}
 	if len(hooks) == 0 || x.e.webhooks == nil {
 		return nil

@@ -33,7 +33,7 @@ func (x *exchange) reportExcluded(excluded []rules.FieldError) {
 	for _, e := range excluded {
 		count[elementOf(e.Field)] = true
 		if ce := x.e.logger.Check(zap.InfoLevel, "bulk element left out"); ce != nil {
-			ce.Write(zap.String("resource", x.res.name), zap.String("action", x.m.route.act.name),
+			ce.Write(zap.String("resource", x.res.name), zap.String("action", x.act.name),
 				zap.String("field", e.Field), zap.String("message", e.Message))
 		}
 	}

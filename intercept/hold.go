@@ -75,7 +75,7 @@ func (x *exchange) writeHeld(status int, raw, eventBody []byte) error {
 // nothing changed; after, the change was made and the client may retry.
 func (x *exchange) unstored(err error) error {
 	x.e.logger.Error("webhook events could not be stored; answering 503", zap.String("resource", x.res.name),
-		zap.String("action", x.m.route.act.name), zap.Error(err))
+		zap.String("action", x.act.name), zap.Error(err))
 	x.decide(outcomeError)
 	clearUpstreamHeaders(x.w.Header())
 	return x.e.refuse(x.w, x.r, problem{status: http.StatusServiceUnavailable,

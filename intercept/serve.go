@@ -416,7 +416,7 @@ func (x *exchange) runtimeError(err error) (bool, error) {
 		where = re.Where
 	}
 	x.e.logger.Error("rule failed", zap.String("resource", x.res.name),
-		zap.String("action", x.m.route.act.name), zap.String("rule", where), zap.Error(err))
+		zap.String("action", x.act.name), zap.String("rule", where), zap.Error(err))
 	x.settle(outcomeError)
 	if x.e.cfg.OnErrorPass || x.report() {
 		return false, nil
@@ -430,7 +430,7 @@ func (x *exchange) runtimeError(err error) (bool, error) {
 
 func (x *exchange) logReport(msg, where string) {
 	if ce := x.e.logger.Check(zap.InfoLevel, msg); ce != nil {
-		ce.Write(zap.String("resource", x.res.name), zap.String("action", x.m.route.act.name),
+		ce.Write(zap.String("resource", x.res.name), zap.String("action", x.act.name),
 			zap.String("rule", where), zap.String("mode", "report"))
 	}
 }
