@@ -86,6 +86,12 @@ func (k *nameSpan) valueAt(s string, i int) int {
 	return -1
 }
 
+// spanAt reports whether s[i:] starts with the span, a short one, and the
+// value right after it: valueAt's usual case, small enough to inline.
+func (k *nameSpan) spanAt(s string, i int) bool {
+	return len(k.span) <= 16 && i+16 < len(s) && k.headAt(s, i) && s[i+len(k.span)] > ' '
+}
+
 // missedTwice notes that the text compared with k differed, and reports
 // whether it differed the time before too: only then is a guess replaced,
 // so that records alternating between two shapes keep theirs.

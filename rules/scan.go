@@ -317,72 +317,77 @@ func (o *openers) object() bool {
 
 // skipContainer returns the index past the object or array at s[i], or
 // -1, expecting the member names remembered in *known (nil: none are kept;
-// see skipKnownKey). It walks nested containers without recursion.
+// see skipKnownKey). It walks nested containers without recursion, from
+// one value to the comma or close after it and on to the next value, the
+// usual case (a comma right before the next name) first.
 func skipContainer(s string, i int, known *[]nameSpan) int {
-	const (
-		opened = iota // just inside a container: it may close at once
-		item          // at a member or an element
-		after         // past one: a comma or the close follows
-	)
 	var in openers
-	in.push(s[i] == '{')
-	i++
-	state := opened
 	names := 0
-	for {
-		if state == item {
-			if in.object() {
-				if known == nil {
-					i = skipKey(s, i)
-				} else {
-					i = skipKnownKey(known, names, s, i)
-					names++
-				}
-				if i < 0 {
-					return -1
-				}
-			}
-			switch c := s[i]; c {
-			case '{', '[':
-				in.push(c == '{')
-				i, state = i+1, opened
-				continue
-			case '"': // skipScalar, one call less for the usual string
-				i, _ = scanString(s, i)
-			default:
-				i = skipScalar(s, i)
-			}
-			if i < 0 {
-				return -1
-			}
-			state = after
-			continue
-		}
-		if i = skipSpace(s, i); i >= len(s) {
-			return -1
-		}
-		switch c := s[i]; {
-		case c == '}' || c == ']':
-			if (c == '}') != in.object() {
-				return -1
-			}
-			in.n--
-			i++
-			if in.n == 0 {
-				return i
-			}
-			state = after
-		case state == opened:
-			state = item
-		case c == ',':
-			if i = skipSpace(s, i+1); i >= len(s) {
-				return -1
-			}
-			state = item
+	c := s[i]
+open: // s[i] is c, an opening bracket
+	in.push(c == '{')
+	if i = skipSpace(s, i+1); i >= len(s) {
+		return -1
+	}
+	if c = s[i]; c == '}' || c == ']' {
+		goto close
+	}
+item: // s[i] starts a member or an element
+	if in.object() {
+		switch {
+		case known == nil:
+			i = skipKey(s, i)
+		case names < len(*known) && (*known)[names].spanAt(s, i): // skipKnownKey's usual case
+			g := &(*known)[names]
+			i, g.missed = i+len(g.span), false
+			names++
 		default:
+			i = skipKnownKey(known, names, s, i)
+			names++
+		}
+		if i < 0 {
 			return -1
 		}
 	}
+	switch c = s[i]; c {
+	case '{', '[':
+		goto open
+	case '"': // skipScalar, one call less for the usual string
+		i, _ = scanString(s, i)
+	default:
+		i = skipScalar(s, i)
+	}
+	if i < 0 {
+		return -1
+	}
+after: // past a value: a comma or the close follows
+	if i+1 < len(s) && s[i] == ',' && s[i+1] > ' ' {
+		i++
+		goto item
+	}
+	if i = skipSpace(s, i); i >= len(s) {
+		return -1
+	}
+	switch c = s[i]; c {
+	case ',':
+		if i = skipSpace(s, i+1); i >= len(s) {
+			return -1
+		}
+		goto item
+	case '}', ']':
+		goto close
+	}
+	return -1
+close: // s[i] is c, a closing bracket
+	if (c == '}') != in.object() {
+		return -1
+	}
+	in.n--
+	i++
+	if in.n == 0 {
+		return i
+	}
+	goto after
 }
 
 // skipKey returns the index of the value of the member whose name starts
@@ -430,15 +435,10 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 		var g *keyGuess
 		at := -1
 		if known != nil && j < len(*known) {
-			g = &(*known)[j]
-			// valueAt, its usual case written out: a short span met with
-			// its value right after it
-			if end := i + len(g.span); len(g.span) > 16 || i+16 >= len(s) {
+			if g = &(*known)[j]; g.spanAt(s, i) {
+				at = i + len(g.span)
+			} else {
 				at = g.valueAt(s, i)
-			} else if g.headAt(s, i) {
-				if at = end; s[end] <= ' ' {
-					at = g.valueAt(s, i)
-				}
 			}
 		}
 		if at >= 0 {

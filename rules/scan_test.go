@@ -2,6 +2,7 @@ package rules
 
 import (
 	"encoding/json"
+	"math/rand"
 	"strings"
 	"testing"
 )
@@ -90,4 +91,41 @@ func FuzzRunAfterValidates(f *testing.F) {
 			t.Fatalf("RunAfter(%q) wrote %q", in, res.Body)
 		}
 	})
+}
+
+// TestValidJSONAgreesOnNearMisses is the class: random documents, with
+// white space around every token, each cut, doubled or with a structural
+// byte put in at random, are valid for ValidJSON and for the after phase
+// exactly when encoding/json says so.
+func TestValidJSONAgreesOnNearMisses(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	jg := jsonGen{r}
+	p := listProgram(t)
+	shape := Shape{Records: []string{"data"}, Total: []string{"total"}}
+	spaced := strings.NewReplacer(",", " , ", ":", " :\t", "[", "[\n", "]", " ]", "{", "{ ", "}", "\r}")
+	bytes := []string{",", " ", "]", "}", "[", "{", ":", `"`, `\`, "0", "-", ".", "e", "\x01"}
+	for n := range 20000 {
+		doc := `{"data":[` + jg.object(3) + "," + jg.object(3) + `],"total":2}`
+		if n%2 == 0 {
+			doc = spaced.Replace(doc) // inside strings too: valid all the same, or not
+		}
+		for k := r.Intn(3); k > 0; k-- {
+			i := r.Intn(len(doc) + 1)
+			switch j := min(len(doc), i+r.Intn(4)); r.Intn(3) {
+			case 0:
+				doc = doc[:i] + doc[j:]
+			case 1:
+				doc = doc[:i] + doc[i:j] + doc[i:]
+			default:
+				doc = doc[:i] + bytes[r.Intn(len(bytes))] + doc[i:]
+			}
+		}
+		valid := json.Valid([]byte(doc))
+		if got := ValidJSON([]byte(doc)); got != valid {
+			t.Fatalf("ValidJSON(%q) = %v, encoding/json says %v", doc, got, valid)
+		}
+		if _, err := p.RunAfter(&Input{}, []byte(doc), shape, nil); (err == ErrMalformed) == valid {
+			t.Fatalf("RunAfter(%q): err %v, encoding/json says valid=%v", doc, err, valid)
+		}
+	}
 }
