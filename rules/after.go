@@ -66,6 +66,7 @@ func (p *Program) RunAfter(in *Input, body []byte, shape Shape, out []byte) (Aft
 		}
 	}
 	r := &afterRun{p: p, in: in, env: newEnv(p, in), res: &res, totalAt: -1, list: shape.List}
+	r.slots.use(p.fieldSlots)
 	r.restore()
 	defer r.release()
 	if p.vars&varBody != 0 {
@@ -129,6 +130,7 @@ type afterRun struct {
 	pending   []*pathTree
 	view      map[string]any
 	fields    recordFields
+	slots     memberSlots  // fields' members by the field naming them
 	rewritten recordFields // a record rewritten by an earlier statement
 	nested    nested       // nested objects scanned with the record (see Program.descend)
 	storage   *afterStorage
@@ -373,6 +375,9 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 		if stale && r.p.vars&varRecord != 0 {
 			if r.membersValid {
 				r.fields.raw, r.fields.members, r.fields.state, r.fields.fold, r.fields.kids = unsafeString(cur), r.members, scanned, false, &r.nested
+				if r.slots.ready = false; r.p.fieldSlots != nil {
+					r.fields.slots = &r.slots
+				}
 				env.setRecord(&r.fields, r)
 			} else {
 				r.rewritten.reset(unsafeString(cur))

@@ -435,6 +435,9 @@ type Program struct {
 	hideBits [][]nodeBits
 	// nodes counts descend's nodes; pathTree.id numbers them.
 	nodes int
+	// fieldSlots maps the top-level fields the after phase's expressions
+	// read to descend's children (see memberSlots); nil when it cannot.
+	fieldSlots []uint8
 	// fieldReads joins the fields statements read or write by name: an
 	// operator object as their value is refused.
 	fieldReads *pathTree
@@ -506,6 +509,9 @@ func NewProgram(phase Phase, blocks []*CompiledBlock, opts ...ProgramOption) *Pr
 		p.descend = newPathTree(descend)
 		p.nodes = p.descend.number(0)
 		p.hideBits = hideBitsOf(p.stmts, p.descend)
+	}
+	if p.phase == After {
+		p.fieldSlots = fieldSlotsOf(p.descend, p.top)
 	}
 	return p
 }

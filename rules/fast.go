@@ -220,10 +220,11 @@ func (c *fastCompiler) member(n *ast.CallNode) (operand, bool) {
 	if keys, ok := recordChain(n); ok {
 		at := c.slot()
 		if name, ok := keys[0].(string); ok && len(keys) == 1 {
+			id := fieldID(name)
 			return func(env *Env) (*val, bool) { // record.name: one call
 				out := &env.regs[at]
 				if env.fields != nil {
-					env.fields.named(out, name)
+					env.fields.namedField(out, name, id)
 				} else {
 					env.recordAt(out, keys)
 				}

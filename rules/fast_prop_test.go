@@ -171,9 +171,13 @@ func checkFastOnRecord(t *testing.T, p *program, raw string) {
 		fields = append(fields, recordFields{raw: raw, members: members, state: scanned})
 		if reads := readPaths(p.record); len(reads) > 0 && !p.record.whole {
 			// as the after phase scans it: into the objects it reads, only the members named
-			kids := &nested{}
-			members, _ := scanMembers(raw, i, nil, newPathTree(reads), kids, 0, true)
+			kids, tree := &nested{}, newPathTree(reads)
+			members, _ := scanMembers(raw, i, nil, tree, kids, 0, true)
 			fields = append(fields, recordFields{raw: raw, members: members, state: scanned, kids: kids})
+			// and with its members found by the field naming them
+			var slots memberSlots
+			slots.use(fieldSlotsOf(tree, p.record.tops()))
+			fields = append(fields, recordFields{raw: raw, members: members, state: scanned, kids: kids, slots: &slots})
 		}
 	}
 	for _, f := range fields {

@@ -131,9 +131,10 @@ func rawMember(out *val, raw string, key any, fold bool) {
 type recordFields struct {
 	raw     string
 	members []member
-	state   uint8   // unscanned, scanned (members describe raw) or notObject
-	fold    bool    // names match under simple case folding (request bodies)
-	kids    *nested // the members of the nested objects the scan went into (member.deep), or nil
+	state   uint8        // unscanned, scanned (members describe raw) or notObject
+	fold    bool         // names match under simple case folding (request bodies)
+	kids    *nested      // the members of the nested objects the scan went into (member.deep), or nil
+	slots   *memberSlots // the members by the field naming them, when scanned against the program's descend tree; else nil
 	// edited: the members were set or removed since raw was written (see
 	// write); first and tail are where they began and ended in raw then;
 	// spaceLast: a member was added when there were none, so the space
@@ -150,7 +151,7 @@ const (
 
 // reset makes the fields those of raw, keeping the members' storage.
 func (f *recordFields) reset(raw string) {
-	f.raw, f.members, f.state, f.kids, f.edited = raw, f.members[:0], unscanned, nil, false
+	f.raw, f.members, f.state, f.kids, f.slots, f.edited = raw, f.members[:0], unscanned, nil, nil, false
 }
 
 // resetIndexed is reset, taking raw's members from ix when it holds them
@@ -164,7 +165,7 @@ func (f *recordFields) resetIndexed(raw string, ix *BodyIndex) {
 
 // adopt makes the fields those of raw, whose members sit at sp.
 func (f *recordFields) adopt(raw string, sp spans) {
-	f.raw, f.members, f.state, f.kids, f.edited = raw, f.members[:0], scanned, nil, false
+	f.raw, f.members, f.state, f.kids, f.slots, f.edited = raw, f.members[:0], scanned, nil, nil, false
 	for _, x := range sp {
 		keyRaw := raw[x.k0:x.k1]
 		key := keyRaw[1 : len(keyRaw)-1]
@@ -202,6 +203,22 @@ func (f *recordFields) named(out *val, k string) {
 		return
 	}
 	out.setAny(nil)
+}
+
+// namedField is named for the field numbered id (see fieldID), found
+// through the slots when the record has them.
+func (f *recordFields) namedField(out *val, k string, id int32) {
+	if f.slots != nil {
+		if j, ok := f.slots.member(f.members, id); ok {
+			if j < 0 {
+				out.setAny(nil)
+			} else {
+				out.setRaw(f.members[j].val)
+			}
+			return
+		}
+	}
+	f.named(out, k)
 }
 
 // scan finds the members of the record on the first read.
