@@ -442,10 +442,16 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 			}
 		}
 		if at >= 0 {
-			k := i + g.nameAt
-			m.key, m.keyRaw, m.miss, m.at, into, v = g.key, s[k:k+g.nameLen], g.place.miss, g.place.at, g.place.into, at
 			g.missed = false
 			n.hits++
+			if g.place.miss && sparse { // nothing reads or rewrites it: validated, not kept
+				if i = skipMemberValue(s, at, g); i < 0 {
+					return dst, -1
+				}
+				continue
+			}
+			k := i + g.nameAt
+			m.key, m.keyRaw, m.miss, m.at, into, v = g.key, s[k:k+g.nameLen], g.place.miss, g.place.at, g.place.into, at
 		} else {
 			start := i
 			if i = skipSpace(s, i); i >= len(s) {
@@ -504,25 +510,28 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 			m.deep, m.kids, m.nkids = true, int32(len(n.kids)), int32(len(sub))
 			n.kids = append(n.kids, sub...)
 			n.levels[depth] = sub[:0]
-		} else {
-			switch s[v] { // skipValue, one call less for the usual string
-			case '"':
-				i, _ = scanString(s, v)
-			case '{', '[':
-				var inner *[]nameSpan
-				if g != nil {
-					inner = &g.inner
-				}
-				i = skipContainer(s, v, inner)
-			default:
-				i = skipScalar(s, v)
-			}
-			if i < 0 {
-				return dst, -1
-			}
+		} else if i = skipMemberValue(s, v, g); i < 0 {
+			return dst, -1
 		}
 		if m.val = s[v:i]; !m.miss || !sparse {
 			dst = append(dst, m)
 		}
 	}
+}
+
+// skipMemberValue is skipValue for the value at s[v] of a member scanObject
+// does not go into, expecting the names in it that g remembers (g nil: none).
+func skipMemberValue(s string, v int, g *keyGuess) int {
+	switch s[v] { // one call less for the usual string
+	case '"':
+		i, _ := scanString(s, v)
+		return i
+	case '{', '[':
+		var inner *[]nameSpan
+		if g != nil {
+			inner = &g.inner
+		}
+		return skipContainer(s, v, inner)
+	}
+	return skipScalar(s, v)
 }
