@@ -206,19 +206,21 @@ func (f *recordFields) named(out *val, k string) {
 }
 
 // namedField is named for the field numbered id (see fieldID), found
-// through the slots when the record has them.
+// through the slots when the record has them and they know the field.
 func (f *recordFields) namedField(out *val, k string, id int32) {
-	if f.slots != nil {
-		if j, ok := f.slots.member(f.members, id); ok {
-			if j < 0 {
-				out.setAny(nil)
-			} else {
-				out.setRaw(f.members[j].val)
-			}
-			return
-		}
+	s := f.slots
+	if s == nil || int(id) >= len(s.of) || s.of[id] == 0 {
+		f.named(out, k)
+		return
 	}
-	f.named(out, k)
+	if !s.ready {
+		s.fill(f.members)
+	}
+	if j := s.last[s.of[id]-1]; j > 0 {
+		out.setRaw(f.members[j-1].val)
+	} else {
+		out.setAny(nil)
+	}
 }
 
 // scan finds the members of the record on the first read.

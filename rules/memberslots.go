@@ -60,49 +60,30 @@ func fieldSlotsOf(d *pathTree, top []topField) []uint8 {
 // a program's descend tree by the child naming them.
 type memberSlots struct {
 	of    []uint8 // Program.fieldSlots
-	width int     // the highest index+1 in of
-	last  []int32 // by child index below width: the last member it names, -1 none
+	last  []int32 // by child index: 1 + the last member it names, 0 none
 	ready bool    // last describes the current members
 	small [16]int32
 }
 
 // use makes the slots those of a program's fieldSlots.
 func (s *memberSlots) use(of []uint8) {
-	s.of, s.width, s.ready = of, 0, false
+	width := 0 // the highest index+1 in of
 	for _, at := range of {
-		s.width = max(s.width, int(at))
+		width = max(width, int(at))
 	}
-}
-
-// member returns the index in members of the last member named by the
-// field numbered id, -1 when there is none, and false when the slots do
-// not know the field.
-func (s *memberSlots) member(members []member, id int32) (int32, bool) {
-	if int(id) >= len(s.of) || s.of[id] == 0 {
-		return 0, false
+	s.of, s.last, s.ready = of, s.small[:0], false
+	if width > len(s.small) {
+		s.last = make([]int32, 0, width)
 	}
-	if !s.ready {
-		s.fill(members)
-	}
-	return s.last[s.of[id]-1], true
+	s.last = s.last[:width]
 }
 
 // fill indexes members: of duplicate names the last wins.
 func (s *memberSlots) fill(members []member) {
-	n := s.width
-	if cap(s.last) < n {
-		s.last = s.small[:0]
-		if n > len(s.small) {
-			s.last = make([]int32, n)
-		}
-	}
-	s.last = s.last[:n]
-	for i := range s.last {
-		s.last[i] = -1
-	}
+	clear(s.last)
 	for j := range members {
-		if m := &members[j]; !m.miss && int(m.at) < n {
-			s.last[m.at] = int32(j)
+		if m := &members[j]; !m.miss && int(m.at) < len(s.last) {
+			s.last[m.at] = int32(j) + 1
 		}
 	}
 	s.ready = true
