@@ -33,11 +33,14 @@ type condition func(env *Env) (result, ok bool)
 // fastCondition compiles node, the checked and patched tree of an
 // expression, into a condition; false when it has a shape left to the VM.
 func fastCondition(node ast.Node) (condition, bool) {
-	value, ok := compileFast(node)
+	c := &fastCompiler{}
+	value, ok := c.operand(node)
 	if !ok {
 		return nil, false
 	}
+	slots := c.slots
 	return func(env *Env) (bool, bool) {
+		env.makeRoom(slots)
 		v, ok := value(env)
 		if !ok {
 			return false, false

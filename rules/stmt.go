@@ -15,12 +15,19 @@ func (s *stmt) applies(env *Env) (bool, error) {
 // test evaluates the statement's condition.
 func (s *stmt) test(env *Env) (bool, error) { return testProgram(s.expr, env) }
 
+// testProgram evaluates a condition: compiled without the VM where its
+// shape allows, else (and where that declines) by the VM.
 func testProgram(p *program, env *Env) (bool, error) {
 	if p.cond != nil {
 		if v, ok := p.cond(env); ok {
 			return v, nil
 		}
 	}
+	return testVM(p, env)
+}
+
+// testVM is testProgram by the VM.
+func testVM(p *program, env *Env) (bool, error) {
 	v, err := p.run(env)
 	if err != nil {
 		return false, err

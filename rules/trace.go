@@ -69,9 +69,13 @@ type tracer struct {
 // next closes the current statement (passed, unless it said otherwise) and
 // opens s (nil: the last one has run).
 func (t *tracer) next(s *stmt) {
-	if t.fn == nil {
-		return
+	if t.fn != nil { // small enough to inline where nothing is traced
+		t.open(s)
 	}
+}
+
+// open is next while tracing.
+func (t *tracer) open(s *stmt) {
 	if t.cur != nil && !t.done {
 		t.fn(Step{Where: t.cur.where, Index: t.index, Decision: Passed})
 	}
@@ -82,7 +86,7 @@ func (t *tracer) next(s *stmt) {
 // as skipped.
 func (t *tracer) applies(s *stmt, env *Env) (bool, error) {
 	ok, err := s.applies(env)
-	if err == nil && !ok {
+	if t.fn != nil && err == nil && !ok {
 		t.step(Step{Decision: Skipped})
 	}
 	return ok, err
