@@ -429,6 +429,13 @@ func scanMembers(s string, i int, dst []member, t *pathTree, n *nested, depth in
 func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int, sparse bool, known *[]keyGuess) ([]member, int) {
 	i++ // past '{'; then past each value
 	for j := 0; ; j++ {
+		if known != nil && j < len(*known) {
+			j0 := j
+			if dst, i, j = scanHits(s, i, dst, *known, j, sparse); i < 0 {
+				return dst, -1
+			}
+			n.hits += j - j0
+		}
 		var m member
 		var v int
 		var into *pathTree
@@ -517,6 +524,28 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 			dst = append(dst, m)
 		}
 	}
+}
+
+// scanHits scans the members of an object from the j-th on while each
+// meets its remembered name and is not gone into (scanObject's usual case,
+// in a loop of its own), and returns the index of the first member it
+// leaves to scanObject (-1 for i when malformed).
+func scanHits(s string, i int, dst []member, known []keyGuess, j int, sparse bool) ([]member, int, int) {
+	for ; j < len(known); j++ {
+		g := &known[j]
+		if g.place.into != nil || !g.spanAt(s, i) {
+			break
+		}
+		g.missed = false
+		k, v := i+g.nameAt, i+len(g.span)
+		if i = skipMemberValue(s, v, g); i < 0 {
+			return dst, -1, j
+		}
+		if !g.place.miss || !sparse {
+			dst = append(dst, member{key: g.key, keyRaw: s[k : k+g.nameLen], val: s[v:i], miss: g.place.miss, at: g.place.at})
+		}
+	}
+	return dst, i, j
 }
 
 // skipMemberValue is skipValue for the value at s[v] of a member scanObject
