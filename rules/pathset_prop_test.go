@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"math/rand"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -401,4 +402,87 @@ func dottedRecord(doc *jnode) bool {
 		}
 	}
 	return false
+}
+
+// TestHidesThroughArraysProperty is the class of hides whose paths meet
+// arrays: random named paths (a wildcard among them at times), over lists
+// of records built along those paths where each value on the way is an
+// object, an array of objects or an array of arrays of them, beside
+// members no path names. The result is the reference's, whatever mix of
+// scanned objects and arrays the paths cross.
+func TestHidesThroughArraysProperty(t *testing.T) {
+	names := []string{"a", "b", "c", "d"}
+	for seed := int64(1); seed <= 4; seed++ {
+		r := rand.New(rand.NewSource(seed))
+		for range 500 {
+			var stmts []*Statement
+			var paths [][]string
+			for n := 1 + r.Intn(3); n > 0; n-- {
+				s := &Statement{Op: "hide"}
+				for k := 1 + r.Intn(2); k > 0; k-- {
+					var p []string
+					for d := 1 + r.Intn(3); d > 0; d-- {
+						seg := names[r.Intn(len(names))]
+						if r.Intn(8) == 0 {
+							seg = "*"
+						}
+						p = append(p, seg)
+					}
+					paths = append(paths, p)
+					s.Paths = append(s.Paths, strings.Join(p, "."))
+				}
+				if r.Intn(3) == 0 {
+					s.If = "true" // not merged with its neighbours
+				}
+				stmts = append(stmts, s)
+			}
+			var doc strings.Builder
+			doc.WriteByte('[')
+			for i := range 3 {
+				if i > 0 {
+					doc.WriteByte(',')
+				}
+				writeAlong(r, &doc, paths, 0)
+			}
+			doc.WriteByte(']')
+			checkAfter(t, stmts, []byte(doc.String()))
+		}
+	}
+}
+
+// writeAlong writes an object holding the names the paths have at depth
+// (a wildcard: any of them), each value an object written along the paths
+// one level down, an array of such objects or an array of arrays of them,
+// or a scalar, beside a member no path names.
+func writeAlong(r *rand.Rand, b *strings.Builder, paths [][]string, depth int) {
+	var keys []string
+	for _, p := range paths {
+		if depth < len(p) && !slices.Contains(keys, p[depth]) {
+			keys = append(keys, p[depth])
+		}
+	}
+	b.WriteString(`{"x":1`)
+	for _, k := range keys {
+		if k == "*" {
+			k = []string{"a", "b", "c", "d"}[r.Intn(4)]
+		}
+		fmt.Fprintf(b, ",%q:", k)
+		switch r.Intn(5) {
+		case 0:
+			b.WriteString(`"s"`)
+		case 1:
+			b.WriteByte('[')
+			writeAlong(r, b, paths, depth+1)
+			b.WriteByte(',')
+			writeAlong(r, b, paths, depth+1)
+			b.WriteByte(']')
+		case 2:
+			b.WriteString("[[")
+			writeAlong(r, b, paths, depth+1)
+			b.WriteString("],1]")
+		default:
+			writeAlong(r, b, paths, depth+1)
+		}
+	}
+	b.WriteByte('}')
 }
