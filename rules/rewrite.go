@@ -223,7 +223,7 @@ func appendKept(dst []byte, src string, from, to int, leading *bool) []byte {
 // skipSpaceBack returns the index of the last byte before i that is not
 // white space (src is validated: there is one).
 func skipSpaceBack(src string, i int) int {
-	for i--; src[i] == ' ' || src[i] == '\t' || src[i] == '\n' || src[i] == '\r'; i-- {
+	for i--; src[i] <= ' ' && (src[i] == ' ' || src[i] == '\t' || src[i] == '\n' || src[i] == '\r'); i-- {
 	}
 	return i
 }
