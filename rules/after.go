@@ -367,12 +367,15 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 		}
 	}
 	tr := tracer{fn: r.in.Trace, index: index}
-	for i, s := range r.p.stmts {
+	p := r.p
+	readsRecord := p.vars&varRecord != 0
+	flushes := p.flush[:len(p.stmts)]
+	for i, s := range p.stmts {
 		tr.next(s)
-		if r.p.flush[i] {
+		if flushes[i] {
 			flush()
 		}
-		if stale && r.p.vars&varRecord != 0 {
+		if stale && readsRecord {
 			if r.membersValid {
 				r.fields.raw, r.fields.members, r.fields.state, r.fields.fold, r.fields.kids = unsafeString(cur), r.members, scanned, false, &r.nested
 				if r.slots.ready = false; r.p.fieldSlots != nil {
@@ -396,7 +399,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			}
 			tr.hide(s, cur)
 			r.pending = append(r.pending, s.tree)
-			bits.add(r.p.hideBits[i])
+			bits.add(p.hideBits[i])
 			r.note(s)
 		case opOnly:
 			next, c := appendKeeping(make([]byte, 0, len(cur)), parse(cur), s.tree)
