@@ -378,7 +378,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 		if stale && readsRecord {
 			if r.membersValid {
 				r.fields.raw, r.fields.members, r.fields.state, r.fields.fold, r.fields.kids = unsafeString(cur), r.members, scanned, false, &r.nested
-				if r.slots.ready = false; r.p.fieldSlots != nil {
+				if r.slots.ready = false; p.fieldSlots != nil {
 					r.fields.slots = &r.slots
 				}
 				env.setRecord(&r.fields, r)

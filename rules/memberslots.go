@@ -12,7 +12,8 @@ import "sync"
 // fieldIDs numbers the top-level field names expressions read, the same
 // number for a name in every program, so that a compiled read, shared by
 // the programs that join its statement, holds a number and each program a
-// table from it.
+// table from it. It grows only by names no configuration loaded before
+// has read.
 var fieldIDs struct {
 	sync.Mutex
 	of map[string]int32
