@@ -21,6 +21,7 @@ func TestFastConditionsAgreeWithVM(t *testing.T) {
 		`record.s contains "x"`, `record.s startsWith "x" || record.s endsWith "y"`, `index in [0, 2]`,
 		`(record.deleted ? 1 : 2) == 1`, `record.tags[0] in record.tags`, `record.owner.id in ["u1"]`,
 		`record.deleted`, `record.n + 1 > record.n`, `record.s + "y" == "xy"`, `"a" in record.tags`,
+		`0 > 0/0`, `0/0 <= record.n`, `record.n / 0 - record.n / 0 >= 0`, `!(0/0 < 1)`,
 	}
 	slow := []string{`record.s matches record.p`, `all(record.tags, # == "a")`, `trimPrefix(record.s) == "x"`}
 	records := []any{

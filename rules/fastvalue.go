@@ -396,30 +396,26 @@ func modulo(out, a, b *val) bool {
 func compare(out, a, b *val, op func(a, b any) bool, lt, eq, gt bool) bool {
 	if p := numbers(a, b); p.ok {
 		if p.ints {
-			out.setBool(a3(p.a < p.b, p.a == p.b, lt, eq, gt))
-		} else {
-			out.setBool(a3(p.fa < p.fb, p.fa == p.fb, lt, eq, gt))
+			out.setBool(a3(p.a < p.b, p.a == p.b, p.a > p.b, lt, eq, gt))
+		} else { // NaN is neither less, equal nor more: every comparison with it is false
+			out.setBool(a3(p.fa < p.fb, p.fa == p.fb, p.fa > p.fb, lt, eq, gt))
 		}
 		return true
 	}
 	if x, ok := a.text(); ok {
 		if y, ok := b.text(); ok {
-			out.setBool(a3(x < y, x == y, lt, eq, gt))
+			out.setBool(a3(x < y, x == y, x > y, lt, eq, gt))
 			return true
 		}
 	}
 	return viaRuntime(out, func(x, y any) any { return op(x, y) }, a, b)
 }
 
-// a3 picks the answer of a three-way comparison.
-func a3(less, same, lt, eq, gt bool) bool {
-	switch {
-	case less:
-		return lt
-	case same:
-		return eq
-	}
-	return gt
+// a3 is the answer of a comparison that holds for less (lt), equal (eq)
+// or more (gt), given which of the three the operands are: none of them
+// for an unordered pair (a NaN).
+func a3(less, same, more, lt, eq, gt bool) bool {
+	return less && lt || same && eq || more && gt
 }
 
 func negate(out, a *val) bool {

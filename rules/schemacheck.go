@@ -450,7 +450,7 @@ func (c *schemaCheck) number(raw string) verdict {
 			}
 			cmp = r.Cmp(b.r)
 		}
-		if !a3(cmp < 0, cmp == 0, b.lt, b.eq, b.gt) {
+		if !a3(cmp < 0, cmp == 0, cmp > 0, b.lt, b.eq, b.gt) {
 			return invalid
 		}
 	}
