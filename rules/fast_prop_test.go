@@ -22,7 +22,7 @@ func (g exprGen) field() string {
 
 func (g exprGen) constant() string {
 	return g.pick(`0`, `1`, `2`, `-1`, `7`, `100`, `1.5`, `0.0`, `-2.5`, `1e3`, `"a"`, `"ab"`, `""`, `"é"`,
-		`true`, `false`, `nil`, `9223372036854775807`)
+		`true`, `false`, `nil`, `9223372036854775807`, `(0 / 0)`, `(1 / 0)`)
 }
 
 func (g exprGen) value(depth int) string {
