@@ -103,7 +103,7 @@ func TestValidJSONAgreesOnNearMisses(t *testing.T) {
 	p := listProgram(t)
 	shape := Shape{Records: []string{"data"}, Total: []string{"total"}}
 	spaced := strings.NewReplacer(",", " , ", ":", " :\t", "[", "[\n", "]", " ]", "{", "{ ", "}", "\r}")
-	bytes := []string{",", " ", "]", "}", "[", "{", ":", `"`, `\`, "0", "-", ".", "e", "\x01"}
+	inserts := []string{",", " ", "]", "}", "[", "{", ":", `"`, `\`, "0", "-", ".", "e", "\x01"}
 	for n := range 20000 {
 		doc := `{"data":[` + jg.object(3) + "," + jg.object(3) + `],"total":2}`
 		if n%2 == 0 {
@@ -117,7 +117,7 @@ func TestValidJSONAgreesOnNearMisses(t *testing.T) {
 			case 1:
 				doc = doc[:i] + doc[i:j] + doc[i:]
 			default:
-				doc = doc[:i] + bytes[r.Intn(len(bytes))] + doc[i:]
+				doc = doc[:i] + inserts[r.Intn(len(inserts))] + doc[i:]
 			}
 		}
 		valid := json.Valid([]byte(doc))
