@@ -442,21 +442,15 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 		var g *keyGuess
 		at := -1
 		if known != nil && j < len(*known) {
-			if g = &(*known)[j]; g.spanAt(s, i) {
-				at = i + len(g.span)
-			} else {
+			// scanHits met every other name it expected here: only one
+			// whose value is gone into may meet its guess still
+			if g = &(*known)[j]; g.place.into != nil {
 				at = g.valueAt(s, i)
 			}
 		}
 		if at >= 0 {
 			g.missed = false
 			n.hits++
-			if g.place.miss && sparse { // nothing reads or rewrites it: validated, not kept
-				if i = skipMemberValue(s, at, g); i < 0 {
-					return dst, -1
-				}
-				continue
-			}
 			k := i + g.nameAt
 			m.key, m.keyRaw, m.miss, m.at, into, v = g.key, s[k:k+g.nameLen], g.place.miss, g.place.at, g.place.into, at
 		} else {
@@ -529,15 +523,22 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 // scanHits scans the members of an object from the j-th on while each
 // meets its remembered name and is not gone into (scanObject's usual case,
 // in a loop of its own), and returns the index of the first member it
-// leaves to scanObject (-1 for i when malformed).
+// leaves to scanObject (-1 for i when malformed). A member with a name
+// nothing reads or rewrites is validated and, sparse, not kept.
 func scanHits(s string, i int, dst []member, known []keyGuess, j int, sparse bool) ([]member, int, int) {
 	for ; j < len(known); j++ {
 		g := &known[j]
-		if g.place.into != nil || !g.spanAt(s, i) {
+		if g.place.into != nil {
 			break
 		}
+		v := i + len(g.span)
+		if !g.spanAt(s, i) {
+			if v = g.valueAt(s, i); v < 0 {
+				break
+			}
+		}
 		g.missed = false
-		k, v := i+g.nameAt, i+len(g.span)
+		k := i + g.nameAt
 		if i = skipMemberValue(s, v, g); i < 0 {
 			return dst, -1, j
 		}
