@@ -346,20 +346,20 @@ func (r *afterRun) element(out *[]byte, s string, i, index int) (bool, int, erro
 // record runs the statements on one record and appends what is kept to
 // *out. It reports whether the record is kept (drop removes it).
 func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
-	env := r.env
+	env, p := r.env, r.p
 	env.Index = index
 	cur := unsafeBytes(raw) // only read: rewrites go to new buffers
 	r.pending = r.pending[:0]
 	stale, hidden := true, 0
 	bits := &r.storage.bits // the pending hides' bits
-	bits.reset(r.p.nodes)
+	bits.reset(p.nodes)
 	flush := func() {
 		if len(r.pending) == 0 {
 			return
 		}
 		next, n := appendDeleting(make([]byte, 0, len(cur)), parse(cur), r.pending...)
 		r.pending = r.pending[:0]
-		bits.reset(r.p.nodes)
+		bits.reset(p.nodes)
 		if n > 0 {
 			cur, stale = next, true
 			hidden += n
@@ -367,7 +367,6 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 		}
 	}
 	tr := tracer{fn: r.in.Trace, index: index}
-	p := r.p
 	readsRecord := p.vars&varRecord != 0
 	flushes := p.flush[:len(p.stmts)]
 	for i, s := range p.stmts {
@@ -516,7 +515,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	if len(r.pending) > 0 {
 		var n int
 		if r.membersValid {
-			*out, n = appendMembersEditing(*out, raw, r.members, r.pending, &r.nested, nil, r.p.descend, bits)
+			*out, n = appendMembersEditing(*out, raw, r.members, r.pending, &r.nested, nil, p.descend, bits)
 		} else {
 			*out, n = appendDeleting(*out, parse(cur), r.pending...)
 		}

@@ -33,12 +33,10 @@ type condition func(env *Env) (result, ok bool)
 // fastCondition compiles node, the checked and patched tree of an
 // expression, into a condition; false when it has a shape left to the VM.
 func fastCondition(node ast.Node) (condition, bool) {
-	c := &fastCompiler{}
-	value, ok := c.operand(node)
+	value, slots, ok := compileRoot(node)
 	if !ok {
 		return nil, false
 	}
-	slots := c.slots
 	return func(env *Env) (bool, bool) {
 		env.makeRoom(slots)
 		v, ok := value(env)
@@ -55,15 +53,22 @@ func fastCondition(node ast.Node) (condition, bool) {
 	}, true
 }
 
+// compileRoot compiles node, the root of an expression, into an operand
+// and the number of slots its operands use, which the caller makes room
+// for before each evaluation.
+func compileRoot(node ast.Node) (operand, int, bool) {
+	c := &fastCompiler{}
+	value, ok := c.operand(node)
+	return value, c.slots, ok
+}
+
 // compileFast compiles node into an operand that first makes room for
 // the slots its operands use.
 func compileFast(node ast.Node) (operand, bool) {
-	c := &fastCompiler{}
-	value, ok := c.operand(node)
+	value, slots, ok := compileRoot(node)
 	if !ok {
 		return nil, false
 	}
-	slots := c.slots
 	return func(env *Env) (*val, bool) {
 		env.makeRoom(slots)
 		return value(env)
