@@ -116,6 +116,8 @@ var exprCases = []struct{ src, json string }{
 	{`record.price > record.n || record.s < "z"`, `true`},
 	{`record.n == 3.0 && record.nums[0] == record.n`, `true`},
 	{`record.items[0].ok ? record.items[2].a : -1`, `5`},
+	{`(record.n - 3) / (record.n - 3) > 0`, `false`}, // NaN: every comparison is false
+	{`record.price > 0 / (record.n - 3) || record.price >= 0 / (record.n - 3)`, `false`},
 }
 
 // exprField names the field case i sets.
