@@ -437,7 +437,7 @@ type Program struct {
 	nodes int
 	// fieldSlots maps the top-level fields the after phase's expressions
 	// read to descend's children (see memberSlots); nil when it cannot.
-	fieldSlots []uint8
+	fieldSlots *fieldSlots
 	// fieldReads joins the fields statements read or write by name: an
 	// operator object as their value is refused.
 	fieldReads *pathTree

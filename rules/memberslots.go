@@ -34,49 +34,57 @@ func fieldID(name string) int32 {
 	return id
 }
 
-// fieldSlotsOf maps the numbers of the top-level fields of top to their
-// child of d, the tree records are scanned against, as index+1 (0: none);
-// nil when the scan cannot tell the members apart by child: a wildcard
-// beside the names or more names than member.at holds.
-func fieldSlotsOf(d *pathTree, top []topField) []uint8 {
+// fieldSlots maps the numbers of the top-level fields a program's
+// expressions read to their child of the tree records are scanned
+// against, as index+1 (0: none).
+type fieldSlots struct {
+	of    []uint8
+	width int // the highest index+1 in of: how many children a record's table holds
+}
+
+// fieldSlotsOf is the fieldSlots of top against d; nil when the scan cannot
+// tell the members apart by child: a wildcard beside the names or more
+// names than member.at holds.
+func fieldSlotsOf(d *pathTree, top []topField) *fieldSlots {
 	if d == nil || d.star != nil || len(d.children) >= 255 {
 		return nil
 	}
-	var of []uint8
+	fs := &fieldSlots{}
 	for _, t := range top {
 		c := d.named(t.key)
 		if c == nil {
 			continue
 		}
 		id := fieldID(t.key)
-		for int(id) >= len(of) {
-			of = append(of, 0)
+		for int(id) >= len(fs.of) {
+			fs.of = append(fs.of, 0)
 		}
-		of[id] = c.at + 1
+		fs.of[id] = c.at + 1
+		fs.width = max(fs.width, int(c.at)+1)
 	}
-	return of
+	return fs
 }
 
 // memberSlots indexes the top-level members of a record scanned against
 // a program's descend tree by the child naming them.
 type memberSlots struct {
-	of    []uint8 // Program.fieldSlots
+	of    []uint8 // fieldSlots.of
 	last  []int32 // by child index: 1 + the last member it names, 0 none
 	ready bool    // last describes the current members
 	small [16]int32
 }
 
-// use makes the slots those of a program's fieldSlots.
-func (s *memberSlots) use(of []uint8) {
-	width := 0 // the highest index+1 in of
-	for _, at := range of {
-		width = max(width, int(at))
+// use makes the slots those of a program's fieldSlots (nil: none).
+func (s *memberSlots) use(fs *fieldSlots) {
+	s.of, s.last, s.ready = nil, s.small[:0], false
+	if fs == nil {
+		return
 	}
-	s.of, s.last, s.ready = of, s.small[:0], false
-	if width > len(s.small) {
-		s.last = make([]int32, 0, width)
+	s.of = fs.of
+	if fs.width > len(s.small) {
+		s.last = make([]int32, 0, fs.width)
 	}
-	s.last = s.last[:width]
+	s.last = s.last[:fs.width]
 }
 
 // fill indexes members: of duplicate names the last wins.
