@@ -188,6 +188,36 @@ func BenchmarkAfterListGeneral(b *testing.B) {
 	}
 }
 
+// BenchmarkAfterListLoad is Caddyfile.general's list block on the records
+// the load harness's upstream serves (a bare array; tags, a nested address):
+// the filter the list scenarios of bench/README.md run under load.
+func BenchmarkAfterListLoad(b *testing.B) {
+	p := benchProgram(b, After, "list",
+		&Statement{Op: "hide", Paths: []string{"password"}},
+		&Statement{Op: "hide", Paths: []string{"profile"}, If: "record.login_count % 2 == 1"},
+		&Statement{Op: "hide", Paths: []string{"email"}, If: "user?.id != record.id"},
+		&Statement{Op: "drop", Expr: "record.login_count * 3 % 7 == 0 || record.active == false"},
+	)
+	for _, n := range []int{100, 1000} {
+		body := benchdata.Accounts(n)
+		b.Run("records="+strconv.Itoa(n), func(b *testing.B) {
+			in := &Input{Resource: "users", Action: "list"}
+			res, err := p.RunAfter(in, body, Shape{List: true}, make([]byte, 0, len(body)))
+			if err != nil || res.Body == nil || res.Dropped == 0 || strings.Contains(string(res.Body), "password") {
+				b.Fatalf("RunAfter: %+v, %v", res, err)
+			}
+			out := res.Body
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				res, _ := p.RunAfter(in, body, Shape{List: true}, out[:0])
+				out = res.Body
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/record")
+		})
+	}
+}
+
 // BenchmarkAfterListOrders is generalListProgram on 100
 // records whose members come in the same order, in two orders by turns
 // (every other record starts with another member), and in an order of

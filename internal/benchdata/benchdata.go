@@ -70,3 +70,64 @@ func Create(size int) []byte {
 	b.WriteString(`"}}`)
 	return []byte(b.String())
 }
+
+// AppendAccount appends account i, a record shaped like those the load
+// harness's upstream serves (about 370 bytes): id, name, email, password,
+// role, active (false for every 7th), created_at, login_count, tags (an
+// array of two), profile{bio, avatar_url, phone, address{city, country}}.
+func AppendAccount(b []byte, i int) []byte {
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, `,"name":"User `...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, `","email":"user`...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, `@example.com","password":"$2a$10$`...)
+	h := uint64(i)*0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019
+	const alphabet = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	for k := 0; k < 53; k++ {
+		h ^= h >> 29
+		h *= 0xBF58476D1CE4E5B9
+		h ^= h >> 32
+		b = append(b, alphabet[h%uint64(len(alphabet))])
+	}
+	b = append(b, `","role":"`...)
+	b = append(b, [...]string{"admin", "editor", "viewer", "viewer", "editor"}[i%5]...)
+	b = append(b, `","active":`...)
+	b = strconv.AppendBool(b, i%7 != 0)
+	b = append(b, `,"created_at":"2024-01-`...)
+	b = append(b, byte('1'+i%3), byte('0'+i%10))
+	b = append(b, `T0`...)
+	b = append(b, byte('0'+i%10))
+	b = append(b, `:37:00Z","login_count":`...)
+	b = strconv.AppendInt(b, int64(i*7919%1000), 10)
+	b = append(b, `,"tags":["t`...)
+	b = strconv.AppendInt(b, int64(i%5), 10)
+	b = append(b, `","t`...)
+	b = strconv.AppendInt(b, int64(i%11), 10)
+	b = append(b, `"],"profile":{"bio":"Deterministic test user number `...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, `.","avatar_url":"https://img.example.com/u/`...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, `.png","phone":"+49-30-`...)
+	b = strconv.AppendInt(b, int64(1000000+i), 10)
+	b = append(b, `","address":{"city":"`...)
+	b = append(b, [...]string{"Berlin", "Paris", "Austin", "Osaka", "Recife", "Pune", "Utrecht"}[i%7]...)
+	b = append(b, `","country":"`...)
+	b = append(b, [...]string{"DE", "FR", "US", "JP", "BR", "IN", "NL"}[i%7]...)
+	return append(b, `"}}}`...)
+}
+
+// Accounts is a bare JSON array of accounts 1..n, as the load harness's
+// upstream answers a list.
+func Accounts(n int) []byte {
+	b := make([]byte, 0, n*380+2)
+	b = append(b, '[')
+	for i := 1; i <= n; i++ {
+		if i > 1 {
+			b = append(b, ',')
+		}
+		b = AppendAccount(b, i)
+	}
+	return append(b, ']')
+}
