@@ -33,6 +33,18 @@ type condition func(env *Env) (result, ok bool)
 // fastCondition compiles node, the checked and patched tree of an
 // expression, into a condition; false when it has a shape left to the VM.
 func fastCondition(node ast.Node) (condition, bool) {
+	if isTest(node) {
+		c := &fastCompiler{}
+		test, ok := c.test(node, true)
+		if !ok {
+			return nil, false
+		}
+		slots := c.slots
+		return func(env *Env) (bool, bool) {
+			env.makeRoom(slots)
+			return test(env)
+		}, true
+	}
 	value, slots, ok := compileRoot(node)
 	if !ok {
 		return nil, false

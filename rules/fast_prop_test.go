@@ -55,7 +55,13 @@ func (g exprGen) value(depth int) string {
 
 func (g exprGen) cond(depth int) string {
 	d := max(depth-1, 0)
-	switch g.r.Intn(10) {
+	switch g.r.Intn(11) {
+	case 9: // integer arithmetic on one field, compared with an integer
+		v := g.field()
+		for range 1 + g.r.Intn(3) {
+			v = fmt.Sprintf("(%s %s %s)", v, g.pick("+", "-", "*", "%"), g.pick("0", "1", "2", "3", "-1", "7", "9223372036854775807"))
+		}
+		return fmt.Sprintf("(%s %s %s)", v, g.pick("==", "!=", "<", "<=", ">", ">="), g.pick("0", "1", "2", "-1", "6"))
 	case 0, 1, 2:
 		return fmt.Sprintf("(%s %s %s)", g.value(d), g.pick("==", "!=", "<", "<=", ">", ">="), g.value(d))
 	case 3:

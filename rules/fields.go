@@ -213,14 +213,26 @@ func (f *recordFields) namedField(out *val, k string, id int32) {
 		f.named(out, k)
 		return
 	}
-	if !s.ready {
-		s.fill(f.members)
-	}
-	if j := s.last[s.of[id]-1]; j > 0 {
-		out.setRaw(f.members[j-1].val)
+	if m := s.member(f.members, id); m != nil {
+		out.setRaw(m.val)
 	} else {
 		out.setAny(nil)
 	}
+}
+
+// namedText is the JSON text of the member namedField reads; false when
+// the record is not an object or has no such member.
+func (f *recordFields) namedText(k string, id int32) (string, bool) {
+	var m *member
+	if s := f.slots; s != nil && int(id) < len(s.of) && s.of[id] != 0 {
+		m = s.member(f.members, id)
+	} else if f.scan(); f.state == scanned {
+		m = lastNamed(f.members, k, f.fold)
+	}
+	if m == nil {
+		return "", false
+	}
+	return m.val, true
 }
 
 // scan finds the members of the record on the first read.

@@ -87,6 +87,18 @@ func (s *memberSlots) use(fs *fieldSlots) {
 	s.last = s.last[:fs.width]
 }
 
+// member is the last of members named by the field numbered id, which
+// the slots know, or nil.
+func (s *memberSlots) member(members []member, id int32) *member {
+	if !s.ready {
+		s.fill(members)
+	}
+	if j := s.last[s.of[id]-1]; j > 0 {
+		return &members[j-1]
+	}
+	return nil
+}
+
 // fill indexes members: of duplicate names the last wins.
 func (s *memberSlots) fill(members []member) {
 	clear(s.last)

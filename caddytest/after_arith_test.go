@@ -1,0 +1,36 @@
+package caddytest
+
+import "testing"
+
+// TestAfterConditionsOnFieldArithmetic: conditions doing integer arithmetic
+// on a field, or comparing one with a constant, answer as expr does on every
+// spelling of the field (negative, -0, beyond 18 digits, duplicated, under
+// an escaped name, a string that looks like the constant, absent), and a
+// value they cannot compute on fails the request closed.
+func TestAfterConditionsOnFieldArithmetic(t *testing.T) {
+	up := afterUpstream(t, map[string]afterReply{
+		"/api/counts": {body: `[{"k":1,"n":14,"secret":"s"},{"k":2,"n":-7,"secret":"s"},{"k":3,"n":-0,"secret":"s"},` +
+			`{"k":4,"n":5,"secret":"s"},{"k":5,"n":4,"flag":false,"secret":"s"},{"k":6,"n":4,"flag":"false","secret":"s"},` +
+			`{"k":7,"n":14,"n":4,"secret":"s"},{"k":8,"n":9223372036854775807,"secret":"s"},{"k":9,"\u006e":28,"secret":"s"},` +
+			`{"k":10,"n":100,"flag":"f\u0061lse","secret":"s"}]`},
+		"/api/counts?float=1":  {body: `[{"k":1,"n":14,"secret":"s"},{"k":2,"n":7.0,"secret":"s"}]`},
+		"/api/counts?absent=1": {body: `[{"k":1,"secret":"s"}]`},
+	})
+	crud(t, `
+		resource counts /api/counts {
+			after list {
+				hide secret if ´record.n * 3 % 7 == 0´
+				drop ´record.n % 2 == 1 || record.flag == false´
+				hide flag if ´!(record.n - 50 >= 0) && record.k != 6´
+			}
+		}`, up)
+	checkAfter(t, up, []afterCase{
+		{name: "every spelling", path: "/api/counts", status: 200,
+			body: `[{"k":1,"n":14},{"k":2,"n":-7},{"k":3,"n":-0},{"k":6,"n":4,"flag":"false","secret":"s"},` +
+				`{"k":7,"n":14,"n":4,"secret":"s"},{"k":9,"\u006e":28},{"k":10,"n":100,"flag":"f\u0061lse","secret":"s"}]`},
+		{name: "a float in integer arithmetic", path: "/api/counts?float=1", status: 500, kind: kindProblem,
+			body: "a rule could not be evaluated"},
+		{name: "an absent field in arithmetic", path: "/api/counts?absent=1", status: 500, kind: kindProblem,
+			body: "a rule could not be evaluated"},
+	})
+}
