@@ -324,8 +324,10 @@ func skipContainer(s string, i int, known *[]nameSpan) int {
 	var in openers
 	names := 0
 	c := s[i]
+	var object bool // the innermost container is an object
 open: // s[i] is c, an opening bracket
-	in.push(c == '{')
+	object = c == '{'
+	in.push(object)
 	if i = skipSpace(s, i+1); i >= len(s) {
 		return -1
 	}
@@ -333,7 +335,7 @@ open: // s[i] is c, an opening bracket
 		goto close
 	}
 item: // s[i] starts a member or an element
-	if in.object() {
+	if object {
 		switch {
 		case known == nil:
 			i = skipKey(s, i)
@@ -379,7 +381,7 @@ after: // past a value: a comma or the close follows
 	}
 	return -1
 close: // s[i] is c, a closing bracket
-	if (c == '}') != in.object() {
+	if (c == '}') != object {
 		return -1
 	}
 	in.n--
@@ -387,6 +389,7 @@ close: // s[i] is c, a closing bracket
 	if in.n == 0 {
 		return i
 	}
+	object = in.object()
 	goto after
 }
 
@@ -539,14 +542,29 @@ func scanHits(s string, i int, dst []member, known []keyGuess, j int, sparse boo
 		}
 		g.missed = false
 		k := i + g.nameAt
-		if i = skipMemberValue(s, v, g); i < 0 {
+		if s[v] == '"' { // skipMemberValue's usual case, one call less
+			i, _ = scanString(s, v)
+		} else {
+			i = skipMemberValue(s, v, g)
+		}
+		if i < 0 {
 			return dst, -1, j
 		}
 		if !g.place.miss || !sparse {
-			dst = append(dst, member{key: g.key, keyRaw: s[k : k+g.nameLen], val: s[v:i], miss: g.place.miss, at: g.place.at})
+			dst = grow(dst)
+			m := &dst[len(dst)-1]
+			m.key, m.keyRaw, m.val, m.miss, m.at, m.deep, m.kids, m.nkids = g.key, s[k:k+g.nameLen], s[v:i], g.place.miss, g.place.at, false, 0, 0
 		}
 	}
 	return dst, i, j
+}
+
+// grow is dst one member longer, the new one's fields left to the caller.
+func grow(dst []member) []member {
+	if len(dst) < cap(dst) {
+		return dst[:len(dst)+1]
+	}
+	return append(dst, member{})
 }
 
 // skipMemberValue is skipValue for the value at s[v] of a member scanObject
