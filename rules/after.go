@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 
 	"github.com/tidwall/gjson"
@@ -135,7 +136,8 @@ type afterRun struct {
 	nested    nested       // nested objects scanned with the record (see Program.descend)
 	storage   *afterStorage
 
-	noted          []*stmt  // statements already in res.Changed
+	noted          uint64   // the statements (by index, the first 64) already in res.Changed
+	notedMore      []*stmt  // those beyond the first 64
 	dropped        string   // the drop that removed the last dropped record
 	members        []member // the current record's members, while cur is as scanned
 	membersValid   bool
@@ -399,7 +401,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			tr.hide(s, cur)
 			r.pending = append(r.pending, s.tree)
 			bits.add(p.hideBits[i])
-			r.note(s)
+			r.note(i, s)
 		case opOnly:
 			next, c := appendKeeping(make([]byte, 0, len(cur)), parse(cur), s.tree)
 			if c && tr.fn != nil {
@@ -409,7 +411,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 				cur, stale = next, true
 				r.membersValid = false
 				hidden++
-				r.note(s)
+				r.note(i, s)
 			}
 		case opMask, opRedact:
 			if ok, err := tr.applies(s, env); err != nil || !ok {
@@ -454,7 +456,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 				} else {
 					r.res.Redacted += n
 				}
-				r.note(s)
+				r.note(i, s)
 			}
 		case opDrop:
 			ok, err := s.test(env)
@@ -463,7 +465,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			}
 			if ok {
 				tr.step(Step{Decision: Dropped})
-				r.note(s)
+				r.note(i, s)
 				r.dropped = s.where
 				return false, nil
 			}
@@ -488,7 +490,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			cur, stale = next, true
 			r.membersValid = false
 			r.changed = true
-			r.note(s)
+			r.note(i, s)
 		case opDeny, opRequire:
 			rej, err := s.rejection(env)
 			if err != nil {
@@ -534,14 +536,18 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 // decodeRecord is the current record as the VM reads it.
 func (r *afterRun) decodeRecord() any { return decodeFields(r.env.fields, r.p, &r.view) }
 
-// note records that a statement acted, once, for report mode.
-func (r *afterRun) note(s *stmt) {
-	for _, n := range r.noted {
-		if n == s {
+// note records that statement i, s, acted, once, for report mode.
+func (r *afterRun) note(i int, s *stmt) {
+	if i < 64 {
+		if r.noted&(1<<i) != 0 {
 			return
 		}
+		r.noted |= 1 << i
+	} else if slices.Contains(r.notedMore, s) {
+		return
+	} else {
+		r.notedMore = append(r.notedMore, s)
 	}
-	r.noted = append(r.noted, s)
 	r.res.Changed = append(r.res.Changed, s.where)
 }
 

@@ -1,6 +1,9 @@
 package rules
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -136,5 +139,51 @@ func TestRunAfter(t *testing.T) {
 				t.Errorf("dropped = %d, want %d", res.Dropped, tt.dropped)
 			}
 		})
+	}
+}
+
+// TestAfterChangedNamesEachStatementOnce: the statements that acted are
+// listed once each, in the order they first acted, however many there are
+// (beyond 64 too) and however many records they act on.
+func TestAfterChangedNamesEachStatementOnce(t *testing.T) {
+	var stmts []*Statement
+	var record strings.Builder
+	record.WriteString(`{"id":1`)
+	for i := range 70 {
+		stmts = append(stmts, &Statement{Op: "hide", Paths: []string{fmt.Sprintf("f%d", 69-i)}, If: fmt.Sprintf("record.id != %d", i%3)})
+		fmt.Fprintf(&record, `,"f%d":%d`, i, i)
+	}
+	record.WriteString(`}`)
+	p := benchProgram(t, After, "list", stmts...)
+	res, err := p.RunAfter(&Input{Resource: "users", Action: "list"}, []byte("["+record.String()+","+strings.Replace(record.String(), `"id":1`, `"id":2`, 1)+"]"), Shape{List: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := func(id int) string { // the fields of the statements that did not act
+		var b strings.Builder
+		fmt.Fprintf(&b, `{"id":%d`, id)
+		for f := range 70 {
+			if (69-f)%3 == id {
+				fmt.Fprintf(&b, `,"f%d":%d`, f, f)
+			}
+		}
+		return b.String() + "}"
+	}
+	if want := "[" + kept(1) + "," + kept(2) + "]"; string(res.Body) != want {
+		t.Fatalf("body %s, want %s", res.Body, want)
+	}
+	var want []string
+	for i, s := range p.stmts { // the second record adds those the first did not run
+		if i%3 != 1 {
+			want = append(want, s.where)
+		}
+	}
+	for i, s := range p.stmts {
+		if i%3 == 1 {
+			want = append(want, s.where)
+		}
+	}
+	if !slices.Equal(res.Changed, want) {
+		t.Fatalf("changed\n%q\nwant\n%q", res.Changed, want)
 	}
 }
