@@ -8,11 +8,11 @@ import (
 
 // A condition whose root is a comparison, `&&`, `||` or `!` compiles into
 // tests: functions that return the boolean itself rather than write a value
-// into a slot for their caller to read back. A comparison of a record field
-// with a constant, or of integer arithmetic on one field with constants
-// (record.n * 3 % 7 == 0), reads the field's JSON text and computes on it
-// in one function; any value it does not handle inline (a field that is
-// absent, not an integer, not plainly spelled) goes to the operands the
+// into a slot for their caller to read back. An equality of a record field
+// with anything, and a comparison of integer arithmetic on one field with
+// constants (record.n * 3 % 7 == 0), read the field's JSON text and compute
+// on it in one function; any value they do not handle inline (a field that
+// is absent, not an integer, a string with escapes) goes to the operands the
 // comparison compiles to otherwise, which compute what the VM computes.
 
 // isTest reports whether node yields a boolean of its own: a comparison,
@@ -42,9 +42,20 @@ func (c *fastCompiler) test(node ast.Node, tail bool) (condition, bool) {
 		case "&&", "and", "||", "or":
 			return c.logic(n, tail)
 		case "==", "!=", "<", "<=", ">", ">=":
-			if t, ok := c.fieldTest(n); ok {
+			general, ok := c.binary(n)
+			if !ok {
+				return nil, false
+			}
+			otherwise := valueTest(general, false) // a comparison is a boolean
+			if n.Operator == "==" || n.Operator == "!=" {
+				if t, ok := c.fieldEquality(n, otherwise); ok {
+					return t, true
+				}
+			}
+			if t, ok := c.arithmeticTest(n, otherwise); ok {
 				return t, true
 			}
+			return otherwise, true
 		}
 	case *ast.UnaryNode:
 		if n.Operator == "!" || n.Operator == "not" {
@@ -138,44 +149,79 @@ func fieldArithmetic(node ast.Node) (keys []any, steps []intStep, ok bool) {
 	return keys, steps, true
 }
 
-// fieldTest compiles the comparison n of a record field, or of integer
-// arithmetic on one, with a constant; false for any other comparison.
-func (c *fastCompiler) fieldTest(n *ast.BinaryNode) (condition, bool) {
-	k, ok := constantOf(n.Right)
+// fieldEquality compiles `==` or `!=` between a record field and a
+// plainly spelled constant (compared as JSON text) or any other operand;
+// false for other comparisons. otherwise is the comparison as any other.
+func (c *fastCompiler) fieldEquality(n *ast.BinaryNode, otherwise condition) (condition, bool) {
+	field, other := n.Left, n.Right
+	keys, ok := recordChain(field)
+	if !ok || len(keys) == 0 {
+		field, other = n.Right, n.Left
+		if keys, ok = recordChain(field); !ok || len(keys) == 0 {
+			return nil, false
+		}
+	}
+	read, want := c.fieldText(keys), n.Operator == "=="
+	if k, ok := constantOf(other); ok {
+		text, plain := plainJSON(&k)
+		if !plain {
+			return nil, false // a number: arithmeticTest's
+		}
+		return func(env *Env) (bool, bool) {
+			// As the operand's: the constant's only spelling, unless the
+			// field is a longer string with escapes.
+			if raw, ok := read(env); ok && (raw[0] != '"' || len(raw) <= len(text) || strings.IndexByte(raw, '\\') < 0) {
+				return (raw == text) == want, true
+			}
+			return otherwise(env)
+		}, true
+	}
+	value, ok := c.operand(other)
 	if !ok {
+		return nil, false
+	}
+	return func(env *Env) (bool, bool) {
+		raw, ok := read(env)
+		if !ok {
+			return otherwise(env)
+		}
+		v, ok := value(env)
+		if !ok {
+			return false, false
+		}
+		return equalsText(raw, v) == want, true
+	}, true
+}
+
+// equalsText is equal for a field's JSON text and a value: nil is only
+// null, a string is compared with the text between the field's quotes when
+// it holds no escape.
+func equalsText(raw string, v *val) bool {
+	if v.kind == anyKind && v.v == nil {
+		return raw == "null"
+	}
+	if v.kind != rawKind {
+		if s, ok := v.text(); ok && strings.IndexByte(raw, '\\') < 0 {
+			return raw[0] == '"' && raw[1:len(raw)-1] == s
+		}
+	}
+	field := val{s: raw, kind: rawKind}
+	return equal(&field, v)
+}
+
+// arithmeticTest compiles the comparison n of a record field, or of
+// integer arithmetic on one, with an integer constant; false for any other
+// comparison. otherwise is the comparison as any other.
+func (c *fastCompiler) arithmeticTest(n *ast.BinaryNode, otherwise condition) (condition, bool) {
+	k, ok := constantOf(n.Right)
+	if !ok || k.kind != intKind {
 		return nil, false
 	}
 	keys, steps, ok := fieldArithmetic(n.Left)
 	if !ok {
 		return nil, false
 	}
-	general, ok := c.binary(n)
-	if !ok {
-		return nil, false
-	}
-	otherwise := valueTest(general, false) // a comparison is a boolean
 	read := c.fieldText(keys)
-	if len(steps) == 0 && (n.Operator == "==" || n.Operator == "!=") {
-		text, plain := plainJSON(&k)
-		if !plain {
-			if k.kind != intKind {
-				return nil, false
-			}
-		} else {
-			want := n.Operator == "=="
-			return func(env *Env) (bool, bool) {
-				// As the operand's: the constant's only spelling, unless the
-				// field is a longer string with escapes.
-				if raw, ok := read(env); ok && (raw[0] != '"' || len(raw) <= len(text) || strings.IndexByte(raw, '\\') < 0) {
-					return (raw == text) == want, true
-				}
-				return otherwise(env)
-			}, true
-		}
-	}
-	if k.kind != intKind {
-		return nil, false
-	}
 	code, want := intOperators[n.Operator], k.int()
 	if code == 0 {
 		code = n.Operator[0] // '=' or '!'

@@ -34,3 +34,27 @@ func TestAfterConditionsOnFieldArithmetic(t *testing.T) {
 			body: "a rule could not be evaluated"},
 	})
 }
+
+// TestAfterConditionsOnFieldEquality: a field compared with a request's
+// value answers as expr does on every spelling of the field (escaped,
+// null, absent, an array, duplicated) and for an absent value (nil).
+func TestAfterConditionsOnFieldEquality(t *testing.T) {
+	up := afterUpstream(t, map[string]afterReply{
+		"/api/owners": {body: `[{"k":1,"owner":"ann","secret":"s"},{"k":2,"owner":"\u0061nn","secret":"s"},{"k":3,"owner":"bo","secret":"s"},` +
+			`{"k":4,"owner":null,"secret":"s"},{"k":5,"secret":"s"},{"k":6,"owner":["ann"],"secret":"s"},{"k":7,"owner":"ann","owner":"bo","secret":"s"}]`},
+	})
+	crud(t, `
+		resource owners /api/owners {
+			after list {
+				hide secret if ´record.owner != request.query.who´
+			}
+		}`, up)
+	checkAfter(t, up, []afterCase{
+		{name: "a value", path: "/api/owners?who=ann", status: 200,
+			body: `[{"k":1,"owner":"ann","secret":"s"},{"k":2,"owner":"\u0061nn","secret":"s"},{"k":3,"owner":"bo"},` +
+				`{"k":4,"owner":null},{"k":5},{"k":6,"owner":["ann"]},{"k":7,"owner":"ann","owner":"bo"}]`},
+		{name: "no value", path: "/api/owners", status: 200,
+			body: `[{"k":1,"owner":"ann"},{"k":2,"owner":"\u0061nn"},{"k":3,"owner":"bo"},` +
+				`{"k":4,"owner":null,"secret":"s"},{"k":5,"secret":"s"},{"k":6,"owner":["ann"]},{"k":7,"owner":"ann","owner":"bo"}]`},
+	})
+}
