@@ -23,8 +23,12 @@ func (b *memberBits) reset(n int) {
 		b.remove, b.enter = make([]uint64, n), make([]uint64, n)
 	}
 	b.remove, b.enter = b.remove[:n], b.enter[:n]
-	clear(b.remove)
-	clear(b.enter)
+	if n == 1 { // the usual tree of names without nested paths: no call
+		b.remove[0], b.enter[0] = 0, 0
+	} else {
+		clear(b.remove)
+		clear(b.enter)
+	}
 	b.ok = true
 }
 

@@ -106,9 +106,13 @@ func (t *tracer) step(st Step) {
 // record cur: each hide mergeHides joined into it as itself, so every
 // statement written has its own decision.
 func (t *tracer) hide(s *stmt, cur []byte) {
-	if t.fn == nil {
-		return
+	if t.fn != nil { // small enough to inline where nothing is traced
+		t.hides(s, cur)
 	}
+}
+
+// hides is hide while tracing.
+func (t *tracer) hides(s *stmt, cur []byte) {
 	for _, part := range parts(s) {
 		st := Step{Where: part.where, Index: t.index, Decision: Passed}
 		if _, n := appendDeleting(nil, parse(cur), part.tree); n > 0 {
