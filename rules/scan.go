@@ -94,6 +94,11 @@ func specialIn(w uint64) uint64 {
 	return ((x-ones*0x21)&^x | (b-ones)&^b) & highs
 }
 
+// wordAt is the eight bytes of s from i, little endian; i+8 <= len(s).
+func wordAt(s string, i int) uint64 {
+	return binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i))[:])
+}
+
 // skipString returns the index just past the string whose opening quote is
 // at i, or -1 when it is not a valid JSON string.
 func skipString(s string, i int) int {
@@ -355,6 +360,14 @@ item: // s[i] starts a member or an element
 	case '{', '[':
 		goto open
 	case '"': // skipScalar, one call less for the usual string
+		if i+9 <= len(s) { // and none for one that closes within eight bytes
+			if m := specialIn(wordAt(s, i+1)); m != 0 {
+				if e := i + 1 + bits.TrailingZeros64(m)>>3; s[e] == '"' {
+					i = e + 1
+					goto after
+				}
+			}
+		}
 		i, _ = scanString(s, i)
 	default:
 		i = skipScalar(s, i)
