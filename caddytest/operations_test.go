@@ -316,6 +316,21 @@ func TestOperationsReportMode(t *testing.T) {
 	})
 	t.Run("hides are not applied", func(t *testing.T) {
 		send(t, tester, "GET", "/api/users/1", "").expect(t, 200, `{"id":1,"password":"p"}`)
+		var gets []map[string]any
+		for _, line := range logsWith(t, logFile, "would change the response") {
+			if line["action"] == "get" {
+				gets = append(gets, line)
+			}
+		}
+		if len(gets) != 1 {
+			t.Fatalf("%d would-change lines for the get: %v", len(gets), gets)
+		}
+		expectFields(t, gets[0], map[string]string{
+			"level":    "info",
+			"resource": "users",
+			"mode":     "report",
+			"rule":     `resource "users": after create get: statement 1 (hide password)`,
+		})
 	})
 	t.Run("a would-be deny of the response passes it", func(t *testing.T) {
 		send(t, tester, "GET", "/api/users/5", "").expect(t, 200, `{"id":5,"locked":true}`)

@@ -371,7 +371,17 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	tr := tracer{fn: r.in.Trace, index: index}
 	readsRecord := p.vars&varRecord != 0
 	flushes := p.flush[:len(p.stmts)]
-	for i, s := range p.stmts {
+	start := 0
+	if p.leadingHide && tr.fn == nil { // taken without a statement's turn
+		r.pending = append(r.pending, p.stmts[0].tree)
+		bits.add(p.hideBits[0])
+		if r.noted&1 == 0 {
+			r.note(0, p.stmts[0])
+		}
+		start = 1
+	}
+	for i := start; i < len(p.stmts); i++ {
+		s := p.stmts[i]
 		tr.next(s)
 		if flushes[i] {
 			flush()

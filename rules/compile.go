@@ -433,6 +433,9 @@ type Program struct {
 	// memberBits); nil for other statements and for a hide whose paths
 	// pass a wildcard or a node of more than 64 names.
 	hideBits [][]nodeBits
+	// leadingHide: the first statement is an unconditional hide (after
+	// mergeHides, of every hide before the first other statement).
+	leadingHide bool
 	// nodes counts descend's nodes; pathTree.id numbers them.
 	nodes int
 	// fieldSlots maps the top-level fields the after phase's expressions
@@ -485,6 +488,7 @@ func NewProgram(phase Phase, blocks []*CompiledBlock, opts ...ProgramOption) *Pr
 		}
 	}
 	p.mergeHides()
+	p.leadingHide = len(p.stmts) > 0 && p.stmts[0].op == opHide && p.stmts[0].ifCond == nil && !p.flush[0]
 	for _, s := range p.stmts {
 		vs, _ := s.usage()
 		p.reads = append(p.reads, vs&varRecord != 0)
