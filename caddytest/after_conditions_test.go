@@ -4,9 +4,10 @@ import "testing"
 
 // TestAfterConditionsOnFieldArithmetic: conditions doing integer arithmetic
 // on a field, or comparing one with a constant, answer as expr does on every
-// spelling of the field (negative, -0, beyond 18 digits, duplicated, under
-// an escaped name, a string that looks like the constant, absent), and a
-// value they cannot compute on fails the request closed.
+// spelling of the field (negative, -0, beyond 18 digits, a float, beyond
+// int64, duplicated, under an escaped name, a string that looks like the
+// constant, absent), and a value they cannot compute on fails the request
+// closed.
 func TestAfterConditionsOnFieldArithmetic(t *testing.T) {
 	up := afterUpstream(t, map[string]afterReply{
 		"/api/counts": {body: `[{"k":1,"n":14,"secret":"s"},{"k":2,"n":-7,"secret":"s"},{"k":3,"n":-0,"secret":"s"},` +
@@ -15,6 +16,9 @@ func TestAfterConditionsOnFieldArithmetic(t *testing.T) {
 			`{"k":10,"n":100,"flag":"f\u0061lse","secret":"s"}]`},
 		"/api/counts?float=1":  {body: `[{"k":1,"n":14,"secret":"s"},{"k":2,"n":7.0,"secret":"s"}]`},
 		"/api/counts?absent=1": {body: `[{"k":1,"secret":"s"}]`},
+		"/api/prices": {body: `[{"k":1,"price":10.5,"cost":1,"name":"ab"},{"k":2,"price":10.75,"cost":1,"name":"abc"},` +
+			`{"k":3,"price":1e1,"cost":1,"name":"abcdef"},{"k":4,"price":-0.0,"cost":1,"name":"x"},` +
+			`{"k":5,"price":99999999999999999999,"cost":1,"name":""}]`},
 	})
 	crud(t, `
 		resource counts /api/counts {
@@ -22,6 +26,12 @@ func TestAfterConditionsOnFieldArithmetic(t *testing.T) {
 				hide secret if ´record.n * 3 % 7 == 0´
 				drop ´record.n % 2 == 1 || record.flag == false´
 				hide flag if ´!(record.n - 50 >= 0) && record.k != 6´
+			}
+		}
+		resource prices /api/prices {
+			after list {
+				hide cost if ´record.price * 2 - 1 > 20´
+				drop ´len(record.name) > 5´
 			}
 		}`, up)
 	checkAfter(t, up, []afterCase{
@@ -32,6 +42,9 @@ func TestAfterConditionsOnFieldArithmetic(t *testing.T) {
 			body: "a rule could not be evaluated"},
 		{name: "an absent field in arithmetic", path: "/api/counts?absent=1", status: 500, kind: kindProblem,
 			body: "a rule could not be evaluated"},
+		{name: "floats and integers beyond int64", path: "/api/prices", status: 200,
+			body: `[{"k":1,"price":10.5,"cost":1,"name":"ab"},{"k":2,"price":10.75,"name":"abc"},` +
+				`{"k":4,"price":-0.0,"cost":1,"name":"x"},{"k":5,"price":99999999999999999999,"name":""}]`},
 	})
 }
 

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/expr-lang/expr/ast"
@@ -209,23 +210,24 @@ func equalsText(raw string, v *val) bool {
 	return equal(&field, v)
 }
 
-// arithmeticTest compiles the comparison n of a record field, or of
-// integer arithmetic on one, with an integer constant; false for any other
-// comparison. otherwise is the comparison as any other.
+// arithmeticTest compiles the comparison n of a record field, of integer
+// arithmetic on one, or of any other operand with an integer constant;
+// false for any other comparison. otherwise is the comparison as any other.
 func (c *fastCompiler) arithmeticTest(n *ast.BinaryNode, otherwise condition) (condition, bool) {
 	k, ok := constantOf(n.Right)
 	if !ok || k.kind != intKind {
 		return nil, false
 	}
-	keys, steps, ok := fieldArithmetic(n.Left)
-	if !ok {
-		return nil, false
-	}
-	read := c.fieldText(keys)
 	code, want := intOperators[n.Operator], k.int()
 	if code == 0 {
 		code = n.Operator[0] // '=' or '!'
 	}
+	keys, steps, ok := fieldArithmetic(n.Left)
+	if !ok {
+		return c.valueIntTest(n, code, k)
+	}
+	read := c.fieldText(keys)
+	floats := !slices.ContainsFunc(steps, func(s intStep) bool { return s.code == '%' }) // % of a float: the VM's error
 	return func(env *Env) (bool, bool) {
 		raw, ok := read(env)
 		if !ok {
@@ -233,7 +235,21 @@ func (c *fastCompiler) arithmeticTest(n *ast.BinaryNode, otherwise condition) (c
 		}
 		i, ok := rawInt(raw)
 		if !ok {
-			return otherwise(env)
+			if c := raw[0]; !floats || (c != '-' && (c < '0' || c > '9')) {
+				return otherwise(env)
+			}
+			_, f, _ := parseNumber(raw) // not an int: a float, as the VM decodes it
+			for _, s := range steps {
+				switch s.code {
+				case '+':
+					f += float64(s.k)
+				case '-':
+					f -= float64(s.k)
+				default:
+					f *= float64(s.k)
+				}
+			}
+			return compareNumbers(code, f, float64(want)), true
 		}
 		for _, s := range steps {
 			switch s.code {
@@ -247,20 +263,50 @@ func (c *fastCompiler) arithmeticTest(n *ast.BinaryNode, otherwise condition) (c
 				i %= s.k
 			}
 		}
-		switch code {
-		case '=':
-			return i == want, true
-		case '!':
-			return i != want, true
-		case '<':
-			return i < want, true
-		case 'l':
-			return i <= want, true
-		case '>':
-			return i > want, true
-		}
-		return i >= want, true
+		return compareNumbers(code, i, want), true
 	}, true
+}
+
+// valueIntTest compiles the comparison n of any operand with the integer
+// constant k: an integer value is compared in line, any other by the
+// operator as the operand compiles it.
+func (c *fastCompiler) valueIntTest(n *ast.BinaryNode, code byte, k val) (condition, bool) {
+	value, ok := c.operand(n.Left)
+	if !ok {
+		return nil, false
+	}
+	op, at, want := binaryOperators[n.Operator], c.slot(), k.int()
+	return func(env *Env) (bool, bool) {
+		v, ok := value(env)
+		if !ok {
+			return false, false
+		}
+		if i, _, isInt, ok := v.number(); ok && isInt {
+			return compareNumbers(code, i, want), true
+		}
+		out := &env.regs[at]
+		if !op(out, v, &k) {
+			return false, false
+		}
+		return out.boolean()
+	}, true
+}
+
+// compareNumbers is a OP b for an intOperators comparison code, '=' or '!'.
+func compareNumbers[N int | float64](code byte, a, b N) bool {
+	switch code {
+	case '=':
+		return a == b
+	case '!':
+		return a != b
+	case '<':
+		return a < b
+	case 'l':
+		return a <= b
+	case '>':
+		return a > b
+	}
+	return a >= b
 }
 
 // fieldText compiles the read of the record field at keys into a function
