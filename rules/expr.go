@@ -51,6 +51,7 @@ type program struct {
 	src    string
 	prog   *vm.Program
 	cond   condition // the same expression without the VM, when its shape allows
+	slots  int       // the operand slots cond uses
 	fast   operand   // the same for a value, when not a condition
 	static bool      // the expression is a literal: value, and json, are its value
 	value  any
@@ -73,7 +74,7 @@ func compileExpr(src string, asBool bool) (*program, error) {
 		return nil, err
 	}
 	p := &program{src: src, prog: tree}
-	p.cond, _ = fastCondition(tree.Node())
+	p.cond, p.slots, _ = fastCondition(tree.Node())
 	if !asBool {
 		p.fast, _ = compileFast(tree.Node())
 	}

@@ -31,38 +31,13 @@ type operand func(env *Env) (*val, bool)
 type condition func(env *Env) (result, ok bool)
 
 // fastCondition compiles node, the checked and patched tree of an
-// expression, into a condition; false when it has a shape left to the VM.
-func fastCondition(node ast.Node) (condition, bool) {
-	if isTest(node) {
-		c := &fastCompiler{}
-		test, ok := c.test(node, true)
-		if !ok {
-			return nil, false
-		}
-		slots := c.slots
-		return func(env *Env) (bool, bool) {
-			env.makeRoom(slots)
-			return test(env)
-		}, true
-	}
-	value, slots, ok := compileRoot(node)
-	if !ok {
-		return nil, false
-	}
-	return func(env *Env) (bool, bool) {
-		env.makeRoom(slots)
-		v, ok := value(env)
-		if !ok {
-			return false, false
-		}
-		if b, ok := v.boolean(); ok {
-			return b, true
-		}
-		if v.isNil() {
-			return false, true // a nil condition holds no more than false
-		}
-		return false, false // not a boolean: the VM's error
-	}, true
+// expression, into a condition and the number of slots its operands use,
+// which the caller makes room for before each evaluation (program.fastTest);
+// false when it has a shape left to the VM.
+func fastCondition(node ast.Node) (condition, int, bool) {
+	c := &fastCompiler{}
+	test, ok := c.test(node, true)
+	return test, c.slots, ok
 }
 
 // compileRoot compiles node, the root of an expression, into an operand

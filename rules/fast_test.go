@@ -110,7 +110,7 @@ func TestFastConditionsReadJSONAsTheVMReadsRecords(t *testing.T) {
 func agree(t *testing.T, p *program, vmEnv, fastEnv *Env, on string) {
 	t.Helper()
 	out, err := p.run(vmEnv) // always the VM
-	got, ok := p.cond(fastEnv)
+	got, ok := p.fastTest(fastEnv)
 	switch {
 	case err != nil && ok:
 		t.Errorf("%s on %s: fast %v, VM error %v", p.src, on, got, err)
@@ -144,7 +144,7 @@ func TestFastConditionsAllocateNothing(t *testing.T) {
 		}
 		env := &Env{fields: &recordFields{raw: raw, members: members, state: scanned}, Action: "list", Resource: "users", Index: 1, Get: get}
 		if n := testing.AllocsPerRun(100, func() {
-			if _, ok := p.cond(env); !ok {
+			if _, ok := p.fastTest(env); !ok {
 				t.Fatalf("%s: left to the VM", src)
 			}
 		}); n != 0 {

@@ -16,21 +16,6 @@ import (
 // is absent, not an integer, a string with escapes) goes to the operands the
 // comparison compiles to otherwise, which compute what the VM computes.
 
-// isTest reports whether node yields a boolean of its own: a comparison,
-// a logical operator or a negation.
-func isTest(node ast.Node) bool {
-	switch n := node.(type) {
-	case *ast.BinaryNode:
-		switch n.Operator {
-		case "&&", "and", "||", "or", "==", "!=", "<", "<=", ">", ">=":
-			return true
-		}
-	case *ast.UnaryNode:
-		return n.Operator == "!" || n.Operator == "not"
-	}
-	return false
-}
-
 // test compiles node into a condition. At run time a test reports ok
 // false where a value is not a boolean: the VM's case, as for the
 // operands. A nil is false where it is the value of the whole condition

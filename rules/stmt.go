@@ -19,11 +19,18 @@ func (s *stmt) test(env *Env) (bool, error) { return testProgram(s.expr, env) }
 // shape allows, else (and where that declines) by the VM.
 func testProgram(p *program, env *Env) (bool, error) {
 	if p.cond != nil {
-		if v, ok := p.cond(env); ok {
+		if v, ok := p.fastTest(env); ok {
 			return v, nil
 		}
 	}
 	return testVM(p, env)
+}
+
+// fastTest runs the compiled condition, which p must have: ok false
+// where the VM evaluates instead.
+func (p *program) fastTest(env *Env) (result, ok bool) {
+	env.makeRoom(p.slots)
+	return p.cond(env)
 }
 
 // testVM is testProgram by the VM.
