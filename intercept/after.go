@@ -139,10 +139,7 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 		} else {
 			x.settle(outcomePassed)
 		}
-		x.e.metrics.filtered.WithLabelValues(x.res.name, "would_hide").Add(float64(res.Hidden))
-		x.e.metrics.filtered.WithLabelValues(x.res.name, "would_drop").Add(float64(res.Dropped))
-		x.e.metrics.filtered.WithLabelValues(x.res.name, "would_mask").Add(float64(res.Masked))
-		x.e.metrics.filtered.WithLabelValues(x.res.name, "would_redact").Add(float64(res.Redacted))
+		x.e.metrics.filteredCounts(x.res, true, res.Hidden, res.Dropped, res.Masked, res.Redacted)
 		res = rules.AfterResult{}
 	case res.Reject != nil:
 		x.settle(outcomeRejected)
@@ -156,10 +153,7 @@ func (x *exchange) after(next caddyhttp.Handler) error {
 	}
 	if err == nil && !x.report() {
 		x.settle(outcomePassed)
-		x.e.metrics.filtered.WithLabelValues(x.res.name, "hidden").Add(float64(res.Hidden))
-		x.e.metrics.filtered.WithLabelValues(x.res.name, "dropped").Add(float64(res.Dropped))
-		x.e.metrics.filtered.WithLabelValues(x.res.name, "masked").Add(float64(res.Masked))
-		x.e.metrics.filtered.WithLabelValues(x.res.name, "redacted").Add(float64(res.Redacted))
+		x.e.metrics.filteredCounts(x.res, false, res.Hidden, res.Dropped, res.Masked, res.Redacted)
 	}
 	for _, e := range res.Headers {
 		if e.Remove {

@@ -24,6 +24,7 @@ type metrics struct {
 	queueLast map[any]int
 
 	decisionSeries labelCache[decisionKey, prometheus.Counter]
+	filteredSeries labelCache[filteredKey, [4]prometheus.Counter] // hidden, dropped, masked, redacted
 
 	// the duration series of the phases, made with the collectors (a
 	// series read once a request is not looked up by its label)
@@ -32,6 +33,13 @@ type metrics struct {
 
 // decisionKey names a decision series by the route it was made on, which
 // hashes faster than the resource and action names it stands for.
+// filteredKey names the filtered series of a resource, in report mode
+// (would_hidden...) or not.
+type filteredKey struct {
+	res    *resource
+	report bool
+}
+
 type decisionKey struct {
 	res            *resource
 	route          *route // nil: the method is not mapped on res
@@ -100,6 +108,25 @@ func (m *metrics) decision(res *resource, rt *route, phase, outcome string) {
 	m.decisionSeries.get(decisionKey{res, rt, phase, outcome}, func(k decisionKey) prometheus.Counter {
 		return m.decisions.WithLabelValues(k.res.name, actionName(k.route), k.phase, k.outcome)
 	}).Inc()
+}
+
+// filteredCounts counts what the after rules hid, dropped, masked and
+// redacted in a response of res (report: what they would have).
+func (m *metrics) filteredCounts(res *resource, report bool, hidden, dropped, masked, redacted int) {
+	c := m.filteredSeries.get(filteredKey{res, report}, func(k filteredKey) (series [4]prometheus.Counter) {
+		kinds := [4]string{"hidden", "dropped", "masked", "redacted"}
+		if k.report {
+			kinds = [4]string{"would_hide", "would_drop", "would_mask", "would_redact"}
+		}
+		for i, kind := range kinds {
+			series[i] = m.filtered.WithLabelValues(k.res.name, kind)
+		}
+		return series
+	})
+	c[0].Add(float64(hidden))
+	c[1].Add(float64(dropped))
+	c[2].Add(float64(masked))
+	c[3].Add(float64(redacted))
 }
 
 // labelCache keeps the series of a vector by their labels, so that a
