@@ -192,12 +192,27 @@ func BenchmarkAfterListGeneral(b *testing.B) {
 // the load harness's upstream serves (a bare array; tags, a nested address):
 // the filter the list scenarios of bench/README.md run under load.
 func BenchmarkAfterListLoad(b *testing.B) {
-	p := benchProgram(b, After, "list",
+	benchLoad(b, benchProgram(b, After, "list",
 		&Statement{Op: "hide", Paths: []string{"password"}},
 		&Statement{Op: "hide", Paths: []string{"profile"}, If: "record.login_count % 2 == 1"},
 		&Statement{Op: "hide", Paths: []string{"email"}, If: "user?.id != record.id"},
 		&Statement{Op: "drop", Expr: "record.login_count * 3 % 7 == 0 || record.active == false"},
-	)
+	))
+}
+
+// BenchmarkAfterListLoadCrud is Caddyfile.crud's list block on the same
+// records.
+func BenchmarkAfterListLoadCrud(b *testing.B) {
+	benchLoad(b, benchProgram(b, After, "list",
+		&Statement{Op: "hide", Paths: []string{"password"}},
+		&Statement{Op: "hide", Paths: []string{"profile.phone"}},
+		&Statement{Op: "hide", Paths: []string{"email"}, If: "user?.id != record.id"},
+		&Statement{Op: "drop", Expr: "record.active == false"},
+	))
+}
+
+// benchLoad runs p on lists of 100 and 1000 of the load harness's records.
+func benchLoad(b *testing.B, p *Program) {
 	for _, n := range []int{100, 1000} {
 		body := benchdata.Accounts(n)
 		b.Run("records="+strconv.Itoa(n), func(b *testing.B) {
