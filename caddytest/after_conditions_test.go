@@ -71,3 +71,26 @@ func TestAfterConditionsOnFieldEquality(t *testing.T) {
 				`{"k":4,"owner":null,"secret":"s"},{"k":5,"secret":"s"},{"k":6,"owner":["ann"]},{"k":7,"owner":"ann","owner":"bo"}]`},
 	})
 }
+
+// TestAfterConditionsOnTypedEquality: where expr's checker types both sides
+// of == as int (a conditional typed by its constant branch), expr compares
+// them as ints and fails on a value of another type; the gateway fails
+// the request closed there too, and answers as expr on ints.
+func TestAfterConditionsOnTypedEquality(t *testing.T) {
+	up := afterUpstream(t, map[string]afterReply{
+		"/api/tiers":          {body: `[{"k":1,"vip":true},{"k":2,"vip":false,"level":2},{"k":3,"vip":false,"level":1}]`},
+		"/api/tiers?float=1":  {body: `[{"k":1,"vip":false,"level":1.0}]`},
+		"/api/tiers?absent=1": {body: `[{"k":1,"vip":false}]`},
+	})
+	crud(t, `
+		resource tiers /api/tiers {
+			after list {
+				drop ´(record.vip ? 1 : record.level) == 1´
+			}
+		}`, up)
+	checkAfter(t, up, []afterCase{
+		{name: "ints", path: "/api/tiers", status: 200, body: `[{"k":2,"vip":false,"level":2}]`},
+		{name: "a float", path: "/api/tiers?float=1", status: 500, kind: kindProblem, body: "a rule could not be evaluated"},
+		{name: "absent", path: "/api/tiers?absent=1", status: 500, kind: kindProblem, body: "a rule could not be evaluated"},
+	})
+}

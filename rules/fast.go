@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -346,6 +347,11 @@ func (c *fastCompiler) binary(n *ast.BinaryNode) (operand, bool) {
 			}
 			return right(env)
 		}, true
+	}
+	if n.Operator == "==" || n.Operator == "!=" {
+		if k := typedEquality(n); k != reflect.Invalid {
+			return c.typedEqual(n, k, left, right), true
+		}
 	}
 	op, known := binaryOperators[n.Operator]
 	if !known {

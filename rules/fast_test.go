@@ -22,6 +22,8 @@ func TestFastConditionsAgreeWithVM(t *testing.T) {
 		`(record.deleted ? 1 : 2) == 1`, `record.tags[0] in record.tags`, `record.owner.id in ["u1"]`,
 		`record.deleted`, `record.n + 1 > record.n`, `record.s + "y" == "xy"`, `"a" in record.tags`,
 		`0 > 0/0`, `0/0 <= record.n`, `record.n / 0 - record.n / 0 >= 0`, `!(0/0 < 1)`,
+		`(record.deleted ? 1 : record) == 1`, `len(action) != (index == 0 ? 4 : record.n)`,
+		`(record.deleted ? "x" : record.n) == "x"`, `(record.active ? 1 : record.n) != 1`,
 	}
 	slow := []string{`record.s matches record.p`, `all(record.tags, # == "a")`, `trimPrefix(record.s) == "x"`}
 	records := []any{

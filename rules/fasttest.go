@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 
@@ -33,12 +34,13 @@ func (c *fastCompiler) test(node ast.Node, tail bool) (condition, bool) {
 				return nil, false
 			}
 			otherwise := valueTest(general, false) // a comparison is a boolean
-			if n.Operator == "==" || n.Operator == "!=" {
+			typed := (n.Operator == "==" || n.Operator == "!=") && typedEquality(n) != reflect.Invalid
+			if (n.Operator == "==" || n.Operator == "!=") && !typed {
 				if t, ok := c.fieldEquality(n, otherwise); ok {
 					return t, true
 				}
 			}
-			if t, ok := c.arithmeticTest(n, otherwise); ok {
+			if t, ok := c.arithmeticTest(n, typed, otherwise); ok {
 				return t, true
 			}
 			return otherwise, true
@@ -197,8 +199,10 @@ func equalsText(raw string, v *val) bool {
 
 // arithmeticTest compiles the comparison n of a record field, of integer
 // arithmetic on one, or of any other operand with an integer constant;
-// false for any other comparison. otherwise is the comparison as any other.
-func (c *fastCompiler) arithmeticTest(n *ast.BinaryNode, otherwise condition) (condition, bool) {
+// false for any other comparison. otherwise is the comparison as any other;
+// typed: expr compares n's sides as ints (see typedEquality), so a value
+// that is not one is the VM's.
+func (c *fastCompiler) arithmeticTest(n *ast.BinaryNode, typed bool, otherwise condition) (condition, bool) {
 	k, ok := constantOf(n.Right)
 	if !ok || k.kind != intKind {
 		return nil, false
@@ -209,10 +213,10 @@ func (c *fastCompiler) arithmeticTest(n *ast.BinaryNode, otherwise condition) (c
 	}
 	keys, steps, ok := fieldArithmetic(n.Left)
 	if !ok {
-		return c.valueIntTest(n, code, k)
+		return c.valueIntTest(n, code, k, typed)
 	}
 	read := c.fieldText(keys)
-	floats := !slices.ContainsFunc(steps, func(s intStep) bool { return s.code == '%' }) // % of a float: the VM's error
+	floats := !typed && !slices.ContainsFunc(steps, func(s intStep) bool { return s.code == '%' }) // % of a float: the VM's error
 	return func(env *Env) (bool, bool) {
 		raw, ok := read(env)
 		if !ok {
@@ -254,8 +258,8 @@ func (c *fastCompiler) arithmeticTest(n *ast.BinaryNode, otherwise condition) (c
 
 // valueIntTest compiles the comparison n of any operand with the integer
 // constant k: an integer value is compared in line, any other by the
-// operator as the operand compiles it.
-func (c *fastCompiler) valueIntTest(n *ast.BinaryNode, code byte, k val) (condition, bool) {
+// operator as the operand compiles it (typed: by the VM).
+func (c *fastCompiler) valueIntTest(n *ast.BinaryNode, code byte, k val, typed bool) (condition, bool) {
 	value, ok := c.operand(n.Left)
 	if !ok {
 		return nil, false
@@ -268,6 +272,9 @@ func (c *fastCompiler) valueIntTest(n *ast.BinaryNode, code byte, k val) (condit
 		}
 		if i, _, isInt, ok := v.number(); ok && isInt {
 			return compareNumbers(code, i, want), true
+		}
+		if typed {
+			return false, false
 		}
 		out := &env.regs[at]
 		if !op(out, v, &k) {

@@ -1,0 +1,81 @@
+package rules
+
+import (
+	"reflect"
+
+	"github.com/expr-lang/expr/ast"
+)
+
+// expr's compiler compares with OpEqualInt or OpEqualString where its
+// checker typed both sides of `==` or `!=` int, or both string, and the VM
+// then asserts each value's type: a value of another type is an error, not
+// false. The checker types a conditional by a branch the other may not
+// match (`(a ? 1 : record) == 2` is typed int and may yield a map), so
+// the compiled comparisons check the values as the VM does.
+
+// typedEquality is the kind expr's compiler compares n, an `==` or `!=`,
+// as (reflect.Int or reflect.String); reflect.Invalid where it compares
+// any two values.
+func typedEquality(n *ast.BinaryNode) reflect.Kind {
+	l, r := n.Left.Type(), n.Right.Type()
+	if l == nil || r == nil || l.Kind() != r.Kind() || l.PkgPath() != "" || r.PkgPath() != "" {
+		return reflect.Invalid
+	}
+	if k := l.Kind(); k == reflect.Int || k == reflect.String {
+		return k
+	}
+	return reflect.Invalid
+}
+
+// isKind reports whether v holds, as the VM would, a Go int (reflect.Int)
+// or a Go string (reflect.String).
+func (x *val) isKind(k reflect.Kind) bool {
+	if k == reflect.String {
+		switch x.kind {
+		case strKind:
+			return true
+		case rawKind:
+			return x.s[0] == '"'
+		case anyKind:
+			_, ok := x.v.(string)
+			return ok
+		}
+		return false
+	}
+	switch x.kind {
+	case intKind:
+		return true
+	case rawKind:
+		if c := x.s[0]; c != '-' && (c < '0' || c > '9') {
+			return false
+		}
+		_, _, isInt := parseNumber(x.s)
+		return isInt
+	case anyKind:
+		_, ok := x.v.(int)
+		return ok
+	}
+	return false
+}
+
+// typedEqual compiles n, an `==` or `!=` expr compares as kind k: false
+// (the VM's error) where a value is not of that kind.
+func (c *fastCompiler) typedEqual(n *ast.BinaryNode, k reflect.Kind, left, right operand) operand {
+	at, want := c.slot(), n.Operator == "=="
+	return func(env *Env) (*val, bool) {
+		l, ok := left(env)
+		if !ok {
+			return l, false
+		}
+		r, ok := right(env)
+		if !ok {
+			return r, false
+		}
+		if !l.isKind(k) || !r.isKind(k) {
+			return l, false
+		}
+		out := &env.regs[at]
+		out.setBool(equal(l, r) == want)
+		return out, true
+	}
+}
