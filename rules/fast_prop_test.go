@@ -123,7 +123,7 @@ func (g jsonGen) object(depth int) string {
 // (members scanned or not) and reading the decoded record; it leaves an
 // evaluation to the VM only where the VM fails or answers no boolean.
 func TestFastConditionsAgreeWithVMOnRandomExpressions(t *testing.T) {
-	forCompiledPrograms(t, "conditions", []int64{1, 2, 3},
+	forCompiledPrograms(t, "conditions", []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
 		func(_ *rand.Rand, eg exprGen) (*program, bool) {
 			p, err := compileExpr(eg.cond(3), true)
 			return p, err == nil // refused when it compiles: nothing runs
