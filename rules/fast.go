@@ -348,17 +348,18 @@ func (c *fastCompiler) binary(n *ast.BinaryNode) (operand, bool) {
 			return right(env)
 		}, true
 	}
-	if n.Operator == "==" || n.Operator == "!=" {
-		if k := typedEquality(n); k != reflect.Invalid {
-			return c.typedEqual(n, k, left, right), true
-		}
-	}
 	op, known := binaryOperators[n.Operator]
 	if !known {
 		return nil, false
 	}
 	at := c.slot()
-	if k, ok := constantOf(n.Right); ok { // record.n % 2, record.n == 1: no call for the constant
+	typed := reflect.Invalid
+	if n.Operator == "==" || n.Operator == "!=" {
+		if typed = typedEquality(n); typed != reflect.Invalid {
+			op = typedEqualOp(typed, n.Operator == "==")
+		}
+	}
+	if k, ok := constantOf(n.Right); ok && typed == reflect.Invalid { // record.n % 2, record.n == 1: no call for the constant
 		if n.Operator == "==" || n.Operator == "!=" {
 			want := n.Operator == "=="
 			text, plain := plainJSON(&k)

@@ -58,24 +58,14 @@ func (x *val) isKind(k reflect.Kind) bool {
 	return false
 }
 
-// typedEqual compiles n, an `==` or `!=` expr compares as kind k: false
-// (the VM's error) where a value is not of that kind.
-func (c *fastCompiler) typedEqual(n *ast.BinaryNode, k reflect.Kind, left, right operand) operand {
-	at, want := c.slot(), n.Operator == "=="
-	return func(env *Env) (*val, bool) {
-		l, ok := left(env)
-		if !ok {
-			return l, false
+// typedEqualOp is the operator of an `==` (want) or `!=` that expr
+// compares as kind k: false (the VM's error) where a value is not of it.
+func typedEqualOp(k reflect.Kind, want bool) func(out, a, b *val) bool {
+	return func(out, a, b *val) bool {
+		if !a.isKind(k) || !b.isKind(k) {
+			return false
 		}
-		r, ok := right(env)
-		if !ok {
-			return r, false
-		}
-		if !l.isKind(k) || !r.isKind(k) {
-			return l, false
-		}
-		out := &env.regs[at]
-		out.setBool(equal(l, r) == want)
-		return out, true
+		out.setBool(equal(a, b) == want)
+		return true
 	}
 }
