@@ -8,14 +8,17 @@ import (
 	"github.com/expr-lang/expr/ast"
 )
 
-// A condition whose root is a comparison, `&&`, `||` or `!` compiles into
-// tests: functions that return the boolean itself rather than write a value
-// into a slot for their caller to read back. An equality of a record field
-// with anything, and a comparison of integer arithmetic on one field with
-// constants (record.n * 3 % 7 == 0), read the field's JSON text and compute
-// on it in one function; any value they do not handle inline (a field that
-// is absent, not an integer, a string with escapes) goes to the operands the
-// comparison compiles to otherwise, which compute what the VM computes.
+// A condition compiles into tests: functions that return the boolean
+// itself rather than write a value into a slot for their caller to read
+// back (comparisons, `&&`, `||` and `!`; any other node is its operand's
+// value, tested). An equality of a record field with anything, and a
+// comparison of arithmetic with constants on one field (record.n * 3 % 7
+// == 0) with an integer, read the field's JSON text and compute on it in
+// one function; any value they do not handle inline (a field that is
+// absent, not a number, a string with escapes) goes to the operands the
+// comparison compiles to otherwise, which compute what the VM computes. An
+// equality expr compares as ints or strings is not read as text: its
+// values are checked as the VM checks them (typedequal.go).
 
 // test compiles node into a condition. At run time a test reports ok
 // false where a value is not a boolean: the VM's case, as for the
