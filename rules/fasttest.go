@@ -225,12 +225,11 @@ func (c *fastCompiler) arithmeticTest(n *ast.BinaryNode, typed bool, otherwise c
 		if !ok {
 			return otherwise(env)
 		}
-		i, ok := rawInt(raw)
-		if !ok {
-			if c := raw[0]; !floats || (c != '-' && (c < '0' || c > '9')) {
-				return otherwise(env)
-			}
-			_, f, _ := parseNumber(raw) // not an int: a float, as the VM decodes it
+		i, f, isInt, ok := rawNumber(raw)
+		if !ok || (!isInt && !floats) {
+			return otherwise(env)
+		}
+		if !isInt {
 			for _, s := range steps {
 				switch s.code {
 				case '+':
@@ -326,17 +325,4 @@ func (c *fastCompiler) fieldText(keys []any) func(env *Env) (string, bool) {
 		env.recordAt(out, keys)
 		return out.s, out.kind == rawKind
 	}
-}
-
-// rawInt is the integer a field's JSON text holds, as number reads it;
-// false for any other text.
-func rawInt(raw string) (int, bool) {
-	if c := raw[0]; c != '-' && (c < '0' || c > '9') {
-		return 0, false
-	}
-	if i, ok := smallInt(raw); ok {
-		return i, true
-	}
-	i, _, isInt := parseNumber(raw)
-	return i, isInt
 }

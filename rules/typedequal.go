@@ -42,20 +42,8 @@ func (x *val) isKind(k reflect.Kind) bool {
 		}
 		return false
 	}
-	switch x.kind {
-	case intKind:
-		return true
-	case rawKind:
-		if c := x.s[0]; c != '-' && (c < '0' || c > '9') {
-			return false
-		}
-		_, _, isInt := parseNumber(x.s)
-		return isInt
-	case anyKind:
-		_, ok := x.v.(int)
-		return ok
-	}
-	return false
+	_, _, isInt, ok := x.number()
+	return ok && isInt
 }
 
 // typedEqualOp is the operator of an `==` (want) or `!=` that expr
