@@ -369,10 +369,7 @@ func (c *fastCompiler) binary(n *ast.BinaryNode) (operand, bool) {
 					return l, false
 				}
 				out := &env.regs[at]
-				// The field's text is the constant's only spelling, unless it
-				// is a longer string with escapes (each escape is longer than
-				// what it decodes to).
-				if plain && l.kind == rawKind && (l.s[0] != '"' || len(l.s) <= len(text) || strings.IndexByte(l.s, '\\') < 0) {
+				if plain && l.kind == rawKind && spelledOnce(l.s, text) {
 					out.setBool((l.s == text) == want)
 					return out, true
 				}
@@ -452,6 +449,14 @@ func (c *fastCompiler) intConstant(left operand, at int, code byte, k val, op fu
 		}
 		return out, op(out, l, &k)
 	}
+}
+
+// spelledOnce reports whether a field's JSON text raw equals the constant
+// whose only spelling is text exactly when the two texts are the same: so
+// unless raw is a longer string with escapes (each escape is longer than
+// what it decodes to).
+func spelledOnce(raw, text string) bool {
+	return raw[0] != '"' || len(raw) <= len(text) || strings.IndexByte(raw, '\\') < 0
 }
 
 // plainJSON is the one JSON text of nil, a boolean, or a string that

@@ -159,9 +159,7 @@ func (c *fastCompiler) fieldEquality(n *ast.BinaryNode, otherwise condition) (co
 			return nil, false // a number: arithmeticTest's
 		}
 		return func(env *Env) (bool, bool) {
-			// As the operand's: the constant's only spelling, unless the
-			// field is a longer string with escapes.
-			if raw, ok := read(env); ok && (raw[0] != '"' || len(raw) <= len(text) || strings.IndexByte(raw, '\\') < 0) {
+			if raw, ok := read(env); ok && spelledOnce(raw, text) {
 				return (raw == text) == want, true
 			}
 			return otherwise(env)
