@@ -41,22 +41,15 @@ func fastCondition(node ast.Node) (condition, int, bool) {
 	return test, c.slots, ok
 }
 
-// compileRoot compiles node, the root of an expression, into an operand
-// and the number of slots its operands use, which the caller makes room
-// for before each evaluation.
-func compileRoot(node ast.Node) (operand, int, bool) {
-	c := &fastCompiler{}
-	value, ok := c.operand(node)
-	return value, c.slots, ok
-}
-
 // compileFast compiles node into an operand that first makes room for
 // the slots its operands use.
 func compileFast(node ast.Node) (operand, bool) {
-	value, slots, ok := compileRoot(node)
+	c := &fastCompiler{}
+	value, ok := c.operand(node)
 	if !ok {
 		return nil, false
 	}
+	slots := c.slots
 	return func(env *Env) (*val, bool) {
 		env.makeRoom(slots)
 		return value(env)

@@ -209,7 +209,7 @@ func (f *recordFields) named(out *val, k string) {
 // through the slots when the record has them and they know the field.
 func (f *recordFields) namedField(out *val, k string, id int32) {
 	s := f.slots
-	if s == nil || int(id) >= len(s.of) || s.of[id] == 0 {
+	if !s.knows(id) {
 		f.named(out, k)
 		return
 	}
@@ -224,7 +224,7 @@ func (f *recordFields) namedField(out *val, k string, id int32) {
 // the record is not an object or has no such member.
 func (f *recordFields) namedText(k string, id int32) (string, bool) {
 	var m *member
-	if s := f.slots; s != nil && int(id) < len(s.of) && s.of[id] != 0 {
+	if s := f.slots; s.knows(id) {
 		m = s.member(f.members, id)
 	} else if f.scan(); f.state == scanned {
 		m = lastNamed(f.members, k, f.fold)

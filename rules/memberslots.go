@@ -87,6 +87,11 @@ func (s *memberSlots) use(fs *fieldSlots) {
 	s.last = s.last[:fs.width]
 }
 
+// knows reports whether s (nil: none) finds the field numbered id.
+func (s *memberSlots) knows(id int32) bool {
+	return s != nil && int(id) < len(s.of) && s.of[id] != 0
+}
+
 // member is the last of members named by the field numbered id, which
 // the slots know, or nil.
 func (s *memberSlots) member(members []member, id int32) *member {
