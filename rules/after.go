@@ -373,11 +373,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	flushes := p.flush[:len(p.stmts)]
 	start := 0
 	if p.leadingHide && tr.fn == nil { // taken without a statement's turn
-		r.pending = append(r.pending, p.stmts[0].tree)
-		bits.add(p.hideBits[0])
-		if r.noted&1 == 0 {
-			r.note(0, p.stmts[0])
-		}
+		r.hide(0, p.stmts[0], bits)
 		start = 1
 	}
 	for i := start; i < len(p.stmts); i++ {
@@ -409,9 +405,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 				continue
 			}
 			tr.hide(s, cur)
-			r.pending = append(r.pending, s.tree)
-			bits.add(p.hideBits[i])
-			r.note(i, s)
+			r.hide(i, s, bits)
 		case opOnly:
 			next, c := appendKeeping(make([]byte, 0, len(cur)), parse(cur), s.tree)
 			if c && tr.fn != nil {
@@ -545,6 +539,13 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 
 // decodeRecord is the current record as the VM reads it.
 func (r *afterRun) decodeRecord() any { return decodeFields(r.env.fields, r.p, &r.view) }
+
+// hide makes statement i, s, a hide, pending on the record.
+func (r *afterRun) hide(i int, s *stmt, bits *memberBits) {
+	r.pending = append(r.pending, s.tree)
+	bits.add(r.p.hideBits[i])
+	r.note(i, s)
+}
 
 // note records that statement i, s, acted, once, for report mode.
 func (r *afterRun) note(i int, s *stmt) {
