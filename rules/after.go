@@ -521,7 +521,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	if len(r.pending) > 0 {
 		var n int
 		if r.membersValid {
-			*out, n = appendMembersEditing(*out, raw, r.members, r.pending, &r.nested, nil, p.descend, bits)
+			*out, n = appendHiding(*out, raw, r.members, r.pending, &r.nested, p.descend, bits)
 		} else {
 			*out, n = appendDeleting(*out, parse(cur), r.pending...)
 		}
