@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math/bits"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -445,9 +446,10 @@ func scanMembers(s string, i int, dst []member, t *pathTree, n *nested, depth in
 func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int, sparse bool, known *[]keyGuess) ([]member, int) {
 	i++ // past '{'; then past each value
 	for j := 0; ; j++ {
+		at := -1 // the value of the j-th member, when its name met its guess
 		if known != nil && j < len(*known) {
 			j0 := j
-			if dst, i, j = scanHits(s, i, dst, *known, j, sparse); i < 0 {
+			if dst, i, j, at = scanHits(s, i, dst, *known, j, sparse); i < 0 {
 				return dst, -1
 			}
 			n.hits += j - j0
@@ -456,11 +458,11 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 		var v int
 		var into *pathTree
 		var g *keyGuess
-		at := -1
 		if known != nil && j < len(*known) {
-			// scanHits met every other name it expected here: only one
-			// whose value is gone into may meet its guess still
-			if g = &(*known)[j]; g.place.into != nil {
+			// where scanHits stopped at a name: one whose value is gone
+			// into, or one spelled with other white space around it, may
+			// meet its guess still
+			if g = &(*known)[j]; at < 0 {
 				at = g.valueAt(s, i)
 			}
 		}
@@ -538,46 +540,79 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 
 // scanHits scans the members of an object from the j-th on while each
 // meets its remembered name and is not gone into (scanObject's usual case,
-// in a loop of its own), and returns the index of the first member it
-// leaves to scanObject (-1 for i when malformed). A member with a name
-// nothing reads or rewrites is validated and, sparse, not kept.
-func scanHits(s string, i int, dst []member, known []keyGuess, j int, sparse bool) ([]member, int, int) {
+// in a loop of its own). It reads a string without escapes, an integer and
+// a literal itself, calling nothing, so that its state stays in registers;
+// at any other value it stops and returns the value's index as v, for the
+// caller to read it as the j-th member's (v is -1 when it stops at a name).
+// i is the index of the first member it leaves to scanObject, -1 when
+// malformed. A member with a name nothing reads or rewrites is validated
+// and, sparse, not kept.
+func scanHits(s string, i int, dst []member, known []keyGuess, j int, sparse bool) (_ []member, _, _, v int) {
+	dst = slices.Grow(dst, len(known)-j) // no call in the loop
 	for ; j < len(known); j++ {
 		g := &known[j]
 		if g.place.into != nil {
 			break
 		}
-		v := i + len(g.span)
 		if !g.spanAt(s, i) {
-			if v = g.valueAt(s, i); v < 0 {
-				break
-			}
+			break // scanObject compares the rest
 		}
 		g.missed = false
+		v = i + len(g.span)
+		e := v + 1 // past the value, when read here
+		switch c := s[v]; {
+		case c == '"':
+			for e+8 <= len(s) {
+				if m := specialIn(wordAt(s, e)); m != 0 {
+					e += bits.TrailingZeros64(m) >> 3
+					goto special
+				}
+				e += 8
+			}
+			for e < len(s) && !specialByte[s[e]] {
+				e++
+			}
+		special:
+			if e >= len(s) || s[e] != '"' {
+				return dst, i, j, v // an escape, or malformed: skipMemberValue tells
+			}
+			e++
+		case c-'0' <= 9, c == '-':
+			// an integer; a fraction or an exponent is skipNumber's
+			if c == '-' {
+				if e >= len(s) || s[e]-'0' > 9 {
+					return dst, -1, j, -1
+				}
+				c, e = s[e], e+1
+			}
+			if c != '0' {
+				for e < len(s) && s[e]-'0' <= 9 {
+					e++
+				}
+			}
+			if e < len(s) && (s[e] == '.' || s[e]|0x20 == 'e') {
+				return dst, i, j, v
+			}
+		case c == 't' && strings.HasPrefix(s[v:], "true"), c == 'n' && strings.HasPrefix(s[v:], "null"):
+			e = v + 4
+		case c == 'f' && strings.HasPrefix(s[v:], "false"):
+			e = v + 5
+		case c == '[' || c == '{':
+			if e = skipContainer(s, v, &g.inner); e < 0 {
+				return dst, -1, j, -1
+			}
+		default:
+			return dst, i, j, v
+		}
 		k := i + g.nameAt
-		if s[v] == '"' { // skipMemberValue's usual case, one call less
-			i, _ = scanString(s, v)
-		} else {
-			i = skipMemberValue(s, v, g)
-		}
-		if i < 0 {
-			return dst, -1, j
-		}
+		i = e
 		if !g.place.miss || !sparse {
-			dst = grow(dst)
+			dst = dst[:len(dst)+1]
 			m := &dst[len(dst)-1]
 			m.key, m.keyRaw, m.val, m.miss, m.at, m.deep, m.kids, m.nkids = g.key, s[k:k+g.nameLen], s[v:i], g.place.miss, g.place.at, false, 0, 0
 		}
 	}
-	return dst, i, j
-}
-
-// grow is dst one member longer, the new one's fields left to the caller.
-func grow(dst []member) []member {
-	if len(dst) < cap(dst) {
-		return dst[:len(dst)+1]
-	}
-	return append(dst, member{})
+	return dst, i, j, -1
 }
 
 // skipMemberValue is skipValue for the value at s[v] of a member scanObject
