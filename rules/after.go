@@ -521,7 +521,9 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	if len(r.pending) > 0 {
 		var n int
 		if r.membersValid {
-			*out, n = appendHiding(*out, raw, r.members, r.pending, &r.nested, p.descend, bits)
+			var at int
+			*out, at, n = appendHiding(*out, raw, 0, r.members, r.pending, &r.nested, p.descend, bits, len(raw))
+			*out = append(*out, raw[at:]...)
 		} else {
 			*out, n = appendDeleting(*out, parse(cur), r.pending...)
 		}

@@ -115,10 +115,12 @@ func (p Path) keys() []string { return p.keyNames }
 // Children are few, so they sit in a slice searched in order. A key that
 // matches a named child and the `*` child goes on with both subtrees.
 type pathTree struct {
-	leaf     bool  // the path ends here: the whole value is selected
-	at       uint8 // this node's index among its parent's named children (saturating at 255)
-	id       int32 // in a program's descend tree: this node's number (see number)
-	fold     bool  // keys match under simple case folding (request bodies)
+	leaf     bool      // the path ends here: the whole value is selected
+	at       uint8     // this node's index among its parent's named children (saturating at 255)
+	id       int32     // in a program's descend tree: this node's number (see number)
+	up       *pathTree // in a program's descend tree: the parent (nil at the root)
+	name     string    // in a program's descend tree: the key of the parent's child this is ("*" for its star)
+	fold     bool      // keys match under simple case folding (request bodies)
 	children []treeChild
 	star     *pathTree
 	elems    *pathTree // the named children alone: what meets each element of an array here
@@ -193,15 +195,18 @@ func (t *pathTree) link() {
 	}
 }
 
-// number numbers t's nodes from next on, depth first, and returns the
-// number after the last.
+// number numbers t's nodes from next on, depth first, links each to its
+// parent (up, name), and returns the number after the last.
 func (t *pathTree) number(next int) int {
 	t.id = int32(next)
 	next++
 	for i := range t.children {
-		next = t.children[i].node.number(next)
+		c := t.children[i].node
+		c.up, c.name = t, t.children[i].key
+		next = c.number(next)
 	}
 	if t.star != nil {
+		t.star.up, t.star.name = t, "*"
 		next = t.star.number(next)
 	}
 	return next

@@ -199,45 +199,6 @@ func appendMembersEditing(dst []byte, src string, members []member, trees []*pat
 	return appendKept(dst, src, at, len(src), &leading), edited
 }
 
-// appendHiding is appendMembersEditing removing what the hides pending on
-// a record name, where bits tell at d which members they remove or go
-// into: the members neither names cost a bit test each.
-func appendHiding(dst []byte, src string, members []member, trees []*pathTree, n *nested, d *pathTree, bits *memberBits) ([]byte, int) {
-	remove, enter, ok := bits.at(d)
-	if !ok {
-		return appendMembersEditing(dst, src, members, trees, n, nil, d, bits)
-	}
-	named := remove | enter
-	edited := 0
-	at := 0          // src[:at] is written or left out
-	leading := false // every member before at went: the next one kept loses its comma
-	var sub [4]*pathTree
-	for i := range members {
-		m := &members[i]
-		bit := uint64(1) << m.at
-		if m.miss || named&bit == 0 {
-			continue
-		}
-		v := offsetIn(src, m.val)
-		if remove&bit != 0 {
-			edited++
-			dst, at = leaveOut(dst, src, at, offsetIn(src, m.keyRaw), v+len(m.val), &leading)
-			continue
-		}
-		dst = appendKept(dst, src, at, v, &leading)
-		next, _ := matchKey(m.key, trees, sub[:0])
-		var k int
-		if m.deep {
-			dst, k = appendHiding(dst, m.val, n.of(m), next, n, d.children[m.at].node, bits)
-		} else {
-			dst, _, k = appendValueEditing(dst, m.val, 0, next, nil, nil)
-		}
-		at = v + len(m.val)
-		edited += k
-	}
-	return appendKept(dst, src, at, len(src), &leading), edited
-}
-
 // leaveOut writes src[at:start], the text before the member at
 // src[start:end], leaving out the member and the comma before it (after it,
 // for the first one, through *leading), and returns end, the new at.
