@@ -100,6 +100,12 @@ func wordAt(s string, i int) uint64 {
 	return binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i))[:])
 }
 
+// textAt is s[i:i+n] where the caller has read those bytes already: no
+// bounds to check again.
+func textAt(s string, i, n int) string {
+	return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i)), n)
+}
+
 // skipString returns the index just past the string whose opening quote is
 // at i, or -1 when it is not a valid JSON string.
 func skipString(s string, i int) int {
@@ -562,7 +568,18 @@ func scanHits(s string, i int, dst []member, known []keyGuess, j int, sparse boo
 		e := v + 1 // past the value, when read here
 		switch c := s[v]; {
 		case c == '"':
-			for e+8 <= len(s) {
+			for e+16 <= len(s) { // two words a turn, as scanString
+				if m := specialIn(wordAt(s, e)); m != 0 {
+					e += bits.TrailingZeros64(m) >> 3
+					goto special
+				}
+				if m := specialIn(wordAt(s, e+8)); m != 0 {
+					e += 8 + bits.TrailingZeros64(m)>>3
+					goto special
+				}
+				e += 16
+			}
+			if e+8 <= len(s) {
 				if m := specialIn(wordAt(s, e)); m != 0 {
 					e += bits.TrailingZeros64(m) >> 3
 					goto special
@@ -609,7 +626,7 @@ func scanHits(s string, i int, dst []member, known []keyGuess, j int, sparse boo
 		if !g.place.miss || !sparse {
 			dst = dst[:len(dst)+1]
 			m := &dst[len(dst)-1]
-			m.key, m.keyRaw, m.val, m.miss, m.at, m.deep, m.kids, m.nkids = g.key, s[k:k+g.nameLen], s[v:i], g.place.miss, g.place.at, false, 0, 0
+			m.key, m.keyRaw, m.val, m.miss, m.at, m.deep, m.kids, m.nkids = g.key, textAt(s, k, g.nameLen), textAt(s, v, i-v), g.place.miss, g.place.at, false, 0, 0
 		}
 	}
 	return dst, i, j, -1
