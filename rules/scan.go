@@ -340,8 +340,12 @@ func skipContainer(s string, i int, known *[]nameSpan) int {
 open: // s[i] is c, an opening bracket
 	object = c == '{'
 	in.push(object)
-	if i = skipSpace(s, i+1); i >= len(s) {
+	if i++; i >= len(s) {
 		return -1
+	} else if s[i] <= ' ' {
+		if i = skipSpace(s, i); i >= len(s) {
+			return -1
+		}
 	}
 	if c = s[i]; c == '}' || c == ']' {
 		goto close
@@ -383,9 +387,14 @@ item: // s[i] starts a member or an element
 		return -1
 	}
 after: // past a value: a comma or the close follows
-	if i+1 < len(s) && s[i] == ',' && s[i+1] > ' ' {
-		i++
-		goto item
+	if i+1 < len(s) {
+		switch c = s[i]; {
+		case c == ',' && s[i+1] > ' ':
+			i++
+			goto item
+		case c == '}' || c == ']':
+			goto close
+		}
 	}
 	if i = skipSpace(s, i); i >= len(s) {
 		return -1
