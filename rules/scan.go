@@ -371,15 +371,25 @@ item: // s[i] starts a member or an element
 	case '{', '[':
 		goto open
 	case '"': // skipScalar, one call less for the usual string
-		if i+9 <= len(s) { // and none for one that closes within eight bytes
+		if i+9 <= len(s) { // and none for one without escapes
 			if m := specialIn(wordAt(s, i+1)); m != 0 {
 				if e := i + 1 + bits.TrailingZeros64(m)>>3; s[e] == '"' {
 					i = e + 1
 					goto after
 				}
+			} else { // scanString's loop in line: a call costs the loop's registers
+				for e := i + 9; e+8 <= len(s); e += 8 {
+					if m := specialIn(wordAt(s, e)); m != 0 {
+						if e += bits.TrailingZeros64(m) >> 3; s[e] == '"' {
+							i = e + 1
+							goto after
+						}
+						break
+					}
+				}
 			}
 		}
-		i, _ = scanString(s, i)
+		i, _ = scanString(s, i) // an escape, the text's last bytes, or malformed
 	default:
 		i = skipScalar(s, i)
 	}
