@@ -390,6 +390,15 @@ item: // s[i] starts a member or an element
 			}
 		}
 		i, _ = scanString(s, i) // an escape, the text's last bytes, or malformed
+	case '1', '2', '3', '4', '5', '6', '7', '8', '9': // an integer in line; skipNumber reads on a fraction or an exponent
+		e := i + 1
+		for e < len(s) && s[e]-'0' <= 9 {
+			e++
+		}
+		if e < len(s) && (s[e] == '.' || s[e]|0x20 == 'e') {
+			e = skipNumber(s, i)
+		}
+		i = e
 	default:
 		i = skipScalar(s, i)
 	}
