@@ -215,7 +215,10 @@ func leaveOut(dst []byte, src string, at, start, end int, leading *bool) ([]byte
 // every member before it went (*leading), the comma it starts with goes
 // too, with the white space after it.
 func appendKept(dst []byte, src string, from, to int, leading *bool) []byte {
-	if *leading && from < to {
+	if from >= to { // two members left out side by side
+		return dst
+	}
+	if *leading {
 		if j := skipSpace(src, from); src[j] == ',' {
 			from = skipSpace(src, j+1)
 			*leading = false
