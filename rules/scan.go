@@ -301,20 +301,18 @@ type openers struct {
 	more []uint64 // deeper levels, rarely needed
 }
 
-func (o *openers) push(object bool) {
+// pushDeep opens a level beyond the first 64 (skipContainer sets those in
+// low itself).
+func (o *openers) pushDeep(object bool) {
 	var bit uint64
 	if object {
 		bit = 1
 	}
-	if o.n < 64 {
-		o.low = o.low&^(1<<o.n) | bit<<o.n
-	} else {
-		w, at := (o.n-64)/64, (o.n-64)%64
-		if w == len(o.more) {
-			o.more = append(o.more, 0)
-		}
-		o.more[w] = o.more[w]&^(1<<at) | bit<<at
+	w, at := (o.n-64)/64, (o.n-64)%64
+	if w == len(o.more) {
+		o.more = append(o.more, 0)
 	}
+	o.more[w] = o.more[w]&^(1<<at) | bit<<at
 	o.n++
 }
 
@@ -339,7 +337,16 @@ func skipContainer(s string, i int, known *[]nameSpan) int {
 	var object bool // the innermost container is an object
 open: // s[i] is c, an opening bracket
 	object = c == '{'
-	in.push(object)
+	switch {
+	case in.n >= 64:
+		in.pushDeep(object)
+	case object:
+		in.low |= 1 << in.n
+		in.n++
+	default:
+		in.low &^= 1 << in.n
+		in.n++
+	}
 	if i++; i >= len(s) {
 		return -1
 	} else if s[i] <= ' ' {

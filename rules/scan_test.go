@@ -31,6 +31,29 @@ func TestValidJSONAgreesWithEncodingJSON(t *testing.T) {
 	if ValidJSON([]byte(deep[:len(deep)-1])) {
 		t.Error("one bracket short: valid")
 	}
+	// objects and arrays by turns beyond the first 64 levels, each closed
+	// by its own bracket or by the other kind's
+	var open, closed strings.Builder
+	for d := range 150 {
+		if d%2 == 0 {
+			open.WriteString(`{"a":`)
+		} else {
+			open.WriteString(`[1,`)
+		}
+	}
+	for d := 149; d >= 0; d-- {
+		closed.WriteString([]string{"}", "]"}[d%2])
+	}
+	for _, at := range []int{-1, 0, 70, 85, 149} { // -1: none swapped
+		b := []byte(open.String() + "0" + closed.String())
+		if at >= 0 {
+			i := len(open.String()) + 1 + (149 - at)
+			b[i] = map[byte]byte{'}': ']', ']': '}'}[b[i]]
+		}
+		if got, want := ValidJSON(b), json.Valid(b); got != want {
+			t.Errorf("150 levels, level %d closed by the other bracket: ValidJSON %v, encoding/json %v", at, got, want)
+		}
+	}
 }
 
 // listProgram hides password and drops deleted records of a list at data.
