@@ -31,15 +31,15 @@ type metrics struct {
 	beforeDuration, afterDuration prometheus.Observer
 }
 
-// decisionKey names a decision series by the route it was made on, which
-// hashes faster than the resource and action names it stands for.
 // filteredKey names the filtered series of a resource, in report mode
-// (would_hidden...) or not.
+// (would_hide...) or not.
 type filteredKey struct {
 	res    *resource
 	report bool
 }
 
+// decisionKey names a decision series by the route it was made on, which
+// hashes faster than the resource and action names it stands for.
 type decisionKey struct {
 	res            *resource
 	route          *route // nil: the method is not mapped on res

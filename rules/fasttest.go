@@ -37,8 +37,9 @@ func (c *fastCompiler) test(node ast.Node, tail bool) (condition, bool) {
 				return nil, false
 			}
 			otherwise := valueTest(general, false) // a comparison is a boolean
-			typed := (n.Operator == "==" || n.Operator == "!=") && typedEquality(n) != reflect.Invalid
-			if (n.Operator == "==" || n.Operator == "!=") && !typed {
+			equality := n.Operator == "==" || n.Operator == "!="
+			typed := equality && typedEquality(n) != reflect.Invalid
+			if equality && !typed {
 				if t, ok := c.fieldEquality(n, otherwise); ok {
 					return t, true
 				}

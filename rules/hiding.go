@@ -1,13 +1,15 @@
 package rules
 
-// appendHiding writes raw[at:] up to end, where the object whose members
-// were scanned against d (a node of the program's descend tree) ends, with
-// what the hides pending on its record name left out: trees, the hides'
-// trees at the record, whose bits joined in bits. Where the bits tell which
-// members the hides remove or go into, a member neither names costs a bit
-// test, and the text between two members left out is one copy however deep
-// they sit; elsewhere it is appendMembersEditing. It returns dst, the new at
-// and how many values it left out.
+// appendHiding leaves out of the object ending at raw[end-1], whose members
+// were scanned against d (a node of the program's descend tree), what the
+// hides pending on its record name: trees, the hides' trees at the record,
+// whose bits joined in bits. It writes raw from at on only as far as it
+// must, up to the last member it left out or went into, and returns that
+// place as the new at: the text after it is the caller's to write, so that
+// the text between two members left out is one copy however deep they sit.
+// Where the bits tell which members the hides remove or go into, a member
+// neither names costs a bit test; elsewhere it is appendMembersEditing. It
+// returns dst, the new at and how many values it left out.
 func appendHiding(dst []byte, raw string, at int, members []member, trees []*pathTree, n *nested, d *pathTree, bits *memberBits, end int) ([]byte, int, int) {
 	remove, enter, ok := bits.at(d)
 	if !ok {

@@ -581,10 +581,11 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 
 // scanHits scans the members of an object from the j-th on while each
 // meets its remembered name and is not gone into (scanObject's usual case,
-// in a loop of its own). It reads a string without escapes, an integer and
-// a literal itself, calling nothing, so that its state stays in registers;
-// at any other value it stops and returns the value's index as v, for the
-// caller to read it as the j-th member's (v is -1 when it stops at a name).
+// in a loop of its own). It reads a string without escapes (scanString's
+// loop, in line), an integer and a literal itself, calling nothing but the
+// walk of a container, so that its state stays in registers; at any other
+// value it stops and returns the value's index as v, for the caller to
+// read it as the j-th member's (v is -1 when it stops at a name).
 // i is the index of the first member it leaves to scanObject, -1 when
 // malformed. A member with a name nothing reads or rewrites is validated
 // and, sparse, not kept.
@@ -603,7 +604,7 @@ func scanHits(s string, i int, dst []member, known []keyGuess, j int, sparse boo
 		e := v + 1 // past the value, when read here
 		switch c := s[v]; {
 		case c == '"':
-			for e+16 <= len(s) { // two words a turn, as scanString
+			for e+16 <= len(s) { // two words a turn
 				if m := specialIn(wordAt(s, e)); m != 0 {
 					e += bits.TrailingZeros64(m) >> 3
 					goto special
