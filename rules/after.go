@@ -398,11 +398,20 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 		fail := func(err error) (bool, error) { return false, &RuntimeError{Where: s.where, Err: err} }
 		switch s.op {
 		case opHide:
-			if ok, err := tr.applies(s, env); err != nil || !ok {
-				if err != nil {
-					return fail(err)
+			if c := s.ifCond; c != nil {
+				v, fast := false, false
+				if c.cond != nil && tr.fn == nil {
+					v, fast = c.holds(env) // in line: the hides' usual case
 				}
-				continue
+				if !fast {
+					var err error
+					if v, err = tr.applies(s, env); err != nil {
+						return fail(err)
+					}
+				}
+				if !v {
+					continue
+				}
 			}
 			tr.hide(s, cur)
 			r.hide(i, s, bits)
@@ -463,9 +472,15 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 				r.note(i, s)
 			}
 		case opDrop:
-			ok, err := s.test(env)
-			if err != nil {
-				return fail(err)
+			ok, fast := false, false
+			if s.expr.cond != nil {
+				ok, fast = s.expr.holds(env) // in line: a list's usual case
+			}
+			if !fast {
+				var err error
+				if ok, err = s.test(env); err != nil {
+					return fail(err)
+				}
 			}
 			if ok {
 				tr.step(Step{Decision: Dropped})

@@ -33,6 +33,16 @@ func (p *program) fastTest(env *Env) (result, ok bool) {
 	return p.cond(env)
 }
 
+// holds is testProgram's usual case, small enough to inline: the compiled
+// condition, which p must have, where env has room for its slots; ok
+// false where testProgram must run.
+func (p *program) holds(env *Env) (v, ok bool) {
+	if p.slots > env.used {
+		return false, false
+	}
+	return p.cond(env)
+}
+
 // testVM is testProgram by the VM.
 func testVM(p *program, env *Env) (bool, error) {
 	v, err := p.run(env)
