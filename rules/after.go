@@ -398,20 +398,11 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 		fail := func(err error) (bool, error) { return false, &RuntimeError{Where: s.where, Err: err} }
 		switch s.op {
 		case opHide:
-			if c := s.ifCond; c != nil {
-				v, fast := false, false
-				if c.cond != nil && tr.fn == nil {
-					v, fast = c.holds(env) // in line: the hides' usual case
+			if ok, err := tr.applies(s, env); err != nil || !ok {
+				if err != nil {
+					return fail(err)
 				}
-				if !fast {
-					var err error
-					if v, err = tr.applies(s, env); err != nil {
-						return fail(err)
-					}
-				}
-				if !v {
-					continue
-				}
+				continue
 			}
 			tr.hide(s, cur)
 			r.hide(i, s, bits)
