@@ -13,8 +13,15 @@ in a random order, and reads each gateway's CPU time from /proc. Prints the
 median CPU per request of each build and the median, quartiles and range of
 the per-round ratios NEW/OLD, of CPU per request and of requests per second.
 
-Where the host's speed drifts by tens of percent within minutes, the two
-builds met in the same few seconds compare better than runs minutes apart.
+PAIR_OLD_CADDYFILE gives OLD a Caddyfile of its own (it may read
+{$PLAIN_PORT} instead), so that plain Caddy can be OLD:
+
+    PAIR_OLD_CADDYFILE=bench/harness/Caddyfile.plain bench/pair-builds.py \
+      /tmp/caddy-crud /tmp/caddy-plain bench/Caddyfile.crud '/users?n=100'
+
+(/tmp/caddy-plain built from harness/caddy-plain.) Where the host's speed
+drifts by tens of percent within minutes, the two builds met in the same few
+seconds compare better than runs minutes apart.
 Needs wrk, taskset and Go; run from anywhere.
 """
 import os
@@ -64,9 +71,11 @@ def main():
     ports = {"new": 8082, "old": 8083}
     gateways = {}
     try:
+        confs = {"new": conf, "old": os.environ.get("PAIR_OLD_CADDYFILE") or conf}
         for name, binary in (("new", new), ("old", old)):
-            env = dict(os.environ, CANDIDATE_PORT=str(ports[name]), UPSTREAM_PORT="9001")
-            p = subprocess.Popen(["taskset", "-c", "0", binary, "run", "--config", os.path.abspath(conf), "--adapter", "caddyfile"],
+            port = str(ports[name])
+            env = dict(os.environ, CANDIDATE_PORT=port, PLAIN_PORT=port, UPSTREAM_PORT="9001")
+            p = subprocess.Popen(["taskset", "-c", "0", binary, "run", "--config", os.path.abspath(confs[name]), "--adapter", "caddyfile"],
                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             procs.append(p)
             gateways[name] = p
