@@ -126,6 +126,7 @@ type keyGuess struct {
 	nameLen int         // the name's length, quotes included
 	key     string      // unescaped
 	place   memberPlace // where the name sits in the tree the object is scanned against
+	kept    bool        // the scan keeps the member (see scanMembers' sparse)
 	kids    []keyGuess  // the members of the value, when it was scanned as an object
 	inner   []nameSpan  // the member names in the value, in order, when it was skipped
 }
@@ -149,7 +150,7 @@ func (n *nested) known(t *pathTree) *[]keyGuess {
 // rememberKey makes member j of *known the one whose text before its value
 // at v starts at start, with its name at s[i:name], and returns its guess
 // (nil when it keeps none). The guess it replaces lends it its storage.
-func rememberKey(known *[]keyGuess, j int, s string, start, i, name, v int, key string, place memberPlace) *keyGuess {
+func rememberKey(known *[]keyGuess, j int, s string, start, i, name, v int, key string, place memberPlace, kept bool) *keyGuess {
 	if j > len(*known) || j >= maxKnownNames {
 		return nil
 	}
@@ -159,7 +160,7 @@ func rememberKey(known *[]keyGuess, j int, s string, start, i, name, v int, key 
 		*known = append(*known, keyGuess{})
 	}
 	g := &(*known)[j]
-	*g = keyGuess{nameSpan: newNameSpan(s, start, v), nameAt: i - start, nameLen: name - i, key: key, place: place, kids: g.kids[:0], inner: g.inner[:0]}
+	*g = keyGuess{nameSpan: newNameSpan(s, start, v), nameAt: i - start, nameLen: name - i, key: key, place: place, kept: kept, kids: g.kids[:0], inner: g.inner[:0]}
 	return g
 }
 

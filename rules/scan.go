@@ -490,7 +490,7 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 		at := -1 // the value of the j-th member, when its name met its guess
 		if known != nil && j < len(*known) {
 			j0 := j
-			if dst, i, j, at = scanHits(s, i, dst, *known, j, sparse); i < 0 {
+			if dst, i, j, at = scanHits(s, i, dst, *known, j); i < 0 {
 				return dst, -1
 			}
 			n.hits += j - j0
@@ -551,7 +551,7 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 				if g != nil && !g.missedTwice() {
 					g = nil // kept: the value is read without its guesses
 				} else {
-					g = rememberKey(known, j, s, start, i, i+len(m.keyRaw), v, m.key, memberPlace{m.miss, m.at, into})
+					g = rememberKey(known, j, s, start, i, i+len(m.keyRaw), v, m.key, memberPlace{m.miss, m.at, into}, !m.miss || !sparse)
 				}
 			}
 		}
@@ -587,9 +587,9 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 // value it stops and returns the value's index as v, for the caller to
 // read it as the j-th member's (v is -1 when it stops at a name).
 // i is the index of the first member it leaves to scanObject, -1 when
-// malformed. A member with a name nothing reads or rewrites is validated
-// and, sparse, not kept.
-func scanHits(s string, i int, dst []member, known []keyGuess, j int, sparse bool) (_ []member, _, _, v int) {
+// malformed. A member whose guess is not kept (a name nothing reads or
+// rewrites, in a sparse scan) is validated and left out.
+func scanHits(s string, i int, dst []member, known []keyGuess, j int) (_ []member, _, _, v int) {
 	dst = slices.Grow(dst, len(known)-j) // no call in the loop
 	for ; j < len(known); j++ {
 		g := &known[j]
@@ -659,7 +659,7 @@ func scanHits(s string, i int, dst []member, known []keyGuess, j int, sparse boo
 		}
 		k := i + g.nameAt
 		i = e
-		if !g.place.miss || !sparse {
+		if g.kept {
 			dst = dst[:len(dst)+1]
 			m := &dst[len(dst)-1]
 			m.key, m.keyRaw, m.val, m.miss, m.at, m.deep, m.kids, m.nkids = g.key, textAt(s, k, g.nameLen), textAt(s, v, i-v), g.place.miss, g.place.at, false, 0, 0
