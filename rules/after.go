@@ -463,15 +463,9 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 				r.note(i, s)
 			}
 		case opDrop:
-			ok, fast := false, false
-			if s.expr.cond != nil {
-				ok, fast = s.expr.holds(env) // in line: a list's usual case
-			}
-			if !fast {
-				var err error
-				if ok, err = s.test(env); err != nil {
-					return fail(err)
-				}
+			ok, err := s.test(env)
+			if err != nil {
+				return fail(err)
 			}
 			if ok {
 				tr.step(Step{Decision: Dropped})

@@ -33,7 +33,7 @@ type condition func(env *Env) (result, ok bool)
 
 // fastCondition compiles node, the checked and patched tree of an
 // expression, into a condition and the number of slots its operands use,
-// which the caller makes room for before each evaluation (program.fastTest);
+// which the caller makes room for before each evaluation (testProgram);
 // false when it has a shape left to the VM.
 func fastCondition(node ast.Node) (condition, int, bool) {
 	c := &fastCompiler{}
@@ -56,11 +56,18 @@ func compileFast(node ast.Node) (operand, bool) {
 	}, true
 }
 
-// makeRoom gives env the slots an expression's operands use.
+// makeRoom gives env the slots an expression's operands use, small enough
+// to inline where it has made room before.
 func (env *Env) makeRoom(slots int) {
-	if slots <= env.used {
-		return
+	if slots > env.used {
+		env.growRegs(slots)
 	}
+}
+
+// growRegs is makeRoom for more slots than env has made room for.
+//
+//go:noinline
+func (env *Env) growRegs(slots int) {
 	env.used = slots
 	if len(env.regs) < slots {
 		env.regs = append(env.regs, make([]val, max(slots, 2*len(env.regs))-len(env.regs))...)

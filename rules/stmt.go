@@ -16,31 +16,17 @@ func (s *stmt) applies(env *Env) (bool, error) {
 func (s *stmt) test(env *Env) (bool, error) { return testProgram(s.expr, env) }
 
 // testProgram evaluates a condition: compiled without the VM where its
-// shape allows, else (and where that declines) by the VM.
+// shape allows, else (and where that declines) by the VM. The compiled
+// condition is called from here, room made for its slots in line, so that
+// a condition on every record of a list costs one call besides its own.
 func testProgram(p *program, env *Env) (bool, error) {
 	if p.cond != nil {
-		if v, ok := p.fastTest(env); ok {
+		env.makeRoom(p.slots)
+		if v, ok := p.cond(env); ok {
 			return v, nil
 		}
 	}
 	return testVM(p, env)
-}
-
-// fastTest runs the compiled condition, which p must have: ok false
-// where the VM evaluates instead.
-func (p *program) fastTest(env *Env) (result, ok bool) {
-	env.makeRoom(p.slots)
-	return p.cond(env)
-}
-
-// holds is testProgram's usual case, small enough to inline: the compiled
-// condition, which p must have, where env has room for its slots; ok
-// false where testProgram must run.
-func (p *program) holds(env *Env) (v, ok bool) {
-	if p.slots > env.used {
-		return false, false
-	}
-	return p.cond(env)
 }
 
 // testVM is testProgram by the VM.

@@ -83,19 +83,9 @@ func (t *tracer) open(s *stmt) {
 }
 
 // applies is s.applies, reporting a statement whose condition is false
-// as skipped. Where nothing is traced it calls the compiled condition in
-// line (program.holds) and testProgram only where that declines.
+// as skipped.
 func (t *tracer) applies(s *stmt, env *Env) (bool, error) {
-	c := s.ifCond
-	if c == nil {
-		return true, nil
-	}
-	if c.cond != nil && t.fn == nil {
-		if v, ok := c.holds(env); ok { // in line: a list's usual case
-			return v, nil
-		}
-	}
-	ok, err := testProgram(c, env)
+	ok, err := s.applies(env)
 	if t.fn != nil && err == nil && !ok {
 		t.step(Step{Decision: Skipped})
 	}
