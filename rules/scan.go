@@ -190,12 +190,17 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 // skipDigits returns the index past the digits at i, or -1 when there is
 // none.
 func skipDigits(s string, i int) int {
-	start := i
-	for i < len(s) && isDigit(s[i]) {
-		i++
+	if e := digitsEnd(s, i); e > i {
+		return e
 	}
-	if i == start {
-		return -1
+	return -1
+}
+
+// digitsEnd returns the index past the digits from i on (i when there is
+// none), small enough to inline in the scan's loops.
+func digitsEnd(s string, i int) int {
+	for i < len(s) && s[i]-'0' <= 9 {
+		i++
 	}
 	return i
 }
@@ -398,10 +403,7 @@ item: // s[i] starts a member or an element
 		}
 		i, _ = scanString(s, i) // an escape, the text's last bytes, or malformed
 	case '1', '2', '3', '4', '5', '6', '7', '8', '9': // an integer in line; skipNumber reads on a fraction or an exponent
-		e := i + 1
-		for e < len(s) && s[e]-'0' <= 9 {
-			e++
-		}
+		e := digitsEnd(s, i+1)
 		if e < len(s) && (s[e] == '.' || s[e]|0x20 == 'e') {
 			e = skipNumber(s, i)
 		}
@@ -639,9 +641,7 @@ func scanHits(s string, i int, dst []member, known []keyGuess, j int) (_ []membe
 				c, e = s[e], e+1
 			}
 			if c != '0' {
-				for e < len(s) && s[e]-'0' <= 9 {
-					e++
-				}
+				e = digitsEnd(s, e)
 			}
 			if e < len(s) && (s[e] == '.' || s[e]|0x20 == 'e') {
 				return dst, i, j, v
