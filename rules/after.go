@@ -141,7 +141,10 @@ type afterRun struct {
 	dropped        string   // the drop that removed the last dropped record
 	members        []member // the current record's members, while cur is as scanned
 	membersValid   bool
-	rewriteBuffers // what mask and redact write a record into, in turn
+	cur            []byte // the current record as the statements so far left it
+	stale          bool   // cur is not what the expressions see yet
+	hidden         int    // values the record's hides left out so far
+	rewriteBuffers        // what mask and redact write a record into, in turn
 
 	totalAt, totalWidth int // where the total's digits sit in the output
 	totalValue          int64
@@ -346,126 +349,46 @@ func (r *afterRun) element(out *[]byte, s string, i, index int) (bool, int, erro
 }
 
 // record runs the statements on one record and appends what is kept to
-// *out. It reports whether the record is kept (drop removes it).
+// *out. It reports whether the record is kept (drop removes it). The
+// loop takes hides and drops itself, the statements of nearly every
+// list; the others are edit's.
 func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
-	env, p := r.env, r.p
-	env.Index = index
-	cur := unsafeBytes(raw) // only read: rewrites go to new buffers
+	p := r.p
+	r.env.Index = index
+	r.cur, r.stale, r.hidden = unsafeBytes(raw), true, 0 // cur is only read: rewrites go to new buffers
 	r.pending = r.pending[:0]
-	stale, hidden := true, 0
 	bits := &r.storage.bits // the pending hides' bits
 	bits.reset(p.nodes)
-	flush := func() {
-		if len(r.pending) == 0 {
-			return
-		}
-		next, n := appendDeleting(make([]byte, 0, len(cur)), parse(cur), r.pending...)
-		r.pending = r.pending[:0]
-		bits.reset(p.nodes)
-		if n > 0 {
-			cur, stale = next, true
-			hidden += n
-			r.membersValid = false
-		}
-	}
 	tr := tracer{fn: r.in.Trace, index: index}
-	readsRecord := p.vars&varRecord != 0
-	flushes := p.flush[:len(p.stmts)]
 	start := 0
 	if p.leadingHide && tr.fn == nil { // taken without a statement's turn
 		r.hide(0, p.stmts[0], bits)
 		start = 1
 	}
+	flushes := p.flush[:len(p.stmts)]
 	for i := start; i < len(p.stmts); i++ {
 		s := p.stmts[i]
 		tr.next(s)
 		if flushes[i] {
-			flush()
+			r.flush(bits)
 		}
-		if stale && readsRecord {
-			if r.membersValid {
-				r.fields.raw, r.fields.members, r.fields.state, r.fields.fold, r.fields.kids = unsafeString(cur), r.members, scanned, false, &r.nested
-				if r.slots.ready = false; p.fieldSlots != nil {
-					r.fields.slots = &r.slots
-				}
-				env.setRecord(&r.fields, r)
-			} else {
-				r.rewritten.reset(unsafeString(cur))
-				env.setRecord(&r.rewritten, r)
-			}
-			stale = false
+		if r.stale && p.vars&varRecord != 0 {
+			r.present()
 		}
-		fail := func(err error) (bool, error) { return false, &RuntimeError{Where: s.where, Err: err} }
 		switch s.op {
 		case opHide:
-			if ok, err := tr.applies(s, env); err != nil || !ok {
-				if err != nil {
-					return fail(err)
-				}
-				continue
+			ok, err := tr.applies(s, r.env)
+			if err != nil {
+				return false, &RuntimeError{Where: s.where, Err: err}
 			}
-			tr.hide(s, cur)
-			r.hide(i, s, bits)
-		case opOnly:
-			next, c := appendKeeping(make([]byte, 0, len(cur)), parse(cur), s.tree)
-			if c && tr.fn != nil {
-				tr.step(Step{Decision: Hidden, Field: fieldOf(s), Count: removedFields(cur, next)})
-			}
-			if c {
-				cur, stale = next, true
-				r.membersValid = false
-				hidden++
-				r.note(i, s)
-			}
-		case opMask, opRedact:
-			if ok, err := tr.applies(s, env); err != nil || !ok {
-				if err != nil {
-					return fail(err)
-				}
-				continue
-			}
-			with := []byte("null")
-			if s.expr != nil {
-				enc, err := s.valueJSON(env)
-				if err != nil {
-					return fail(err)
-				}
-				with = enc
-			}
-			replace := func(dst []byte, value string) []byte {
-				if s.op == opMask {
-					return maskValue(dst, value, s.keep)
-				}
-				return append(dst, with...)
-			}
-			trees := [1]*pathTree{s.tree}
-			buf := r.spare(cur)
-			var next []byte
-			var n int
-			if r.membersValid {
-				next, n = appendMembersEditing(buf, raw, r.members, trees[:], &r.nested, replace, nil, nil)
-			} else {
-				next, _, n = appendValueEditing(buf, unsafeString(cur), skipSpace(unsafeString(cur), 0), trees[:], replace, nil)
-			}
-			r.keep(next)
-			if n > 0 && tr.fn != nil {
-				tr.step(Step{Decision: Changed, Field: fieldOf(s), Before: rawAt(cur, s), After: rawAt(next, s), Count: n})
-			}
-			if n > 0 {
-				cur, stale = next, true
-				r.membersValid = false
-				r.changed = true
-				if s.op == opMask {
-					r.res.Masked += n
-				} else {
-					r.res.Redacted += n
-				}
-				r.note(i, s)
+			if ok {
+				tr.hide(s, r.cur)
+				r.hide(i, s, bits)
 			}
 		case opDrop:
-			ok, err := s.test(env)
+			ok, err := s.test(r.env)
 			if err != nil {
-				return fail(err)
+				return false, &RuntimeError{Where: s.where, Err: err}
 			}
 			if ok {
 				tr.step(Step{Decision: Dropped})
@@ -473,51 +396,17 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 				r.dropped = s.where
 				return false, nil
 			}
-		case opSet:
-			if ok, err := tr.applies(s, env); err != nil || !ok {
+		default:
+			if keep, err := r.edit(i, s, &tr); err != nil || !keep {
 				if err != nil {
-					return fail(err)
+					return false, &RuntimeError{Where: s.where, Err: err}
 				}
-				continue
-			}
-			enc, err := s.valueJSON(env)
-			if err != nil {
-				return fail(err)
-			}
-			next, err := appendSetting(make([]byte, 0, len(cur)+len(enc)+16), unsafeString(cur), s.path.keys(), enc, nil, false)
-			if err != nil {
-				continue // not an object: nothing to set
-			}
-			if tr.fn != nil {
-				tr.step(Step{Decision: Changed, Field: s.path.String(), Before: rawAt(cur, s), After: string(enc), Count: 1})
-			}
-			cur, stale = next, true
-			r.membersValid = false
-			r.changed = true
-			r.note(i, s)
-		case opDeny, opRequire:
-			rej, err := s.rejection(env)
-			if err != nil {
-				return fail(err)
-			}
-			if rej != nil {
-				tr.reject(rej)
-				r.res.Reject = rej
 				return false, nil
-			}
-		case opHeader:
-			e, err := s.edit(env)
-			if err != nil {
-				return fail(err)
-			}
-			r.res.Headers = append(r.res.Headers, e)
-		case opLog:
-			if err := s.log(env, r.in); err != nil {
-				return fail(err)
 			}
 		}
 	}
 	tr.next(nil)
+	hidden := r.hidden
 	if len(r.pending) > 0 {
 		var n int
 		if r.membersValid {
@@ -525,16 +414,150 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			*out, at, n = appendHiding(*out, raw, 0, r.members, r.pending, &r.nested, p.descend, bits, len(raw))
 			*out = append(*out, raw[at:]...)
 		} else {
-			*out, n = appendDeleting(*out, parse(cur), r.pending...)
+			*out, n = appendDeleting(*out, parse(r.cur), r.pending...)
 		}
 		r.pending = r.pending[:0]
 		hidden += n
 	} else {
-		*out = append(*out, cur...)
+		*out = append(*out, r.cur...)
 	}
 	if hidden > 0 {
 		r.res.Hidden += hidden
 		r.changed = true
+	}
+	return true, nil
+}
+
+// flush applies the hides pending on the record before a statement that
+// reads what they remove.
+func (r *afterRun) flush(bits *memberBits) {
+	if len(r.pending) == 0 {
+		return
+	}
+	next, n := appendDeleting(make([]byte, 0, len(r.cur)), parse(r.cur), r.pending...)
+	r.pending = r.pending[:0]
+	bits.reset(r.p.nodes)
+	if n > 0 {
+		r.cur, r.stale = next, true
+		r.hidden += n
+		r.membersValid = false
+	}
+}
+
+// present shows the record as it is now to the expressions: from its
+// scanned members while no statement has rewritten it.
+func (r *afterRun) present() {
+	if r.membersValid {
+		r.fields.raw, r.fields.members, r.fields.state, r.fields.fold, r.fields.kids = unsafeString(r.cur), r.members, scanned, false, &r.nested
+		if r.slots.ready = false; r.p.fieldSlots != nil {
+			r.fields.slots = &r.slots
+		}
+		r.env.setRecord(&r.fields, r)
+	} else {
+		r.rewritten.reset(unsafeString(r.cur))
+		r.env.setRecord(&r.rewritten, r)
+	}
+	r.stale = false
+}
+
+// edit runs statement i, s, of a kind other than hide and drop on the
+// record. It reports whether the record is kept (a deny or require
+// rejects the response); an error is the statement's.
+func (r *afterRun) edit(i int, s *stmt, tr *tracer) (bool, error) {
+	env, cur := r.env, r.cur
+	switch s.op {
+	case opOnly:
+		next, c := appendKeeping(make([]byte, 0, len(cur)), parse(cur), s.tree)
+		if c && tr.fn != nil {
+			tr.step(Step{Decision: Hidden, Field: fieldOf(s), Count: removedFields(cur, next)})
+		}
+		if c {
+			r.cur, r.stale = next, true
+			r.membersValid = false
+			r.hidden++
+			r.note(i, s)
+		}
+	case opMask, opRedact:
+		if ok, err := tr.applies(s, env); err != nil || !ok {
+			return true, err
+		}
+		with := []byte("null")
+		if s.expr != nil {
+			enc, err := s.valueJSON(env)
+			if err != nil {
+				return false, err
+			}
+			with = enc
+		}
+		replace := func(dst []byte, value string) []byte {
+			if s.op == opMask {
+				return maskValue(dst, value, s.keep)
+			}
+			return append(dst, with...)
+		}
+		trees := [1]*pathTree{s.tree}
+		buf := r.spare(cur)
+		var next []byte
+		var n int
+		if r.membersValid {
+			next, n = appendMembersEditing(buf, unsafeString(cur), r.members, trees[:], &r.nested, replace, nil, nil)
+		} else {
+			next, _, n = appendValueEditing(buf, unsafeString(cur), skipSpace(unsafeString(cur), 0), trees[:], replace, nil)
+		}
+		r.keep(next)
+		if n > 0 && tr.fn != nil {
+			tr.step(Step{Decision: Changed, Field: fieldOf(s), Before: rawAt(cur, s), After: rawAt(next, s), Count: n})
+		}
+		if n > 0 {
+			r.cur, r.stale = next, true
+			r.membersValid = false
+			r.changed = true
+			if s.op == opMask {
+				r.res.Masked += n
+			} else {
+				r.res.Redacted += n
+			}
+			r.note(i, s)
+		}
+	case opSet:
+		if ok, err := tr.applies(s, env); err != nil || !ok {
+			return true, err
+		}
+		enc, err := s.valueJSON(env)
+		if err != nil {
+			return false, err
+		}
+		next, err := appendSetting(make([]byte, 0, len(cur)+len(enc)+16), unsafeString(cur), s.path.keys(), enc, nil, false)
+		if err != nil {
+			return true, nil // not an object: nothing to set
+		}
+		if tr.fn != nil {
+			tr.step(Step{Decision: Changed, Field: s.path.String(), Before: rawAt(cur, s), After: string(enc), Count: 1})
+		}
+		r.cur, r.stale = next, true
+		r.membersValid = false
+		r.changed = true
+		r.note(i, s)
+	case opDeny, opRequire:
+		rej, err := s.rejection(env)
+		if err != nil {
+			return false, err
+		}
+		if rej != nil {
+			tr.reject(rej)
+			r.res.Reject = rej
+			return false, nil
+		}
+	case opHeader:
+		e, err := s.edit(env)
+		if err != nil {
+			return false, err
+		}
+		r.res.Headers = append(r.res.Headers, e)
+	case opLog:
+		if err := s.log(env, r.in); err != nil {
+			return false, err
+		}
 	}
 	return true, nil
 }
