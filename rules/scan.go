@@ -502,9 +502,9 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 		var into *pathTree
 		var g *keyGuess
 		if known != nil && j < len(*known) {
-			// where scanHits stopped at a name: one whose value is gone
-			// into, or one spelled with other white space around it, may
-			// meet its guess still
+			// where scanHits stopped at a name: one spelled with other
+			// white space around it, or a long one, may meet its guess
+			// still
 			if g = &(*known)[j]; at < 0 {
 				at = g.valueAt(s, i)
 			}
@@ -582,12 +582,13 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 }
 
 // scanHits scans the members of an object from the j-th on while each
-// meets its remembered name and is not gone into (scanObject's usual case,
-// in a loop of its own). It reads a string without escapes (scanString's
-// loop, in line), an integer and a literal itself, calling nothing but the
-// walk of a container, so that its state stays in registers; at any other
-// value it stops and returns the value's index as v, for the caller to
-// read it as the j-th member's (v is -1 when it stops at a name).
+// meets its remembered name (scanObject's usual case, in a loop of its
+// own). It reads a string without escapes (scanString's loop, in line), an
+// integer and a literal itself, calling nothing but the walk of a
+// container, so that its state stays in registers; at a value the scan
+// goes into and at any other value it stops and returns the value's index
+// as v, for the caller to read it as the j-th member's (v is -1 when it
+// stops at a name).
 // i is the index of the first member it leaves to scanObject, -1 when
 // malformed. A member whose guess is not kept (a name nothing reads or
 // rewrites, in a sparse scan) is validated and left out.
@@ -595,14 +596,14 @@ func scanHits(s string, i int, dst []member, known []keyGuess, j int) (_ []membe
 	dst = slices.Grow(dst, len(known)-j) // no call in the loop
 	for ; j < len(known); j++ {
 		g := &known[j]
-		if g.place.into != nil {
-			break
-		}
 		if !g.spanAt(s, i) {
 			break // scanObject compares the rest
 		}
-		g.missed = false
 		v = i + len(g.span)
+		if g.place.into != nil {
+			return dst, i, j, v // scanObject goes into the value
+		}
+		g.missed = false
 		e := v + 1 // past the value, when read here
 		switch c := s[v]; {
 		case c == '"':
