@@ -118,6 +118,7 @@ type pathTree struct {
 	leaf     bool      // the path ends here: the whole value is selected
 	at       uint8     // this node's index among its parent's named children (saturating at 255)
 	id       int32     // in a program's descend tree: this node's number (see number)
+	flat     bool      // in a program's descend tree: no named child leads further, so a scan of the object here goes no deeper
 	up       *pathTree // in a program's descend tree: the parent (nil at the root)
 	name     string    // in a program's descend tree: the key of the parent's child this is ("*" for its star)
 	fold     bool      // keys match under simple case folding (request bodies)
@@ -200,10 +201,12 @@ func (t *pathTree) link() {
 func (t *pathTree) number(next int) int {
 	t.id = int32(next)
 	next++
+	t.flat = true
 	for i := range t.children {
 		c := t.children[i].node
 		c.up, c.name = t, t.children[i].key
 		next = c.number(next)
+		t.flat = t.flat && len(c.children) == 0 && c.star == nil
 	}
 	if t.star != nil {
 		t.star.up, t.star.name = t, "*"

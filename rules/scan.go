@@ -558,20 +558,28 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 			}
 		}
 		if into != nil && s[v] == '{' {
-			for len(n.levels) <= depth {
-				n.levels = append(n.levels, nil)
-			}
-			var sub []member
 			var kids *[]keyGuess
 			if g != nil {
 				kids = &g.kids
 			}
-			if sub, i = scanObject(s, v, n.levels[depth][:0], into, n, depth+1, sparse, kids); i < 0 {
-				return dst, -1
+			if into.flat { // nothing in it is gone into: its members go to n.kids as they are scanned
+				at := len(n.kids)
+				if n.kids, i = scanObject(s, v, n.kids, into, n, depth+1, sparse, kids); i < 0 {
+					return dst, -1
+				}
+				m.deep, m.kids, m.nkids = true, int32(at), int32(len(n.kids)-at)
+			} else { // scanned aside, as deeper members join n.kids meanwhile
+				for len(n.levels) <= depth {
+					n.levels = append(n.levels, nil)
+				}
+				var sub []member
+				if sub, i = scanObject(s, v, n.levels[depth][:0], into, n, depth+1, sparse, kids); i < 0 {
+					return dst, -1
+				}
+				m.deep, m.kids, m.nkids = true, int32(len(n.kids)), int32(len(sub))
+				n.kids = append(n.kids, sub...)
+				n.levels[depth] = sub[:0]
 			}
-			m.deep, m.kids, m.nkids = true, int32(len(n.kids)), int32(len(sub))
-			n.kids = append(n.kids, sub...)
-			n.levels[depth] = sub[:0]
 		} else if i = skipMemberValue(s, v, g); i < 0 {
 			return dst, -1
 		}
