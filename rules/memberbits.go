@@ -13,21 +13,23 @@ type nodeBits struct {
 // matching their keys again. ok is false once a hide without bits joined:
 // the rewrite then matches every member against the trees.
 type memberBits struct {
-	remove, enter []uint64
-	ok            bool
+	of  []nodeMask // by node id; zero but at the ids in set
+	set []int32    // the ids add touched since the last reset
+	ok  bool
 }
 
-// reset empties b for a program of n descend nodes.
+// nodeMask is the joined bits at one node.
+type nodeMask struct{ remove, enter uint64 }
+
+// reset empties b for a program of n descend nodes, zeroing only what the
+// last record's hides set.
 func (b *memberBits) reset(n int) {
-	if cap(b.remove) < n {
-		b.remove, b.enter = make([]uint64, n), make([]uint64, n)
+	for _, id := range b.set {
+		b.of[id] = nodeMask{}
 	}
-	b.remove, b.enter = b.remove[:n], b.enter[:n]
-	if n == 1 { // the usual tree of names without nested paths: no call
-		b.remove[0], b.enter[0] = 0, 0
-	} else {
-		clear(b.remove)
-		clear(b.enter)
+	b.set = b.set[:0]
+	if len(b.of) < n {
+		b.of = append(b.of, make([]nodeMask, n-len(b.of))...)
 	}
 	b.ok = true
 }
@@ -39,8 +41,10 @@ func (b *memberBits) add(bits []nodeBits) {
 		return
 	}
 	for _, nb := range bits {
-		b.remove[nb.id] |= nb.remove
-		b.enter[nb.id] |= nb.enter
+		m := &b.of[nb.id]
+		m.remove |= nb.remove
+		m.enter |= nb.enter
+		b.set = append(b.set, nb.id)
 	}
 }
 
@@ -50,5 +54,6 @@ func (b *memberBits) at(d *pathTree) (remove, enter uint64, ok bool) {
 	if b == nil || !b.ok || d == nil || !d.hasBits() {
 		return 0, 0, false
 	}
-	return b.remove[d.id], b.enter[d.id], true
+	m := b.of[d.id]
+	return m.remove, m.enter, true
 }
