@@ -496,6 +496,9 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 				return dst, -1
 			}
 			n.hits += j - j0
+			if j == len(*known) && i < len(s) && s[i] == '}' { // every name met: the usual end
+				return dst, i + 1
+			}
 		}
 		var m member
 		var v int
