@@ -141,6 +141,7 @@ type afterRun struct {
 	dropped        string   // the drop that removed the last dropped record
 	members        []member // the current record's members, while cur is as scanned
 	membersValid   bool
+	lastMet        bool   // every member of the last record scanned met its guess
 	cur            []byte // the current record as the statements so far left it
 	stale          bool   // cur is not what the expressions see yet
 	hidden         int    // values the record's hides left out so far
@@ -333,14 +334,22 @@ func (r *afterRun) records(out []byte, s string, i int) ([]byte, int, error) {
 // members once for both the view and the rewrite.
 func (r *afterRun) element(out *[]byte, s string, i, index int) (bool, int, error) {
 	var end int
+	met := false // every member met its guess
 	if s[i] == '{' {
 		r.nested.kids = r.nested.kids[:0]
+		unmet := r.nested.unmet
 		r.members, end = scanMembers(s, i, r.members[:0], r.p.descend, &r.nested, 0, !r.p.record.whole)
-		r.membersValid = true
+		r.membersValid, met = true, r.nested.unmet == unmet
 	} else {
 		end = skipValue(s, i)
 		r.membersValid = false
 	}
+	// Members that met the guesses the last record's met too have its
+	// names in its order: the slots of the last record are theirs.
+	if !met || !r.lastMet {
+		r.slots.ready = false
+	}
+	r.lastMet = met
 	if end < 0 {
 		return false, i, ErrMalformed
 	}
@@ -449,7 +458,7 @@ func (r *afterRun) flush(bits *memberBits) {
 func (r *afterRun) present() {
 	if r.membersValid {
 		r.fields.raw, r.fields.members, r.fields.state, r.fields.fold, r.fields.kids = unsafeString(r.cur), r.members, scanned, false, &r.nested
-		if r.slots.ready = false; r.p.fieldSlots != nil {
+		if r.p.fieldSlots != nil {
 			r.fields.slots = &r.slots
 		}
 		r.env.setRecord(&r.fields, r)

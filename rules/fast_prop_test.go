@@ -106,15 +106,27 @@ func (g jsonGen) value(depth int) string {
 }
 
 func (g jsonGen) object(depth int) string {
-	keys := []string{"n", "m", "s", "b", "t", "o", "N", `\u006e`, "x"}
+	return "{" + strings.Join(g.members(depth), ", ") + "}"
+}
+
+// objectKeys are the names object's members take.
+var objectKeys = []string{"n", "m", "s", "b", "t", "o", "N", `\u006e`, "x"}
+
+// members is the members of an object as object writes them, in order.
+func (g jsonGen) members(depth int) []string {
 	n := g.r.Intn(6)
 	parts := make([]string, n)
 	for i := range parts {
-		parts[i] = fmt.Sprintf("%q: %s", keys[g.r.Intn(len(keys))], g.value(depth))
+		parts[i] = g.member(objectKeys[g.r.Intn(len(objectKeys))], depth)
 	}
 	parts = append(parts, fmt.Sprintf(`"t":%s`, g.value(depth)))
 	g.r.Shuffle(len(parts), func(i, j int) { parts[i], parts[j] = parts[j], parts[i] })
-	return "{" + strings.Join(parts, ", ") + "}"
+	return parts
+}
+
+// member is a member named key with a random value.
+func (g jsonGen) member(key string, depth int) string {
+	return fmt.Sprintf("%q: %s", key, g.value(depth))
 }
 
 // TestFastConditionsAgreeWithVMOnRandomExpressions is the class: for

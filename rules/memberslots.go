@@ -7,7 +7,9 @@ import "sync"
 // tree, which marks every member with the index of the child naming it
 // (member.at). The program maps each field an expression reads to that
 // index once; the record's slots map each index to its last member, filled
-// in one pass over the members on the first read of the record.
+// in one pass over the members on the first read of the record, and kept
+// for the next record when the members of both met the scan's guesses
+// (the same names in the same order: see nested.unmet).
 
 // fieldIDs numbers the top-level field names expressions read, the same
 // number for a name in every program, so that a compiled read, shared by

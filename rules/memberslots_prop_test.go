@@ -30,11 +30,15 @@ func TestDropConditionsBesideHidesProperty(t *testing.T) {
 				stmts = append(stmts, &Statement{Op: "hide", Paths: []string{hides[r.Intn(len(hides))]}})
 			}
 			// records the VM answers on (one it fails on fails the run,
-			// whatever the others hold)
+			// whatever the others hold), each at times a relative of the
+			// one before: its first members, its names with new values, or
+			// one more member
 			var records []string
 			var want []int
+			var last []string
 			for n, tries := 1+r.Intn(6), 0; len(records) < n && tries < 30; tries++ {
-				rec := jg.object(2)
+				parts := relative(jg, last)
+				rec := "{" + strings.Join(parts, ", ") + "}"
 				env := &Env{Record: Decode([]byte(rec)), User: map[string]any{"id": "a"}, Action: "list", Index: len(records), Get: get}
 				out, err := p.run(env)
 				if err != nil {
@@ -43,7 +47,7 @@ func TestDropConditionsBesideHidesProperty(t *testing.T) {
 				if b, _ := out.(bool); b {
 					want = append(want, len(records))
 				}
-				records = append(records, rec)
+				records, last = append(records, rec), parts
 			}
 			if len(records) == 0 {
 				continue
@@ -79,4 +83,24 @@ func checkDrops(t *testing.T, stmts []*Statement, doc []byte, want []int) {
 	case !slices.Equal(got, want) || res.Dropped != len(want):
 		t.Fatalf("%s\n doc: %s\n dropped %v (%d), the VM drops %v", describeStmts(stmts), doc, got, res.Dropped, want)
 	}
+}
+
+// relative is the members of a random object, at times made from last,
+// the members of the object before it: the scan expects a record's names
+// to be the last record's, and these meet some of them.
+func relative(g jsonGen, last []string) []string {
+	if len(last) == 0 || g.r.Intn(4) == 0 {
+		return g.members(2)
+	}
+	switch g.r.Intn(3) {
+	case 0:
+		return slices.Clone(last[:g.r.Intn(len(last))])
+	case 1:
+		parts := make([]string, len(last))
+		for i, m := range last {
+			parts[i] = m[:strings.Index(m, ":")+1] + " " + g.value(2)
+		}
+		return parts
+	}
+	return append(slices.Clone(last), g.member(objectKeys[g.r.Intn(len(objectKeys))], 2))
 }

@@ -44,6 +44,7 @@ type nested struct {
 	guessTree *pathTree  // the tree guesses were looked up in
 	hits      int        // names that matched their guess
 	misses    int        // names that did not
+	unmet     int        // members scanned without meeting their guess (see scanObject)
 }
 
 // of returns the members of a deep member.
@@ -524,6 +525,9 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 			}
 			switch {
 			case s[i] == '}':
+				if known != nil && j < len(*known) {
+					n.unmet++ // fewer members than guesses
+				}
 				return dst, i + 1
 			case j == 0:
 			case s[i] == ',':
@@ -532,6 +536,9 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 				}
 			default:
 				return dst, -1
+			}
+			if n != nil {
+				n.unmet++
 			}
 			if m.key, m.keyRaw, v = scanKey(s, i); v < 0 {
 				return dst, -1
