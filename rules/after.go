@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	mathbits "math/bits"
 	"slices"
 	"strconv"
 
@@ -142,6 +143,8 @@ type afterRun struct {
 	members        []member // the current record's members, while cur is as scanned
 	membersValid   bool
 	lastMet        bool   // every member of the last record scanned met its guess
+	hides          uint64 // the pending hides (statement indexes below 64)
+	wideHides      bool   // a pending hide's index is 64 or more: its bits joined as it applied
 	cur            []byte // the current record as the statements so far left it
 	stale          bool   // cur is not what the expressions see yet
 	hidden         int    // values the record's hides left out so far
@@ -158,6 +161,7 @@ type afterStorage struct {
 	nested  nested
 	pending []*pathTree
 	bits    memberBits
+	plans   hidePlans
 }
 
 // restore takes the run's storage from the pool.
@@ -179,7 +183,7 @@ func (r *afterRun) release() {
 	if cap(r.members)+cap(r.nested.kids) > maxPooledMembers {
 		return // let unusually large ones go
 	}
-	*r.storage = afterStorage{members: r.members[:0], nested: nested{kids: r.nested.kids[:0], levels: r.nested.levels, guesses: r.nested.guesses[:0]}, pending: r.pending[:0], bits: r.storage.bits}
+	*r.storage = afterStorage{members: r.members[:0], nested: nested{kids: r.nested.kids[:0], levels: r.nested.levels, guesses: r.nested.guesses[:0]}, pending: r.pending[:0], bits: r.storage.bits, plans: r.storage.plans}
 	afterPool.Put(r.storage)
 }
 
@@ -345,9 +349,11 @@ func (r *afterRun) element(out *[]byte, s string, i, index int) (bool, int, erro
 		r.membersValid = false
 	}
 	// Members that met the guesses the last record's met too have its
-	// names in its order: the slots of the last record are theirs.
+	// names in its order: the slots and the hides' plans of the last
+	// record are theirs.
 	if !met || !r.lastMet {
 		r.slots.ready = false
+		r.storage.plans.reset()
 	}
 	r.lastMet = met
 	if end < 0 {
@@ -365,7 +371,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	p := r.p
 	r.env.Index = index
 	r.cur, r.stale, r.hidden = unsafeBytes(raw), true, 0 // cur is only read: rewrites go to new buffers
-	r.pending = r.pending[:0]
+	r.pending, r.hides, r.wideHides = r.pending[:0], 0, false
 	bits := &r.storage.bits // the pending hides' bits
 	bits.reset(p.nodes)
 	tr := tracer{fn: r.in.Trace, index: index}
@@ -419,9 +425,13 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	if len(r.pending) > 0 {
 		var n int
 		if r.membersValid {
-			var at int
-			*out, at, n = appendHiding(*out, raw, 0, r.members, r.pending, &r.nested, p.descend, bits, len(raw))
-			*out = append(*out, raw[at:]...)
+			if steps, bits, ok := r.planHides(bits); ok {
+				var at int
+				*out, at, n = appendHiding(*out, raw, 0, r.members, steps, r.pending, &r.nested, p.descend, bits, len(raw))
+				*out = append(*out, raw[at:]...)
+			} else {
+				*out, n = appendMembersEditing(*out, raw, r.members, r.pending, &r.nested, nil, p.descend, bits)
+			}
 		} else {
 			*out, n = appendDeleting(*out, parse(r.cur), r.pending...)
 		}
@@ -444,7 +454,7 @@ func (r *afterRun) flush(bits *memberBits) {
 		return
 	}
 	next, n := appendDeleting(make([]byte, 0, len(r.cur)), parse(r.cur), r.pending...)
-	r.pending = r.pending[:0]
+	r.pending, r.hides, r.wideHides = r.pending[:0], 0, false
 	bits.reset(r.p.nodes)
 	if n > 0 {
 		r.cur, r.stale = next, true
@@ -577,8 +587,33 @@ func (r *afterRun) decodeRecord() any { return decodeFields(r.env.fields, r.p, &
 // hide makes statement i, s, a hide, pending on the record.
 func (r *afterRun) hide(i int, s *stmt, bits *memberBits) {
 	r.pending = append(r.pending, s.tree)
-	bits.add(r.p.hideBits[i])
+	if i < 64 {
+		r.hides |= 1 << i
+	} else {
+		r.wideHides = true
+		bits.add(r.p.hideBits[i])
+	}
 	r.note(i, s)
+}
+
+// planHides returns the steps of the hides pending on the record, from
+// the plan of an earlier record with the same hides whose members sat in
+// the same places, or planned from the hides' bits (joined into bits,
+// returned too when used); false when the bits cannot tell which members
+// the hides name. It is only called with members to plan on.
+func (r *afterRun) planHides(bits *memberBits) ([]hideStep, *memberBits, bool) {
+	plans := &r.storage.plans
+	if !r.wideHides {
+		if steps, ok := plans.find(r.hides); ok {
+			return steps, nil, true
+		}
+	}
+	for m := r.hides; m != 0; m &= m - 1 {
+		bits.add(r.p.hideBits[mathbits.TrailingZeros64(m)])
+	}
+	steps, ok := planHiding(plans.room(), r.members, &r.nested, r.p.descend, bits)
+	plans.done(r.hides, steps, ok && !r.wideHides)
+	return steps, bits, ok
 }
 
 // note records that statement i, s, acted, once, for report mode.

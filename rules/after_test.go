@@ -187,3 +187,24 @@ func TestAfterChangedNamesEachStatementOnce(t *testing.T) {
 		t.Fatalf("changed\n%q\nwant\n%q", res.Changed, want)
 	}
 }
+
+// Records with the same names whose hides differ only in statements past
+// the 64th are each rewritten by their own hides.
+func TestAfterHidesBeyondTheSixtyFourth(t *testing.T) {
+	var stmts []*Statement
+	for range 64 {
+		stmts = append(stmts, &Statement{Op: "hide", Paths: []string{"x"}, If: "true"})
+	}
+	stmts = append(stmts,
+		&Statement{Op: "hide", Paths: []string{"g"}, If: "record.id == 1"},
+		&Statement{Op: "hide", Paths: []string{"h"}, If: "record.id == 2"})
+	p := benchProgram(t, After, "list", stmts...)
+	body := `[{"id":1,"x":0,"g":1,"h":1},{"id":2,"x":0,"g":2,"h":2},{"id":1,"x":0,"g":3,"h":3}]`
+	res, err := p.RunAfter(&Input{Resource: "users", Action: "list"}, []byte(body), Shape{List: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `[{"id":1,"h":1},{"id":2,"g":2},{"id":1,"h":3}]`; string(res.Body) != want || res.Hidden != 6 {
+		t.Fatalf("body %s (%d hidden), want %s (6)", res.Body, res.Hidden, want)
+	}
+}

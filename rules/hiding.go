@@ -1,32 +1,65 @@
 package rules
 
-// appendHiding leaves out of the object ending at raw[end-1], whose members
-// were scanned against d (a node of the program's descend tree), what the
-// hides pending on its record name: trees, the hides' trees at the record,
-// whose bits joined in bits. It writes raw from at on only as far as it
-// must, up to the last member it left out or went into, and returns that
-// place as the new at: the text after it is the caller's to write, so that
-// the text between two members left out is one copy however deep they sit.
-// Where the bits tell which members the hides remove or go into, a member
-// neither names costs a bit test; elsewhere it is appendMembersEditing. It
-// returns dst, the new at and how many values it left out.
-func appendHiding(dst []byte, raw string, at int, members []member, trees []*pathTree, n *nested, d *pathTree, bits *memberBits, end int) ([]byte, int, int) {
+// hideStep is one member of a record, or of an object in it, that the
+// hides pending on the record leave out or go into: what planHiding finds
+// from their bits, and appendHiding does. Records whose members met the
+// same guesses (see nested.unmet) have their members at the same places,
+// so the steps of one serve the next when the same hides apply (hidePlans).
+type hideStep struct {
+	member int32 // the member's index among its object's members
+	into   bool  // the hides go into the member; otherwise it goes
+	inside int32 // into: how many of the steps that follow are inside it (-1: none were planned, the member's value is edited from its text)
+}
+
+// planHiding appends to steps what the hides whose bits joined in bits
+// do to members, scanned against d (a node of the program's descend tree):
+// one step each for the members they remove or go into, in order, and
+// inside a deep member they go into with bits at its node, its own. It
+// reports false when the bits cannot tell which members the hides name.
+func planHiding(steps []hideStep, members []member, n *nested, d *pathTree, bits *memberBits) ([]hideStep, bool) {
 	remove, enter, ok := bits.at(d)
 	if !ok {
-		dst, k := appendMembersEditing(dst, raw[at:end], members, treesAtNode(trees, d), n, nil, d, bits)
-		return dst, end, k
+		return steps, false
 	}
 	named := remove | enter
-	edited := 0
-	leading := false // every member before at went: the next one kept loses its comma
 	for i := range members {
 		m := &members[i]
 		bit := uint64(1) << m.at
 		if m.miss || named&bit == 0 {
 			continue
 		}
-		v := offsetIn(raw, m.val)
 		if remove&bit != 0 {
+			steps = append(steps, hideStep{member: int32(i)})
+			continue
+		}
+		at := len(steps)
+		steps = append(steps, hideStep{member: int32(i), into: true, inside: -1})
+		if into := d.children[m.at].node; m.deep && into.hasBits() {
+			steps, _ = planHiding(steps, n.of(m), n, into, bits)
+			steps[at].inside = int32(len(steps) - at - 1)
+		}
+	}
+	return steps, true
+}
+
+// appendHiding takes steps, from planHiding, on the object ending at
+// raw[end-1] whose members were scanned against d (a node of the program's
+// descend tree): trees are the pending hides' trees at the record, bits
+// their bits when they were joined (nil: a member whose value is edited
+// from its text is matched by its keys). It writes raw from at on only as
+// far as it must, up to the last member it left out or went into, and
+// returns that place as the new at: the text after it is the caller's to
+// write, so that the text between two members left out is one copy however
+// deep they sit. It returns dst, the new at and how many values it left
+// out.
+func appendHiding(dst []byte, raw string, at int, members []member, steps []hideStep, trees []*pathTree, n *nested, d *pathTree, bits *memberBits, end int) ([]byte, int, int) {
+	edited := 0
+	leading := false // every member before at went: the next one kept loses its comma
+	for k := 0; k < len(steps); k++ {
+		st := steps[k]
+		m := &members[st.member]
+		v := offsetIn(raw, m.val)
+		if !st.into {
 			edited++
 			dst, at = leaveOut(dst, raw, at, offsetIn(raw, m.keyRaw), v+len(m.val), &leading)
 			continue
@@ -35,19 +68,21 @@ func appendHiding(dst []byte, raw string, at int, members []member, trees []*pat
 			dst, at = appendKept(dst, raw, at, v, &leading), v
 		}
 		into := d.children[m.at].node
-		var k int
-		if _, _, ok := bits.at(into); ok && m.deep {
-			dst, at, k = appendHiding(dst, raw, at, n.of(m), trees, n, into, bits, v+len(m.val))
+		var e int
+		if st.inside >= 0 && m.deep {
+			inner := steps[k+1 : k+1+int(st.inside)]
+			dst, at, e = appendHiding(dst, raw, at, n.of(m), inner, trees, n, into, bits, v+len(m.val))
 		} else {
 			dst = append(dst, raw[at:v]...)
 			if m.deep {
-				dst, k = appendMembersEditing(dst, m.val, n.of(m), treesAtNode(trees, into), n, nil, into, bits)
+				dst, e = appendMembersEditing(dst, m.val, n.of(m), treesAtNode(trees, into), n, nil, into, bits)
 			} else {
-				dst, _, k = appendValueEditing(dst, m.val, 0, treesAtNode(trees, into), nil, nil)
+				dst, _, e = appendValueEditing(dst, m.val, 0, treesAtNode(trees, into), nil, nil)
 			}
 			at = v + len(m.val)
 		}
-		edited += k
+		k += max(int(st.inside), 0)
+		edited += e
 	}
 	if leading { // a member kept after the last that went loses its comma
 		dst, at = appendKept(dst, raw, at, end, &leading), end

@@ -191,6 +191,9 @@ func hidesOf(r *rand.Rand, rec []byte) ([]*Statement, []string) {
 			}
 			s.Paths = append(s.Paths, strings.Join(p, "."))
 		}
+		if r.Intn(3) == 0 { // records with the same names, hidden each as its index says
+			s.If = fmt.Sprintf(refIndexCondition, 2+r.Intn(2), r.Intn(2))
+		}
 		stmts = append(stmts, s)
 	}
 	return stmts, names

@@ -78,18 +78,28 @@ func identifiers(keys []string) bool {
 	return true
 }
 
-// refAfter applies the statements to every record of doc.
+// refAfter applies the statements to every record of doc. A condition of
+// the form refIndexCondition writes holds as the record's index says; the
+// others the tests write hold on every record.
 func refAfter(doc *jnode, stmts []*Statement) {
 	records := []*jnode{doc}
 	if doc.kind == '[' {
 		records = doc.elems
 	}
-	for _, rec := range records {
+	for index, rec := range records {
 		for _, s := range stmts {
+			var n, rest int
+			if _, err := fmt.Sscanf(s.If, refIndexCondition, &n, &rest); err == nil && index%n != rest {
+				continue
+			}
 			applyPathStmt(rec, s, false)
 		}
 	}
 }
+
+// refIndexCondition is the condition refAfter reads: the record's index in
+// its list modulo a number equals another.
+const refIndexCondition = "index %% %d == %d"
 
 // applyPathStmt is the reference of hide, protect and only.
 func applyPathStmt(rec *jnode, s *Statement, fold bool) {
