@@ -237,12 +237,16 @@ func (a *automaton) match(text string) bool {
 	if a.nullable && (!a.begin || !a.end || text == "") {
 		return true // the empty match
 	}
-	var at uint64 // the positions the text read so far may end in
+	var at uint64            // the positions the text read so far may end in
+	var from, follows uint64 // the last positions whose follows were joined, and those
 	for i, c := range text {
-		var next uint64
-		for d := at; d != 0; d &= d - 1 {
-			next |= a.follow[bits.TrailingZeros64(d)]
+		if at != from { // a repeated class keeps the same positions from byte to byte
+			from, follows = at, 0
+			for d := at; d != 0; d &= d - 1 {
+				follows |= a.follow[bits.TrailingZeros64(d)]
+			}
 		}
+		next := follows
 		if !a.begin || i == 0 {
 			next |= a.first // a match may start here
 		}
