@@ -53,3 +53,43 @@ func TestAfterListRepeatedNames(t *testing.T) {
 		{name: "cut after names met before", path: "/api/users?c=cut", status: 502, kind: kindProblem, body: bad},
 	})
 }
+
+// Records that name the same members in the same order share what the
+// filter found for the record before (where the fields conditions read
+// sit, which members the hides leave out or go into); each is still
+// filtered by its own values, and a record whose members differ is read
+// as it would be alone.
+func TestAfterListSameNamesOwnValues(t *testing.T) {
+	up := afterUpstream(t, map[string]afterReply{
+		"/api/users": {body: `[` +
+			`{"id":1,"role":"admin","email":"e1","password":"a","profile":{"ssn":"1","age":1}},` +
+			`{"id":2,"role":"user","email":"e2","password":"b","profile":{"ssn":"2","age":2}},` +
+			`{"id":3,"role":"user","email":"e3","password":"c","profile":"none"},` +
+			`{"id":4,"role":"admin","email":"e4","password":"d","profile":{"ssn":"4","age":4}},` +
+			`{"id":5,"role":"user","email":"e5"},` +
+			`{"id":6,"role":"user","email":"e6","password":"f","profile":{"ssn":"6","age":6}},` +
+			`{"id":7,"role":"gone","email":"e7","password":"g","profile":{"ssn":"7","age":7}},` +
+			`{"id":8,"role":"admin","email":"e8","password":"h","profile":{"ssn":"8","age":8}},` +
+			`{"id":9,"role":"user","email":"e9","password":"i","profile":{"ssn":"9","age":9}}]`},
+	})
+	crud(t, `
+		resource users /api/users {
+			after list {
+				hide password profile.ssn
+				hide email if `+"`record.role == \"admin\"`"+`
+				hide profile if `+"`record.id % 4 == 0`"+`
+				drop `+"`record.role == \"gone\"`"+`
+			}
+		}`, up)
+	checkAfter(t, up, []afterCase{
+		{name: "the same names, other values", path: "/api/users", status: 200, body: `[` +
+			`{"id":1,"role":"admin","profile":{"age":1}},` +
+			`{"id":2,"role":"user","email":"e2","profile":{"age":2}},` +
+			`{"id":3,"role":"user","email":"e3","profile":"none"},` +
+			`{"id":4,"role":"admin"},` +
+			`{"id":5,"role":"user","email":"e5"},` +
+			`{"id":6,"role":"user","email":"e6","profile":{"age":6}},` +
+			`{"id":8,"role":"admin"},` +
+			`{"id":9,"role":"user","email":"e9","profile":{"age":9}}]`},
+	})
+}

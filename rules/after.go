@@ -584,7 +584,9 @@ func (r *afterRun) edit(i int, s *stmt, tr *tracer) (bool, error) {
 // decodeRecord is the current record as the VM reads it.
 func (r *afterRun) decodeRecord() any { return decodeFields(r.env.fields, r.p, &r.view) }
 
-// hide makes statement i, s, a hide, pending on the record.
+// hide makes statement i, s, a hide, pending on the record. Its bits join
+// when the record's hides are planned (planHides), or at once for a
+// statement past the 64th, which the pending mask does not hold.
 func (r *afterRun) hide(i int, s *stmt, bits *memberBits) {
 	r.pending = append(r.pending, s.tree)
 	if i < 64 {
