@@ -13,9 +13,10 @@ type hideStep struct {
 
 // planHiding appends to steps what the hides whose bits joined in bits
 // do to members, scanned against d (a node of the program's descend tree):
-// one step each for the members they remove or go into, in order, and
-// inside a deep member they go into with bits at its node, its own. It
-// reports false when the bits cannot tell which members the hides name.
+// one step for each member they remove or go into, in order, the step of a
+// deep member they go into followed by the steps inside it when its node
+// has bits. It reports false when the bits cannot tell which members the
+// hides name.
 func planHiding(steps []hideStep, members []member, n *nested, d *pathTree, bits *memberBits) ([]hideStep, bool) {
 	remove, enter, ok := bits.at(d)
 	if !ok {
