@@ -2,7 +2,6 @@ package rules
 
 import (
 	"errors"
-	mathbits "math/bits"
 	"slices"
 	"strconv"
 
@@ -128,8 +127,9 @@ type afterRun struct {
 	env       *Env
 	res       *AfterResult
 	changed   bool
-	list      bool // see Shape.List
-	pending   []*pathTree
+	list      bool        // see Shape.List
+	pending   []*pathTree // the trees of the hides pending on the record
+	pendingAt []int32     // their statements' indexes
 	view      map[string]any
 	fields    recordFields
 	slots     memberSlots  // fields' members by the field naming them
@@ -143,8 +143,6 @@ type afterRun struct {
 	members        []member // the current record's members, while cur is as scanned
 	membersValid   bool
 	lastMet        bool   // every member of the last record scanned met its guess
-	hides          uint64 // the pending hides (statement indexes below 64)
-	wideHides      bool   // a pending hide's index is 64 or more: its bits joined as it applied
 	cur            []byte // the current record as the statements so far left it
 	stale          bool   // cur is not what the expressions see yet
 	hidden         int    // values the record's hides left out so far
@@ -157,17 +155,18 @@ type afterRun struct {
 // afterStorage is what a run's scans fill and reuse from record to
 // record, kept across responses in a pool.
 type afterStorage struct {
-	members []member
-	nested  nested
-	pending []*pathTree
-	bits    memberBits
-	plans   hidePlans
+	members   []member
+	nested    nested
+	pending   []*pathTree
+	pendingAt []int32
+	bits      memberBits
+	plans     hidePlans
 }
 
 // restore takes the run's storage from the pool.
 func (r *afterRun) restore() {
 	r.storage = afterPool.Get().(*afterStorage)
-	r.members, r.nested, r.pending = r.storage.members, r.storage.nested, r.storage.pending
+	r.members, r.nested, r.pending, r.pendingAt = r.storage.members, r.storage.nested, r.storage.pending, r.storage.pendingAt
 }
 
 // release gives the storage back, holding no reference to the body.
@@ -183,7 +182,7 @@ func (r *afterRun) release() {
 	if cap(r.members)+cap(r.nested.kids) > maxPooledMembers {
 		return // let unusually large ones go
 	}
-	*r.storage = afterStorage{members: r.members[:0], nested: nested{kids: r.nested.kids[:0], levels: r.nested.levels, guesses: r.nested.guesses[:0]}, pending: r.pending[:0], bits: r.storage.bits, plans: r.storage.plans}
+	*r.storage = afterStorage{members: r.members[:0], nested: nested{kids: r.nested.kids[:0], levels: r.nested.levels, guesses: r.nested.guesses[:0]}, pending: r.pending[:0], pendingAt: r.pendingAt[:0], bits: r.storage.bits, plans: r.storage.plans}
 	afterPool.Put(r.storage)
 }
 
@@ -371,13 +370,13 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	p := r.p
 	r.env.Index = index
 	r.cur, r.stale, r.hidden = unsafeBytes(raw), true, 0 // cur is only read: rewrites go to new buffers
-	r.pending, r.hides, r.wideHides = r.pending[:0], 0, false
+	r.pending, r.pendingAt = r.pending[:0], r.pendingAt[:0]
 	bits := &r.storage.bits // the pending hides' bits
 	bits.reset(p.nodes)
 	tr := tracer{fn: r.in.Trace, index: index}
 	start := 0
 	if p.leadingHide && tr.fn == nil { // taken without a statement's turn
-		r.hide(0, p.stmts[0], bits)
+		r.hide(0, p.stmts[0])
 		start = 1
 	}
 	flushes := p.flush[:len(p.stmts)]
@@ -398,7 +397,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 			}
 			if ok {
 				tr.hide(s, r.cur)
-				r.hide(i, s, bits)
+				r.hide(i, s)
 			}
 		case opDrop:
 			ok, err := s.test(r.env)
@@ -454,7 +453,7 @@ func (r *afterRun) flush(bits *memberBits) {
 		return
 	}
 	next, n := appendDeleting(make([]byte, 0, len(r.cur)), parse(r.cur), r.pending...)
-	r.pending, r.hides, r.wideHides = r.pending[:0], 0, false
+	r.pending, r.pendingAt = r.pending[:0], r.pendingAt[:0]
 	bits.reset(r.p.nodes)
 	if n > 0 {
 		r.cur, r.stale = next, true
@@ -585,16 +584,9 @@ func (r *afterRun) edit(i int, s *stmt, tr *tracer) (bool, error) {
 func (r *afterRun) decodeRecord() any { return decodeFields(r.env.fields, r.p, &r.view) }
 
 // hide makes statement i, s, a hide, pending on the record. Its bits join
-// when the record's hides are planned (planHides), or at once for a
-// statement past the 64th, which the pending mask does not hold.
-func (r *afterRun) hide(i int, s *stmt, bits *memberBits) {
-	r.pending = append(r.pending, s.tree)
-	if i < 64 {
-		r.hides |= 1 << i
-	} else {
-		r.wideHides = true
-		bits.add(r.p.hideBits[i])
-	}
+// when the record's hides are planned (planHides).
+func (r *afterRun) hide(i int, s *stmt) {
+	r.pending, r.pendingAt = append(r.pending, s.tree), append(r.pendingAt, int32(i))
 	r.note(i, s)
 }
 
@@ -605,16 +597,14 @@ func (r *afterRun) hide(i int, s *stmt, bits *memberBits) {
 // the hides name. It is only called with members to plan on.
 func (r *afterRun) planHides(bits *memberBits) ([]hideStep, *memberBits, bool) {
 	plans := &r.storage.plans
-	if !r.wideHides {
-		if steps, ok := plans.find(r.hides); ok {
-			return steps, nil, true
-		}
+	if steps, ok := plans.find(r.pendingAt); ok {
+		return steps, nil, true
 	}
-	for m := r.hides; m != 0; m &= m - 1 {
-		bits.add(r.p.hideBits[mathbits.TrailingZeros64(m)])
+	for _, i := range r.pendingAt {
+		bits.add(r.p.hideBits[i])
 	}
 	steps, ok := planHiding(plans.room(), r.members, &r.nested, r.p.descend, bits)
-	plans.done(r.hides, steps, ok && !r.wideHides)
+	plans.done(r.pendingAt, steps, ok)
 	return steps, bits, ok
 }
 

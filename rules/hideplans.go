@@ -1,12 +1,14 @@
 package rules
 
+import "slices"
+
 // hidePlans keeps the steps planHiding found for the records of one run,
-// by the hide statements pending on each (their indexes, as a mask): while
+// by the hide statements pending on each (their indexes, in order): while
 // the records' members meet the same guesses, a record whose hides were
 // planned before is rewritten without joining their bits or testing its
 // members against them.
 type hidePlans struct {
-	masks [maxHidePlans]uint64
+	hides [maxHidePlans][]int32
 	steps [maxHidePlans][]hideStep
 	n     int
 	spare []hideStep // the steps of a record planned when every plan is taken
@@ -19,10 +21,10 @@ const maxHidePlans = 4
 // reset forgets the plans: the records' members changed places.
 func (h *hidePlans) reset() { h.n = 0 }
 
-// find returns the steps planned for the hides in mask.
-func (h *hidePlans) find(mask uint64) ([]hideStep, bool) {
+// find returns the steps planned for the hide statements at hides.
+func (h *hidePlans) find(hides []int32) ([]hideStep, bool) {
 	for i := range h.n {
-		if h.masks[i] == mask {
+		if slices.Equal(h.hides[i], hides) {
 			return h.steps[i], true
 		}
 	}
@@ -38,15 +40,16 @@ func (h *hidePlans) room() []hideStep {
 }
 
 // done takes back the storage of steps, built in room's, and with keep
-// makes them the plan of the hides in mask while a plan is free.
-func (h *hidePlans) done(mask uint64, steps []hideStep, keep bool) {
+// makes them the plan of the hide statements at hides while a plan is
+// free.
+func (h *hidePlans) done(hides []int32, steps []hideStep, keep bool) {
 	if h.n == maxHidePlans {
 		h.spare = steps
 		return
 	}
 	h.steps[h.n] = steps
 	if keep {
-		h.masks[h.n] = mask
+		h.hides[h.n] = append(h.hides[h.n][:0], hides...)
 		h.n++
 	}
 }
