@@ -62,15 +62,7 @@ func appendHiding(dst []byte, raw string, at int, members []member, steps []hide
 		v := offsetIn(raw, m.val)
 		if !st.into {
 			edited++
-			start := offsetIn(raw, m.keyRaw)
-			if c := start - 1; !leading && raw[c] == ',' && raw[c-1] > ' ' { // leaveOut's usual case: a comma right between two members
-				if at < c {
-					dst = append(dst, raw[at:c]...)
-				}
-				at = v + len(m.val)
-				continue
-			}
-			dst, at = leaveOut(dst, raw, at, start, v+len(m.val), &leading)
+			dst, at = leaveOut(dst, raw, at, offsetIn(raw, m.keyRaw), v+len(m.val), &leading)
 			continue
 		}
 		if leading {

@@ -203,6 +203,12 @@ func appendMembersEditing(dst []byte, src string, members []member, trees []*pat
 // src[start:end], leaving out the member and the comma before it (after it,
 // for the first one, through *leading), and returns end, the new at.
 func leaveOut(dst []byte, src string, at, start, end int, leading *bool) ([]byte, int) {
+	if c := start - 1; !*leading && src[c] == ',' && src[c-1] > ' ' { // the usual case: a comma right between two members
+		if at < c {
+			dst = append(dst, src[at:c]...)
+		}
+		return dst, end
+	}
 	comma := skipSpaceBack(src, start)
 	if src[comma] == '{' { // the first member
 		*leading = true
