@@ -371,8 +371,6 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	r.env.Index = index
 	r.cur, r.stale, r.hidden = unsafeBytes(raw), true, 0 // cur is only read: rewrites go to new buffers
 	r.pending, r.pendingAt = r.pending[:0], r.pendingAt[:0]
-	bits := &r.storage.bits // the pending hides' bits
-	bits.reset(p.nodes)
 	tr := tracer{fn: r.in.Trace, index: index}
 	start := 0
 	if p.leadingHide && tr.fn == nil { // taken without a statement's turn
@@ -384,7 +382,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 		s := p.stmts[i]
 		tr.next(s)
 		if flushes[i] {
-			r.flush(bits)
+			r.flush()
 		}
 		if r.stale && p.vars&varRecord != 0 {
 			r.present()
@@ -424,7 +422,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	if len(r.pending) > 0 {
 		var n int
 		if r.membersValid {
-			if steps, bits, ok := r.planHides(bits); ok {
+			if steps, bits, ok := r.planHides(); ok {
 				var at int
 				*out, at, n = appendHiding(*out, raw, 0, r.members, steps, r.pending, &r.nested, p.descend, bits, len(raw))
 				*out = append(*out, raw[at:]...)
@@ -448,13 +446,12 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 
 // flush applies the hides pending on the record before a statement that
 // reads what they remove.
-func (r *afterRun) flush(bits *memberBits) {
+func (r *afterRun) flush() {
 	if len(r.pending) == 0 {
 		return
 	}
 	next, n := appendDeleting(make([]byte, 0, len(r.cur)), parse(r.cur), r.pending...)
 	r.pending, r.pendingAt = r.pending[:0], r.pendingAt[:0]
-	bits.reset(r.p.nodes)
 	if n > 0 {
 		r.cur, r.stale = next, true
 		r.hidden += n
@@ -592,14 +589,16 @@ func (r *afterRun) hide(i int, s *stmt) {
 
 // planHides returns the steps of the hides pending on the record, from
 // the plan of an earlier record with the same hides whose members sat in
-// the same places, or planned from the hides' bits (joined into bits,
-// returned too when used); false when the bits cannot tell which members
-// the hides name. It is only called with members to plan on.
-func (r *afterRun) planHides(bits *memberBits) ([]hideStep, *memberBits, bool) {
+// the same places, or planned from the hides' bits, joined here and
+// returned too (nil with a kept plan); false when the bits cannot tell
+// which members the hides name. It is only called with members to plan on.
+func (r *afterRun) planHides() ([]hideStep, *memberBits, bool) {
 	plans := &r.storage.plans
 	if steps, ok := plans.find(r.pendingAt); ok {
 		return steps, nil, true
 	}
+	bits := &r.storage.bits
+	bits.reset(r.p.nodes)
 	for _, i := range r.pendingAt {
 		bits.add(r.p.hideBits[i])
 	}

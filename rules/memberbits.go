@@ -22,7 +22,7 @@ type memberBits struct {
 type nodeMask struct{ remove, enter uint64 }
 
 // reset empties b for a program of n descend nodes, zeroing only what the
-// last record's hides set.
+// hides joined last set.
 func (b *memberBits) reset(n int) {
 	for _, id := range b.set {
 		b.of[id] = nodeMask{}
