@@ -2,6 +2,7 @@ package rules
 
 import (
 	"encoding/binary"
+	"math"
 	"strings"
 	"unsafe"
 )
@@ -37,12 +38,16 @@ type nameSpan struct {
 	span   string
 	head   [2]uint64 // span's first 16 bytes as little-endian words, zero past its end
 	mask   [2]uint64 // the bits of head that span fills
+	long   int       // 0 when span has at most 16 bytes, else more than any text's length (see spanAt)
 	missed bool      // the last text compared with it differed: the next that differs replaces it
 }
 
 // newNameSpan remembers s[start:end] with its first 16 bytes as words.
 func newNameSpan(s string, start, end int) nameSpan {
 	k := nameSpan{span: s[start:end]}
+	if end-start > 16 {
+		k.long = math.MaxInt / 2
+	}
 	n := min(end-start, 16)
 	if start+16 <= len(s) {
 		p := unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), start)
@@ -86,10 +91,12 @@ func (k *nameSpan) valueAt(s string, i int) int {
 	return -1
 }
 
-// spanAt reports whether s[i:] starts with the span, a short one, and the
-// value right after it: valueAt's usual case, small enough to inline.
+// spanAt reports whether s[i:] starts with the span, a short one, with a
+// byte after it: valueAt's usual case, small enough to inline. The byte
+// after the span may be white space (more than the span ends with): the
+// callers find out where they read the value.
 func (k *nameSpan) spanAt(s string, i int) bool {
-	return len(k.span) <= 16 && i+16 < len(s) && k.headAt(s, i) && s[i+len(k.span)] > ' '
+	return i+16+k.long < len(s) && k.headAt(s, i)
 }
 
 // missedTwice notes that the text compared with k differed, and reports

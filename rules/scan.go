@@ -380,6 +380,7 @@ item: // s[i] starts a member or an element
 			return -1
 		}
 	}
+value: // s[i] starts a value
 	switch c = s[i]; c {
 	case '{', '[':
 		goto open
@@ -409,6 +410,11 @@ item: // s[i] starts a member or an element
 			e = skipNumber(s, i)
 		}
 		i = e
+	case ' ', '\t', '\n', '\r': // more white space after a name than its span ends with
+		if i = skipSpace(s, i); i >= len(s) {
+			return -1
+		}
+		goto value
 	default:
 		i = skipScalar(s, i)
 	}
@@ -673,6 +679,8 @@ func scanHits(s string, i int, dst []member, known []keyGuess, j int) (_ []membe
 			if e = skipContainer(s, v, &g.inner); e < 0 {
 				return dst, -1, j, -1
 			}
+		case c <= ' ': // more white space than the span ends with: scanObject reads past it
+			return dst, i, j, -1
 		default:
 			return dst, i, j, v
 		}
