@@ -219,10 +219,14 @@ func (c *fastCompiler) member(n *ast.CallNode) (operand, bool) {
 			id := fieldID(name)
 			return func(env *Env) (*val, bool) { // record.name: one call
 				out := &env.regs[at]
-				if env.fields != nil {
-					env.fields.namedField(out, name, id)
-				} else {
+				if f := env.fields; f == nil {
 					env.recordAt(out, keys)
+				} else if m, ok := f.slots.filled(f.members, id); !ok { // namedField's usual case in line
+					f.namedField(out, name, id)
+				} else if m != nil {
+					out.setRaw(m.val)
+				} else {
+					out.setAny(nil)
 				}
 				return out, true
 			}, true

@@ -309,10 +309,17 @@ func (c *fastCompiler) fieldText(keys []any) func(env *Env) (string, bool) {
 	if name, ok := keys[0].(string); ok && len(keys) == 1 {
 		id := fieldID(name)
 		return func(env *Env) (string, bool) {
-			if env.fields == nil {
+			f := env.fields
+			if f == nil {
 				return "", false
 			}
-			return env.fields.namedText(name, id)
+			if m, ok := f.slots.filled(f.members, id); ok { // namedText's usual case, in line
+				if m == nil {
+					return "", false
+				}
+				return m.val, true
+			}
+			return f.namedText(name, id)
 		}
 	}
 	at := c.slot()

@@ -94,6 +94,18 @@ func (s *memberSlots) knows(id int32) bool {
 	return s != nil && int(id) < len(s.of) && s.of[id] != 0
 }
 
+// filled is member where the slots are filled already and know the field
+// (ok false otherwise): the usual read, small enough to inline.
+func (s *memberSlots) filled(members []member, id int32) (m *member, ok bool) {
+	if s == nil || !s.ready || int(id) >= len(s.of) || s.of[id] == 0 {
+		return nil, false
+	}
+	if j := s.last[s.of[id]-1]; j > 0 {
+		return &members[j-1], true
+	}
+	return nil, true
+}
+
 // member is the last of members named by the field numbered id, which
 // the slots know, or nil.
 func (s *memberSlots) member(members []member, id int32) *member {
