@@ -104,7 +104,15 @@ func wordAt(s string, i int) uint64 {
 // textAt is s[i:i+n] where the caller has read those bytes already: no
 // bounds to check again.
 func textAt(s string, i, n int) string {
-	return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i)), n)
+	// unsafe.String would test n again (negative, or past the address space)
+	t := textHeader{unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i), n}
+	return *(*string)(unsafe.Pointer(&t))
+}
+
+// textHeader is a string's layout: its bytes and their count.
+type textHeader struct {
+	data unsafe.Pointer
+	n    int
 }
 
 // skipString returns the index just past the string whose opening quote is
