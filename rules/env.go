@@ -40,6 +40,10 @@ type Env struct {
 	regs []val
 	used int
 
+	// runValues are the values of the operands computed once a run (see
+	// onceARun), their storage kept from run to run.
+	runValues []runValue
+
 	// json is what valueJSON wrote last, its storage reused.
 	json []byte
 

@@ -128,7 +128,8 @@ func (env *Env) release() {
 		return
 	}
 	clear(env.regs[:env.used]) // no values of the request stay
-	*env = Env{machine: env.machine, json: env.json[:0], regs: env.regs}
+	clear(env.runValues)
+	*env = Env{machine: env.machine, json: env.json[:0], regs: env.regs, runValues: env.runValues[:0]}
 	envs.Put(env)
 }
 

@@ -76,7 +76,10 @@ func (env *Env) growRegs(slots int) {
 
 // fastCompiler compiles one expression, giving each operand that
 // computes a value a slot of its own.
-type fastCompiler struct{ slots int }
+type fastCompiler struct {
+	slots int
+	inRun bool // compiling an operand computed once a run: its parts are not cached again
+}
 
 func (c *fastCompiler) slot() int {
 	c.slots++
@@ -92,6 +95,15 @@ func constant(v val) operand {
 func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 	if v, ok := constantOf(node); ok { // a ConstantNode: what the optimizer folded (a list for in)
 		return constant(v), true
+	}
+	if _, variable := node.(*ast.IdentifierNode); !c.inRun && !variable && runConstant(node) {
+		c.inRun = true
+		inner, ok := c.operand(node)
+		c.inRun = false
+		if !ok {
+			return nil, false
+		}
+		return onceARun(inner), true
 	}
 	switch n := node.(type) {
 	case *ast.ArrayNode:

@@ -120,6 +120,7 @@ func newEnv(p *Program, in *Input) *Env {
 		machine:     env.machine,
 		json:        env.json[:0],
 		regs:        env.regs,
+		runValues:   env.runValues[:0],
 	}
 	if p.fold {
 		env.Get = getFolded
