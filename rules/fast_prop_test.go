@@ -85,10 +85,12 @@ func (g exprGen) cond(depth int) string {
 type jsonGen struct{ r *rand.Rand }
 
 func (g jsonGen) scalar() string {
-	return []string{`0`, `1`, `2`, `-1`, `7`, `100`, `1.5`, `1.0`, `-0`, `2e0`, `1E2`, `0.1`, `99999999999999999999`,
-		`9223372036854775807`, `-9223372036854775808`, `"a"`, `"ab"`, `""`, `"b"`, `"\u0061"`, `"é"`, `"a\"b"`,
-		`"\ud83d\ude00"`, `true`, `false`, `null`}[g.r.Intn(26)]
+	return g.pick(`0`, `1`, `2`, `-1`, `7`, `100`, `1.5`, `1.0`, `-0`, `2e0`, `1E2`, `0.1`, `99999999999999999999`,
+		`9223372036854775807`, `-9223372036854775808`, `9999999999999999999`, `999999999`, `1234567890`,
+		`"a"`, `"ab"`, `""`, `"b"`, `"\u0061"`, `"é"`, `"a\"b"`, `"\ud83d\ude00"`, `true`, `false`, `null`)
 }
+
+func (g jsonGen) pick(xs ...string) string { return xs[g.r.Intn(len(xs))] }
 
 func (g jsonGen) value(depth int) string {
 	if depth <= 0 || g.r.Intn(3) > 0 {

@@ -224,9 +224,13 @@ func (c *fastCompiler) arithmeticTest(n *ast.BinaryNode, typed bool, otherwise c
 		if !ok {
 			return otherwise(env)
 		}
-		i, f, isInt, ok := rawNumber(raw)
-		if !ok || (!isInt && !floats) {
-			return otherwise(env)
+		i, short := shortUint(raw)
+		var f float64
+		isInt := true
+		if !short {
+			if i, f, isInt, ok = rawNumber(raw); !ok || (!isInt && !floats) {
+				return otherwise(env)
+			}
 		}
 		if !isInt {
 			for _, s := range steps {

@@ -115,6 +115,23 @@ func smallInt(raw string) (int, bool) {
 	return n, true
 }
 
+// shortUint reads a text of one to nine digits, a record's usual number,
+// small enough to inline; false for any other text.
+func shortUint(raw string) (int, bool) {
+	if len(raw) == 0 || len(raw) > 9 {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(raw); i++ {
+		c := raw[i] - '0'
+		if c > 9 {
+			return 0, false
+		}
+		n = n*10 + int(c)
+	}
+	return n, true
+}
+
 // parseNumber reads a JSON number text as an int when it is integral and
 // in the int64 range, else as a float64.
 func parseNumber(raw string) (i int, f float64, isInt bool) {
