@@ -514,6 +514,23 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 			if j == len(*known) && i < len(s) && s[i] == '}' { // every name met: the usual end
 				return dst, i + 1
 			}
+			if at >= 0 { // scanHits stopped at a value: the usual one to go into is read here
+				if g := &(*known)[j]; g.place.into != nil && g.place.into.flat && s[at] == '{' {
+					k := i + g.nameAt
+					kids, nkids, e := n.scanFlat(s, at, g.place.into, depth+1, sparse, &g.kids)
+					if i = e; i < 0 {
+						return dst, -1
+					}
+					g.missed = false
+					n.hits++
+					dst = append(dst, member{key: g.key, keyRaw: textAt(s, k, g.nameLen), val: textAt(s, at, i-at),
+						miss: g.place.miss, at: g.place.at, deep: true, kids: kids, nkids: nkids})
+					if j+1 == len(*known) && i < len(s) && s[i] == '}' {
+						return dst, i + 1
+					}
+					continue
+				}
+			}
 		}
 		var m member
 		var v int
@@ -586,12 +603,11 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 			if g != nil {
 				kids = &g.kids
 			}
-			if into.flat { // nothing in it is gone into: its members go to n.kids as they are scanned
-				at := len(n.kids)
-				if n.kids, i = scanObject(s, v, n.kids, into, n, depth+1, sparse, kids); i < 0 {
+			if into.flat {
+				if m.kids, m.nkids, i = n.scanFlat(s, v, into, depth+1, sparse, kids); i < 0 {
 					return dst, -1
 				}
-				m.deep, m.kids, m.nkids = true, int32(at), int32(len(n.kids)-at)
+				m.deep = true
 			} else { // scanned aside, as deeper members join n.kids meanwhile
 				for len(n.levels) <= depth {
 					n.levels = append(n.levels, nil)
@@ -611,6 +627,16 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 			dst = append(dst, m)
 		}
 	}
+}
+
+// scanFlat scans the object at s[v], gone into by into, a flat node
+// (nothing in the object is gone into), its members going to n.kids as
+// they are scanned: it returns where they start in n.kids, how many they
+// are and the index past the object (-1: malformed).
+func (n *nested) scanFlat(s string, v int, into *pathTree, depth int, sparse bool, known *[]keyGuess) (kids, nkids int32, i int) {
+	at := len(n.kids)
+	n.kids, i = scanObject(s, v, n.kids, into, n, depth, sparse, known)
+	return int32(at), int32(len(n.kids) - at), i
 }
 
 // scanHits scans the members of an object from the j-th on while each
