@@ -472,8 +472,14 @@ func (c *fastCompiler) intConstant(left operand, at int, code byte, k val, op fu
 // unless raw is a longer string with escapes (each escape is longer than
 // what it decodes to).
 func spelledOnce(raw, text string) bool {
-	return raw[0] != '"' || len(raw) <= len(text) || strings.IndexByte(raw, '\\') < 0
+	return raw[0] != '"' || len(raw) <= len(text) || !hasEscape(raw)
 }
+
+// hasEscape reports whether JSON text holds a backslash; a call of its
+// own, so that spelledOnce stays small enough to inline.
+//
+//go:noinline
+func hasEscape(raw string) bool { return strings.IndexByte(raw, '\\') >= 0 }
 
 // plainJSON is the one JSON text of nil, a boolean, or a string that
 // needs no escape; false for any other constant (numbers have many).
