@@ -35,7 +35,7 @@ func nearCopy(r *rand.Rand, rec []byte, names []string) []byte {
 	q := quotes[r.Intn(len(quotes))]
 	edit := nameEdits[r.Intn(len(nameEdits))]
 	s := string(rec)
-	switch r.Intn(8) {
+	switch r.Intn(9) {
 	case 0: // a byte inserted just inside the quote
 		s = s[:q+1] + edit + s[q+1:]
 	case 1: // a byte just inside the quote replaced
@@ -64,6 +64,13 @@ func nearCopy(r *rand.Rand, rec []byte, names []string) []byte {
 	case 7: // the text up to the next quote made another name
 		if end := strings.IndexByte(s[q+1:], '"'); end >= 0 {
 			s = s[:q+1] + names[r.Intn(len(names))] + s[q+1+end:]
+		}
+	case 8: // the first object a member holds after the quote, in an array: the same names, a value of another kind
+		if at := strings.Index(s[q:], ":{"); at >= 0 {
+			at += q + 1
+			if end := skipValue(s, at); end > at {
+				s = s[:at] + "[" + s[at:end] + "," + s[at:end] + "]" + s[end:]
+			}
 		}
 	}
 	return []byte(s)

@@ -658,8 +658,11 @@ func scanHits(s string, i int, dst []member, known []keyGuess, j int) (_ []membe
 			break // scanObject compares the rest
 		}
 		v = i + len(g.span)
-		if g.place.into != nil {
-			return dst, i, j, v // scanObject goes into the value
+		if g.place.into != nil { // scanObject goes into the value
+			if s[v] <= ' ' {
+				return dst, i, j, -1 // after more white space than the span ends with: scanObject reads past it
+			}
+			return dst, i, j, v
 		}
 		g.missed = false
 		e := v + 1 // past the value, when read here
