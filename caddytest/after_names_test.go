@@ -71,6 +71,17 @@ func TestAfterListSameNamesOwnValues(t *testing.T) {
 			`{"id":7,"role":"gone","email":"e7","password":"g","profile":{"ssn":"7","age":7}},` +
 			`{"id":8,"role":"admin","email":"e8","password":"h","profile":{"ssn":"8","age":8}},` +
 			`{"id":9,"role":"user","email":"e9","password":"i","profile":{"ssn":"9","age":9}}]`},
+		"/api/users?c=shapes": {body: `[` +
+			`{"id":1,"role":"user","email":"e1","password":"a","profile":{"age":1}},` +
+			`{"id":2,"role":"user","email":"e2","password":"b","profile":{"age":2}},` +
+			`{"id":3,"role":"user","email":"e3","password":"c","profile":[{"ssn":"3","age":3},{"ssn":"x"}]},` +
+			`{"password":"p","id":5,"role":"user","email":"e5","profile":{"ssn":"5","age":5}},` +
+			`{"password":"q","id":6,"role":"user","email":"e6","profile":{"ssn":"6","age":6}},` +
+			`{"id":7,"role":"user","email":"e7" ,"password":"r","profile":{"age":7 , "ssn":"7"}},` +
+			`{"id":9,"role":"admin","email":"e9","password":"i","profile":{"ssn":"9","age":9}},` +
+			`{"id":10,"role":"admin","email":"e10","password":"j","profile":{"age":10,"ssn":"10"}},` +
+			`{"id":11,"role":"admin","email":"e11","password":"k","profile":{"age":11,"ssn":"11"}},` +
+			`{"id":13,"role":"user","email":"e13","password":"m","profile": {"age":13,"ssn":"13"}}]`},
 	})
 	crud(t, `
 		resource users /api/users {
@@ -91,5 +102,16 @@ func TestAfterListSameNamesOwnValues(t *testing.T) {
 			`{"id":6,"role":"user","email":"e6","profile":{"age":6}},` +
 			`{"id":8,"role":"admin"},` +
 			`{"id":9,"role":"user","email":"e9","profile":{"age":9}}]`},
+		{name: "the same names, members of other kinds and places", path: "/api/users?c=shapes", status: 200, body: `[` +
+			`{"id":1,"role":"user","email":"e1","profile":{"age":1}},` +
+			`{"id":2,"role":"user","email":"e2","profile":{"age":2}},` +
+			`{"id":3,"role":"user","email":"e3","profile":[{"age":3},{}]},` +
+			`{"id":5,"role":"user","email":"e5","profile":{"age":5}},` +
+			`{"id":6,"role":"user","email":"e6","profile":{"age":6}},` +
+			`{"id":7,"role":"user","email":"e7","profile":{"age":7}},` +
+			`{"id":9,"role":"admin","profile":{"age":9}},` +
+			`{"id":10,"role":"admin","profile":{"age":10}},` +
+			`{"id":11,"role":"admin","profile":{"age":11}},` +
+			`{"id":13,"role":"user","email":"e13","profile": {"age":13}}]`},
 	})
 }

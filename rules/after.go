@@ -422,10 +422,15 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	if len(r.pending) > 0 {
 		var n int
 		if r.membersValid {
-			if steps, bits, ok := r.planHides(); ok {
-				var at int
-				*out, at, n = appendHiding(*out, raw, 0, r.members, steps, r.pending, &r.nested, p.descend, bits, len(raw))
-				*out = append(*out, raw[at:]...)
+			if steps, cuts, bits, ok := r.planHides(); ok {
+				if cuts != nil {
+					*out, n, ok = appendCuts(*out, raw, cuts, r.members, r.nested.kids)
+				}
+				if cuts == nil || !ok {
+					var at int
+					*out, at, n = appendHiding(*out, raw, 0, r.members, steps, r.pending, &r.nested, p.descend, bits, len(raw))
+					*out = append(*out, raw[at:]...)
+				}
 			} else {
 				*out, n = appendMembersEditing(*out, raw, r.members, r.pending, &r.nested, nil, p.descend, bits)
 			}
@@ -592,10 +597,10 @@ func (r *afterRun) hide(i int, s *stmt) {
 // the same places, or planned from the hides' bits, joined here and
 // returned too (nil with a kept plan); false when the bits cannot tell
 // which members the hides name. It is only called with members to plan on.
-func (r *afterRun) planHides() ([]hideStep, *memberBits, bool) {
+func (r *afterRun) planHides() ([]hideStep, []hideCut, *memberBits, bool) {
 	plans := &r.storage.plans
-	if steps, ok := plans.find(r.pendingAt); ok {
-		return steps, nil, true
+	if steps, cuts, ok := plans.find(r.pendingAt); ok {
+		return steps, cuts, nil, true
 	}
 	bits := &r.storage.bits
 	bits.reset(r.p.nodes)
@@ -603,8 +608,8 @@ func (r *afterRun) planHides() ([]hideStep, *memberBits, bool) {
 		bits.add(r.p.hideBits[i])
 	}
 	steps, ok := planHiding(plans.room(), r.members, &r.nested, r.p.descend, bits)
-	plans.done(r.pendingAt, steps, ok)
-	return steps, bits, ok
+	cuts := plans.done(r.pendingAt, steps, ok)
+	return steps, cuts, bits, ok
 }
 
 // note records that statement i, s, acted, once, for report mode.

@@ -10,6 +10,8 @@ import "slices"
 type hidePlans struct {
 	hides [maxHidePlans][]int32
 	steps [maxHidePlans][]hideStep
+	cuts  [maxHidePlans][]hideCut // the steps as cuts, when they have that form
+	cut   [maxHidePlans]bool
 	n     int
 	spare []hideStep // the steps of a record planned when every plan is taken
 }
@@ -21,14 +23,23 @@ const maxHidePlans = 4
 // reset forgets the plans: the records' members changed places.
 func (h *hidePlans) reset() { h.n = 0 }
 
-// find returns the steps planned for the hide statements at hides.
-func (h *hidePlans) find(hides []int32) ([]hideStep, bool) {
+// find returns the steps planned for the hide statements at hides, and
+// their cuts (nil when they have not that form).
+func (h *hidePlans) find(hides []int32) ([]hideStep, []hideCut, bool) {
 	for i := range h.n {
 		if slices.Equal(h.hides[i], hides) {
-			return h.steps[i], true
+			return h.steps[i], h.cutsOf(i), true
 		}
 	}
-	return nil, false
+	return nil, nil, false
+}
+
+// cutsOf returns plan i's cuts, nil when its steps have not that form.
+func (h *hidePlans) cutsOf(i int) []hideCut {
+	if !h.cut[i] {
+		return nil
+	}
+	return h.cuts[i]
 }
 
 // room returns storage for steps, the next plan's when one is free.
@@ -41,15 +52,19 @@ func (h *hidePlans) room() []hideStep {
 
 // done takes back the storage of steps, built in room's, and with keep
 // makes them the plan of the hide statements at hides while a plan is
-// free.
-func (h *hidePlans) done(hides []int32, steps []hideStep, keep bool) {
+// free; it returns their cuts (nil when they have not that form, or the
+// plan is not kept).
+func (h *hidePlans) done(hides []int32, steps []hideStep, keep bool) []hideCut {
 	if h.n == maxHidePlans {
 		h.spare = steps
-		return
+		return nil
 	}
 	h.steps[h.n] = steps
-	if keep {
-		h.hides[h.n] = append(h.hides[h.n][:0], hides...)
-		h.n++
+	if !keep {
+		return nil
 	}
+	h.hides[h.n] = append(h.hides[h.n][:0], hides...)
+	h.cuts[h.n], h.cut[h.n] = planCuts(h.cuts[h.n][:0], steps)
+	h.n++
+	return h.cutsOf(h.n - 1)
 }

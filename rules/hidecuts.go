@@ -1,0 +1,69 @@
+package rules
+
+// A plan whose steps each leave out a member of the record, or of an
+// object the record holds, or go into such an object, is kept as cuts
+// too: the members it leaves out in the order of the record's text. A
+// record with that plan is written as the text between its cuts, each cut
+// from the comma before the member to the end of its value, without a walk
+// over the steps. Where the record's text does not allow it (the first
+// member of an object, white space around the comma, a member gone into
+// that is no object this time), the steps write it (appendHiding).
+
+// hideCut is one member a plan leaves out.
+type hideCut struct {
+	parent int32 // -1: the member is the record's; else the index of the record's member whose object holds it
+	at     int32 // the member's index among its object's members; -1 with a parent: no member, the parent must be an object
+}
+
+// planCuts appends to dst the cuts of steps, planned on members (a
+// record's), and reports whether the steps have that form.
+func planCuts(dst []hideCut, steps []hideStep) ([]hideCut, bool) {
+	for k := 0; k < len(steps); k++ {
+		st := steps[k]
+		if !st.into {
+			dst = append(dst, hideCut{parent: -1, at: st.member})
+			continue
+		}
+		if st.inside < 0 {
+			return dst, false // edited from its text
+		}
+		if st.inside == 0 { // nothing in it to leave out, if it is an object this time
+			dst = append(dst, hideCut{parent: st.member, at: -1})
+		}
+		for _, in := range steps[k+1 : k+1+int(st.inside)] {
+			if in.into {
+				return dst, false
+			}
+			dst = append(dst, hideCut{parent: st.member, at: in.member})
+		}
+		k += int(st.inside)
+	}
+	return dst, true
+}
+
+// appendCuts appends raw, a record scanned into members (the nested ones
+// in kids), without the members cuts name, and reports how many it left
+// out; false, with dst as it was, where a cut is not right after a comma
+// that follows a value, or its object is not one this time.
+func appendCuts(dst []byte, raw string, cuts []hideCut, members, kids []member) ([]byte, int, bool) {
+	n, at := len(dst), 0
+	for _, c := range cuts {
+		var m *member
+		if c.parent < 0 {
+			m = &members[c.at]
+		} else if p := &members[c.parent]; !p.deep || c.at >= p.nkids {
+			return dst[:n], 0, false // not an object this time, or not as wide
+		} else if c.at < 0 {
+			continue
+		} else {
+			m = &kids[p.kids+c.at]
+		}
+		comma := offsetIn(raw, m.keyRaw) - 1
+		if comma < at || raw[comma] != ',' || raw[comma-1] <= ' ' {
+			return dst[:n], 0, false
+		}
+		dst = append(dst, raw[at:comma]...)
+		at = offsetIn(raw, m.val) + len(m.val)
+	}
+	return append(dst, raw[at:]...), len(cuts), true
+}
