@@ -128,8 +128,8 @@ type afterRun struct {
 	res       *AfterResult
 	changed   bool
 	list      bool        // see Shape.List
-	pending   []*pathTree // the trees of the hides pending on the record
-	pendingAt []int32     // their statements' indexes
+	pending   []*pathTree // storage for pendingTrees
+	pendingAt []int32     // the indexes of the hide statements pending on the record
 	view      map[string]any
 	fields    recordFields
 	slots     memberSlots  // fields' members by the field naming them
@@ -370,7 +370,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	p := r.p
 	r.env.Index = index
 	r.cur, r.stale, r.hidden = unsafeBytes(raw), true, 0 // cur is only read: rewrites go to new buffers
-	r.pending, r.pendingAt = r.pending[:0], r.pendingAt[:0]
+	r.pendingAt = r.pendingAt[:0]
 	tr := tracer{fn: r.in.Trace, index: index}
 	start := 0
 	if p.leadingHide && tr.fn == nil { // taken without a statement's turn
@@ -419,7 +419,7 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 	}
 	tr.next(nil)
 	hidden := r.hidden
-	if len(r.pending) > 0 {
+	if len(r.pendingAt) > 0 {
 		var n int
 		if r.membersValid {
 			if steps, cuts, bits, ok := r.planHides(); ok {
@@ -428,16 +428,15 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 				}
 				if cuts == nil || !ok {
 					var at int
-					*out, at, n = appendHiding(*out, raw, 0, r.members, steps, r.pending, &r.nested, p.descend, bits, len(raw))
+					*out, at, n = appendHiding(*out, raw, 0, r.members, steps, r.pendingTrees(), &r.nested, p.descend, bits, len(raw))
 					*out = append(*out, raw[at:]...)
 				}
 			} else {
-				*out, n = appendMembersEditing(*out, raw, r.members, r.pending, &r.nested, nil, p.descend, bits)
+				*out, n = appendMembersEditing(*out, raw, r.members, r.pendingTrees(), &r.nested, nil, p.descend, bits)
 			}
 		} else {
-			*out, n = appendDeleting(*out, parse(r.cur), r.pending...)
+			*out, n = appendDeleting(*out, parse(r.cur), r.pendingTrees()...)
 		}
-		r.pending = r.pending[:0]
 		hidden += n
 	} else {
 		*out = append(*out, r.cur...)
@@ -452,11 +451,11 @@ func (r *afterRun) record(out *[]byte, raw string, index int) (bool, error) {
 // flush applies the hides pending on the record before a statement that
 // reads what they remove.
 func (r *afterRun) flush() {
-	if len(r.pending) == 0 {
+	if len(r.pendingAt) == 0 {
 		return
 	}
-	next, n := appendDeleting(make([]byte, 0, len(r.cur)), parse(r.cur), r.pending...)
-	r.pending, r.pendingAt = r.pending[:0], r.pendingAt[:0]
+	next, n := appendDeleting(make([]byte, 0, len(r.cur)), parse(r.cur), r.pendingTrees()...)
+	r.pendingAt = r.pendingAt[:0]
 	if n > 0 {
 		r.cur, r.stale = next, true
 		r.hidden += n
@@ -588,8 +587,18 @@ func (r *afterRun) decodeRecord() any { return decodeFields(r.env.fields, r.p, &
 // hide makes statement i, s, a hide, pending on the record. Its bits join
 // when the record's hides are planned (planHides).
 func (r *afterRun) hide(i int, s *stmt) {
-	r.pending, r.pendingAt = append(r.pending, s.tree), append(r.pendingAt, int32(i))
+	r.pendingAt = append(r.pendingAt, int32(i))
 	r.note(i, s)
+}
+
+// pendingTrees returns the trees of the hides pending on the record, in
+// storage kept for them: the statements' at pendingAt.
+func (r *afterRun) pendingTrees() []*pathTree {
+	r.pending = r.pending[:0]
+	for _, i := range r.pendingAt {
+		r.pending = append(r.pending, r.p.stmts[i].tree)
+	}
+	return r.pending
 }
 
 // planHides returns the steps of the hides pending on the record, from
