@@ -81,7 +81,13 @@ func TestAfterListSameNamesOwnValues(t *testing.T) {
 			`{"id":9,"role":"admin","email":"e9","password":"i","profile":{"ssn":"9","age":9}},` +
 			`{"id":10,"role":"admin","email":"e10","password":"j","profile":{"age":10,"ssn":"10"}},` +
 			`{"id":11,"role":"admin","email":"e11","password":"k","profile":{"age":11,"ssn":"11"}},` +
-			`{"id":13,"role":"user","email":"e13","password":"m","profile": {"age":13,"ssn":"13"}}]`},
+			`{"id":13,"role":"user","email":"e13","password":"m","profile": {"age":13,"ssn":"13"}},` +
+			`{"id":14,"role":"user","email":"e14" ,"password":"n","profile":{"age":14}},` +
+			`{"id":15,"role":"user","email":"e15" ,"password":"o","profile":{"age":15}},` +
+			`{"id":17,"role":"user","email":"e17" ,"password":"p","profile":{"age":17}},` +
+			`{"password":"q", "id":18,"role":"user","email":"e18","profile":{"age":18}},` +
+			`{"password":"r", "id":19,"role":"user","email":"e19","profile":{"age":19}},` +
+			`{"password":"s", "id":21,"role":"user","email":"e21","profile":{"age":21}}]`},
 	})
 	crud(t, `
 		resource users /api/users {
@@ -112,6 +118,12 @@ func TestAfterListSameNamesOwnValues(t *testing.T) {
 			`{"id":9,"role":"admin","profile":{"age":9}},` +
 			`{"id":10,"role":"admin","profile":{"age":10}},` +
 			`{"id":11,"role":"admin","profile":{"age":11}},` +
-			`{"id":13,"role":"user","email":"e13","profile": {"age":13}}]`},
+			`{"id":13,"role":"user","email":"e13","profile": {"age":13}},` +
+			`{"id":14,"role":"user","email":"e14","profile":{"age":14}},` +
+			`{"id":15,"role":"user","email":"e15","profile":{"age":15}},` +
+			`{"id":17,"role":"user","email":"e17","profile":{"age":17}},` +
+			`{"id":18,"role":"user","email":"e18","profile":{"age":18}},` +
+			`{"id":19,"role":"user","email":"e19","profile":{"age":19}},` +
+			`{"id":21,"role":"user","email":"e21","profile":{"age":21}}]`},
 	})
 }

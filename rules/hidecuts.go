@@ -4,10 +4,11 @@ package rules
 // object the record holds, or go into such an object, is kept as cuts
 // too: the members it leaves out in the order of the record's text. A
 // record with that plan is written as the text between its cuts, each cut
-// from the comma before the member to the end of its value, without a walk
-// over the steps. Where the record's text does not allow it (the first
-// member of an object, white space around the comma, a member gone into
-// that is no object this time), the steps write it (appendHiding).
+// from the comma before the member to the end of its value (from the
+// member to the comma after it, for the first of an object), without a
+// walk over the steps. Where the record's text does not allow it (white
+// space around the comma, a member gone into that is no object this
+// time), the steps write it (appendHiding).
 
 // hideCut is one member a plan leaves out.
 type hideCut struct {
@@ -43,8 +44,8 @@ func planCuts(dst []hideCut, steps []hideStep) ([]hideCut, bool) {
 
 // appendCuts appends raw, a record scanned into members (the nested ones
 // in kids), without the members cuts name, and reports how many it left
-// out; false, with dst as it was, where a cut is not right after a comma
-// that follows a value, or its object is not one this time.
+// out; false, with dst as it was, where white space is next to a comma
+// it would cut, or a cut's object is not one this time.
 func appendCuts(dst []byte, raw string, cuts []hideCut, members, kids []member) ([]byte, int, bool) {
 	n, at := len(dst), 0
 	for _, c := range cuts {
@@ -58,12 +59,21 @@ func appendCuts(dst []byte, raw string, cuts []hideCut, members, kids []member) 
 		} else {
 			m = &kids[p.kids+c.at]
 		}
-		comma := offsetIn(raw, m.keyRaw) - 1
-		if comma < at || raw[comma] != ',' || raw[comma-1] <= ' ' {
+		before, end := offsetIn(raw, m.keyRaw)-1, offsetIn(raw, m.val)+len(m.val)
+		switch {
+		case before >= at && raw[before] == ',' && raw[before-1] > ' ': // the usual case: the comma before goes
+			dst = append(dst, raw[at:before]...)
+			at = end
+		case (before+1 == at || before >= at && raw[before] == '{') && (raw[end] == '}' || raw[end] == ',' && raw[end+1] > ' '):
+			// the first member of its object (or the first left after
+			// the cuts before it): the comma after it goes
+			dst = append(dst, raw[at:before+1]...)
+			if at = end; raw[end] == ',' {
+				at++
+			}
+		default:
 			return dst[:n], 0, false
 		}
-		dst = append(dst, raw[at:comma]...)
-		at = offsetIn(raw, m.val) + len(m.val)
 	}
 	return append(dst, raw[at:]...), len(cuts), true
 }
