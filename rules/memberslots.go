@@ -112,10 +112,8 @@ func (s *memberSlots) member(members []member, id int32) *member {
 	if !s.ready {
 		s.fill(members)
 	}
-	if j := s.last[s.of[id]-1]; j > 0 {
-		return &members[j-1]
-	}
-	return nil
+	m, _ := s.filled(members, id)
+	return m
 }
 
 // fill indexes members: of duplicate names the last wins.
