@@ -59,9 +59,10 @@ func appendCuts(dst []byte, raw string, cuts []hideCut, members, kids []member) 
 		} else {
 			m = &kids[p.kids+c.at]
 		}
-		before, end := offsetIn(raw, m.keyRaw)-1, offsetIn(raw, m.val)+len(m.val)
+		start, end := offsetIn(raw, m.keyRaw), offsetIn(raw, m.val)+len(m.val)
+		before, comma := commaBefore(raw, start)
 		switch {
-		case before >= at && raw[before] == ',' && raw[before-1] > ' ': // the usual case: the comma before goes
+		case comma && before >= at: // the usual case: the comma before goes
 			dst = append(dst, raw[at:before]...)
 			at = end
 		case (before+1 == at || before >= at && raw[before] == '{') && (raw[end] == '}' || raw[end] == ',' && raw[end+1] > ' '):

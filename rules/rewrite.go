@@ -199,11 +199,20 @@ func appendMembersEditing(dst []byte, src string, members []member, trees []*pat
 	return appendKept(dst, src, at, len(src), &leading), edited
 }
 
+// commaBefore returns the index of the comma right before the member that
+// starts at src[start], and whether there is one right after a value, the
+// usual place of a member that is not its object's first: leaving the
+// member out is then leaving out the text from that comma on.
+func commaBefore(src string, start int) (int, bool) {
+	c := start - 1
+	return c, src[c] == ',' && src[c-1] > ' '
+}
+
 // leaveOut writes src[at:start], the text before the member at
 // src[start:end], leaving out the member and the comma before it (after it,
 // for the first one, through *leading), and returns end, the new at.
 func leaveOut(dst []byte, src string, at, start, end int, leading *bool) ([]byte, int) {
-	if c := start - 1; !*leading && src[c] == ',' && src[c-1] > ' ' { // the usual case: a comma right between two members
+	if c, ok := commaBefore(src, start); ok && !*leading { // the usual case
 		if at < c {
 			dst = append(dst, src[at:c]...)
 		}
