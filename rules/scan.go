@@ -652,6 +652,7 @@ func (n *nested) scanFlat(s string, v int, into *pathTree, depth int, sparse boo
 // rewrites, in a sparse scan) is validated and left out.
 func scanHits(s string, i int, dst []member, known []keyGuess, j int) (_ []member, _, _, v int) {
 	dst = slices.Grow(dst, len(known)-j) // no call in the loop
+	out, nd := dst[:cap(dst)], len(dst)  // a kept member goes to out[nd]: its length stays in a register
 	for ; j < len(known); j++ {
 		g := &known[j]
 		if !g.spanAt(s, i) {
@@ -660,9 +661,9 @@ func scanHits(s string, i int, dst []member, known []keyGuess, j int) (_ []membe
 		v = i + len(g.span)
 		if g.place.into != nil { // scanObject goes into the value
 			if s[v] <= ' ' {
-				return dst, i, j, -1 // after more white space than the span ends with: scanObject reads past it
+				return out[:nd], i, j, -1 // after more white space than the span ends with: scanObject reads past it
 			}
-			return dst, i, j, v
+			return out[:nd], i, j, v
 		}
 		g.missed = false
 		e := v + 1 // past the value, when read here
@@ -691,14 +692,14 @@ func scanHits(s string, i int, dst []member, known []keyGuess, j int) (_ []membe
 			}
 		special:
 			if e >= len(s) || s[e] != '"' {
-				return dst, i, j, v // an escape, or malformed: skipMemberValue tells
+				return out[:nd], i, j, v // an escape, or malformed: skipMemberValue tells
 			}
 			e++
 		case c-'0' <= 9, c == '-':
 			// an integer; a fraction or an exponent is skipNumber's
 			if c == '-' {
 				if e >= len(s) || s[e]-'0' > 9 {
-					return dst, -1, j, -1
+					return out[:nd], -1, j, -1
 				}
 				c, e = s[e], e+1
 			}
@@ -706,7 +707,7 @@ func scanHits(s string, i int, dst []member, known []keyGuess, j int) (_ []membe
 				e = digitsEnd(s, e)
 			}
 			if e < len(s) && (s[e] == '.' || s[e]|0x20 == 'e') {
-				return dst, i, j, v
+				return out[:nd], i, j, v
 			}
 		case c == 't' && strings.HasPrefix(s[v:], "true"), c == 'n' && strings.HasPrefix(s[v:], "null"):
 			e = v + 4
@@ -714,22 +715,22 @@ func scanHits(s string, i int, dst []member, known []keyGuess, j int) (_ []membe
 			e = v + 5
 		case c == '[' || c == '{':
 			if e = skipContainer(s, v, &g.inner); e < 0 {
-				return dst, -1, j, -1
+				return out[:nd], -1, j, -1
 			}
 		case c <= ' ': // more white space than the span ends with: scanObject reads past it
-			return dst, i, j, -1
+			return out[:nd], i, j, -1
 		default:
-			return dst, i, j, v
+			return out[:nd], i, j, v
 		}
 		k := i + g.nameAt
 		i = e
 		if g.kept {
-			dst = dst[:len(dst)+1]
-			m := &dst[len(dst)-1]
+			m := &out[nd]
+			nd++
 			m.key, m.keyRaw, m.val, m.miss, m.at, m.deep, m.kids, m.nkids = g.key, textAt(s, k, g.nameLen), textAt(s, v, i-v), g.place.miss, g.place.at, false, 0, 0
 		}
 	}
-	return dst, i, j, -1
+	return out[:nd], i, j, -1
 }
 
 // skipMemberValue is skipValue for the value at s[v] of a member scanObject
