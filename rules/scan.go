@@ -39,13 +39,12 @@ type member struct {
 // record, one contiguous block per object, reused from record to record.
 type nested struct {
 	kids      []member
-	levels    [][]member              // scratch for each depth while an object is scanned
-	guesses   []keyGuess              // the names of the last record scanned (see keyGuess)
-	guessTree *pathTree               // the tree guesses were looked up in
-	hits      int                     // names that matched their guess
-	misses    int                     // names that did not
-	unmet     int                     // members scanned without meeting their guess (see scanObject)
-	met       [maxKnownNames]memberAt // what readMet found (see scanHits)
+	levels    [][]member // scratch for each depth while an object is scanned
+	guesses   []keyGuess // the names of the last record scanned (see keyGuess)
+	guessTree *pathTree  // the tree guesses were looked up in
+	hits      int        // names that matched their guess
+	misses    int        // names that did not
+	unmet     int        // members scanned without meeting their guess (see scanObject)
 }
 
 // of returns the members of a deep member.
@@ -508,7 +507,7 @@ func scanObject(s string, i int, dst []member, t *pathTree, n *nested, depth int
 		at := -1 // the value of the j-th member, when its name met its guess
 		if known != nil && j < len(*known) {
 			j0 := j
-			if dst, i, j, at = scanHits(s, i, dst, *known, j, &n.met); i < 0 {
+			if dst, i, j, at = scanHits(s, i, dst, *known, j); i < 0 {
 				return dst, -1
 			}
 			n.hits += j - j0
@@ -641,51 +640,97 @@ func (n *nested) scanFlat(s string, v int, into *pathTree, depth int, sparse boo
 }
 
 // scanHits scans the members of an object from the j-th on while each
-// meets its remembered name (scanObject's usual case): readMet reads the
-// members whose values are strings without escapes, integers and literals
-// (and, built in assembly, the usual arrays and objects), and scanHits
-// walks with skipContainer the arrays and objects it leaves. At a value the
-// scan goes into and at any other value it stops and returns the value's
-// index as v, for the caller to read it as the j-th member's (v is -1 when
-// it stops at a name). i is the index of the first member it leaves to
-// scanObject, -1 when malformed. A member whose guess is not kept (a name
-// nothing reads or rewrites, in a sparse scan) is validated and left out;
-// the kept ones go to dst.
-func scanHits(s string, i int, dst []member, known []keyGuess, j int, met *[maxKnownNames]memberAt) (_ []member, _, _, v int) {
-	known = known[:min(len(known), maxKnownNames)] // met has room for as many (rememberKey keeps no more)
-	for {
-		var n int
-		i, j, v, n = readMet(s, i, known, j, met)
-		dst = appendMet(dst, s, known, met[:n])
-		if i < 0 || v < 0 {
-			return dst, i, j, v
-		}
+// meets its remembered name (scanObject's usual case, in a loop of its
+// own). It reads a string without escapes (scanString's loop, in line), an
+// integer and a literal itself, calling nothing but the walk of a
+// container, so that its state stays in registers; at a value the scan
+// goes into and at any other value it stops and returns the value's index
+// as v, for the caller to read it as the j-th member's (v is -1 when it
+// stops at a name).
+// i is the index of the first member it leaves to scanObject, -1 when
+// malformed. A member whose guess is not kept (a name nothing reads or
+// rewrites, in a sparse scan) is validated and left out.
+func scanHits(s string, i int, dst []member, known []keyGuess, j int) (_ []member, _, _, v int) {
+	dst = slices.Grow(dst, len(known)-j) // no call in the loop
+	out, nd := dst[:cap(dst)], len(dst)  // a kept member goes to out[nd]: its length stays in a register
+	for ; j < len(known); j++ {
 		g := &known[j]
-		if c := s[v]; c != '[' && c != '{' || g.place.into != nil {
-			return dst, i, j, v
+		if !g.spanAt(s, i) {
+			break // scanObject compares the rest
 		}
-		e := skipContainer(s, v, &g.inner)
-		if e < 0 {
-			return dst, -1, j, -1
+		v = i + len(g.span)
+		if g.place.into != nil { // scanObject goes into the value
+			if s[v] <= ' ' {
+				return out[:nd], i, j, -1 // after more white space than the span ends with: scanObject reads past it
+			}
+			return out[:nd], i, j, v
 		}
+		g.missed = false
+		e := v + 1 // past the value, when read here
+		switch c := s[v]; {
+		case c == '"':
+			for e+16 <= len(s) { // two words a turn
+				if m := specialIn(wordAt(s, e)); m != 0 {
+					e += bits.TrailingZeros64(m) >> 3
+					goto special
+				}
+				if m := specialIn(wordAt(s, e+8)); m != 0 {
+					e += 8 + bits.TrailingZeros64(m)>>3
+					goto special
+				}
+				e += 16
+			}
+			if e+8 <= len(s) {
+				if m := specialIn(wordAt(s, e)); m != 0 {
+					e += bits.TrailingZeros64(m) >> 3
+					goto special
+				}
+				e += 8
+			}
+			for e < len(s) && !specialByte[s[e]] {
+				e++
+			}
+		special:
+			if e >= len(s) || s[e] != '"' {
+				return out[:nd], i, j, v // an escape, or malformed: skipMemberValue tells
+			}
+			e++
+		case c-'0' <= 9, c == '-':
+			// an integer; a fraction or an exponent is skipNumber's
+			if c == '-' {
+				if e >= len(s) || s[e]-'0' > 9 {
+					return out[:nd], -1, j, -1
+				}
+				c, e = s[e], e+1
+			}
+			if c != '0' {
+				e = digitsEnd(s, e)
+			}
+			if e < len(s) && (s[e] == '.' || s[e]|0x20 == 'e') {
+				return out[:nd], i, j, v
+			}
+		case c == 't' && strings.HasPrefix(s[v:], "true"), c == 'n' && strings.HasPrefix(s[v:], "null"):
+			e = v + 4
+		case c == 'f' && strings.HasPrefix(s[v:], "false"):
+			e = v + 5
+		case c == '[' || c == '{':
+			if e = skipContainer(s, v, &g.inner); e < 0 {
+				return out[:nd], -1, j, -1
+			}
+		case c <= ' ': // more white space than the span ends with: scanObject reads past it
+			return out[:nd], i, j, -1
+		default:
+			return out[:nd], i, j, v
+		}
+		k := i + g.nameAt
+		i = e
 		if g.kept {
-			dst = append(dst, member{key: g.key, keyRaw: textAt(s, i+g.nameAt, g.nameLen), val: textAt(s, v, e-v),
-				miss: g.place.miss, at: g.place.at})
+			m := &out[nd]
+			nd++
+			m.key, m.keyRaw, m.val, m.miss, m.at, m.deep, m.kids, m.nkids = g.key, textAt(s, k, g.nameLen), textAt(s, v, i-v), g.place.miss, g.place.at, false, 0, 0
 		}
-		i, j = e, j+1
 	}
-}
-
-// appendMet appends to dst the members readMet found in s.
-func appendMet(dst []member, s string, known []keyGuess, met []memberAt) []member {
-	n := len(dst)
-	dst = slices.Grow(dst, len(met))[:n+len(met)]
-	for k := range met {
-		f, m := &met[k], &dst[n+k]
-		g := &known[f.guess]
-		m.key, m.keyRaw, m.val, m.miss, m.at, m.deep, m.kids, m.nkids = g.key, textAt(s, f.name, g.nameLen), textAt(s, f.value, f.end-f.value), g.place.miss, g.place.at, false, 0, 0
-	}
-	return dst
+	return out[:nd], i, j, -1
 }
 
 // skipMemberValue is skipValue for the value at s[v] of a member scanObject
