@@ -211,9 +211,9 @@ func BenchmarkAfterListLoadCrud(b *testing.B) {
 	))
 }
 
-// benchLoad runs p on lists of 100 and 1000 of the load harness's records.
+// benchLoad runs p on lists of 10, 100 and 1000 of the load harness's records.
 func benchLoad(b *testing.B, p *Program) {
-	for _, n := range []int{100, 1000} {
+	for _, n := range []int{10, 100, 1000} {
 		body := benchdata.Accounts(n)
 		b.Run("records="+strconv.Itoa(n), func(b *testing.B) {
 			in := &Input{Resource: "users", Action: "list"}

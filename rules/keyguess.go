@@ -167,6 +167,8 @@ func rememberKey(known *[]keyGuess, j int, s string, start, i, name, v int, key 
 		*known = append(*known, keyGuess{})
 	}
 	g := &(*known)[j]
+	forgetKeys(g.kids) // what the guess it replaces remembered goes with it (see forgetKeys)
+	clear(g.inner)
 	*g = keyGuess{nameSpan: newNameSpan(s, start, v), nameAt: i - start, nameLen: name - i, key: key, place: place, kept: kept, kids: g.kids[:0], inner: g.inner[:0]}
 	return g
 }
@@ -196,13 +198,15 @@ func skipKnownKey(known *[]nameSpan, k int, s string, i int) int {
 }
 
 // forgetKeys drops every remembered name, nested ones too, keeping the
-// storage.
+// storage. It walks the names within each slice's length only: past it
+// the storage is empty, as a slice grows one name at a time and a name is
+// emptied, with what it holds, wherever a slice is cut (here, and where
+// rememberKey replaces a guess).
 func forgetKeys(known []keyGuess) {
-	all := known[:cap(known)]
-	for i := range all {
-		g := &all[i]
+	for i := range known {
+		g := &known[i]
 		forgetKeys(g.kids)
-		clear(g.inner[:cap(g.inner)])
+		clear(g.inner)
 		*g = keyGuess{kids: g.kids[:0], inner: g.inner[:0]}
 	}
 }
