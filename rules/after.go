@@ -177,12 +177,12 @@ func (r *afterRun) release() {
 	for i := range r.nested.levels {
 		clear(r.nested.levels[i][:cap(r.nested.levels[i])])
 	}
-	forgetKeys(r.nested.guesses)
+	r.nested.keepKeys() // the next body this storage scans is expected to repeat them
 	clear(r.pending[:cap(r.pending)])
 	if cap(r.members)+cap(r.nested.kids) > maxPooledMembers {
 		return // let unusually large ones go
 	}
-	*r.storage = afterStorage{members: r.members[:0], nested: nested{kids: r.nested.kids[:0], levels: r.nested.levels, guesses: r.nested.guesses[:0]}, pending: r.pending[:0], pendingAt: r.pendingAt[:0], bits: r.storage.bits, plans: r.storage.plans}
+	*r.storage = afterStorage{members: r.members[:0], nested: nested{kids: r.nested.kids[:0], levels: r.nested.levels, guesses: r.nested.guesses, guessTree: r.nested.guessTree, text: r.nested.text, textAt: r.nested.textAt}, pending: r.pending[:0], pendingAt: r.pendingAt[:0], bits: r.storage.bits, plans: r.storage.plans}
 	afterPool.Put(r.storage)
 }
 

@@ -23,8 +23,11 @@ import (
 // off for the rest of the body (see known).
 //
 // Remembered names point into the body being scanned, which is not
-// written while it is scanned; they are forgotten before the storage goes
-// back to its pool.
+// written while it is scanned. Before the storage goes back to its pool
+// their text is copied into storage of its own (keepKeys), so that the
+// next body scanned with it, by the same program, is expected to repeat
+// the names of this one's last records: the first records of a response
+// meet their names as the later ones do.
 
 // maxKnownNames bounds the names remembered for one object and for one
 // skipped value, so that what a pooled scan keeps stays small however
@@ -209,4 +212,65 @@ func forgetKeys(known []keyGuess) {
 		clear(g.inner)
 		*g = keyGuess{kids: g.kids[:0], inner: g.inner[:0]}
 	}
+}
+
+// maxKeptText bounds the text of the names kept from one body for the
+// next (keepKeys); names wider than that are forgotten instead.
+const maxKeptText = 8 << 10
+
+// keepKeys makes the remembered names hold their own copy of their text,
+// none of the body's, so that they outlive it. The copies go to one of
+// two buffers in turn: names kept from the body before are read from the
+// one they are in while the other is written.
+func (n *nested) keepKeys() {
+	n.hits, n.misses = 0, 0
+	size := keptSize(n.guesses)
+	if size > maxKeptText {
+		forgetKeys(n.guesses)
+		n.guesses = n.guesses[:0]
+		return
+	}
+	n.textAt ^= 1
+	text := n.text[n.textAt][:0]
+	if cap(text) < size {
+		text = make([]byte, 0, size) // the strings made below point into it: it must not grow
+	}
+	keepText(n.guesses, &text)
+	n.text[n.textAt] = text
+}
+
+// keptSize is the text keepText copies for known.
+func keptSize(known []keyGuess) int {
+	size := 0
+	for i := range known {
+		g := &known[i]
+		size += len(g.span) + len(g.key) + keptSize(g.kids)
+		for k := range g.inner {
+			size += len(g.inner[k].span)
+		}
+	}
+	return size
+}
+
+// keepText copies the text of the names in known, nested ones too, to
+// *text, whose capacity holds it, and points the names at the copies.
+func keepText(known []keyGuess, text *[]byte) {
+	for i := range known {
+		g := &known[i]
+		g.span, g.key = ownText(text, g.span), ownText(text, g.key)
+		for k := range g.inner {
+			g.inner[k].span = ownText(text, g.inner[k].span)
+		}
+		keepText(g.kids, text)
+	}
+}
+
+// ownText appends s to *text, which has room for it, and returns the copy.
+func ownText(text *[]byte, s string) string {
+	if s == "" {
+		return ""
+	}
+	at := len(*text)
+	*text = append(*text, s...)
+	return unsafe.String(&(*text)[at], len(s))
 }

@@ -45,6 +45,8 @@ type nested struct {
 	hits      int        // names that matched their guess
 	misses    int        // names that did not
 	unmet     int        // members scanned without meeting their guess (see scanObject)
+	text      [2][]byte  // the kept names' text, one buffer written while the other is read (see keepKeys)
+	textAt    int        // the buffer of text last written
 }
 
 // of returns the members of a deep member.
