@@ -224,7 +224,10 @@ const maxKeptText = 8 << 10
 // one they are in while the other is written.
 func (n *nested) keepKeys() {
 	n.hits, n.misses = 0, 0
-	size := keptSize(n.guesses)
+	size, own := keptSize(n.guesses, n.text[n.textAt])
+	if own {
+		return // the names are those kept before, none read anew from this body
+	}
 	if size > maxKeptText {
 		forgetKeys(n.guesses)
 		n.guesses = n.guesses[:0]
@@ -239,17 +242,30 @@ func (n *nested) keepKeys() {
 	n.text[n.textAt] = text
 }
 
-// keptSize is the text keepText copies for known.
-func keptSize(known []keyGuess) int {
-	size := 0
+// keptSize is the text keepText copies for known, and whether all of it
+// is in text already.
+func keptSize(known []keyGuess, text []byte) (size int, own bool) {
+	own = true
 	for i := range known {
 		g := &known[i]
-		size += len(g.span) + len(g.key) + keptSize(g.kids)
+		kids, kidsOwn := keptSize(g.kids, text)
+		size += len(g.span) + len(g.key) + kids
+		own = own && kidsOwn && inText(g.span, text) && inText(g.key, text)
 		for k := range g.inner {
 			size += len(g.inner[k].span)
+			own = own && inText(g.inner[k].span, text)
 		}
 	}
-	return size
+	return size, own
+}
+
+// inText reports whether s is empty or lies in the memory of text.
+func inText(s string, text []byte) bool {
+	if s == "" {
+		return true
+	}
+	p, start := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.SliceData(text)))
+	return p >= start && p-start <= uintptr(len(text)) && uintptr(len(s)) <= uintptr(len(text))-(p-start)
 }
 
 // keepText copies the text of the names in known, nested ones too, to

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"unsafe"
 )
 
 // Property tests of the names the scan expects from the record before
@@ -287,27 +286,18 @@ func heldText(known []keyGuess) (string, bool) {
 	return "", false
 }
 
-// textIn reports whether s lies in the memory of text.
-func textIn(s string, text []byte) bool {
-	if len(text) == 0 {
-		return false
-	}
-	p, start := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.SliceData(text)))
-	return p >= start && p+uintptr(len(s)) <= start+uintptr(len(text))
-}
-
 // textElsewhere returns the first text of a name in known, nested ones
 // too, that is not in text.
 func textElsewhere(known []keyGuess, text []byte) (string, bool) {
 	for i := range known {
 		g := &known[i]
 		for _, s := range []string{g.span, g.key} {
-			if s != "" && !textIn(s, text) {
+			if !inText(s, text) {
 				return s, true
 			}
 		}
 		for _, k := range g.inner {
-			if k.span != "" && !textIn(k.span, text) {
+			if !inText(k.span, text) {
 				return k.span, true
 			}
 		}
