@@ -182,7 +182,8 @@ func (r *afterRun) release() {
 	if cap(r.members)+cap(r.nested.kids) > maxPooledMembers {
 		return // let unusually large ones go
 	}
-	*r.storage = afterStorage{members: r.members[:0], nested: nested{kids: r.nested.kids[:0], levels: r.nested.levels, guesses: r.nested.guesses, guessTree: r.nested.guessTree, text: r.nested.text, textAt: r.nested.textAt}, pending: r.pending[:0], pendingAt: r.pendingAt[:0], bits: r.storage.bits, plans: r.storage.plans}
+	r.nested.kids, r.nested.unmet = r.nested.kids[:0], 0 // the rest, the kept names with it, goes back as it is
+	*r.storage = afterStorage{members: r.members[:0], nested: r.nested, pending: r.pending[:0], pendingAt: r.pendingAt[:0], bits: r.storage.bits, plans: r.storage.plans}
 	afterPool.Put(r.storage)
 }
 

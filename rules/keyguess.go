@@ -224,7 +224,7 @@ const maxKeptText = 8 << 10
 // one they are in while the other is written.
 func (n *nested) keepKeys() {
 	n.hits, n.misses = 0, 0
-	size, own := keptSize(n.guesses, n.text[n.textAt])
+	size, own := keptSize(n.guesses, unsafeString(n.text[n.textAt]))
 	if own {
 		return // the names are those kept before, none read anew from this body
 	}
@@ -244,7 +244,7 @@ func (n *nested) keepKeys() {
 
 // keptSize is the text keepText copies for known, and whether all of it
 // is in text already.
-func keptSize(known []keyGuess, text []byte) (size int, own bool) {
+func keptSize(known []keyGuess, text string) (size int, own bool) {
 	own = true
 	for i := range known {
 		g := &known[i]
@@ -259,14 +259,8 @@ func keptSize(known []keyGuess, text []byte) (size int, own bool) {
 	return size, own
 }
 
-// inText reports whether s is empty or lies in the memory of text.
-func inText(s string, text []byte) bool {
-	if s == "" {
-		return true
-	}
-	p, start := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.SliceData(text)))
-	return p >= start && p-start <= uintptr(len(text)) && uintptr(len(s)) <= uintptr(len(text))-(p-start)
-}
+// inText reports whether s is empty or part of text's memory.
+func inText(s, text string) bool { return s == "" || inside(text, s) }
 
 // keepText copies the text of the names in known, nested ones too, to
 // *text, whose capacity holds it, and points the names at the copies.

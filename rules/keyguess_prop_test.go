@@ -288,7 +288,7 @@ func heldText(known []keyGuess) (string, bool) {
 
 // textElsewhere returns the first text of a name in known, nested ones
 // too, that is not in text.
-func textElsewhere(known []keyGuess, text []byte) (string, bool) {
+func textElsewhere(known []keyGuess, text string) (string, bool) {
 	for i := range known {
 		g := &known[i]
 		for _, s := range []string{g.span, g.key} {
@@ -359,7 +359,7 @@ func forgottenCase(t *testing.T, stmts []*Statement, lists []string) {
 		}
 		want := describeGuesses(n.guesses)
 		n.keepKeys()
-		if text, ok := textElsewhere(n.guesses, n.text[n.textAt]); ok {
+		if text, ok := textElsewhere(n.guesses, unsafeString(n.text[n.textAt])); ok {
 			t.Fatalf("list %q, %s: a kept name's text %q is not in the kept text", s, describeStmts(stmts), text)
 		}
 		if got := describeGuesses(n.guesses); got != want {
