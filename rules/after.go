@@ -52,21 +52,21 @@ type AfterResult struct {
 // JSON array at the records path is a list: every element is a record; an
 // object is one record.
 func (p *Program) RunAfter(in *Input, body []byte, shape Shape, out []byte) (AfterResult, error) {
-	var res AfterResult
 	src := unsafeString(body)
 	i := skipSpace(src, 0)
 	if p.Empty() || p.vars&varBody != 0 || i >= len(src) || (src[i] != '{' && src[i] != '[') {
 		if !ValidJSON(body) {
-			return res, ErrMalformed
+			return AfterResult{}, ErrMalformed
 		}
 		if shape.List && len(shape.Records) > 0 && !p.Empty() && (i >= len(src) || src[i] != '{') {
-			return res, ErrNoRecords
+			return AfterResult{}, ErrNoRecords
 		}
 		if p.Empty() || (src[i] != '{' && src[i] != '[') {
-			return res, nil // nothing to filter: no rules, or no record
+			return AfterResult{}, nil // nothing to filter: no rules, or no record
 		}
 	}
-	r := &afterRun{p: p, in: in, env: newEnv(p, in), res: &res, totalAt: -1, list: shape.List}
+	r := afterRuns.Get().(*afterRun)
+	*r = afterRun{p: p, in: in, env: newEnv(p, in), totalAt: -1, list: shape.List, storage: r.storage}
 	r.slots.use(p.fieldSlots)
 	r.restore()
 	defer r.release()
@@ -77,20 +77,20 @@ func (p *Program) RunAfter(in *Input, body []byte, shape Shape, out []byte) (Aft
 	switch {
 	case err == ErrMalformed:
 		return AfterResult{}, err
-	case err != nil || res.Reject != nil:
+	case err != nil || r.res.Reject != nil:
 		// Stopped early: the rest must still be JSON for the rejection or
 		// the error to stand.
 		if !ValidJSON(body) {
 			return AfterResult{}, ErrMalformed
 		}
-		return res, err
+		return r.res, err
 	case skipSpace(src, end) != len(src):
 		return AfterResult{}, ErrMalformed
 	}
 	if r.changed {
-		res.Body = out
+		r.res.Body = out
 	}
-	return res, nil
+	return r.res, nil
 }
 
 // body filters the records of the body whose first byte is s[i]: at the
@@ -112,7 +112,7 @@ func (r *afterRun) body(out []byte, s string, i int, shape Shape) ([]byte, int, 
 		// An API may envelope its lists only: where the records path is
 		// absent, the body itself is the record, so no rule is skipped.
 		out = out[:mark]
-		*r.res = AfterResult{}
+		r.res = AfterResult{}
 		r.changed, r.totalAt = false, -1
 	}
 	if r.list && len(shape.Records) > 0 {
@@ -125,7 +125,7 @@ type afterRun struct {
 	p         *Program
 	in        *Input
 	env       *Env
-	res       *AfterResult
+	res       AfterResult
 	changed   bool
 	list      bool        // see Shape.List
 	pending   []*pathTree // storage for pendingTrees
@@ -153,7 +153,7 @@ type afterRun struct {
 }
 
 // afterStorage is what a run's scans fill and reuse from record to
-// record, kept across responses in a pool.
+// record, kept with the run across responses in a pool.
 type afterStorage struct {
 	members   []member
 	nested    nested
@@ -163,13 +163,13 @@ type afterStorage struct {
 	plans     hidePlans
 }
 
-// restore takes the run's storage from the pool.
+// restore takes up the storage the run kept.
 func (r *afterRun) restore() {
-	r.storage = afterPool.Get().(*afterStorage)
 	r.members, r.nested, r.pending, r.pendingAt = r.storage.members, r.storage.nested, r.storage.pending, r.storage.pendingAt
 }
 
-// release gives the storage back, holding no reference to the body.
+// release gives the run back with its storage, holding no reference to
+// the body.
 func (r *afterRun) release() {
 	r.env.release()
 	clear(r.members[:cap(r.members)])
@@ -184,7 +184,8 @@ func (r *afterRun) release() {
 	}
 	r.nested.kids, r.nested.unmet = r.nested.kids[:0], 0 // the rest, the kept names with it, goes back as it is
 	*r.storage = afterStorage{members: r.members[:0], nested: r.nested, pending: r.pending[:0], pendingAt: r.pendingAt[:0], bits: r.storage.bits, plans: r.storage.plans}
-	afterPool.Put(r.storage)
+	*r = afterRun{storage: r.storage} // holds nothing of the response
+	afterRuns.Put(r)
 }
 
 // envelope copies the object at s[i], filtering the records at path and
@@ -633,6 +634,9 @@ func (r *afterRun) note(i int, s *stmt) {
 		return
 	} else {
 		r.notedMore = append(r.notedMore, s)
+	}
+	if r.res.Changed == nil {
+		r.res.Changed = make([]string, 0, len(r.p.stmts))
 	}
 	r.res.Changed = append(r.res.Changed, s.where)
 }

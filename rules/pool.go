@@ -22,8 +22,8 @@ const maxPooledMembers = 1 << 12
 // vmPool holds the machines that run expressions.
 var vmPool = sync.Pool{New: func() any { return new(vm.VM) }}
 
-// afterPool holds the storage of after-phase runs (see afterStorage).
-var afterPool = sync.Pool{New: func() any { return new(afterStorage) }}
+// afterRuns holds after-phase runs with their storage (see afterStorage).
+var afterRuns = sync.Pool{New: func() any { return &afterRun{storage: new(afterStorage)} }}
 
 // beforeRuns holds before-phase runs with their buffers (see scratch).
 var beforeRuns = sync.Pool{New: func() any { return &beforeRun{scratch: new(scratch)} }}
