@@ -22,6 +22,14 @@ PAIR_OLD_CADDYFILE gives OLD a Caddyfile of its own (it may read
 (/tmp/caddy-plain built from harness/caddy-plain.) Where the host's speed
 drifts by tens of percent within minutes, the two builds met in the same few
 seconds compare better than runs minutes apart.
+
+PAIR_TOGETHER=1 loads both builds at once instead of by turns (wrk with one
+thread and 16 connections on each, the two gateways sharing core 0): where
+the host's speed moves within seconds, each round then meets both builds at
+the same speed. Only their CPU per request is compared: the scheduler does
+not split the core evenly between the two, so their rates say nothing, and
+each pays for the other's use of the caches (CPU per request is higher for
+both than when each has the core alone).
 Needs wrk, taskset and Go; run from anywhere.
 """
 import os
@@ -42,14 +50,22 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def wrk(port, path, seconds):
+def start_wrk(port, path, seconds, threads=2, conns=32):
     # the harness's script sends PAIR_METHOD (GET) with the JSON of PAIR_BODY, if any
     env = dict(os.environ, WRK_METHOD=os.environ.get("PAIR_METHOD", "GET"),
                WRK_BODY_FILE=os.path.abspath(os.environ["PAIR_BODY"]) if os.environ.get("PAIR_BODY") else "")
-    out = subprocess.run(["taskset", "-c", "1", "wrk", "-t2", "-c32", f"-d{seconds}s", "-s",
-                          os.path.join(HERE, "harness", "wrk", "report.lua"), f"http://127.0.0.1:{port}{path}"],
-                         capture_output=True, text=True, env=env).stdout
+    return subprocess.Popen(["taskset", "-c", "1", "wrk", f"-t{threads}", f"-c{conns}", f"-d{seconds}s", "-s",
+                             os.path.join(HERE, "harness", "wrk", "report.lua"), f"http://127.0.0.1:{port}{path}"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+
+
+def wrk_result(p):
+    out = p.communicate()[0]
     return int(re.search(r"(\d+) requests in", out).group(1)), float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def wrk(port, path, seconds):
+    return wrk_result(start_wrk(port, path, seconds))
 
 
 def quartiles(v):
@@ -63,6 +79,7 @@ def main():
     new, old, conf, path = sys.argv[1:5]
     rounds = int(sys.argv[5]) if len(sys.argv) > 5 else 20
     seconds = sys.argv[6] if len(sys.argv) > 6 else "3"
+    together = os.environ.get("PAIR_TOGETHER") == "1"
     tmp = tempfile.mkdtemp()
     upstream = os.path.join(tmp, "upstream")
     subprocess.run(["go", "build", "-o", upstream, "."], cwd=os.path.join(HERE, "harness", "upstream"), check=True)
@@ -85,6 +102,16 @@ def main():
         cpu = {"new": [], "old": []}
         rps = {"new": [], "old": []}
         for _ in range(rounds):
+            if together:
+                # both at once, half the connections each: the host's speed
+                # is the same for both in every round
+                before = {name: cpu_seconds(gateways[name].pid) for name in ports}
+                runs = {name: start_wrk(ports[name], path, seconds, 1, 16) for name in ports}
+                for name in ports:
+                    n, r = wrk_result(runs[name])
+                    cpu[name].append((cpu_seconds(gateways[name].pid) - before[name]) * 1e6 / n)
+                    rps[name].append(r)
+                continue
             order = ["new", "old"]
             random.shuffle(order)
             for name in order:
@@ -98,6 +125,8 @@ def main():
     print(f"{path}: CPU per request, medians: new {statistics.median(cpu['new']):.0f} us, old {statistics.median(cpu['old']):.0f} us")
     q1, med, q3, lo, hi = quartiles([a / b for a, b in zip(cpu["new"], cpu["old"])])
     print(f"  CPU per request new/old: median {med:.3f}, quartiles {q1:.3f}-{q3:.3f}, range {lo:.3f}-{hi:.3f} ({rounds} rounds)")
+    if together:
+        return
     q1, med, q3, lo, hi = quartiles([a / b for a, b in zip(rps["new"], rps["old"])])
     print(f"  requests per second new/old: median {med:.3f}, quartiles {q1:.3f}-{q3:.3f}")
 
