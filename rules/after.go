@@ -635,10 +635,7 @@ func (r *afterRun) note(i int, s *stmt) {
 	} else {
 		r.notedMore = append(r.notedMore, s)
 	}
-	if r.res.Changed == nil {
-		r.res.Changed = make([]string, 0, len(r.p.stmts))
-	}
-	r.res.Changed = append(r.res.Changed, s.where)
+	r.res.Changed = append(changedList(r.res.Changed, len(r.p.stmts)), s.where)
 }
 
 func joinPath(keys []string) string {

@@ -208,13 +208,20 @@ type beforeRun struct {
 	*scratch
 }
 
-// changedBy notes that the statement at where changed the request; the
-// list is made once, with room for every statement.
+// changedBy notes that the statement at where changed the request.
 func (r *beforeRun) changedBy(where string) {
-	if r.res.Changed == nil {
-		r.res.Changed = make([]string, 0, len(r.p.stmts))
+	r.res.Changed = append(changedList(r.res.Changed, len(r.p.stmts)), where)
+}
+
+// changedList is the list of the statements that changed a body, made on
+// the first with room for as many as a body is usually changed by (all of
+// a program's statements, up to eight), so that it grows seldom and a
+// large program does not make it large.
+func changedList(list []string, stmts int) []string {
+	if list == nil {
+		return make([]string, 0, min(stmts, 8))
 	}
-	r.res.Changed = append(r.res.Changed, where)
+	return list
 }
 
 // decodeRecord is the current record as the VM reads it.
