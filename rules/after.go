@@ -278,7 +278,8 @@ func (r *afterRun) lowerTotal(out []byte) {
 	if r.totalAt < 0 || r.res.Dropped == 0 {
 		return
 	}
-	n := strconv.AppendInt(nil, max(r.totalValue-int64(r.res.Dropped), 0), 10)
+	var digits [20]byte
+	n := strconv.AppendInt(digits[:0], max(r.totalValue-int64(r.res.Dropped), 0), 10)
 	copy(out[r.totalAt:], n)
 	for i := r.totalAt + len(n); i < r.totalAt+r.totalWidth; i++ {
 		out[i] = ' '
