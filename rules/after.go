@@ -66,9 +66,10 @@ func (p *Program) RunAfter(in *Input, body []byte, shape Shape, out []byte) (Aft
 		}
 	}
 	r := afterRuns.Get().(*afterRun)
-	*r = afterRun{p: p, in: in, env: newEnv(p, in), totalAt: -1, list: shape.List, storage: r.storage}
+	st := r.storage
+	*r = afterRun{p: p, in: in, env: newEnv(p, in), totalAt: -1, list: shape.List, storage: st,
+		members: st.members, nested: st.nested, pending: st.pending, pendingAt: st.pendingAt}
 	r.slots.use(p.fieldSlots)
-	r.restore()
 	defer r.release()
 	if p.vars&varBody != 0 {
 		r.env.Body = valueOf(parse(body))
@@ -161,11 +162,6 @@ type afterStorage struct {
 	pendingAt []int32
 	bits      memberBits
 	plans     hidePlans
-}
-
-// restore takes up the storage the run kept.
-func (r *afterRun) restore() {
-	r.members, r.nested, r.pending, r.pendingAt = r.storage.members, r.storage.nested, r.storage.pending, r.storage.pendingAt
 }
 
 // release gives the run back with its storage, holding no reference to
