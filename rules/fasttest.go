@@ -113,6 +113,7 @@ func (c *fastCompiler) logic(n *ast.BinaryNode, tail bool) (condition, bool) {
 type intStep struct {
 	code byte // an intOperators code: + - * %
 	k    int
+	rem  remainder // the remainder by k, for %
 }
 
 // fieldArithmetic returns the record field read by node, a record.a.b
@@ -129,7 +130,11 @@ func fieldArithmetic(node ast.Node) (keys []any, steps []intStep, ok bool) {
 		if !isConst || k.kind != intKind || (code != '+' && code != '-' && code != '*' && code != '%') || (code == '%' && k.int() == 0) {
 			return nil, nil, false
 		}
-		steps = append(steps, intStep{code, k.int()})
+		step := intStep{code: code, k: k.int()}
+		if code == '%' {
+			step.rem = newRemainder(step.k)
+		}
+		steps = append(steps, step)
 		node = n.Left
 	}
 	if keys, ok = recordChain(node); !ok || len(keys) == 0 {
@@ -245,8 +250,8 @@ func (c *fastCompiler) arithmeticTest(n *ast.BinaryNode, typed bool, otherwise c
 			}
 			return compareNumbers(code, f, float64(want)), true
 		}
-		for _, s := range steps {
-			switch s.code {
+		for j := range steps {
+			switch s := &steps[j]; s.code {
 			case '+':
 				i += s.k
 			case '-':
@@ -254,7 +259,7 @@ func (c *fastCompiler) arithmeticTest(n *ast.BinaryNode, typed bool, otherwise c
 			case '*':
 				i *= s.k
 			default:
-				i %= s.k
+				i = s.rem.of(i)
 			}
 		}
 		return compareNumbers(code, i, want), true
