@@ -61,8 +61,8 @@ func FuzzRemainderAsGo(f *testing.F) {
 	})
 }
 
-// BenchmarkRemainder is the remainder by 7 of record-sized integers, by
-// the prepared constant and by the division instruction.
+// BenchmarkRemainder is the remainder by 7 of 1 024 record-sized integers,
+// by the prepared constant and by the division instruction.
 func BenchmarkRemainder(b *testing.B) {
 	ns := make([]int, 1024)
 	for j := range ns {
@@ -87,6 +87,25 @@ func BenchmarkRemainder(b *testing.B) {
 			}
 		}
 		sink = sum
+	})
+	// each step waits for the one before, as a condition's branch does
+	b.Run("chained/prepared", func(b *testing.B) {
+		x := 12345
+		for b.Loop() {
+			for range len(ns) {
+				x = r.of(x)*7919 + 100003
+			}
+		}
+		sink = x
+	})
+	b.Run("chained/division", func(b *testing.B) {
+		x := 12345
+		for b.Loop() {
+			for range len(ns) {
+				x = x%k*7919 + 100003
+			}
+		}
+		sink = x
 	})
 }
 
