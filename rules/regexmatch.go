@@ -47,6 +47,7 @@ type automaton struct {
 	ascii       [utf8.RuneSelf]uint64 // the positions each ASCII character may take
 	wide        uint64                // positions whose class holds a character above ASCII
 	classes     [][]rune              // each position's class: sorted inclusive ranges, as syntax writes them
+	table       *stepTable            // the steps over ASCII text, when they are few enough
 }
 
 // compileAutomaton builds the automaton of pattern, or reports false when
@@ -87,6 +88,7 @@ func compileAutomaton(pattern string) (*automaton, bool) {
 			}
 		}
 	}
+	a.table = a.tabulate()
 	return a, true
 }
 
@@ -237,17 +239,22 @@ func (a *automaton) match(text string) bool {
 	if a.nullable && (!a.begin || !a.end || text == "") {
 		return true // the empty match
 	}
-	var at uint64            // the positions the text read so far may end in
-	var from, follows uint64 // the last positions whose follows were joined, and those
-	for i, c := range text {
-		if at != from { // a repeated class keeps the same positions from byte to byte
-			from, follows = at, 0
-			for d := at; d != 0; d &= d - 1 {
-				follows |= a.follow[bits.TrailingZeros64(d)]
-			}
+	if a.table != nil {
+		return a.table.run(a, text)
+	}
+	return a.step(text, 0, 0)
+}
+
+// step is match from the byte text[from], the text before it having left
+// the automaton in the positions at, stepping a character at a time.
+func (a *automaton) step(text string, from int, at uint64) bool {
+	var last, follows uint64 // the last positions whose follows were joined, and those
+	for j, c := range text[from:] {
+		if at != last { // a repeated class keeps the same positions from byte to byte
+			last, follows = at, a.follows(at)
 		}
 		next := follows
-		if !a.begin || i == 0 {
+		if !a.begin || from+j == 0 {
 			next |= a.first // a match may start here
 		}
 		if at = next & a.positions(c); at&a.last != 0 && !a.end {

@@ -87,7 +87,7 @@ func (g patternGen) text() string {
 // MatchString answers on every text.
 func TestPatternMatcherAgreesWithRegexp(t *testing.T) {
 	g := patternGen{picker{rand.New(rand.NewSource(7))}}
-	taken := 0
+	taken, tabulated := 0, 0
 	for range 4000 {
 		pattern := g.pattern()
 		re, err := regexp.Compile(pattern)
@@ -99,15 +99,26 @@ func TestPatternMatcherAgreesWithRegexp(t *testing.T) {
 			continue
 		}
 		taken++
+		if a.table != nil {
+			tabulated++
+		}
 		for range 40 {
 			text := g.text()
-			if got, want := a.match(text), re.MatchString(text); got != want {
+			want := re.MatchString(text)
+			if got := a.match(text); got != want {
 				t.Fatalf("%q matches %q: automaton %v, regexp %v", text, pattern, got, want)
+			}
+			table := a.table
+			a.table = nil // the steps alone, as for a pattern with no table
+			got := a.match(text)
+			a.table = table
+			if got != want {
+				t.Fatalf("%q matches %q: the automaton's steps %v, regexp %v", text, pattern, got, want)
 			}
 		}
 	}
-	if taken < 1500 {
-		t.Fatalf("the automaton took %d of 4000 patterns (under 1500): the generator no longer exercises it", taken)
+	if taken < 1500 || tabulated < taken*9/10 {
+		t.Fatalf("the automaton took %d of 4000 patterns (under 1500), %d of them with a table: the generator no longer exercises it", taken, tabulated)
 	}
 }
 
@@ -149,8 +160,17 @@ func FuzzPatternMatcher(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if a, ok := compileAutomaton(pattern); ok && a.match(text) != re.MatchString(text) {
-			t.Fatalf("%q matches %q: automaton %v, regexp %v", text, pattern, a.match(text), re.MatchString(text))
+		a, ok := compileAutomaton(pattern)
+		if !ok {
+			return
+		}
+		want := re.MatchString(text)
+		if got := a.match(text); got != want {
+			t.Fatalf("%q matches %q: automaton %v, regexp %v", text, pattern, got, want)
+		}
+		a.table = nil
+		if got := a.match(text); got != want {
+			t.Fatalf("%q matches %q: the automaton's steps %v, regexp %v", text, pattern, got, want)
 		}
 	})
 }
