@@ -14,9 +14,13 @@ import (
 // costs one table read. A character above ASCII goes back to the steps,
 // from the set the table reached.
 
-// maxTableStates bounds the sets of positions a table holds; a pattern
-// that meets more is stepped without one.
-const maxTableStates = 255
+// maxTableStates bounds the sets of positions a table holds, and
+// maxTableEntries its size (64 KiB); a pattern that needs more is stepped
+// without one.
+const (
+	maxTableStates  = 255
+	maxTableEntries = 1 << 14
+)
 
 // Flags of a table entry above its offset: the set it leads to ends the
 // test.
@@ -35,7 +39,8 @@ type stepTable struct {
 }
 
 // tabulate numbers the sets of positions a's steps meet over ASCII text,
-// the start being set 0; nil when they are more than maxTableStates.
+// the start being set 0; nil when they are more than maxTableStates or
+// their table more than maxTableEntries (so an offset stays below the flags).
 func (a *automaton) tabulate() *stepTable {
 	t := &stepTable{}
 	var byClass []uint64 // the positions of each class
@@ -50,9 +55,6 @@ func (a *automaton) tabulate() *stepTable {
 		t.class[c] = uint8(k)
 	}
 	t.width = len(byClass)
-	if maxTableStates*t.width >= 1<<16 {
-		return nil // offsets must fit below the flags
-	}
 	// set 0 is the start, where an anchored pattern may begin; every
 	// other set is numbered by its positions alone
 	numbers := map[uint64]int{}
@@ -66,7 +68,7 @@ func (a *automaton) tabulate() *stepTable {
 			at &= byClass[k]
 			n, ok := numbers[at]
 			if !ok {
-				if len(t.at) == maxTableStates {
+				if len(t.at) == maxTableStates || (len(t.at)+1)*t.width > maxTableEntries {
 					return nil
 				}
 				n = len(t.at)
