@@ -10,7 +10,7 @@ import (
 // exprRecord is the record every expression of exprCases reads.
 const exprRecord = `{"name":"Ada Lovelace","s":"str","n":3,"price":2.5,"tags":["a","b","c"],"nums":[3,1,2,3],` +
 	`"m":{"x":1,"y":2},"nothing":null,"items":[{"a":1,"ok":true,"g":"x"},{"a":3,"ok":false,"g":"y"},` +
-	`{"a":5,"ok":true,"g":"x"}],"due_date":"2024-03-01","ts":"2024-01-02T03:04:05Z"}`
+	`{"a":5,"ok":true,"g":"x"}],"due_date":"2024-03-01","ts":"2024-01-02T03:04:05Z","city":"Zürich"}`
 
 // exprCases are expr-lang's documented operators and built-ins, each with
 // the exact JSON of its value for exprRecord. now() differs per run: its
@@ -47,6 +47,9 @@ var exprCases = []struct{ src, json string }{
 	{`record.name matches "^Ada$"`, `false`},
 	{`record.name matches "(?m)^Love"`, `false`},
 	{`record.name matches "(?m)Lovelace$"`, `true`},
+	{`record.city matches "^Z.rich$"`, `true`}, // a character above ASCII inside the text
+	{`record.city matches "^Z[a-z]rich$"`, `false`},
+	{`record.city matches "rich$"`, `true`},
 	{`record.name | lower() | split(" ")`, `["ada","lovelace"]`},
 	// numbers
 	{`record.n * record.price`, `7.5`},
