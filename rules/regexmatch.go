@@ -257,12 +257,28 @@ func (a *automaton) step(text string, from int, at uint64) bool {
 		if !a.begin || from+j == 0 {
 			next |= a.first // a match may start here
 		}
-		if at = next & a.positions(c); at&a.last != 0 && !a.end {
-			return true
-		}
-		if at == 0 && a.begin {
-			return false // no match can start later
+		at = next & a.positions(c)
+		if done, matched := a.settled(at); done {
+			return matched
 		}
 	}
-	return at&a.last != 0 && a.end
+	return a.accepts(at)
 }
+
+// settled reports whether the positions at, reached inside the text,
+// decide the test: a match ended and the pattern may end anywhere
+// (matched), or no position is left and the pattern is anchored at the
+// start, so no match can start later.
+func (a *automaton) settled(at uint64) (done, matched bool) {
+	switch {
+	case at&a.last != 0 && !a.end:
+		return true, true
+	case at == 0 && a.begin:
+		return true, false
+	}
+	return false, false
+}
+
+// accepts reports whether the positions at, where the text ends, end a
+// match.
+func (a *automaton) accepts(at uint64) bool { return at&a.last != 0 && a.end }

@@ -76,10 +76,10 @@ func (a *automaton) tabulate() *stepTable {
 				t.at = append(t.at, at)
 			}
 			e := uint32(n * t.width)
-			switch {
-			case at&a.last != 0 && !a.end:
+			switch done, matched := a.settled(at); {
+			case done && matched:
 				e |= tableMatched
-			case at == 0 && a.begin:
+			case done:
 				e |= tableNoMatch
 			}
 			t.next = append(t.next, e)
@@ -87,7 +87,7 @@ func (a *automaton) tabulate() *stepTable {
 	}
 	t.accept = make([]bool, len(t.at))
 	for s, at := range t.at {
-		t.accept[s] = at&a.last != 0 && a.end
+		t.accept[s] = a.accepts(at)
 	}
 	return t
 }
