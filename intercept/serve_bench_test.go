@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -186,6 +187,25 @@ func BenchmarkServeCreateGeneralCold(b *testing.B) {
 		}
 	})
 	b.Run("sweep+create", func(b *testing.B) { benchServeCreateGeneral(b, sweep) })
+}
+
+// BenchmarkServeCreateCrud is the create block of bench/Caddyfile.crud on
+// the body the load harness sends (bench/harness/bodies/create.json).
+func BenchmarkServeCreateCrud(b *testing.B) {
+	stmts := []*rules.Statement{
+		{Op: "protect", Paths: []string{"role", "created_at"}},
+		{Op: "transform", Path: "email", Expr: "lower(trim(value))"},
+		{Op: "check", Path: "email", Expr: `record.email matches "^[^@ ]+@[^@ ]+$"`, Message: "must be a valid email"},
+		{Op: "set", Path: "source", Expr: `"gateway"`},
+		{Op: "default", Path: "active", Expr: "true"},
+	}
+	body, err := os.ReadFile("../bench/harness/bodies/create.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchServeCreate(b, stmts, bytes.TrimSpace(body), nil, func(sent string) bool {
+		return strings.HasSuffix(sent, `,"source":"gateway"}`) && !strings.Contains(sent, `"role"`)
+	})
 }
 
 func benchServeCreateGeneral(b *testing.B, between func()) {

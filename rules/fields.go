@@ -72,7 +72,7 @@ func (f *recordFields) nestedAt(out *val, keys []any) int {
 // folding with fold), or nil.
 func lastNamed(members []member, k string, fold bool) *member {
 	for i := len(members) - 1; i >= 0; i-- {
-		if sameKey(members[i].key, k, fold) {
+		if key := members[i].key; !(fold && foldApart(key, k)) && sameKey(key, k, fold) {
 			return &members[i]
 		}
 	}

@@ -51,19 +51,15 @@ func sameKey(key, want string, fold bool) bool {
 // to no other ASCII character than its other case (k and s fold to the
 // Kelvin sign and the long s too, which are not ASCII).
 func equalFold(a, b string) bool {
-	if len(a) > 0 && len(b) > 0 {
-		if c, d := a[0], b[0]; c != d && c < utf8.RuneSelf && d < utf8.RuneSelf && lowerASCII(c) != lowerASCII(d) {
-			return false
-		}
-	}
-	return strings.EqualFold(a, b)
+	return !foldApart(a, b) && strings.EqualFold(a, b)
 }
 
-func lowerASCII(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
+// foldApart reports that a and b do not fold alike, from their first
+// bytes alone (false: they may). c|0x20 is a letter's lower case: two ASCII
+// bytes for which it differs are not one letter's two cases. Small enough
+// to inline where names are compared in a loop.
+func foldApart(a, b string) bool {
+	return len(a) > 0 && len(b) > 0 && (a[0]|b[0]) < utf8.RuneSelf && a[0]|0x20 != b[0]|0x20
 }
 
 // isASCII reports whether s holds only ASCII bytes.

@@ -157,7 +157,7 @@ func hasDuplicate(members []member, fold bool) bool {
 	if len(members) < 8 {
 		for j := range members {
 			for k := j + 1; k < len(members); k++ {
-				if sameKey(members[j].key, members[k].key, fold) {
+				if a, b := members[j].key, members[k].key; !(fold && foldApart(a, b)) && sameKey(a, b, fold) {
 					return true
 				}
 			}
