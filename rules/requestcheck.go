@@ -3,6 +3,7 @@ package rules
 import (
 	"bytes"
 	"hash/maphash"
+	"math/bits"
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
@@ -249,7 +250,8 @@ func foldedDuplicate(v gjson.Result) (string, bool) {
 // plainValue returns the index past the value at s[i], or -1 when it is
 // malformed, has duplicate keys, or nests deeper than maxDepth, and, for
 // an object indexed into ix.tree, how many members it put last there.
-// members is scratch, shared by every level.
+// members is scratch, shared by every level; a level whose members go to
+// no index (ix nil) keeps only their names, for the duplicates.
 func plainValue(s string, i, maxDepth, depth int, members *[]member, fold bool, ix *BodyIndex) (int, int) {
 	if s[i] != '{' && s[i] != '[' {
 		return skipScalar(s, i), 0
@@ -263,34 +265,61 @@ func plainValue(s string, i, maxDepth, depth int, members *[]member, fold bool, 
 	}
 	for i < len(s) {
 		if object {
-			key, keyRaw, v := scanKey(s, i)
-			if v < 0 {
+			// the usual name, without escapes and right before its colon,
+			// is read here; scanKey reads any other
+			var m member
+			v := -1
+			if e := plainStringEnd(s, i); s[i] == '"' && e > 0 && e < len(s)-1 && s[e] == ':' {
+				m.key, v = textAt(s, i+1, e-i-2), e+1
+				if ix != nil {
+					m.keyRaw = textAt(s, i, e-i)
+				}
+				if s[v] <= ' ' {
+					v = skipSpace(s, v)
+				}
+			} else if m.key, m.keyRaw, v = scanKey(s, i); v < 0 {
 				return -1, 0
 			}
-			if *members = append(*members, member{key: key, keyRaw: keyRaw}); len(*members)-mark > maxPlainMembers {
+			if *members = append(*members, m); len(*members)-mark > maxPlainMembers {
 				return -1, 0 // the full check finds duplicates without quadratic cost
 			}
-			i = v
+			if i = v; i >= len(s) {
+				return -1, 0
+			}
 		}
 		// each value validated once, nested ones by the recursion
-		v, kids, n := i, (*BodyIndex)(nil), 0
-		if s[i] != '{' && s[i] != '[' {
-			i = skipScalar(s, i)
-		} else {
+		v, n := i, 0
+		switch c := s[i]; {
+		case c == '"':
+			if i = plainStringEnd(s, v); i < 0 {
+				i = skipString(s, v) // an escape, or the text's last bytes
+			}
+		case c-'0' <= 9: // an integer in line; skipNumber reads on a fraction or an exponent
+			if i = digitsEnd(s, v+1); c == '0' || i < len(s) && (s[i] == '.' || s[i]|0x20 == 'e') {
+				i = skipNumber(s, v)
+			}
+		case c == '{' || c == '[':
+			var kids *BodyIndex
 			if object && ix != nil && ix.Nested {
 				kids = ix // a member's object value leaves its members in ix.tree
 			}
-			i, n = plainValue(s, i, maxDepth, depth+1, members, fold, kids)
+			i, n = plainValue(s, v, maxDepth, depth+1, members, fold, kids)
+		default:
+			i = skipScalar(s, v)
 		}
 		if i < 0 {
 			return -1, 0
 		}
-		if object {
+		if object && ix != nil {
 			m := &(*members)[len(*members)-1] // the nested levels have gone: this member is last
 			m.val = s[v:i]
 			if n > 0 {
 				m.deep, m.kids, m.nkids = true, int32(len(ix.tree.kids)-n), int32(n)
 			}
+		}
+		if i < len(s)-1 && s[i] == ',' && s[i+1] > ' ' { // the usual comma
+			i++
+			continue
 		}
 		if i = skipSpace(s, i); i >= len(s) {
 			return -1, 0
@@ -317,4 +346,20 @@ func plainValue(s string, i, maxDepth, depth int, members *[]member, fold bool, 
 		}
 	}
 	return -1, 0
+}
+
+// plainStringEnd returns the index past the string whose opening quote is
+// at s[i] when it holds no escape and ends before the text's last eight
+// bytes (the words it reads stay inside s), else -1. It is scanString's
+// loop for the body check, in one call.
+func plainStringEnd(s string, i int) int {
+	for e := i + 1; e+8 <= len(s); e += 8 {
+		if m := specialIn(wordAt(s, e)); m != 0 {
+			if e += bits.TrailingZeros64(m) >> 3; s[e] == '"' {
+				return e + 1
+			}
+			return -1
+		}
+	}
+	return -1
 }

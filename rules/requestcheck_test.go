@@ -38,7 +38,17 @@ func TestPlainRequestJSON(t *testing.T) {
 		{`{"a":1,}`, 32, false},
 		{`{"a":1} {}`, 32, false},
 		{``, 32, false},
-		{many, 32, false}, // too many members for the table of names
+		{many, 32, false},                                  // too many members for the table of names
+		{`{"a":1,x":2,"padding":"0123456789"}`, 32, false}, // a name without its opening quote
+		{`{"a":1,"b" :2, "c": 3 ,"d":[1 ,2]}`, 32, true},
+		{`{"a":1,"a" :2}`, 32, false}, // a duplicate after white space
+		{`{"a\"":1,"a\u0022":2}`, 32, false},
+		{`[0,-0,10,1.5,-2e3,3E+2,0.25]`, 32, true},
+		{`[01]`, 32, false},
+		{`[1.]`, 32, false},
+		{`[1e]`, 32, false},
+		{`[1,]`, 32, false},
+		{`{"a":"x` + "\x01" + `"}`, 32, false}, // a control character in a string
 		{`{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10}`, 32, true},
 		{`{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"d":10}`, 32, false},
 	} {
