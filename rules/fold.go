@@ -47,17 +47,18 @@ func sameKey(key, want string, fold bool) bool {
 }
 
 // equalFold is strings.EqualFold, answering at once for two names whose
-// first bytes are ASCII and differ even in case: an ASCII character folds
-// to no other ASCII character than its other case (k and s fold to the
-// Kelvin sign and the long s too, which are not ASCII).
+// first bytes are ASCII and differ even in case (see foldApart) and for
+// two names spelled alike, the usual match.
 func equalFold(a, b string) bool {
-	return !foldApart(a, b) && strings.EqualFold(a, b)
+	return !foldApart(a, b) && (a == b || strings.EqualFold(a, b))
 }
 
 // foldApart reports that a and b do not fold alike, from their first
-// bytes alone (false: they may). c|0x20 is a letter's lower case: two ASCII
-// bytes for which it differs are not one letter's two cases. Small enough
-// to inline where names are compared in a loop.
+// bytes alone (false: they may). An ASCII character folds to no other
+// ASCII character than its other case (k and s fold to the Kelvin sign
+// and the long s too, which are not ASCII), and c|0x20 is a letter's
+// lower case: two ASCII bytes for which it differs are not one letter's
+// two cases. Small enough to inline where names are compared in a loop.
 func foldApart(a, b string) bool {
 	return len(a) > 0 && len(b) > 0 && (a[0]|b[0]) < utf8.RuneSelf && a[0]|0x20 != b[0]|0x20
 }

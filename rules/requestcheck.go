@@ -184,38 +184,6 @@ func hasDuplicate(members []member, fold bool) bool {
 	return false
 }
 
-// foldHash hashes key as foldName folds it, without allocating: FNV-1a
-// (64-bit) over the folded bytes, fed one at a time. Its values need not
-// be hard to guess: the table it serves holds at most maxPlainMembers
-// names, so colliding names cost at most that many comparisons each.
-func foldHash(key string) uint64 {
-	const prime = 1099511628211
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(key); {
-		c := key[i]
-		if c < utf8.RuneSelf { // ASCII folds to ASCII: one byte, no table
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			h = (h ^ uint64(c)) * prime
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(key[i:])
-		if r == utf8.RuneError && size == 1 {
-			h = (h ^ uint64(c)) * prime // as foldName keeps it
-			i++
-			continue
-		}
-		var buf [utf8.UTFMax]byte
-		for _, b := range buf[:utf8.EncodeRune(buf[:], foldRune(r))] {
-			h = (h ^ uint64(b)) * prime
-		}
-		i += size
-	}
-	return h
-}
-
 // FoldedDuplicate finds, in validated JSON, the first object key that
 // folds like an earlier key of its object (simple case folding); it
 // returns the later key as the client sent it (unescaped).

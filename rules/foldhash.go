@@ -1,0 +1,117 @@
+package rules
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// foldHash hashes key as foldName folds it, without allocating: the
+// folded bytes eight at a time, as little-endian words (the last one
+// padded with zeros), each mixed in by a multiplication, then their count.
+// A name of ASCII, the usual one, is folded a word at a time. Its values
+// need not be hard to guess: the table it serves holds at most
+// maxPlainMembers names, so colliding names cost at most that many
+// comparisons each.
+func foldHash(key string) uint64 {
+	h := uint64(foldHashSeed)
+	i := 0
+	for ; i+8 <= len(key); i += 8 {
+		w := wordAt(key, i)
+		if w&highs != 0 {
+			return foldHashRunes(key)
+		}
+		h = (h ^ lowerWord(w)) * foldHashPrime
+	}
+	if i < len(key) {
+		w := tailWord(key, i)
+		if w&highs != 0 {
+			return foldHashRunes(key)
+		}
+		h = (h ^ lowerWord(w)) * foldHashPrime
+	}
+	return foldHashEnd(h, len(key))
+}
+
+// bytesAt is s[i:i+n] as bytes to read, without a copy; i+n <= len(s).
+func bytesAt(s string, i, n int) []byte {
+	return unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i)), n)
+}
+
+// tailWord is s[i:], one to seven bytes, as a little-endian word padded
+// with zeros, read in at most two loads that may overlap.
+func tailWord(s string, i int) uint64 {
+	n := len(s) - i
+	switch {
+	case len(s) >= 8: // the last eight bytes, less those before i
+		return wordAt(s, len(s)-8) >> (8 * (8 - n))
+	case n >= 4:
+		return uint64(binary.LittleEndian.Uint32(bytesAt(s, i, 4))) | uint64(binary.LittleEndian.Uint32(bytesAt(s, len(s)-4, 4)))<<(8*(n-4))
+	case n >= 2:
+		return uint64(binary.LittleEndian.Uint16(bytesAt(s, i, 2))) | uint64(binary.LittleEndian.Uint16(bytesAt(s, len(s)-2, 2)))<<(8*(n-2))
+	}
+	return uint64(s[i])
+}
+
+const (
+	foldHashSeed  = 0x9E3779B97F4A7C15
+	foldHashPrime = 0x100000001B3 | 1<<40 // odd, its bits spread over the word
+)
+
+// lowerWord is w, eight ASCII bytes, with its capitals in lower case.
+func lowerWord(w uint64) uint64 {
+	// a byte's high bit is set by +0x3f from 'A' up and by +0x25 from '['
+	// up; no byte carries into the next, all being below 0x80
+	upper := (w + ones*0x3f) &^ (w + ones*0x25) & highs
+	return w | upper>>2
+}
+
+// foldHashEnd mixes the count of folded bytes into h and spreads its high
+// bits down, where the table reads it.
+func foldHashEnd(h uint64, n int) uint64 {
+	h ^= uint64(n)
+	h ^= h >> 32
+	hi, lo := bits.Mul64(h, foldHashPrime)
+	return hi ^ lo
+}
+
+// foldHashRunes is foldHash for a name with a byte above ASCII: the
+// folded bytes rune by rune, as foldName writes them, gathered into words.
+func foldHashRunes(key string) uint64 {
+	h := uint64(foldHashSeed)
+	var w uint64
+	n := 0
+	add := func(b byte) {
+		w |= uint64(b) << (8 * (n % 8))
+		if n++; n%8 == 0 {
+			h, w = (h^w)*foldHashPrime, 0
+		}
+	}
+	for i := 0; i < len(key); {
+		c := key[i]
+		if c < utf8.RuneSelf { // ASCII folds to ASCII: one byte, no table
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			add(c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(key[i:])
+		if r == utf8.RuneError && size == 1 {
+			add(c) // as foldName keeps it
+			i++
+			continue
+		}
+		var buf [utf8.UTFMax]byte
+		for _, b := range buf[:utf8.EncodeRune(buf[:], foldRune(r))] {
+			add(b)
+		}
+		i += size
+	}
+	if n%8 != 0 {
+		h = (h ^ w) * foldHashPrime
+	}
+	return foldHashEnd(h, n)
+}
