@@ -28,6 +28,12 @@ func TestFoldKeysProtectOnlySet(t *testing.T) {
 		{"escaped and mixed case", `{"r\u006fLE":"admin","Profile":[{"SSN":"1","city":"c"}]}`, 200, `{"Profile":[{"city":"c"}]}`},
 		{"two spellings of one field", `{"role":"user","ROLE":"admin"}`, 400, problemJSON(400, `duplicate key "ROLE"`)},
 		{"nested spellings", `{"profile":{"ssn":"1","SSN":"2"}}`, 400, problemJSON(400, `duplicate key "SSN"`)},
+		{"a spelling with the Kelvin sign", `{"kind":"x","` + "\u212a" + `IND":"y"}`, 400, problemJSON(400, `duplicate key "`+"\u212a"+`IND"`)},
+		// eight members or more: the duplicates are found through a table of hashes
+		{"a spelling with the long s among nine", `{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"` + "\u017f" + `tate":"x","State":"y"}`, 400,
+			problemJSON(400, `duplicate key "State"`)},
+		{"nine spelled apart", `{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"` + "\u017f" + `tate":"x","States":"y"}`, 200,
+			`{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"` + "\u017f" + `tate":"x","States":"y"}`},
 	})
 	checkBodies(t, tester, up, "PUT", "/api/users/1", []bodyCase{
 		{"only, set, default and transform", `{"NAME":"n","PROFILE":{"BIO":"b","isAdmin":true},"PLAN":"gold","TIER":null,"Email":"A@X","x":1}`, 200,
