@@ -198,19 +198,25 @@ func (r *beforeRun) assign(s *stmt, c *recordRun) (bool, error) {
 	}
 	r.sync(c)
 	keys := s.path.keys()
-	cur := r.fields.at(keys)
+	var cur string // the value's text, read where the statement or a trace needs it
+	present := false
+	if s.op != opSet || c.tr.fn != nil {
+		cur, present = r.fields.rawAt(keys)
+	} else {
+		r.fields.scan() // as a read would: the members are set below
+	}
 	switch {
-	case s.op == opDefault && cur.Exists() && cur.Type != gjson.Null:
+	case s.op == opDefault && present && cur != "null":
 		return false, nil
-	case s.op == opTransform && !cur.Exists():
+	case s.op == opTransform && !present:
 		return false, nil
 	}
 	if s.op == opTransform {
-		env.Value = valueOf(cur)
+		env.Value = valueOf(gjson.Parse(cur))
 	}
 	var was string
 	if c.tr.fn != nil {
-		was = strings.Clone(cur.Raw)
+		was = strings.Clone(cur)
 	}
 	enc, err := s.valueJSON(env)
 	env.Value = nil

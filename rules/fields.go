@@ -246,22 +246,20 @@ func (f *recordFields) scan() {
 	}
 }
 
-// at returns the value at keys (no wildcards) as gjson reads it, without
-// copying; of duplicate keys the last wins.
-func (f *recordFields) at(keys []string) gjson.Result {
-	var top val
-	f.named(&top, keys[0])
-	if top.kind != rawKind {
-		return gjson.Result{} // no such member, or no object
-	}
-	v := top
+// rawAt returns the JSON text of the value at keys (no wildcards),
+// without copying; of duplicate keys the last wins. ok is false where
+// there is no such value.
+func (f *recordFields) rawAt(keys []string) (raw string, ok bool) {
+	var v val
+	f.named(&v, keys[0])
 	for _, k := range keys[1:] {
-		if v.s[0] != '{' {
-			return gjson.Result{} // no member of a value that is not an object
+		if v.kind != rawKind || v.s[0] != '{' {
+			return "", false // no member of a value that is not an object
 		}
-		if rawMember(&v, v.s, k, f.fold); v.kind != rawKind {
-			return gjson.Result{}
-		}
+		rawMember(&v, v.s, k, f.fold)
 	}
-	return gjson.Parse(v.s)
+	if v.kind != rawKind {
+		return "", false // no such member, or no object
+	}
+	return v.s, true
 }
