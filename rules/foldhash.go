@@ -56,7 +56,7 @@ func tailWord(s string, i int) uint64 {
 
 const (
 	foldHashSeed  = 0x9E3779B97F4A7C15
-	foldHashPrime = 0x100000001B3 | 1<<40 // odd, its bits spread over the word
+	foldHashPrime = 0xBF58476D1CE4E5B9 // odd, its bits spread over the word (splitmix64's first multiplier)
 )
 
 // lowerWord is w, eight ASCII bytes, with its capitals in lower case.

@@ -236,8 +236,11 @@ func plainValue(s string, i, maxDepth, depth int, members *[]member, fold bool, 
 			// the usual name, without escapes and right before its colon,
 			// is read here; scanKey reads any other
 			var m member
-			v := -1
-			if e := plainStringEnd(s, i); s[i] == '"' && e > 0 && e < len(s)-1 && s[e] == ':' {
+			v, e := -1, -1
+			if s[i] == '"' {
+				e = plainStringEnd(s, i)
+			}
+			if e > 0 && e < len(s)-1 && s[e] == ':' {
 				m.key, v = textAt(s, i+1, e-i-2), e+1
 				if ix != nil {
 					m.keyRaw = textAt(s, i, e-i)
