@@ -198,6 +198,8 @@ func FuzzValidateJSON(f *testing.F) {
 		`"\ud800"`, "\"\xff\"", `{} x`, `1 2`, nest("[", "]", 70), `{"a":1,"a":2}`,
 		benchObject(), `{"a":{"b":1,"b":2}}`, `[{"a":1},{"a":1,"a":1}]`, `{"a":1,"b":[1,{"c":[{"d":1,"e":2}]}]}`,
 		"{\"a\":\"\xed\xa0\x80\"}", `{"a":"\n\"\\"}`, `[[[[[[1]]]]]]`, `{"a" : 1 , "b" : [ ] }`,
+		`{"kind":1,"` + "\u212a" + `IND":2}`, `{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"` + "\u017f" + `tate":1,"State":2}`,
+		`{"Role":1,"rOLE":2}`, `{"a":{"\u212a":1,"k":2}}`,
 	} {
 		f.Add([]byte(s), uint8(64))
 	}
@@ -206,6 +208,14 @@ func FuzzValidateJSON(f *testing.F) {
 		if rules.PlainRequestJSON(b, int(depth), false, nil) {
 			if err := validateFully(b, int(depth)); err != nil {
 				t.Fatalf("the fast check accepted %q (depth %d), jsontext refuses it: %v", b, depth, err)
+			}
+		}
+		if rules.PlainRequestJSON(b, int(depth), true, nil) { // names compared under folding
+			if err := validateFully(b, int(depth)); err != nil {
+				t.Fatalf("the fast check under folding accepted %q (depth %d), jsontext refuses it: %v", b, depth, err)
+			}
+			if key, dup := rules.FoldedDuplicate(b); dup {
+				t.Fatalf("the fast check under folding accepted %q, where %q folds like an earlier name", b, key)
 			}
 		}
 		err := ValidateJSON(b, int(depth))

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -93,5 +94,57 @@ func TestBodyIndex(t *testing.T) {
 	}
 	if !PlainRequestJSON(body, 64, false, nil) {
 		t.Error("no index: not shown valid")
+	}
+}
+
+// TestPlainRequestJSONFindsFoldedDuplicates checks the check under folding
+// against foldedDuplicate (names folded by foldName into a map): on
+// objects of 1 to 20 members (the pairwise test below 8, the table of
+// hashes from 8 on), flat and nested, whose names are drawn from letters
+// with other folds (the Kelvin sign, the long s, sigma), capitals,
+// escapes and names past eight bytes, a body is shown valid exactly when
+// no two names of one object fold alike.
+func TestPlainRequestJSONFindsFoldedDuplicates(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	pieces := []string{"k", "K", "\u212a", "s", "S", "\u017f", "\u03a3", "\u03c3", "\u03c2", "a", "A", "é", "É",
+		`\u0041`, `\u212a`, "_", "9", "z", "Z", "@", "[", "ind", "IND", "tate", "longername", "LONGERNAME"}
+	name := func() string {
+		var b strings.Builder
+		for n := 1 + r.IntN(3); n > 0; n-- {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		return b.String()
+	}
+	var object func(depth int) string
+	object = func(depth int) string {
+		var b strings.Builder
+		b.WriteByte('{')
+		for i := range 1 + r.IntN(20) {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(`"` + name() + `":`)
+			if depth < 2 && r.IntN(4) == 0 {
+				b.WriteString(object(depth + 1))
+			} else {
+				b.WriteString(`"v"`)
+			}
+		}
+		b.WriteByte('}')
+		return b.String()
+	}
+	shown := 0
+	for range 20_000 {
+		body := object(0)
+		_, dup := FoldedDuplicate([]byte(body))
+		if got := PlainRequestJSON([]byte(body), 64, true, nil); got == dup {
+			t.Fatalf("PlainRequestJSON(%s) = %v, a duplicate under folding: %v", body, got, dup)
+		}
+		if !dup {
+			shown++
+		}
+	}
+	if shown < 2_000 || shown > 18_000 {
+		t.Fatalf("%d of 20 000 bodies without a duplicate: the draw tests too little of either side", shown)
 	}
 }
