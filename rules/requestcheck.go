@@ -3,7 +3,6 @@ package rules
 import (
 	"bytes"
 	"hash/maphash"
-	"math/bits"
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
@@ -234,13 +233,14 @@ func plainValue(s string, i, maxDepth, depth int, members *[]member, fold bool, 
 	for i < len(s) {
 		if object {
 			// the usual name, without escapes and right before its colon,
-			// is read here; scanKey reads any other
+			// is read here; scanKey reads any other (one with an escape
+			// again, to unescape it)
 			var m member
-			v, e := -1, -1
+			v, e, escaped := -1, -1, true
 			if s[i] == '"' {
-				e = plainStringEnd(s, i)
+				e, escaped = scanString(s, i)
 			}
-			if e > 0 && e < len(s)-1 && s[e] == ':' {
+			if !escaped && e > 0 && e < len(s)-1 && s[e] == ':' {
 				m.key, v = textAt(s, i+1, e-i-2), e+1
 				if ix != nil {
 					m.keyRaw = textAt(s, i, e-i)
@@ -262,9 +262,7 @@ func plainValue(s string, i, maxDepth, depth int, members *[]member, fold bool, 
 		v, n := i, 0
 		switch c := s[i]; {
 		case c == '"':
-			if i = plainStringEnd(s, v); i < 0 {
-				i = skipString(s, v) // an escape, or the text's last bytes
-			}
+			i = skipString(s, v)
 		case c-'0' <= 9: // an integer in line; skipNumber reads on a fraction or an exponent
 			if i = digitsEnd(s, v+1); c == '0' || i < len(s) && (s[i] == '.' || s[i]|0x20 == 'e') {
 				i = skipNumber(s, v)
@@ -317,20 +315,4 @@ func plainValue(s string, i, maxDepth, depth int, members *[]member, fold bool, 
 		}
 	}
 	return -1, 0
-}
-
-// plainStringEnd returns the index past the string whose opening quote is
-// at s[i] when it holds no escape and ends before the text's last eight
-// bytes (the words it reads stay inside s), else -1. It is scanString's
-// loop for the body check, in one call.
-func plainStringEnd(s string, i int) int {
-	for e := i + 1; e+8 <= len(s); e += 8 {
-		if m := specialIn(wordAt(s, e)); m != 0 {
-			if e += bits.TrailingZeros64(m) >> 3; s[e] == '"' {
-				return e + 1
-			}
-			return -1
-		}
-	}
-	return -1
 }
