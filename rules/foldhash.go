@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"unicode/utf8"
-	"unsafe"
 )
 
 // foldHash hashes key as foldName folds it, without allocating: the
@@ -34,11 +33,6 @@ func foldHash(key string) uint64 {
 	return foldHashEnd(h, len(key))
 }
 
-// bytesAt is s[i:i+n] as bytes to read, without a copy; i+n <= len(s).
-func bytesAt(s string, i, n int) []byte {
-	return unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i)), n)
-}
-
 // tailWord is s[i:], one to seven bytes, as a little-endian word padded
 // with zeros, read in at most two loads that may overlap.
 func tailWord(s string, i int) uint64 {
@@ -47,9 +41,11 @@ func tailWord(s string, i int) uint64 {
 	case len(s) >= 8: // the last eight bytes, less those before i
 		return wordAt(s, len(s)-8) >> (8 * (8 - n))
 	case n >= 4:
-		return uint64(binary.LittleEndian.Uint32(bytesAt(s, i, 4))) | uint64(binary.LittleEndian.Uint32(bytesAt(s, len(s)-4, 4)))<<(8*(n-4))
+		lo, hi := unsafeBytes(s[i:i+4]), unsafeBytes(s[len(s)-4:])
+		return uint64(binary.LittleEndian.Uint32(lo)) | uint64(binary.LittleEndian.Uint32(hi))<<(8*(n-4))
 	case n >= 2:
-		return uint64(binary.LittleEndian.Uint16(bytesAt(s, i, 2))) | uint64(binary.LittleEndian.Uint16(bytesAt(s, len(s)-2, 2)))<<(8*(n-2))
+		lo, hi := unsafeBytes(s[i:i+2]), unsafeBytes(s[len(s)-2:])
+		return uint64(binary.LittleEndian.Uint16(lo)) | uint64(binary.LittleEndian.Uint16(hi))<<(8*(n-2))
 	}
 	return uint64(s[i])
 }

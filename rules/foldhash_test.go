@@ -2,7 +2,6 @@ package rules
 
 import (
 	"encoding/binary"
-	"math/bits"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -42,15 +41,12 @@ func checkFoldHash(t *testing.T, name string) {
 }
 
 // wordsHash is foldHash's hash, plainly: b in little-endian words padded
-// with zeros, each mixed in, then its length.
+// with zeros, each mixed in, then its length (foldHashEnd).
 func wordsHash(b []byte) uint64 {
 	padded := append(append([]byte(nil), b...), make([]byte, (8-len(b)%8)%8)...)
 	h := uint64(foldHashSeed)
 	for i := 0; i < len(padded); i += 8 {
 		h = (h ^ binary.LittleEndian.Uint64(padded[i:])) * foldHashPrime
 	}
-	h ^= uint64(len(b))
-	h ^= h >> 32
-	hi, lo := bits.Mul64(h, foldHashPrime)
-	return hi ^ lo
+	return foldHashEnd(h, len(b))
 }
