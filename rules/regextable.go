@@ -60,12 +60,12 @@ func (a *automaton) tabulate() *stepTable {
 	numbers := map[uint64]int{}
 	t.at = []uint64{0}
 	for s := 0; s < len(t.at); s++ {
+		from := a.follows(t.at[s]) // where set s may go, whatever the byte
+		if !a.begin || s == 0 {
+			from |= a.first
+		}
 		for k := range t.width {
-			at := a.follows(t.at[s])
-			if !a.begin || s == 0 {
-				at |= a.first
-			}
-			at &= byClass[k]
+			at := from & byClass[k]
 			n, ok := numbers[at]
 			if !ok {
 				if len(t.at) == maxTableStates || (len(t.at)+1)*t.width > maxTableEntries {
