@@ -94,3 +94,38 @@ func TestAfterConditionsOnTypedEquality(t *testing.T) {
 		{name: "absent", path: "/api/tiers?absent=1", status: 500, kind: kindProblem, body: "a rule could not be evaluated"},
 	})
 }
+
+// TestAfterConditionsOnPredicates: the predicate built-ins over a record's
+// array answer as expr does on every spelling of the array (escaped
+// elements, a duplicated name, absent, empty, a string, objects read by
+// member), and a value expr cannot loop over fails the request closed.
+func TestAfterConditionsOnPredicates(t *testing.T) {
+	up := afterUpstream(t, map[string]afterReply{
+		"/api/posts": {body: `[{"k":1,"tags":["news","spam"]},{"k":2,"tags":["news","sp\u0061m"]},{"k":3,"tags":["news"]},` +
+			`{"k":4,"tags":[]},{"k":5},{"k":6,"tags":"spam"},{"k":7,"tags":["a"],"tags":["spam"]}]`},
+		"/api/posts?bad=1": {body: `[{"k":1,"tags":5}]`},
+		"/api/orders": {body: `[{"k":1,"items":[{"sku":"x","qty":1},{"sku":"y","qty":2}],"total":3},` +
+			`{"k":2,"items":[{"sku":"x","qty":1},{"s\u006bu":"x","qty":20}],"total":21},` +
+			`{"k":3,"items":[{"sku":"z","qty":50}],"total":50},{"k":4,"items":[],"total":0}]`},
+	})
+	crud(t, `
+		resource posts /api/posts {
+			after list {
+				drop ´any(record.tags ?? [], # == "spam")´
+			}
+		}
+		resource orders /api/orders {
+			after list {
+				hide total if ´all(record.items, #.qty < 10)´
+				drop ´count(record.items, .sku == "x") >= 2´
+			}
+		}`, up)
+	checkAfter(t, up, []afterCase{
+		{name: "every spelling", path: "/api/posts", status: 200,
+			body: `[{"k":3,"tags":["news"]},{"k":4,"tags":[]},{"k":5},{"k":6,"tags":"spam"}]`},
+		{name: "no list to loop over", path: "/api/posts?bad=1", status: 500, kind: kindProblem,
+			body: "a rule could not be evaluated"},
+		{name: "members of the elements", path: "/api/orders", status: 200,
+			body: `[{"k":1,"items":[{"sku":"x","qty":1},{"sku":"y","qty":2}]},{"k":3,"items":[{"sku":"z","qty":50}],"total":50},{"k":4,"items":[]}]`},
+	})
+}

@@ -165,6 +165,41 @@ func BenchmarkAfterDropCondition(b *testing.B) {
 	}
 }
 
+// predicateConditions are drop conditions over the tags array of the load
+// harness's records, false for every record: the predicate built-ins
+// beside the equality and the in they are measured against.
+var predicateConditions = []struct{ name, cond string }{
+	{"equal", `record.role == "nobody"`},
+	{"in", `"x" in record.tags`},
+	{"any", `any(record.tags, # == "x")`},
+	{"all", `!all(record.tags, # != "x")`},
+	{"none", `!none(record.tags, # == "x")`},
+	{"count", `count(record.tags, # startsWith "x") > 1`},
+}
+
+// BenchmarkAfterPredicates measures each of predicateConditions as a drop
+// (hide password beside it) on 100 of the load harness's records.
+func BenchmarkAfterPredicates(b *testing.B) {
+	body := benchdata.Accounts(100)
+	for _, c := range predicateConditions {
+		b.Run(c.name, func(b *testing.B) {
+			p := benchProgram(b, After, "list",
+				&Statement{Op: "hide", Paths: []string{"password"}},
+				&Statement{Op: "drop", Expr: c.cond})
+			in := &Input{Resource: "users", Action: "list"}
+			out := make([]byte, 0, len(body))
+			if res, err := p.RunAfter(in, body, Shape{List: true}, out); err != nil || res.Dropped != 0 || res.Body == nil {
+				b.Fatalf("RunAfter: %+v, %v", res, err)
+			}
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				_, _ = p.RunAfter(in, body, Shape{List: true}, out)
+			}
+		})
+	}
+}
+
 // generalListProgram is the list block of bench/Caddyfile.general: a
 // conditional hide of a whole nested object, a conditional hide, a drop
 // with arithmetic.

@@ -13,13 +13,15 @@ import (
 // Conditions are evaluated here by composed Go functions instead of the
 // VM, which would spend more on its stack and on reflection than on the
 // work: comparisons, arithmetic, len, in, the string tests, ?? and ?:,
+// the predicate built-ins (all, any, none, one, count: fastclosure.go),
 // over record fields read straight from the record's JSON (record.a.b.c
 // reads c without decoding a or b), variables and constants. The
 // functions compute exactly what the VM computes from the same compiled
 // tree (member access is the same total get, the operators expr's runtime
 // operators, with numbers, strings and booleans held unboxed); where the VM
 // would fail they decline, and the VM runs to report the error. Shapes not
-// compiled here (closures, calls of functions, slices) keep the VM.
+// compiled here (the built-ins that build lists, calls of functions,
+// slices) keep the VM.
 
 // operand computes one value of an expression: a pointer to a constant,
 // or to the operand's own slot in env.regs, which it filled; false when
@@ -77,8 +79,9 @@ func (env *Env) growRegs(slots int) {
 // fastCompiler compiles one expression, giving each operand that
 // computes a value a slot of its own.
 type fastCompiler struct {
-	slots int
-	inRun bool // compiling an operand computed once a run: its parts are not cached again
+	slots  int
+	inRun  bool           // compiling an operand computed once a run: its parts are not cached again
+	scopes []closureScope // the predicates being compiled, innermost last
 }
 
 func (c *fastCompiler) slot() int {
@@ -136,7 +139,12 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 	case *ast.BinaryNode:
 		return c.binary(n)
 	case *ast.BuiltinNode:
+		if predicateLoops[n.Name] {
+			return c.predicateLoop(n)
+		}
 		return c.builtin(n)
+	case *ast.PointerNode:
+		return c.pointer(n)
 	case *ast.ConditionalNode:
 		cond, ok := c.operand(n.Cond)
 		if !ok {
@@ -262,7 +270,11 @@ func (c *fastCompiler) member(n *ast.CallNode) (operand, bool) {
 		return nil, false
 	}
 	return c.apply1(read, func(out, b *val) bool {
-		out.setTyped(get(b.decoded(), key))
+		if b.kind == rawKind { // JSON text (a predicate's element): read without decoding it
+			rawMember(out, b.s, key, false)
+		} else {
+			out.setTyped(get(b.decoded(), key))
+		}
 		return true
 	}), true
 }

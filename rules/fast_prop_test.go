@@ -48,6 +48,11 @@ func (g exprGen) value(depth int) string {
 		return fmt.Sprintf("(%s ? %s : %s)", g.cond(d), g.value(d), g.value(d))
 	case 7:
 		return "-" + g.field()
+	case 8:
+		if g.r.Intn(2) == 0 {
+			return fmt.Sprintf("len(filter(%s, %s))", g.list(), g.predicate(d)) // expr's optimizer makes it count
+		}
+		return fmt.Sprintf("count(%s, %s)", g.list(), g.predicate(d))
 	default:
 		return g.cond(d)
 	}
@@ -55,7 +60,7 @@ func (g exprGen) value(depth int) string {
 
 func (g exprGen) cond(depth int) string {
 	d := max(depth-1, 0)
-	switch g.r.Intn(11) {
+	switch g.r.Intn(12) {
 	case 9: // integer arithmetic on one field, compared with an integer
 		v := g.field()
 		for range 1 + g.r.Intn(3) {
@@ -76,9 +81,38 @@ func (g exprGen) cond(depth int) string {
 		return fmt.Sprintf("(%s matches %s)", g.value(d), g.pick(`"^a"`, `"b$"`, `"."`))
 	case 8:
 		return g.field()
+	case 10:
+		return fmt.Sprintf("%s(%s, %s)", g.pick("all", "any", "none", "one"), g.list(), g.predicate(d))
 	}
 	return g.pick(`true`, `false`)
 }
+
+// list is a value the predicate built-ins loop over: arrays, and the
+// values whose loops the VM begins otherwise (a string's bytes, an empty
+// object) or fails to begin.
+func (g exprGen) list() string {
+	return g.pick(`record.t`, `record.o`, `record.s`, `record.o.t`, `record.missing`, `record.n`,
+		`[1, 2, 1.5]`, `["a", "b", nil]`, `[]`, `nil`, `record.t ?? []`)
+}
+
+// predicate is a condition on the element a predicate built-in is on (#,
+// its members), alone or beside another condition.
+func (g exprGen) predicate(depth int) string {
+	item := g.pick(`#`, `#.n`, `.s`, `#?.o?.n`, `#[0]`, `len(#)`)
+	p := fmt.Sprintf("(%s %s %s)", item, g.pick("==", "!=", "<", ">=", "in"), g.pick(`1`, `"a"`, `97`, `nil`, `0`, `[1, "a"]`, g.value(0)))
+	switch g.r.Intn(5) {
+	case 0:
+		return fmt.Sprintf("(%s %s %s)", p, g.pick("&&", "||"), g.cond(depth))
+	case 1:
+		return fmt.Sprintf("%s(#, %s)", g.pick("any", "all"), g.pick(`# == 1`, `# in ["a"]`, `# != nil`))
+	case 2:
+		return g.item()
+	}
+	return p
+}
+
+// item is a predicate's element, or a member of it, as a condition.
+func (g exprGen) item() string { return g.pick(`#`, `#.b`, `#?.o?.b`) }
 
 // jsonGen draws records: the fields exprGen reads, of every JSON type,
 // with duplicate keys, escapes and numbers of every form.

@@ -24,8 +24,9 @@ func TestFastConditionsAgreeWithVM(t *testing.T) {
 		`0 > 0/0`, `0/0 <= record.n`, `record.n / 0 - record.n / 0 >= 0`, `!(0/0 < 1)`,
 		`(record.deleted ? 1 : record) == 1`, `len(action) != (index == 0 ? 4 : record.n)`,
 		`(record.deleted ? "x" : record.n) == "x"`, `(record.active ? 1 : record.n) != 1`,
+		`all(record.tags, # == "a")`, `any(record.tags, # == 97)`, `count(record, true) == 1`, `one(record.tags, # == "b")`,
 	}
-	slow := []string{`record.s matches record.p`, `all(record.tags, # == "a")`, `trimPrefix(record.s) == "x"`}
+	slow := []string{`record.s matches record.p`, `reduce(record.tags, #acc + 1, 0) == 2`, `trimPrefix(record.s) == "x"`}
 	records := []any{
 		nil, "str", 3, []any{1},
 		map[string]any{},

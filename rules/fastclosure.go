@@ -1,0 +1,225 @@
+package rules
+
+import (
+	"reflect"
+
+	"github.com/expr-lang/expr/ast"
+)
+
+// The predicate built-ins (all, any, none, one, count, and len(filter(...))
+// as expr's optimizer rewrites it to count) run here as loops over the
+// elements of a record's array, read from its JSON one by one, with the
+// predicate compiled like any condition and # read from a slot of its
+// own. They compute what the VM computes: its loops
+// begin on what OpBegin takes (any slice or array, a string as its bytes,
+// a map, whose members are counted but cannot be read) and stop where its jumps stop them; where the VM would
+// fail (no list, a predicate answering no boolean) they decline.
+
+// closureScope is where a predicate reads # from: a slot of its own.
+type closureScope struct{ item int }
+
+// predicateLoops are the predicate built-ins compiled here.
+var predicateLoops = map[string]bool{"all": true, "any": true, "none": true, "one": true, "count": true}
+
+// predicateLoop compiles a predicate built-in over a list.
+func (c *fastCompiler) predicateLoop(n *ast.BuiltinNode) (operand, bool) {
+	if len(n.Arguments) != 2 {
+		return nil, false
+	}
+	body, ok := n.Arguments[1].(*ast.PredicateNode)
+	if !ok {
+		return nil, false
+	}
+	list, ok := c.operand(n.Arguments[0])
+	if !ok {
+		return nil, false
+	}
+	scope := closureScope{item: c.slot()}
+	c.scopes = append(c.scopes, scope)
+	test, ok := c.test(body.Node, false)
+	c.scopes = c.scopes[:len(c.scopes)-1]
+	if !ok {
+		return nil, false
+	}
+	threshold := -1 // count: stop once this many met the predicate (expr's optimizer sets it)
+	if n.Threshold != nil {
+		threshold = *n.Threshold
+	}
+	// stopOn: the predicate's answer that ends the loop (all: false; any,
+	// none: true), and what the built-in answers then.
+	name := n.Name
+	stopOn, counts := name != "all", name == "one" || name == "count"
+	at := c.slot()
+	return func(env *Env) (*val, bool) {
+		l, ok := list(env)
+		if !ok {
+			return l, false
+		}
+		var each elements
+		if !each.begin(l) {
+			return l, false // the VM fails to begin the loop
+		}
+		item, met := &env.regs[scope.item], 0
+		for each.next(item) {
+			b, ok := test(env)
+			if !ok {
+				return item, false
+			}
+			if b != stopOn {
+				continue
+			}
+			if !counts {
+				out := &env.regs[at]
+				out.setBool(name == "any")
+				return out, true
+			}
+			if met++; threshold >= 0 && met >= threshold {
+				break
+			}
+		}
+		out := &env.regs[at]
+		switch name {
+		case "all", "none":
+			out.setBool(true)
+		case "any":
+			out.setBool(false)
+		case "one":
+			out.setBool(met == 1)
+		default:
+			out.setInt(met)
+		}
+		return out, true
+	}, true
+}
+
+// pointer compiles # (the element a predicate is on).
+func (c *fastCompiler) pointer(n *ast.PointerNode) (operand, bool) {
+	if len(c.scopes) == 0 || n.Name != "" {
+		return nil, false // #acc and #index: reduce's, left to the VM
+	}
+	at := c.scopes[len(c.scopes)-1].item
+	return func(env *Env) (*val, bool) {
+		item := &env.regs[at]
+		return item, item.kind != anyKind || item.v != unreadable
+	}, true
+}
+
+// unreadable is the element of a map a predicate loops over: the VM
+// counts a map's members but fails to read one (reflect's Index).
+var unreadable any = unreadableItem{}
+
+type unreadableItem struct{}
+
+// elements walks a list as the VM's loops do: a JSON array element by
+// element from its text, a decoded slice or array, a string byte by byte
+// (as uint8, what reflect's Index gives), an object or map as many
+// elements as it has members, none of which can be read.
+type elements struct {
+	raw   string // a JSON array's text
+	at    int    // the next element's index in raw (or in the list below)
+	items []any
+	text  string
+	list  reflect.Value // any other slice or array
+	n     int           // a map's members
+	kind  uint8
+}
+
+const (
+	noElements = iota
+	rawElements
+	mapElements
+	anyElements
+	byteElements
+	valueElements
+)
+
+// begin takes l; false where the VM's OpBegin fails (no length).
+func (e *elements) begin(l *val) bool {
+	switch l.kind {
+	case rawKind:
+		switch l.s[0] {
+		case '[':
+			e.raw, e.at, e.kind = l.s, skipSpace(l.s, 1), rawElements
+			return true
+		case '{': // a map: its members are counted, by their names as decoded
+			e.n, e.kind = len(l.decoded().(map[string]any)), mapElements
+			return true
+		case '"':
+			e.text, _ = l.text()
+			e.kind = byteElements
+			return true
+		}
+		return false // a number, a boolean or null
+	case strKind:
+		e.text, e.kind = l.s, byteElements
+		return true
+	case anyKind:
+	default:
+		return false
+	}
+	switch v := l.v.(type) {
+	case []any:
+		e.items, e.kind = v, anyElements
+		return true
+	case string:
+		e.text, e.kind = v, byteElements
+		return true
+	case nil:
+		return false
+	}
+	rv := reflect.ValueOf(l.v)
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Array:
+		e.list, e.kind = rv, valueElements
+		return true
+	case reflect.String:
+		e.text, e.kind = rv.String(), byteElements
+		return true
+	case reflect.Map:
+		e.n, e.kind = rv.Len(), mapElements
+		return true
+	}
+	return false // no length: OpBegin fails
+}
+
+// next puts the next element in out; false past the last.
+func (e *elements) next(out *val) bool {
+	switch e.kind {
+	case rawElements:
+		raw, i := e.raw, e.at
+		if i >= len(raw) || raw[i] == ']' {
+			return false
+		}
+		end := trustedValue(raw, i)
+		out.setRaw(raw[i:end])
+		if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+		e.at = i
+		return true
+	case anyElements:
+		if e.at >= len(e.items) {
+			return false
+		}
+		out.setTyped(e.items[e.at])
+	case byteElements:
+		if e.at >= len(e.text) {
+			return false
+		}
+		out.setAny(e.text[e.at])
+	case valueElements:
+		if e.at >= e.list.Len() {
+			return false
+		}
+		out.setTyped(e.list.Index(e.at).Interface())
+	case mapElements:
+		if e.at >= e.n {
+			return false
+		}
+		out.setAny(unreadable)
+	default:
+		return false
+	}
+	e.at++
+	return true
+}

@@ -1,0 +1,51 @@
+package rules
+
+import "testing"
+
+// TestPredicateLoopsStopWhereTheVMStops runs the predicate built-ins
+// without the VM on lists whose later elements the VM never reads (an
+// element it would fail on after the loop is decided), on a string's
+// bytes, on an object's members (counted, never read) and on an empty
+// list, and requires the VM's answer or the VM's failure.
+func TestPredicateLoopsStopWhereTheVMStops(t *testing.T) {
+	raw := `{"l":[1,2,"x"],"m":{"a":1,"b":2},"e":[],"s":"ab","o":[{"n":1},{"n":5}]}`
+	for _, src := range []string{
+		`count(record.l, # + 1 > 0) >= 2`, // the threshold the optimizer sets ends the loop before "x"
+		`all(record.l, # < 2)`, `any(record.l, # == 2)`, `none(record.l, # == 1)`, `one(record.l, # == 1)`,
+		`count(record.l, # == 1 || # == 2) == 2`, `len(filter(record.l, # == 1)) == 1`,
+		`count(record.m, true) == 2`, `any(record.m, # == 1)`, `all(record.e, false)`,
+		`any(record.s, # == 97)`, `count(record.s, # > 97) == 1`,
+		`any(record.o, #.n > 3)`, `all(record.o, .n < 3)`, `any(record.o, any(record.l, # == 2) && #.n == 5)`,
+		`any(record.missing, true)`, `all(record.l, # + 1 > 0)`,
+	} {
+		p, err := compileExpr(src, true)
+		if err != nil || p.cond == nil {
+			t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.cond != nil)
+		}
+		checkFastOnRecord(t, p, raw)
+	}
+}
+
+// TestPredicateLoopsAllocateNothing: a predicate over a record's array
+// reads its elements from the JSON, decoding and allocating nothing.
+func TestPredicateLoopsAllocateNothing(t *testing.T) {
+	raw := `{"id":7,"tags":["a","b","c"],"items":[{"sku":"x","qty":2},{"sku":"y","qty":30}]}`
+	members, _ := scanMembers(raw, 0, nil, nil, nil, 0, false)
+	for _, src := range []string{
+		`any(record.tags, # == "c")`, `all(record.tags, len(#) == 1)`, `none(record.tags, # in ["x", "y"])`,
+		`count(record.tags, # != "a") == 2`, `one(record.tags, # startsWith "b")`, `any(record.items, #.qty > 10)`,
+	} {
+		p, err := compileExpr(src, true)
+		if err != nil || p.cond == nil {
+			t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.cond != nil)
+		}
+		env := &Env{fields: &recordFields{raw: raw, members: members, state: scanned}, Action: "list", Index: 1, Get: get}
+		if n := testing.AllocsPerRun(100, func() {
+			if b, ok := fastTest(p, env); !ok || !b {
+				t.Fatalf("%s: %v, left to the VM %v", src, b, !ok)
+			}
+		}); n != 0 {
+			t.Errorf("%s: %v allocations per evaluation", src, n)
+		}
+	}
+}
