@@ -148,6 +148,8 @@ var dropConditions = []struct{ name, cond string }{
 	{"nested", `record.profile.age >= 100`},
 	{"and-or", `record.deleted == "yes" || (record.id > 5000 && record.role != "admin")`},
 	{"matches", `record.email matches "^[^@ ]+@[^@ ]+\\.org$"`},
+	{"abs", `abs(record.id - 5000) > 100000`},
+	{"max", `max(record.id, record.profile.age) > 100000`},
 }
 
 // BenchmarkAfterDropCondition measures a drop condition per record on a

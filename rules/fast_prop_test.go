@@ -49,6 +49,12 @@ func (g exprGen) value(depth int) string {
 	case 7:
 		return "-" + g.field()
 	case 8:
+		switch g.r.Intn(4) {
+		case 0:
+			return fmt.Sprintf("abs(%s)", g.value(d))
+		case 1:
+			return fmt.Sprintf("%s(%s, %s)", g.pick("max", "min"), g.value(d), g.pick(`0`, `-1.5`, `record.n`, `record.t`, `record.o.n`))
+		}
 		if g.r.Intn(2) == 0 {
 			return fmt.Sprintf("len(filter(%s, %s))", g.list(), g.predicate(d)) // expr's optimizer makes it count
 		}

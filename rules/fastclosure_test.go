@@ -49,3 +49,22 @@ func TestPredicateLoopsAllocateNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestNumberBuiltinsAnswerAsExpr: abs, max and min of numbers read from
+// the record keep expr's types and ties (the first of equal values wins,
+// 1.0 is not 1), negate a negative zero as expr does, and hand anything
+// else to expr's own functions.
+func TestNumberBuiltinsAnswerAsExpr(t *testing.T) {
+	raw := `{"f":1.0,"i":1,"z":-0.0,"n":-7,"big":-9223372036854775808,"l":[3,1.5,[9]],"s":"a"}`
+	for _, src := range []string{
+		`max(record.f, record.i)`, `max(record.i, record.f)`, `min(record.f, record.i)`, `min(record.i, record.f)`,
+		`abs(record.z)`, `abs(record.n)`, `abs(record.big)`, `abs(record.f - 3)`, `max(record.n)`, `min(record.n, -7.0)`,
+		`max(record.l)`, `min(record.l, 0)`, `max(record.s, 1)`, `abs(record.s)`, `max(record.missing, 1)`,
+	} {
+		p, err := compileExpr(src, false)
+		if err != nil || p.fast == nil {
+			t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.fast != nil)
+		}
+		checkFastValue(t, p, raw)
+	}
+}
