@@ -98,7 +98,8 @@ func TestAfterConditionsOnTypedEquality(t *testing.T) {
 // TestAfterConditionsOnPredicates: the predicate built-ins over a record's
 // array answer as expr does on every spelling of the array (escaped
 // elements, a duplicated name, absent, empty, a string, objects read by
-// member), and a value expr cannot loop over fails the request closed.
+// member), and a value expr cannot loop over fails the request closed;
+// abs and max answer as expr does on negative numbers, -0.0 and exponents.
 func TestAfterConditionsOnPredicates(t *testing.T) {
 	up := afterUpstream(t, map[string]afterReply{
 		"/api/posts": {body: `[{"k":1,"tags":["news","spam"]},{"k":2,"tags":["news","sp\u0061m"]},{"k":3,"tags":["news"]},` +
@@ -107,6 +108,7 @@ func TestAfterConditionsOnPredicates(t *testing.T) {
 		"/api/orders": {body: `[{"k":1,"items":[{"sku":"x","qty":1},{"sku":"y","qty":2}],"total":3},` +
 			`{"k":2,"items":[{"sku":"x","qty":1},{"s\u006bu":"x","qty":20}],"total":21},` +
 			`{"k":3,"items":[{"sku":"z","qty":50}],"total":50},{"k":4,"items":[],"total":0}]`},
+		"/api/temps": {body: `[{"k":1,"t":-30},{"k":2,"t":5},{"k":3,"t":-0.0},{"k":4,"t":12.5},{"k":5,"t":-2e1}]`},
 	})
 	crud(t, `
 		resource posts /api/posts {
@@ -119,6 +121,12 @@ func TestAfterConditionsOnPredicates(t *testing.T) {
 				hide total if ´all(record.items, #.qty < 10)´
 				drop ´count(record.items, .sku == "x") >= 2´
 			}
+		}
+		resource temps /api/temps {
+			after list {
+				drop ´abs(record.t) > 19´
+				hide t if ´max(record.t, 0) == 0´
+			}
 		}`, up)
 	checkAfter(t, up, []afterCase{
 		{name: "every spelling", path: "/api/posts", status: 200,
@@ -127,5 +135,7 @@ func TestAfterConditionsOnPredicates(t *testing.T) {
 			body: "a rule could not be evaluated"},
 		{name: "members of the elements", path: "/api/orders", status: 200,
 			body: `[{"k":1,"items":[{"sku":"x","qty":1},{"sku":"y","qty":2}]},{"k":3,"items":[{"sku":"z","qty":50}],"total":50},{"k":4,"items":[]}]`},
+		{name: "abs and max of numbers", path: "/api/temps", status: 200,
+			body: `[{"k":2,"t":5},{"k":3},{"k":4,"t":12.5}]`},
 	})
 }
