@@ -156,13 +156,18 @@ var dropConditions = []struct{ name, cond string }{
 // 100-record list (hide password beside it), to compare each condition's
 // cost with the first one's.
 func BenchmarkAfterDropCondition(b *testing.B) {
-	body := benchdata.List(100)
-	for _, c := range dropConditions {
+	benchDrops(b, benchdata.List(100), listShape, dropConditions)
+}
+
+// benchDrops measures each condition as a drop (hide password beside it)
+// on the 100 records of body, where no record meets it.
+func benchDrops(b *testing.B, body []byte, shape Shape, conds []struct{ name, cond string }) {
+	for _, c := range conds {
 		b.Run(c.name, func(b *testing.B) {
 			p := benchProgram(b, After, "list",
 				&Statement{Op: "hide", Paths: []string{"password"}},
 				&Statement{Op: "drop", Expr: c.cond})
-			benchRecords(b, p, body, 100, func(res AfterResult) bool { return res.Dropped == 0 })
+			benchRecordsIn(b, p, body, shape, 100, func(res AfterResult) bool { return res.Dropped == 0 })
 		})
 	}
 }
@@ -182,24 +187,7 @@ var predicateConditions = []struct{ name, cond string }{
 // BenchmarkAfterPredicates measures each of predicateConditions as a drop
 // (hide password beside it) on 100 of the load harness's records.
 func BenchmarkAfterPredicates(b *testing.B) {
-	body := benchdata.Accounts(100)
-	for _, c := range predicateConditions {
-		b.Run(c.name, func(b *testing.B) {
-			p := benchProgram(b, After, "list",
-				&Statement{Op: "hide", Paths: []string{"password"}},
-				&Statement{Op: "drop", Expr: c.cond})
-			in := &Input{Resource: "users", Action: "list"}
-			out := make([]byte, 0, len(body))
-			if res, err := p.RunAfter(in, body, Shape{List: true}, out); err != nil || res.Dropped != 0 || res.Body == nil {
-				b.Fatalf("RunAfter: %+v, %v", res, err)
-			}
-			b.SetBytes(int64(len(body)))
-			b.ReportAllocs()
-			for b.Loop() {
-				_, _ = p.RunAfter(in, body, Shape{List: true}, out)
-			}
-		})
-	}
+	benchDrops(b, benchdata.Accounts(100), Shape{List: true}, predicateConditions)
 }
 
 // generalListProgram is the list block of bench/Caddyfile.general: a
@@ -313,8 +301,13 @@ func BenchmarkAfterListOrders(b *testing.B) {
 // benchRecords runs p over a list of n records, reusing one output buffer
 // as intercept does, once checked by want.
 func benchRecords(b *testing.B, p *Program, body []byte, n int, want func(AfterResult) bool) {
+	benchRecordsIn(b, p, body, listShape, n, want)
+}
+
+// benchRecordsIn is benchRecords on a body of the given shape.
+func benchRecordsIn(b *testing.B, p *Program, body []byte, shape Shape, n int, want func(AfterResult) bool) {
 	in := &Input{Resource: "users", Action: "list"}
-	res, err := p.RunAfter(in, body, listShape, make([]byte, 0, len(body)))
+	res, err := p.RunAfter(in, body, shape, make([]byte, 0, len(body)))
 	if err != nil || res.Body == nil || !want(res) {
 		b.Fatalf("RunAfter: %+v, %v", res, err)
 	}
@@ -322,7 +315,7 @@ func benchRecords(b *testing.B, p *Program, body []byte, n int, want func(AfterR
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		res, _ := p.RunAfter(in, body, listShape, out[:0])
+		res, _ := p.RunAfter(in, body, shape, out[:0])
 		out = res.Body
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/record")
