@@ -173,8 +173,8 @@ func benchDrops(b *testing.B, body []byte, shape Shape, conds []struct{ name, co
 }
 
 // predicateConditions are drop conditions over the tags array of the load
-// harness's records, false for every record: the predicate built-ins
-// beside the equality and the in they are measured against.
+// harness's records, false for every record: the predicate built-ins,
+// first and last beside the equality and the in they are measured against.
 var predicateConditions = []struct{ name, cond string }{
 	{"equal", `record.role == "nobody"`},
 	{"in", `"x" in record.tags`},
@@ -182,6 +182,8 @@ var predicateConditions = []struct{ name, cond string }{
 	{"all", `!all(record.tags, # != "x")`},
 	{"none", `!none(record.tags, # == "x")`},
 	{"count", `count(record.tags, # startsWith "x") > 1`},
+	{"first", `first(record.tags) == "x"`},
+	{"last", `last(record.tags) == "x"`},
 }
 
 // BenchmarkAfterPredicates measures each of predicateConditions as a drop

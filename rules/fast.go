@@ -13,7 +13,7 @@ import (
 // Conditions are evaluated here by composed Go functions instead of the
 // VM, which would spend more on its stack and on reflection than on the
 // work: comparisons, arithmetic, len, in, the string tests, ?? and ?:,
-// abs, max and min (fastnumbers.go), the predicate built-ins (all, any,
+// abs, max, min, first and last (fastbuiltins.go), the predicate built-ins (all, any,
 // none, one, count: fastclosure.go),
 // over record fields read straight from the record's JSON (record.a.b.c
 // reads c without decoding a or b), variables and constants. The
@@ -143,8 +143,8 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 		if predicateLoops[n.Name] {
 			return c.predicateLoop(n)
 		}
-		if numberBuiltins[n.Name] {
-			return c.numberBuiltin(n)
+		if libraryBuiltins[n.Name] != notLibrary {
+			return c.libraryBuiltin(n)
 		}
 		return c.builtin(n)
 	case *ast.PointerNode:

@@ -49,7 +49,9 @@ func (g exprGen) value(depth int) string {
 	case 7:
 		return "-" + g.field()
 	case 8:
-		switch g.r.Intn(4) {
+		switch g.r.Intn(5) {
+		case 4:
+			return fmt.Sprintf("%s(%s)", g.pick("first", "last"), g.list())
 		case 0:
 			return fmt.Sprintf("abs(%s)", g.value(d))
 		case 1:

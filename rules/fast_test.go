@@ -26,6 +26,7 @@ func TestFastConditionsAgreeWithVM(t *testing.T) {
 		`(record.deleted ? "x" : record.n) == "x"`, `(record.active ? 1 : record.n) != 1`,
 		`all(record.tags, # == "a")`, `any(record.tags, # == 97)`, `count(record, true) == 1`, `one(record.tags, # == "b")`,
 		`abs(record.n - 5) > 1`, `max(record.n, 2) == 2`, `min(record.n, record.s) == 1`, `max(-record.n) < 0`, `min(record.tags) == nil`,
+		`first(record.tags) == "a"`, `last(record.tags) == "b"`,
 	}
 	slow := []string{`record.s matches record.p`, `reduce(record.tags, #acc + 1, 0) == 2`, `trimPrefix(record.s) == "x"`}
 	records := []any{

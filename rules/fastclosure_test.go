@@ -26,14 +26,17 @@ func TestPredicateLoopsStopWhereTheVMStops(t *testing.T) {
 	}
 }
 
-// TestPredicateLoopsAllocateNothing: a predicate over a record's array
-// reads its elements from the JSON, decoding and allocating nothing.
-func TestPredicateLoopsAllocateNothing(t *testing.T) {
-	raw := `{"id":7,"tags":["a","b","c"],"items":[{"sku":"x","qty":2},{"sku":"y","qty":30}]}`
+// TestCompiledBuiltinsAllocateNothing: a predicate over a record's array
+// reads its elements from the JSON, and abs, max, min, first and last read
+// numbers and arrays from it, decoding and allocating nothing.
+func TestCompiledBuiltinsAllocateNothing(t *testing.T) {
+	raw := `{"id":7,"n":-1234567,"tags":["a","b","c"],"items":[{"sku":"x","qty":2},{"sku":"y","qty":30}]}`
 	members, _ := scanMembers(raw, 0, nil, nil, nil, 0, false)
 	for _, src := range []string{
 		`any(record.tags, # == "c")`, `all(record.tags, len(#) == 1)`, `none(record.tags, # in ["x", "y"])`,
 		`count(record.tags, # != "a") == 2`, `one(record.tags, # startsWith "b")`, `any(record.items, #.qty > 10)`,
+		`abs(record.n) > 1000000`, `max(record.n, record.id, 3.5) == 7`, `min(record.id, 2000) < 10`,
+		`first(record.tags) == "a"`, `last(record.items).qty == 30`,
 	} {
 		p, err := compileExpr(src, true)
 		if err != nil || p.cond == nil {
@@ -50,16 +53,19 @@ func TestPredicateLoopsAllocateNothing(t *testing.T) {
 	}
 }
 
-// TestNumberBuiltinsAnswerAsExpr: abs, max and min of numbers read from
+// TestLibraryBuiltinsAnswerAsExpr: abs, max and min of numbers read from
 // the record keep expr's types and ties (the first of equal values wins,
 // 1.0 is not 1), negate a negative zero as expr does, and hand anything
-// else to expr's own functions.
-func TestNumberBuiltinsAnswerAsExpr(t *testing.T) {
-	raw := `{"f":1.0,"i":1,"z":-0.0,"n":-7,"big":-9223372036854775808,"l":[3,1.5,[9]],"s":"a"}`
+// else to expr's own functions; first and last read an array's ends from
+// its JSON, nil for an empty one, and anything else as expr's functions do.
+func TestLibraryBuiltinsAnswerAsExpr(t *testing.T) {
+	raw := `{"f":1.0,"i":1,"z":-0.0,"n":-7,"big":-9223372036854775808,"l":[3,1.5,[9]],"s":"a","e":[]}`
 	for _, src := range []string{
 		`max(record.f, record.i)`, `max(record.i, record.f)`, `min(record.f, record.i)`, `min(record.i, record.f)`,
 		`abs(record.z)`, `abs(record.n)`, `abs(record.big)`, `abs(record.f - 3)`, `max(record.n)`, `min(record.n, -7.0)`,
 		`max(record.l)`, `min(record.l, 0)`, `max(record.s, 1)`, `abs(record.s)`, `max(record.missing, 1)`,
+		`first(record.l)`, `last(record.l)`, `last(record.l)[0]`, `first(record.e)`, `last(record.e)`, `first(record.s)`,
+		`last(record.missing)`, `first(record)`,
 	} {
 		p, err := compileExpr(src, false)
 		if err != nil || p.fast == nil {
