@@ -139,3 +139,29 @@ func TestAfterConditionsOnPredicates(t *testing.T) {
 			body: `[{"k":2,"t":5},{"k":3},{"k":4,"t":12.5}]`},
 	})
 }
+
+// TestAfterConditionsOnLibraryCalls: expr's library functions in
+// conditions (conversions, type, string tests, in on an object) answer as
+// expr does on every spelling of their operands, and a call expr refuses
+// at run time fails the request closed.
+func TestAfterConditionsOnLibraryCalls(t *testing.T) {
+	up := afterUpstream(t, map[string]afterReply{
+		"/api/items": {body: `[{"k":1,"code":"SKU-12","qty":"7","meta":{"draft":true}},{"k":2,"code":"sk\u0075-3","qty":2.9,"meta":{}},` +
+			`{"k":3,"code":"SKU-9","qty":12,"meta":{"dr\u0061ft":null}},{"k":4,"code":"X","qty":[1],"meta":{"Draft":1}}]`},
+		"/api/items?bad=1": {body: `[{"k":1,"code":"SKU-1","qty":"seven","meta":{}}]`},
+	})
+	crud(t, `
+		resource items /api/items {
+			after list {
+				drop ´"draft" in record.meta´
+				hide qty if ´type(record.qty) == "array" || int(record.qty) < 3´
+				hide code if ´!hasPrefix(lower(record.code), "sku-") || indexOf(record.code, "-") != 3´
+			}
+		}`, up)
+	checkAfter(t, up, []afterCase{
+		{name: "every spelling", path: "/api/items", status: 200,
+			body: `[{"k":2,"code":"sk\u0075-3","meta":{}},{"k":4,"meta":{"Draft":1}}]`},
+		{name: "a conversion expr refuses", path: "/api/items?bad=1", status: 500, kind: kindProblem,
+			body: "a rule could not be evaluated"},
+	})
+}

@@ -186,6 +186,26 @@ var predicateConditions = []struct{ name, cond string }{
 	{"last", `last(record.tags) == "x"`},
 }
 
+// libraryConditions are drop conditions calling expr's library on the load
+// harness's records, false for every record, beside the equality.
+var libraryConditions = []struct{ name, cond string }{
+	{"equal", `record.role == "nobody"`},
+	{"int", `int(record.login_count) > 5000`},
+	{"type", `type(record.tags) == "x"`},
+	{"round", `round(record.login_count / 3.0) > 5000`},
+	{"trimPrefix", `trimPrefix(record.name, "User ") == "x"`},
+	{"indexOf", `indexOf(record.email, "@") > 50`},
+	{"member", `"zz" in record.profile`},
+	{"string", `string(record.id) == "x"`},
+	{"split", `len(split(record.email, "@")) > 2`},
+}
+
+// BenchmarkAfterLibrary measures each of libraryConditions as a drop (hide
+// password beside it) on 100 of the load harness's records.
+func BenchmarkAfterLibrary(b *testing.B) {
+	benchDrops(b, benchdata.Accounts(100), Shape{List: true}, libraryConditions)
+}
+
 // BenchmarkAfterPredicates measures each of predicateConditions as a drop
 // (hide password beside it) on 100 of the load harness's records.
 func BenchmarkAfterPredicates(b *testing.B) {

@@ -13,7 +13,7 @@ import (
 // Conditions are evaluated here by composed Go functions instead of the
 // VM, which would spend more on its stack and on reflection than on the
 // work: comparisons, arithmetic, len, in, the string tests, ?? and ?:,
-// abs, max, min, first and last (fastbuiltins.go), the predicate built-ins (all, any,
+// the library's other built-ins (fastbuiltins.go), the predicate built-ins (all, any,
 // none, one, count: fastclosure.go),
 // over record fields read straight from the record's JSON (record.a.b.c
 // reads c without decoding a or b), variables and constants. The
@@ -21,8 +21,9 @@ import (
 // tree (member access is the same total get, the operators expr's runtime
 // operators, with numbers, strings and booleans held unboxed); where the VM
 // would fail they decline, and the VM runs to report the error. Shapes not
-// compiled here (the built-ins that build lists, calls of functions,
-// slices) keep the VM.
+// compiled here (map, filter, reduce and the other built-ins that build
+// lists from a predicate, the ones that account for memory, calls of
+// functions, slices) keep the VM.
 
 // operand computes one value of an expression: a pointer to a constant,
 // or to the operand's own slot in env.regs, which it filled; false when
@@ -143,10 +144,10 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 		if predicateLoops[n.Name] {
 			return c.predicateLoop(n)
 		}
-		if libraryBuiltins[n.Name] != notLibrary {
-			return c.libraryBuiltin(n)
+		if op, ok := c.builtin(n); ok {
+			return op, true
 		}
-		return c.builtin(n)
+		return c.libraryBuiltin(n)
 	case *ast.PointerNode:
 		return c.pointer(n)
 	case *ast.ConditionalNode:
@@ -186,7 +187,7 @@ var stringBuiltins = map[string]func(string) string{
 
 // builtin compiles len and the string built-ins of one argument.
 func (c *fastCompiler) builtin(n *ast.BuiltinNode) (operand, bool) {
-	if len(n.Arguments) != 1 {
+	if _, str := stringBuiltins[n.Name]; len(n.Arguments) != 1 || !str && n.Name != "len" {
 		return nil, false
 	}
 	arg, ok := c.operand(n.Arguments[0])

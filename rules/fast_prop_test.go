@@ -49,7 +49,9 @@ func (g exprGen) value(depth int) string {
 	case 7:
 		return "-" + g.field()
 	case 8:
-		switch g.r.Intn(5) {
+		switch g.r.Intn(6) {
+		case 5:
+			return g.libraryCall(d)
 		case 4:
 			return fmt.Sprintf("%s(%s)", g.pick("first", "last"), g.list())
 		case 0:
@@ -93,6 +95,22 @@ func (g exprGen) cond(depth int) string {
 		return fmt.Sprintf("%s(%s, %s)", g.pick("all", "any", "none", "one"), g.list(), g.predicate(d))
 	}
 	return g.pick(`true`, `false`)
+}
+
+// libraryCall is a call of one of expr's library built-ins on any value.
+func (g exprGen) libraryCall(d int) string {
+	v := g.value(d)
+	switch g.r.Intn(4) {
+	case 0:
+		return fmt.Sprintf("%s(%s)", g.pick("int", "float", "string", "type", "round", "ceil", "floor", "toJSON",
+			"fromJSON", "toBase64", "uniq", "mean", "median", "bitnot", "fromPairs", "duration"), v)
+	case 1:
+		return fmt.Sprintf("%s(%s, %s)", g.pick("trimPrefix", "trimSuffix", "indexOf", "lastIndexOf", "hasPrefix",
+			"hasSuffix", "split", "splitAfter", "join", "trim", "get", "take"), v, g.pick(`"a"`, `""`, `1`, `record.s`, `nil`))
+	case 2:
+		return fmt.Sprintf("len(%s(%s))", g.pick("keys", "values", "toPairs", "split"), g.pick(`record.o`, `record.s`, `record.t`, v))
+	}
+	return fmt.Sprintf("replace(%s, %s, %s)", v, g.pick(`"a"`, `"é"`, `1`), g.pick(`"b"`, `""`))
 }
 
 // list is a value the predicate built-ins loop over: arrays, and the

@@ -26,9 +26,13 @@ func TestFastConditionsAgreeWithVM(t *testing.T) {
 		`(record.deleted ? "x" : record.n) == "x"`, `(record.active ? 1 : record.n) != 1`,
 		`all(record.tags, # == "a")`, `any(record.tags, # == 97)`, `count(record, true) == 1`, `one(record.tags, # == "b")`,
 		`abs(record.n - 5) > 1`, `max(record.n, 2) == 2`, `min(record.n, record.s) == 1`, `max(-record.n) < 0`, `min(record.tags) == nil`,
-		`first(record.tags) == "a"`, `last(record.tags) == "b"`,
+		`first(record.tags) == "a"`, `last(record.tags) == "b"`, `trimPrefix(record.s) == "x"`,
+		`int(record.n) == 1`, `type(record.tags) == "array"`, `string(record.n) == "1"`, `indexOf(record.s, "x") == 0`,
+		`len(split(record.s ?? "", "")) == 1`, `toJSON(record.tags) == "[\n  \"a\",\n  \"b\"\n]"`,
+		`date(record.s) > date("2024-01-01")`,
 	}
-	slow := []string{`record.s matches record.p`, `reduce(record.tags, #acc + 1, 0) == 2`, `trimPrefix(record.s) == "x"`}
+	slow := []string{`record.s matches record.p`, `reduce(record.tags, #acc + 1, 0) == 2`, `repeat(record.s, 2) == "xx"`,
+		`map(record.tags, # + "x")[0] == "ax"`}
 	records := []any{
 		nil, "str", 3, []any{1},
 		map[string]any{},

@@ -1,28 +1,54 @@
 package rules
 
 import (
+	"math"
+	"strings"
+
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/builtin"
 )
 
-// libraryBuiltins are the built-ins of expr's library compiled without the
-// VM: each first tries its usual case on the operands' values as they are
-// (numbers unboxed, an array's JSON text), and otherwise runs expr's own
-// function on the decoded values (abs through its Fast form, which fails
-// by panicking), so the answers and the failures are the VM's; only the
-// record is not decoded around them.
-var libraryBuiltins = map[string]libraryCall{"abs": callAbs, "max": callMax, "min": callMin, "first": callFirst, "last": callLast}
+// The built-ins of expr's library (int, string, type, trimPrefix,
+// indexOf, round, split, date, keys, toJSON, ...) are compiled without the
+// VM: a call runs expr's own function (its Fast form or its Func, as the VM
+// calls them) on its operands' decoded values, so the answers and the
+// failures are the VM's; only the record is not decoded around them. A
+// few (libraryBuiltins) first try their usual case on the values as they
+// are (numbers unboxed, an array's JSON text), which allocates nothing.
+// The predicate built-ins are fastclosure.go's, and the ones that account
+// for the memory they build (Safe: repeat, concat, sort, ...) stay with
+// the VM.
+
+// libraryBuiltins are the library built-ins with a usual case.
+var libraryBuiltins = map[string]libraryCall{
+	"abs": callAbs, "max": callMax, "min": callMin, "first": callFirst, "last": callLast, "type": callType,
+	"int": callInt, "float": callFloat, "round": callRound, "ceil": callCeil, "floor": callFloor,
+	"trimPrefix": callTrimPrefix, "trimSuffix": callTrimSuffix, "indexOf": callIndexOf,
+	"lastIndexOf": callLastIndexOf, "hasPrefix": callHasPrefix, "hasSuffix": callHasSuffix,
+}
 
 // libraryCall names a compiled library built-in.
 type libraryCall uint8
 
 const (
-	notLibrary libraryCall = iota
+	callOnly libraryCall = iota // no usual case: expr's function on the decoded values
 	callAbs
 	callMax
 	callMin
 	callFirst
 	callLast
+	callType
+	callInt
+	callFloat
+	callRound
+	callCeil
+	callFloor
+	callTrimPrefix
+	callTrimSuffix
+	callIndexOf
+	callLastIndexOf
+	callHasPrefix
+	callHasSuffix
 )
 
 // usualCase computes call's usual case into out; false, out untouched,
@@ -36,18 +62,127 @@ func usualCase(call libraryCall, out *val, args []*val) bool {
 		return arrayElement(out, args[0], firstIndex)
 	case callLast:
 		return arrayElement(out, args[0], lastIndex)
+	case callType:
+		return typeName(out, args[0])
+	case callInt, callFloat, callRound, callCeil, callFloor:
+		return convertNumber(call, out, args[0])
 	}
-	return false
+	return stringsOnly(call, out, args)
+}
+
+// typeName is type(v) of a value held as it is: what the decoded value's
+// type is named.
+func typeName(out *val, v *val) bool {
+	name := ""
+	switch v.kind {
+	case strKind:
+		name = "string"
+	case intKind:
+		name = "int"
+	case floatKind:
+		name = "float"
+	case boolKind:
+		name = "bool"
+	case rawKind:
+		switch v.s[0] {
+		case '"':
+			name = "string"
+		case '[':
+			name = "array"
+		case '{':
+			name = "map"
+		case 't', 'f':
+			name = "bool"
+		case 'n':
+			name = "nil"
+		default:
+			if _, _, isInt, _ := rawNumber(v.s); isInt {
+				name = "int"
+			} else {
+				name = "float"
+			}
+		}
+	default:
+		return false
+	}
+	out.setStr(name)
+	return true
+}
+
+// convertNumber is int, float, round, ceil or floor of a number: int
+// truncates a float, the others answer a float.
+func convertNumber(call libraryCall, out *val, v *val) bool {
+	i, f, isInt, ok := v.number()
+	if !ok {
+		return false // a string (int("12")) or no number: expr's function
+	}
+	switch {
+	case call == callInt && isInt:
+		out.setInt(i)
+	case call == callInt:
+		out.setInt(int(f))
+	case isInt:
+		out.setFloat(float64(i))
+	case call == callRound:
+		out.setFloat(math.Round(f))
+	case call == callCeil:
+		out.setFloat(math.Ceil(f))
+	case call == callFloor:
+		out.setFloat(math.Floor(f))
+	default:
+		out.setFloat(f)
+	}
+	return true
+}
+
+// stringsOnly is the string built-ins of one or two strings (trimPrefix
+// and trimSuffix trim a space without a second one).
+func stringsOnly(call libraryCall, out *val, args []*val) bool {
+	a, ok := args[0].text()
+	if !ok {
+		return false
+	}
+	b := " "
+	if len(args) == 2 {
+		if b, ok = args[1].text(); !ok {
+			return false
+		}
+	} else if call != callTrimPrefix && call != callTrimSuffix {
+		return false
+	}
+	switch call {
+	case callTrimPrefix:
+		out.setStr(strings.TrimPrefix(a, b))
+	case callTrimSuffix:
+		out.setStr(strings.TrimSuffix(a, b))
+	case callIndexOf:
+		out.setInt(strings.Index(a, b))
+	case callLastIndexOf:
+		out.setInt(strings.LastIndex(a, b))
+	case callHasPrefix:
+		out.setBool(strings.HasPrefix(a, b))
+	case callHasSuffix:
+		out.setBool(strings.HasSuffix(a, b))
+	default:
+		return false
+	}
+	return true
 }
 
 // maxLibraryArgs is the most operands a compiled library built-in takes.
 const maxLibraryArgs = 4
 
-// libraryBuiltin compiles a call of one of libraryBuiltins.
+// libraryBuiltin compiles a call of a built-in of expr's library.
 func (c *fastCompiler) libraryBuiltin(n *ast.BuiltinNode) (operand, bool) {
-	call := libraryBuiltins[n.Name]
-	fn := builtin.Builtins[builtin.Index[n.Name]]
-	if len(n.Arguments) == 0 || len(n.Arguments) > maxLibraryArgs || fn.Fast != nil && len(n.Arguments) != 1 {
+	id, ok := builtin.Index[n.Name]
+	if !ok {
+		return nil, false
+	}
+	fn, call := builtin.Builtins[id], libraryBuiltins[n.Name]
+	switch {
+	case fn.Predicate, fn.Safe != nil, fn.Fast == nil && fn.Func == nil:
+		return nil, false
+	case len(n.Arguments) > maxLibraryArgs, fn.Fast != nil && len(n.Arguments) != 1:
 		return nil, false
 	}
 	args := make([]operand, len(n.Arguments))
@@ -68,7 +203,7 @@ func (c *fastCompiler) libraryBuiltin(n *ast.BuiltinNode) (operand, bool) {
 			vals[i] = v
 		}
 		out := &env.regs[at]
-		if usualCase(call, out, vals[:len(args)]) {
+		if call != callOnly && usualCase(call, out, vals[:len(args)]) {
 			return out, true
 		}
 		var values [maxLibraryArgs]any

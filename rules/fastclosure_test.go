@@ -27,8 +27,9 @@ func TestPredicateLoopsStopWhereTheVMStops(t *testing.T) {
 }
 
 // TestCompiledBuiltinsAllocateNothing: a predicate over a record's array
-// reads its elements from the JSON, and abs, max, min, first and last read
-// numbers and arrays from it, decoding and allocating nothing.
+// reads its elements from the JSON, and abs, max, min, first, last, the
+// conversions, type, the string tests and in on an object read numbers,
+// strings, arrays and objects from it, decoding and allocating nothing.
 func TestCompiledBuiltinsAllocateNothing(t *testing.T) {
 	raw := `{"id":7,"n":-1234567,"tags":["a","b","c"],"items":[{"sku":"x","qty":2},{"sku":"y","qty":30}]}`
 	members, _ := scanMembers(raw, 0, nil, nil, nil, 0, false)
@@ -36,7 +37,9 @@ func TestCompiledBuiltinsAllocateNothing(t *testing.T) {
 		`any(record.tags, # == "c")`, `all(record.tags, len(#) == 1)`, `none(record.tags, # in ["x", "y"])`,
 		`count(record.tags, # != "a") == 2`, `one(record.tags, # startsWith "b")`, `any(record.items, #.qty > 10)`,
 		`abs(record.n) > 1000000`, `max(record.n, record.id, 3.5) == 7`, `min(record.id, 2000) < 10`,
-		`first(record.tags) == "a"`, `last(record.items).qty == 30`,
+		`first(record.tags) == "a"`, `last(record.items).qty == 30`, `type(record.tags) == "array"`,
+		`int(record.n / 2.5) < 0`, `round(record.id / 2.0) == 4.0`, `trimPrefix(record.tags[0], "x") == "a"`,
+		`indexOf(record.tags[1], "b") == 0`, `"qty" in record.items[0]`,
 	} {
 		p, err := compileExpr(src, true)
 		if err != nil || p.cond == nil {
@@ -57,15 +60,23 @@ func TestCompiledBuiltinsAllocateNothing(t *testing.T) {
 // the record keep expr's types and ties (the first of equal values wins,
 // 1.0 is not 1), negate a negative zero as expr does, and hand anything
 // else to expr's own functions; first and last read an array's ends from
-// its JSON, nil for an empty one, and anything else as expr's functions do.
+// its JSON, nil for an empty one; the conversions, type, the string tests
+// and in on an object answer as expr's functions and operator do.
 func TestLibraryBuiltinsAnswerAsExpr(t *testing.T) {
-	raw := `{"f":1.0,"i":1,"z":-0.0,"n":-7,"big":-9223372036854775808,"l":[3,1.5,[9]],"s":"a","e":[]}`
+	raw := `{"f":1.0,"i":1,"z":-0.0,"n":-7,"big":-9223372036854775808,"huge":1e400,"l":[3,1.5,[9]],"s":"a","e":[],"t":"12","w":"abab","b":true}`
 	for _, src := range []string{
 		`max(record.f, record.i)`, `max(record.i, record.f)`, `min(record.f, record.i)`, `min(record.i, record.f)`,
 		`abs(record.z)`, `abs(record.n)`, `abs(record.big)`, `abs(record.f - 3)`, `max(record.n)`, `min(record.n, -7.0)`,
 		`max(record.l)`, `min(record.l, 0)`, `max(record.s, 1)`, `abs(record.s)`, `max(record.missing, 1)`,
 		`first(record.l)`, `last(record.l)`, `last(record.l)[0]`, `first(record.e)`, `last(record.e)`, `first(record.s)`,
 		`last(record.missing)`, `first(record)`,
+		`round(record.f + 0.5)`, `round(record.n - 0.5)`, `ceil(record.f + 0.25)`, `floor(record.n - 0.25)`, `round(record.i)`,
+		`int(record.f * 2.7)`, `int(record.n)`, `int(record.t)`, `float(record.i)`, `float(record.t)`, `int(record.l)`,
+		`type(record.f)`, `type(record.i)`, `type(record.f + 1)`, `type(record.i + 1)`, `type(record.l)`, `type(record)`,
+		`type(record.s)`, `type(record.b)`, `type(record.missing)`, `type(record.s == "a")`, `type(record.big)`, `type(record.huge)`,
+		`indexOf(record.w, "b")`, `lastIndexOf(record.w, "b")`, `trimPrefix(record.w, "a")`, `trimSuffix(record.w, "b")`,
+		`hasPrefix(record.w, "ab")`, `hasSuffix(record.w, "a")`, `trimPrefix(" a")`, `trimSuffix(record.w)`,
+		`"s" in record`, `"missing" in record`, `nil in record`, `1 in record`,
 	} {
 		p, err := compileExpr(src, false)
 		if err != nil || p.fast == nil {

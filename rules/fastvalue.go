@@ -505,6 +505,14 @@ func in(out, needle, list *val) bool {
 		out.setBool(false)
 		return true
 	}
+	if list.kind == rawKind && list.s[0] == '{' { // a member named needle
+		key, ok := needle.text()
+		if !ok && !needle.isNil() {
+			return false // no string: the VM's error
+		}
+		out.setBool(hasMember(list.s, key)) // nil names "", as reflect's zero key
+		return true
+	}
 	if list.isNil() {
 		out.setBool(false)
 		return true

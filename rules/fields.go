@@ -126,6 +126,21 @@ func rawMember(out *val, raw string, key any, fold bool) {
 	// a number, a boolean or null has no members
 }
 
+// hasMember reports whether the object raw (validated JSON) has a member
+// named key, as a key of the decoded map.
+func hasMember(raw, key string) bool {
+	for i := skipSpace(raw, 1); i < len(raw) && raw[i] != '}'; {
+		name, _, v := trustedKey(raw, i)
+		if name == key {
+			return true
+		}
+		if i = skipSpace(raw, trustedValue(raw, v)); i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+	}
+	return false
+}
+
 // recordFields is the current record as JSON; its members are scanned
 // on the first read, unless the phase scanned them already.
 type recordFields struct {
