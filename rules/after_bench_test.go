@@ -182,6 +182,8 @@ var predicateConditions = []struct{ name, cond string }{
 	{"all", `!all(record.tags, # != "x")`},
 	{"none", `!none(record.tags, # == "x")`},
 	{"count", `count(record.tags, # startsWith "x") > 1`},
+	{"sum", `sum(record.tags, len(#)) > 50`},
+	{"find", `find(record.tags, # == "x") != nil`},
 	{"first", `first(record.tags) == "x"`},
 	{"last", `last(record.tags) == "x"`},
 }

@@ -144,6 +144,9 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 		if predicateLoops[n.Name] {
 			return c.predicateLoop(n)
 		}
+		if valueLoops[n.Name] {
+			return c.valueLoop(n)
+		}
 		if op, ok := c.builtin(n); ok {
 			return op, true
 		}

@@ -49,7 +49,9 @@ func (g exprGen) value(depth int) string {
 	case 7:
 		return "-" + g.field()
 	case 8:
-		switch g.r.Intn(6) {
+		switch g.r.Intn(7) {
+		case 6:
+			return g.valueLoop(d)
 		case 5:
 			return g.libraryCall(d)
 		case 4:
@@ -111,6 +113,25 @@ func (g exprGen) libraryCall(d int) string {
 		return fmt.Sprintf("len(%s(%s))", g.pick("keys", "values", "toPairs", "split"), g.pick(`record.o`, `record.s`, `record.t`, v))
 	}
 	return fmt.Sprintf("replace(%s, %s, %s)", v, g.pick(`"a"`, `"é"`, `1`), g.pick(`"b"`, `""`))
+}
+
+// valueLoop is a predicate built-in answering a value: a sum, an element
+// found, its index, and the forms expr's optimizer folds into them.
+func (g exprGen) valueLoop(d int) string {
+	l := g.list()
+	switch g.r.Intn(6) {
+	case 0:
+		return fmt.Sprintf("sum(%s)", l)
+	case 1:
+		return fmt.Sprintf("sum(%s, %s)", l, g.pick(`#`, `#.n`, `len(#)`, `# * 2`, `1.5`))
+	case 2:
+		return fmt.Sprintf("sum(map(%s, %s))", l, g.pick(`#.n`, `# ?? 0`))
+	case 3:
+		return fmt.Sprintf("%s(%s, %s)", g.pick("find", "findIndex"), l, g.predicate(d))
+	case 4:
+		return fmt.Sprintf("filter(%s, %s)[0]", l, g.predicate(d))
+	}
+	return fmt.Sprintf("map(filter(%s, %s), %s)[0]", l, g.predicate(d), g.pick(`#.n`, `#`))
 }
 
 // list is a value the predicate built-ins loop over: arrays, and the

@@ -29,7 +29,9 @@ func TestFastConditionsAgreeWithVM(t *testing.T) {
 		`first(record.tags) == "a"`, `last(record.tags) == "b"`, `trimPrefix(record.s) == "x"`,
 		`int(record.n) == 1`, `type(record.tags) == "array"`, `string(record.n) == "1"`, `indexOf(record.s, "x") == 0`,
 		`len(split(record.s ?? "", "")) == 1`, `toJSON(record.tags) == "[\n  \"a\",\n  \"b\"\n]"`,
-		`date(record.s) > date("2024-01-01")`,
+		`date(record.s) > date("2024-01-01")`, `sum(record.tags, len(#)) == 2`, `find(record.tags, # == "b") == "b"`,
+		`findIndex(record.tags, # == "b") == 1`, `filter(record.tags, # != "a")[0] == "b"`, `sum(map(record.tags, len(#))) == 2`,
+		`map(filter(record.tags, # != "a"), # + "!")[0] == "b!"`, `sum(record.n ?? []) == 0`,
 	}
 	slow := []string{`record.s matches record.p`, `reduce(record.tags, #acc + 1, 0) == 2`, `repeat(record.s, 2) == "xx"`,
 		`map(record.tags, # + "x")[0] == "ax"`}

@@ -7,7 +7,7 @@ import (
 )
 
 // The predicate built-ins (all, any, none, one, count, and len(filter(...))
-// as expr's optimizer rewrites it to count) run here as loops over the
+// as expr's optimizer rewrites it to count; sum, find and findIndex) run here as loops over the
 // elements of a record's array, read from its JSON one by one, with the
 // predicate compiled like any condition and # read from a slot of its
 // own. They compute what the VM computes: its loops
@@ -90,6 +90,102 @@ func (c *fastCompiler) predicateLoop(n *ast.BuiltinNode) (operand, bool) {
 		}
 		return out, true
 	}, true
+}
+
+// valueLoops are the predicate built-ins compiled here that answer a value.
+var valueLoops = map[string]bool{"sum": true, "find": true, "findIndex": true}
+
+// valueLoop compiles sum (of the elements, or of a value computed from
+// each, added as expr adds them from int 0), find (the first element the
+// predicate holds for, or a value computed from it where expr's optimizer
+// folded a map in; nil where none does, or the VM's error where the
+// optimizer folded an index that would be out of range) and findIndex.
+func (c *fastCompiler) valueLoop(n *ast.BuiltinNode) (operand, bool) {
+	if len(n.Arguments) != 2 && !(n.Name == "sum" && len(n.Arguments) == 1) {
+		return nil, false
+	}
+	list, ok := c.operand(n.Arguments[0])
+	if !ok {
+		return nil, false
+	}
+	scope := closureScope{item: c.slot()}
+	c.scopes = append(c.scopes, scope)
+	defer func() { c.scopes = c.scopes[:len(c.scopes)-1] }()
+	var value, mapped operand // sum's value of an element; find's folded map
+	var test condition
+	if len(n.Arguments) == 2 {
+		body, ok := n.Arguments[1].(*ast.PredicateNode)
+		if !ok {
+			return nil, false
+		}
+		if n.Name == "sum" {
+			value, ok = c.operand(body.Node)
+		} else {
+			test, ok = c.test(body.Node, false)
+		}
+		if !ok {
+			return nil, false
+		}
+	}
+	if n.Map != nil {
+		if mapped, ok = c.operand(n.Map); !ok {
+			return nil, false
+		}
+	}
+	at, next, name, throws := c.slot(), c.slot(), n.Name, n.Throws
+	return func(env *Env) (*val, bool) {
+		l, ok := list(env)
+		if !ok {
+			return l, false
+		}
+		var each elements
+		if !each.begin(l) {
+			return l, false // the VM fails to begin the loop
+		}
+		item, out := &env.regs[scope.item], &env.regs[at]
+		if name == "sum" {
+			return sumOf(env, &each, item, out, &env.regs[next], value)
+		}
+		for k := 0; each.next(item); k++ {
+			b, ok := test(env)
+			if !ok {
+				return item, false
+			}
+			switch {
+			case !b:
+				continue
+			case name == "findIndex":
+				out.setInt(k)
+				return out, true
+			case mapped != nil:
+				return mapped(env)
+			}
+			*out = *item
+			return out, true
+		}
+		out.setAny(nil)
+		return out, !throws
+	}, true
+}
+
+// sumOf adds the elements each walks (or value's answer on each) into
+// sum, from int 0, each as expr adds it to the sum so far.
+func sumOf(env *Env, each *elements, item, sum, next *val, value operand) (*val, bool) {
+	sum.setInt(0)
+	for each.next(item) {
+		v := item
+		if value != nil {
+			var ok bool
+			if v, ok = value(env); !ok {
+				return v, false
+			}
+		}
+		if !add(next, v, sum) {
+			return next, false
+		}
+		*sum = *next
+	}
+	return sum, true
 }
 
 // pointer compiles # (the element a predicate is on).
