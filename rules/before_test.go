@@ -175,3 +175,31 @@ func TestAnalyze(t *testing.T) {
 		}
 	}
 }
+
+// TestBeforeMemberReadsFoldNamesEverywhere: in the before phase a field
+// name matches under simple case folding (as permissive backends bind
+// it) wherever an expression reads one: on the caller, on an element a
+// predicate is on, not only on the record, so no spelling passes a rule.
+func TestBeforeMemberReadsFoldNamesEverywhere(t *testing.T) {
+	user := map[string]any{"id": "u1", "Role": "banned"}
+	for _, tt := range []struct {
+		stmt   *Statement
+		body   string
+		reject bool
+	}{
+		{&Statement{Op: "deny", Expr: `user.ROLE == "banned"`, Status: 403}, `{"a":1}`, true},
+		{&Statement{Op: "deny", Expr: `user?.role == "banned"`, Status: 403}, `{"a":1}`, true},
+		{&Statement{Op: "check", Path: "items", Expr: `none(record.items, #.QTY == 0)`, Message: "no zero quantities"}, `{"items":[{"qty":1},{"Qty":0}]}`, true},
+		{&Statement{Op: "check", Path: "items", Expr: `none(record.items, #.QTY == 0)`, Message: "no zero quantities"}, `{"items":[{"qty":1},{"Qty":2}]}`, false},
+		{&Statement{Op: "check", Path: "items", Expr: `sum(record.items, #.Qty ?? 0) < 10`, Message: "too many"}, `{"items":[{"qty":9},{"QTY":3}]}`, true},
+	} {
+		p := mustProgram(t, Before, tt.stmt)
+		res, err := p.RunBefore(&Input{Resource: "users", Action: "create", User: user}, []byte(tt.body), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (res.Reject != nil) != tt.reject {
+			t.Errorf("%s on %s: rejected %v, want %v", tt.stmt.Expr, tt.body, res.Reject != nil, tt.reject)
+		}
+	}
+}

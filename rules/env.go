@@ -49,6 +49,10 @@ type Env struct {
 
 	// Get is member access (a.b, a[k]) as the nil-safe patch rewrites it.
 	Get func(any, any) any `expr:"__get"`
+
+	// fold: Get is getFolded (names match under simple case folding, as
+	// the before phase reads them), for the reads compiled without the VM.
+	fold bool
 }
 
 // recordDecoder decodes the current record as the VM reads it: only the

@@ -269,7 +269,7 @@ func (c *fastCompiler) member(n *ast.CallNode) (operand, bool) {
 		read, at := variableValues[id.Value], c.slot() // user.id: one call
 		return func(env *Env) (*val, bool) {
 			out := &env.regs[at]
-			out.setTyped(get(read(env), key))
+			out.setTyped(env.Get(read(env), key))
 			return out, true
 		}, true
 	}
@@ -277,14 +277,20 @@ func (c *fastCompiler) member(n *ast.CallNode) (operand, bool) {
 	if !ok {
 		return nil, false
 	}
-	return c.apply1(read, func(out, b *val) bool {
-		if b.kind == rawKind { // JSON text (a predicate's element): read without decoding it
-			rawMember(out, b.s, key, false)
-		} else {
-			out.setTyped(get(b.decoded(), key))
+	at := c.slot()
+	return func(env *Env) (*val, bool) {
+		b, ok := read(env)
+		if !ok {
+			return b, false
 		}
-		return true
-	}), true
+		out := &env.regs[at]
+		if b.kind == rawKind { // JSON text (a predicate's element): read without decoding it
+			rawMember(out, b.s, key, env.fold)
+		} else {
+			out.setTyped(env.Get(b.decoded(), key))
+		}
+		return out, true
+	}, true
 }
 
 // variableValues read the variables other than record as the VM does.

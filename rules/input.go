@@ -123,7 +123,7 @@ func newEnv(p *Program, in *Input) *Env {
 		runValues:   env.runValues[:0],
 	}
 	if p.fold {
-		env.Get = getFolded
+		env.Get, env.fold = getFolded, true
 	}
 	if p.vars&varRequest != 0 && in.Request != nil {
 		env.Request = in.Request()
