@@ -215,7 +215,8 @@ func (g jsonGen) member(key string, depth int) string {
 // TestFastConditionsAgreeWithVMOnRandomExpressions is the class: for
 // random conditions and random records, the compiled condition answers
 // what the VM answers on the decoded record, reading the record's JSON
-// (members scanned or not) and reading the decoded record; it leaves an
+// (members scanned or not, names matched exactly and, as the before phase
+// matches them, under folding) and reading the decoded record; it leaves an
 // evaluation to the VM only where the VM fails or answers no boolean.
 func TestFastConditionsAgreeWithVMOnRandomExpressions(t *testing.T) {
 	forCompiledPrograms(t, "conditions", []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
@@ -283,6 +284,17 @@ func checkFastOnRecord(t *testing.T, p *program, raw string) {
 	}
 	for _, f := range fields {
 		agree(t, p, vmEnv, &Env{fields: &f, User: user, Action: "list", Index: 1, Get: get}, raw)
+	}
+	// and as the before phase reads a body (no two names folding alike, or
+	// the body never reaches the rules): every name under folding
+	if _, dup := FoldedDuplicate([]byte(raw)); dup {
+		return
+	}
+	foldUser := map[string]any{"ID": "a"}
+	vmEnv = &Env{Record: vmEnv.Record, User: foldUser, Action: "list", Index: 1, Get: getFolded, fold: true}
+	for _, f := range fields[:min(len(fields), 2)] { // the others are scanned against trees of exact names
+		f.fold = true
+		agree(t, p, vmEnv, &Env{fields: &f, User: foldUser, Action: "list", Index: 1, Get: getFolded, fold: true}, raw+" (folded)")
 	}
 }
 
