@@ -338,12 +338,25 @@ func TestFastValuesAgreeWithVMOnRandomExpressions(t *testing.T) {
 // JSON valueJSON writes of it with appendJSON of the decoded value.
 func checkFastValue(t *testing.T, p *program, raw string) {
 	t.Helper()
+	checkFastValueAs(t, p, raw, false)
+	if _, dup := FoldedDuplicate([]byte(raw)); !dup {
+		checkFastValueAs(t, p, raw, true) // as the before phase reads a body
+	}
+}
+
+// checkFastValueAs is checkFastValue with names matched exactly, or under
+// folding (fold).
+func checkFastValueAs(t *testing.T, p *program, raw string, fold bool) {
+	t.Helper()
 	src := p.src
-	user := map[string]any{"id": "a"}
-	vmEnv := &Env{Record: Decode([]byte(raw)), User: user, Action: "list", Index: 1, Get: get}
+	user, getter := map[string]any{"id": "a"}, get
+	if fold {
+		user, getter = map[string]any{"ID": "a"}, getFolded
+	}
+	vmEnv := &Env{Record: Decode([]byte(raw)), User: user, Action: "list", Index: 1, Get: getter, fold: fold}
 	want, err := p.runVM(vmEnv)
 	members, _ := scanMembers(raw, 0, nil, nil, nil, 0, false)
-	env := &Env{fields: &recordFields{raw: raw, members: members, state: scanned}, User: user, Action: "list", Index: 1, Get: get}
+	env := &Env{fields: &recordFields{raw: raw, members: members, state: scanned, fold: fold}, User: user, Action: "list", Index: 1, Get: getter, fold: fold}
 	v, ok := p.fast(env)
 	var got any
 	if ok {
