@@ -304,6 +304,9 @@ func FuzzFastConditions(f *testing.F) {
 	f.Add(`record.o.n % 2 == 1`, `{"o":{"n":3}}`)
 	f.Add(`len(record.s) > 1 && record.t[0] in ["a"]`, `{"s":"é","t":["a"]}`)
 	f.Add(`record.n * 3 / 2 >= 1.5 || record.b ?? true`, `{"n":1.0,"b":null}`)
+	f.Add(`any(record.t, #.n > 1) && sum(record.t, #.n ?? 0) < 5`, `{"t":[{"n":1},{"N":2},3]}`)
+	f.Add(`type(record.s) == "string" && indexOf(record.s, "b") > 0 || "x" in record.o`, `{"s":"ab","o":{"x":1}}`)
+	f.Add(`find(record.t, # > 1) == max(record.t) || int(first(record.t)) == 1`, `{"t":[1,2.5,"3"]}`)
 	f.Fuzz(func(t *testing.T, src, raw string) {
 		if !json.Valid([]byte(raw)) || len(src) > 200 {
 			return
