@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 )
@@ -127,6 +128,7 @@ type pathTree struct {
 	elems    *pathTree // the named children alone: what meets each element of an array here
 	lengths  uint64    // bit n set: a child key is n bytes long (63: 63 or more); every bit when fold
 	folded   uint64    // fold: lengths of the folded child keys (those of the ASCII names that match)
+	firsts   [2]uint64 // fold: bit b set: an ASCII name starting with byte b may match a child key
 }
 
 type treeChild struct {
@@ -175,9 +177,28 @@ func (t *pathTree) child(s segment) *pathTree {
 	t.lengths |= lengthBit(key)
 	if t.fold {
 		t.folded |= lengthBit(key)
-		t.lengths = ^uint64(0) // a name that is not ASCII may fold to another length
+		t.lengths = ^uint64(0)                   // a name that is not ASCII may fold to another length
+		if key != "" && key[0] < utf8.RuneSelf { // an ASCII letter folds to an ASCII letter, in either case
+			for _, b := range []byte{key[0], lowerASCII(key[0]), upperASCII(key[0])} {
+				t.firsts[b>>6] |= 1 << (b & 63)
+			}
+		}
 	}
 	return c
+}
+
+func lowerASCII(b byte) byte {
+	if 'A' <= b && b <= 'Z' {
+		return b + 'a' - 'A'
+	}
+	return b
+}
+
+func upperASCII(b byte) byte {
+	if 'a' <= b && b <= 'z' {
+		return b - ('a' - 'A')
+	}
+	return b
 }
 
 // link gives every node with named children its elems twin: the same
@@ -185,7 +206,7 @@ func (t *pathTree) child(s segment) *pathTree {
 // array applies to each of its elements (arrays in arrays too).
 func (t *pathTree) link() {
 	if len(t.children) > 0 {
-		t.elems = &pathTree{fold: t.fold, children: t.children, lengths: t.lengths, folded: t.folded}
+		t.elems = &pathTree{fold: t.fold, children: t.children, lengths: t.lengths, folded: t.folded, firsts: t.firsts}
 		t.elems.elems = t.elems
 	}
 	for i := range t.children {
@@ -272,6 +293,9 @@ func (t *pathTree) named(key string) *pathTree {
 
 // lookupFolded is lookup under case folding.
 func (t *pathTree) lookupFolded(key string) *pathTree {
+	if key != "" && key[0] < utf8.RuneSelf && t.firsts[key[0]>>6]&(1<<(key[0]&63)) == 0 {
+		return nil // no child key starts with what that byte folds to
+	}
 	if t.folded&lengthBit(key) == 0 && isASCII(key) {
 		return nil // an ASCII key folds to as many bytes
 	}
