@@ -30,14 +30,12 @@ func (c *fastCompiler) predicateLoop(n *ast.BuiltinNode) (operand, bool) {
 	if !ok {
 		return nil, false
 	}
-	list, ok := c.operand(n.Arguments[0])
+	list, scope, ok := c.openLoop(n.Arguments[0])
 	if !ok {
 		return nil, false
 	}
-	scope := closureScope{item: c.slot()}
-	c.scopes = append(c.scopes, scope)
 	test, ok := c.test(body.Node, false)
-	c.scopes = c.scopes[:len(c.scopes)-1]
+	c.closeLoop()
 	if !ok {
 		return nil, false
 	}
@@ -51,13 +49,9 @@ func (c *fastCompiler) predicateLoop(n *ast.BuiltinNode) (operand, bool) {
 	stopOn, counts := name != "all", name == "one" || name == "count"
 	at := c.slot()
 	return func(env *Env) (*val, bool) {
-		l, ok := list(env)
-		if !ok {
-			return l, false
-		}
 		var each elements
-		if !each.begin(l) {
-			return l, false // the VM fails to begin the loop
+		if l, ok := beginLoop(env, list, &each); !ok {
+			return l, false
 		}
 		item, met := &env.regs[scope.item], 0
 		for each.next(item) {
@@ -92,6 +86,30 @@ func (c *fastCompiler) predicateLoop(n *ast.BuiltinNode) (operand, bool) {
 	}, true
 }
 
+// openLoop compiles the list a predicate built-in loops over and opens the
+// scope its predicate reads # from, until closeLoop.
+func (c *fastCompiler) openLoop(list ast.Node) (operand, closureScope, bool) {
+	l, ok := c.operand(list)
+	if !ok {
+		return nil, closureScope{}, false
+	}
+	scope := closureScope{item: c.slot()}
+	c.scopes = append(c.scopes, scope)
+	return l, scope, true
+}
+
+func (c *fastCompiler) closeLoop() { c.scopes = c.scopes[:len(c.scopes)-1] }
+
+// beginLoop computes the list and begins to walk it; false where the VM
+// fails to begin the loop.
+func beginLoop(env *Env, list operand, each *elements) (*val, bool) {
+	l, ok := list(env)
+	if !ok {
+		return l, false
+	}
+	return l, each.begin(l)
+}
+
 // valueLoops are the predicate built-ins compiled here that answer a value.
 var valueLoops = map[string]bool{"sum": true, "find": true, "findIndex": true}
 
@@ -104,13 +122,11 @@ func (c *fastCompiler) valueLoop(n *ast.BuiltinNode) (operand, bool) {
 	if len(n.Arguments) != 2 && !(n.Name == "sum" && len(n.Arguments) == 1) {
 		return nil, false
 	}
-	list, ok := c.operand(n.Arguments[0])
+	list, scope, ok := c.openLoop(n.Arguments[0])
 	if !ok {
 		return nil, false
 	}
-	scope := closureScope{item: c.slot()}
-	c.scopes = append(c.scopes, scope)
-	defer func() { c.scopes = c.scopes[:len(c.scopes)-1] }()
+	defer c.closeLoop()
 	var value, mapped operand // sum's value of an element; find's folded map
 	var test condition
 	if len(n.Arguments) == 2 {
@@ -134,13 +150,9 @@ func (c *fastCompiler) valueLoop(n *ast.BuiltinNode) (operand, bool) {
 	}
 	at, next, name, throws := c.slot(), c.slot(), n.Name, n.Throws
 	return func(env *Env) (*val, bool) {
-		l, ok := list(env)
-		if !ok {
-			return l, false
-		}
 		var each elements
-		if !each.begin(l) {
-			return l, false // the VM fails to begin the loop
+		if l, ok := beginLoop(env, list, &each); !ok {
+			return l, false
 		}
 		item, out := &env.regs[scope.item], &env.regs[at]
 		if name == "sum" {
