@@ -83,6 +83,12 @@ func TestFoldedDuplicate(t *testing.T) {
 		{`{"a":[{"x":1},{"iſAdmin":1,"isAdmin":2}]}`, "isAdmin"},
 		{`{"r\u006fle":1,"Role":2}`, "Role"},
 		{`{"role":1,"roles":2,"a":{"role":3}}`, ""},
+		// nine members (the hashed path), every byte ASCII, a name above ASCII spelled with an escape
+		{`{"a0":0,"a1":1,"a2":2,"a3":3,"a4":4,"a5":5,"k":6,"a7":7,"\u212a":8}`, "K"},
+		{`{"a0":0,"a1":1,"a2":2,"a3":3,"a4":4,"a5":5,"sS":6,"a7":7,"\u017fs":8}`, "ſs"},
+		{`{"a0":0,"a1":1,"a2":2,"a3":3,"a4":4,"a5":5,"k":6,"a7":7,"\u212b":8}`, ""},
+		{`{"a0":0,"a1":1,"a2":2,"a3":3,"a4":4,"Name":5,"nick":6,"a7":7,"nAME":8}`, "nAME"},
+		{`{"a0":0,"a1":1,"a2":2,"a3":3,"a4":4,"N@me":5,"n@me":6,"a7":7,"n`+"`"+`me":8}`, "n@me"},
 	} {
 		key, dup := FoldedDuplicate([]byte(c.in))
 		if key != c.key || dup != (c.key != "") {

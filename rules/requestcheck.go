@@ -25,9 +25,16 @@ import (
 // finding them again; ix is reset otherwise.
 func PlainRequestJSON(b []byte, maxDepth int, fold bool, ix *BodyIndex) bool {
 	ix.Reset()
-	escaped := bytes.IndexByte(b, '\\') >= 0
-	if !utf8.Valid(b) || escaped && !pairedSurrogates(b) {
+	escaped, ascii := bytes.IndexByte(b, '\\') >= 0, asciiText(b)
+	if !ascii && !utf8.Valid(b) || escaped && !pairedSurrogates(b) {
 		return false
+	}
+	names := exactNames
+	switch {
+	case fold && ascii && !escaped: // an escape may spell a name above ASCII
+		names = foldedASCII
+	case fold:
+		names = foldedNames
 	}
 	s := unsafeString(b)
 	i := skipSpace(s, 0)
@@ -40,7 +47,7 @@ func PlainRequestJSON(b []byte, maxDepth int, fold bool, ix *BodyIndex) bool {
 	} else {
 		members = memberPool.Get().(*[]member)
 	}
-	end, _ := plainValue(s, i, maxDepth, 0, members, fold, ix)
+	end, _ := plainValue(s, i, maxDepth, 0, members, names, ix)
 	clear((*members)[:cap(*members)]) // no references to the body stay
 	*members = (*members)[:0]
 	if ix == nil {
@@ -144,6 +151,38 @@ func pairedSurrogates(b []byte) bool {
 	}
 }
 
+// nameMatch is how the body check compares the names of an object.
+type nameMatch uint8
+
+const (
+	exactNames  nameMatch = iota
+	foldedNames           // under simple case folding
+	foldedASCII           // under folding, in a body all ASCII and without escapes: names alike are as long, their letters differ in case only
+)
+
+// asciiText reports whether b is all ASCII, eight bytes at a time.
+func asciiText(b []byte) bool {
+	s, i, or := unsafeString(b), 0, uint64(0)
+	for ; i+8 <= len(s); i += 8 {
+		or |= wordAt(s, i)
+	}
+	for ; i < len(s); i++ {
+		or |= uint64(s[i])
+	}
+	return or&highs == 0
+}
+
+// asciiFoldHash hashes an ASCII name by what folding keeps: its length and
+// its first and last bytes with any letter in lower case (0x20 set), so
+// names that fold alike hash alike.
+func asciiFoldHash(key string) uint64 {
+	x := uint64(len(key)) << 16
+	if key != "" {
+		x |= uint64(key[0]|0x20)<<8 | uint64(key[len(key)-1]|0x20)
+	}
+	return x * 0x9E3779B97F4A7C15 >> 32
+}
+
 // maxPlainMembers is the most members an object may have for the fast
 // check (its table of names has twice as many slots).
 const maxPlainMembers = 64
@@ -153,7 +192,8 @@ var seed = maphash.MakeSeed()
 // hasDuplicate reports whether two members share a name (under folding
 // with fold), through a small open-addressing table of the names' hashes
 // (no allocation).
-func hasDuplicate(members []member, fold bool) bool {
+func hasDuplicate(members []member, names nameMatch) bool {
+	fold := names != exactNames
 	if len(members) < 8 {
 		for j := range members {
 			for k := j + 1; k < len(members); k++ {
@@ -167,9 +207,12 @@ func hasDuplicate(members []member, fold bool) bool {
 	var slots [2 * maxPlainMembers]uint8 // member index + 1
 	for j := range members {
 		var h uint64
-		if fold {
+		switch names {
+		case foldedASCII:
+			h = asciiFoldHash(members[j].key)
+		case foldedNames:
 			h = foldHash(members[j].key)
-		} else {
+		default:
 			h = maphash.String(seed, members[j].key)
 		}
 		at := h % uint64(len(slots))
@@ -219,7 +262,7 @@ func foldedDuplicate(v gjson.Result) (string, bool) {
 // an object indexed into ix.tree, how many members it put last there.
 // members is scratch, shared by every level; a level whose members go to
 // no index (ix nil) keeps only their names, for the duplicates.
-func plainValue(s string, i, maxDepth, depth int, members *[]member, fold bool, ix *BodyIndex) (int, int) {
+func plainValue(s string, i, maxDepth, depth int, members *[]member, names nameMatch, ix *BodyIndex) (int, int) {
 	if s[i] != '{' && s[i] != '[' {
 		return skipScalar(s, i), 0
 	}
@@ -272,7 +315,7 @@ func plainValue(s string, i, maxDepth, depth int, members *[]member, fold bool, 
 			if object && ix != nil && ix.Nested {
 				kids = ix // a member's object value leaves its members in ix.tree
 			}
-			i, n = plainValue(s, v, maxDepth, depth+1, members, fold, kids)
+			i, n = plainValue(s, v, maxDepth, depth+1, members, names, kids)
 		default:
 			i = skipScalar(s, v)
 		}
@@ -297,7 +340,7 @@ func plainValue(s string, i, maxDepth, depth int, members *[]member, fold bool, 
 		case s[i] == ',':
 			i = skipSpace(s, i+1)
 		case s[i] == '}' && object, s[i] == ']' && !object:
-			if object && hasDuplicate((*members)[mark:], fold) {
+			if object && hasDuplicate((*members)[mark:], names) {
 				return -1, 0
 			}
 			n = 0
