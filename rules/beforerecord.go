@@ -4,8 +4,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/tidwall/gjson"
 )
 
 // recordRun is the state of the statements running on one record.
@@ -212,14 +210,14 @@ func (r *beforeRun) assign(s *stmt, c *recordRun) (bool, error) {
 		return false, nil
 	}
 	if s.op == opTransform {
-		env.Value = valueOf(gjson.Parse(cur))
+		env.setValueText(cur)
 	}
 	var was string
 	if c.tr.fn != nil {
 		was = strings.Clone(cur)
 	}
 	enc, err := s.valueJSON(env)
-	env.Value = nil
+	env.setValueText("")
 	if err != nil {
 		return false, err
 	}

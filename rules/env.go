@@ -1,5 +1,7 @@
 package rules
 
+import "github.com/tidwall/gjson"
+
 import "github.com/expr-lang/expr/vm"
 
 // Env is what expressions see. Field names are the variable names rules
@@ -50,6 +52,12 @@ type Env struct {
 	// Get is member access (a.b, a[k]) as the nil-safe patch rewrites it.
 	Get func(any, any) any `expr:"__get"`
 
+	// valueText is the JSON text of a transform's current value: the
+	// compiled expressions read it as it is, and Value is decoded from it
+	// (valueDecoded) only where the VM or a member read needs it.
+	valueText    string
+	valueDecoded bool
+
 	// fold: Get is getFolded (names match under simple case folding, as
 	// the before phase reads them), for the reads compiled without the VM.
 	fold bool
@@ -65,4 +73,17 @@ type recordDecoder interface {
 func (env *Env) setRecord(f *recordFields, d recordDecoder) {
 	env.fields, env.decoder = f, d
 	env.Record, env.decoded = nil, false
+}
+
+// setValueText makes text (JSON) the value a transform's expression reads.
+func (env *Env) setValueText(text string) {
+	env.Value, env.valueText, env.valueDecoded = nil, text, false
+}
+
+// value is Value, decoded from valueText on the first read that needs it.
+func (env *Env) value() any {
+	if env.valueText != "" && !env.valueDecoded {
+		env.Value, env.valueDecoded = valueOf(gjson.Parse(env.valueText)), true
+	}
+	return env.Value
 }

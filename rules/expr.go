@@ -105,6 +105,7 @@ func (p *program) runVM(env *Env) (any, error) {
 	if p.vars&varRecord != 0 && env.decoder != nil && !env.decoded {
 		env.Record, env.decoded = env.decoder.decodeRecord(), true
 	}
+	env.value() // decoded for the VM, which reads the field
 	if env.machine != nil {
 		return env.machine.Run(p.prog, env)
 	}

@@ -300,7 +300,7 @@ var variableValues = map[string]func(env *Env) any{
 	"user":     func(env *Env) any { return env.User },
 	"request":  func(env *Env) any { return env.Request },
 	"response": func(env *Env) any { return env.Response },
-	"value":    func(env *Env) any { return env.Value },
+	"value":    (*Env).value,
 }
 
 func (c *fastCompiler) unary(n *ast.UnaryNode) (operand, bool) {
@@ -645,6 +645,13 @@ var variables = func() map[string]func(env *Env, out *val) {
 	}
 	for name, read := range variableValues {
 		m[name] = func(env *Env, out *val) { out.setTyped(read(env)) }
+	}
+	m["value"] = func(env *Env, out *val) { // a transform's value, read as its text
+		if env.valueText != "" {
+			out.setRaw(env.valueText)
+			return
+		}
+		out.setTyped(env.Value)
 	}
 	return m
 }()

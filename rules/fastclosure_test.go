@@ -1,6 +1,9 @@
 package rules
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // TestPredicateLoopsStopWhereTheVMStops runs the predicate built-ins
 // without the VM on lists whose later elements the VM never reads (an
@@ -83,5 +86,45 @@ func TestLibraryBuiltinsAnswerAsExpr(t *testing.T) {
 			t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.fast != nil)
 		}
 		checkFastValue(t, p, raw)
+	}
+}
+
+// TestTransformValueReadAsText: a transform's value, handed over as its
+// JSON text, reads in the compiled expressions as the VM reads it decoded,
+// and the VM, run on the text alone, decodes it first.
+func TestTransformValueReadAsText(t *testing.T) {
+	for _, src := range []string{
+		`lower(trim(value))`, `value + 1`, `value ?? 0`, `value.x`, `value?.x?.y`, `len(value)`, `value[0]`,
+		`type(value)`, `value == "A"`, `value in ["a", 1]`, `upper(value) + "!"`, `value matches "^a"`,
+		`map(value, # * 2)`, `value * 2.5`, `toJSON(value)`,
+	} {
+		p, err := compileExpr(src, false)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		for _, raw := range []string{`" A "`, `"a\u0041"`, `1`, `-2.5e1`, `true`, `null`, `[1,2]`, `{"x":{"y":3}}`, `{"x":1,"x":2}`, `"é"`} {
+			want, wantErr := p.runVM(&Env{Value: Decode([]byte(raw)), Get: get})
+			var text Env
+			text.Get = get
+			text.setValueText(raw)
+			got, err := p.runVM(&text) // the VM alone, on the text
+			if fmt.Sprintf("%#v %v", got, err) != fmt.Sprintf("%#v %v", want, wantErr) {
+				t.Errorf("%s on %s: VM on the text %#v %v, on the value %#v %v", src, raw, got, err, want, wantErr)
+			}
+			if p.fast == nil {
+				continue
+			}
+			text.setValueText(raw)
+			text.makeRoom(64)
+			v, ok := p.fast(&text)
+			switch {
+			case ok && wantErr != nil:
+				t.Errorf("%s on %s: compiled %#v, VM error %v", src, raw, v.decoded(), wantErr)
+			case !ok && wantErr == nil:
+				t.Errorf("%s on %s: left to the VM, which answers %#v", src, raw, want)
+			case ok && fmt.Sprintf("%#v", v.decoded()) != fmt.Sprintf("%#v", want):
+				t.Errorf("%s on %s: compiled %#v, VM %#v", src, raw, v.decoded(), want)
+			}
+		}
 	}
 }
