@@ -66,7 +66,7 @@ func TestCompiledBuiltinsAllocateNothing(t *testing.T) {
 // its JSON, nil for an empty one; the conversions, type, the string tests
 // and in on an object answer as expr's functions and operator do.
 func TestLibraryBuiltinsAnswerAsExpr(t *testing.T) {
-	raw := `{"f":1.0,"i":1,"z":-0.0,"n":-7,"big":-9223372036854775808,"huge":1e400,"l":[3,1.5,[9]],"s":"a","e":[],"t":"12","w":"abab","b":true}`
+	raw := `{"f":1.0,"i":1,"z":-0.0,"n":-7,"big":-9223372036854775808,"huge":1e400,"l":[3,1.5,[9]],"s":"a","e":[],"t":"12","w":"abab","b":true,"esc":{"\u006e":1}}`
 	for _, src := range []string{
 		`max(record.f, record.i)`, `max(record.i, record.f)`, `min(record.f, record.i)`, `min(record.i, record.f)`,
 		`abs(record.z)`, `abs(record.n)`, `abs(record.big)`, `abs(record.f - 3)`, `max(record.n)`, `min(record.n, -7.0)`,
@@ -79,7 +79,7 @@ func TestLibraryBuiltinsAnswerAsExpr(t *testing.T) {
 		`type(record.s)`, `type(record.b)`, `type(record.missing)`, `type(record.s == "a")`, `type(record.big)`, `type(record.huge)`,
 		`indexOf(record.w, "b")`, `lastIndexOf(record.w, "b")`, `trimPrefix(record.w, "a")`, `trimSuffix(record.w, "b")`,
 		`hasPrefix(record.w, "ab")`, `hasSuffix(record.w, "a")`, `trimPrefix(" a")`, `trimSuffix(record.w)`,
-		`"s" in record`, `"missing" in record`, `nil in record`, `1 in record`,
+		`"s" in record`, `"missing" in record`, `nil in record`, `1 in record`, `"n" in record.esc`, `"u" in record.esc`,
 	} {
 		p, err := compileExpr(src, false)
 		if err != nil || p.fast == nil {

@@ -129,6 +129,9 @@ func rawMember(out *val, raw string, key any, fold bool) {
 // hasMember reports whether the object raw (validated JSON) has a member
 // named key, as a key of the decoded map.
 func hasMember(raw, key string) bool {
+	if !strings.Contains(raw, key) && strings.IndexByte(raw, '\\') < 0 {
+		return false // the name's bytes are nowhere, and no escape spells them
+	}
 	for i := skipSpace(raw, 1); i < len(raw) && raw[i] != '}'; {
 		name, _, v := trustedKey(raw, i)
 		if name == key {
