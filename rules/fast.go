@@ -14,7 +14,7 @@ import (
 // VM, which would spend more on its stack and on reflection than on the
 // work: comparisons, arithmetic, len, in, the string tests, ?? and ?:,
 // the library's other built-ins (fastbuiltins.go), the predicate built-ins (all, any,
-// none, one, count: fastclosure.go),
+// none, one, count: fastpredicates.go),
 // over record fields read straight from the record's JSON (record.a.b.c
 // reads c without decoding a or b), variables and constants. The
 // functions compute exactly what the VM computes from the same compiled

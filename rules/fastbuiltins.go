@@ -15,7 +15,7 @@ import (
 // failures are the VM's; only the record is not decoded around them. A
 // few (libraryBuiltins) first try their usual case on the values as they
 // are (numbers unboxed, an array's JSON text), which allocates nothing.
-// The predicate built-ins are fastclosure.go's, and the ones that account
+// The predicate built-ins are fastpredicates.go's, and the ones that account
 // for the memory they build (Safe: repeat, concat, sort, ...) stay with
 // the VM.
 

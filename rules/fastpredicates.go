@@ -6,19 +6,22 @@ import (
 	"github.com/expr-lang/expr/ast"
 )
 
-// The predicate built-ins (all, any, none, one, count, and len(filter(...))
-// as expr's optimizer rewrites it to count; sum, find and findIndex) run here as loops over the
-// elements of a record's array, read from its JSON one by one, with the
-// predicate compiled like any condition and # read from a slot of its
-// own. They compute what the VM computes: its loops
-// begin on what OpBegin takes (any slice or array, a string as its bytes,
-// a map, whose members are counted but cannot be read) and stop where its jumps stop them; where the VM would
-// fail (no list, a predicate answering no boolean) they decline.
+// The predicate built-ins run here as loops over the elements of a
+// record's array, read from its JSON one by one, the predicate compiled
+// like any condition and # read from a slot of its own: all, any, none,
+// one and count (len(filter(...)) is count, as expr's optimizer rewrites
+// it), sum, find and findIndex (and the forms the optimizer folds into
+// them). They compute what the VM computes: the loops begin on what
+// OpBegin takes (any slice or array, a string as its bytes, a map, whose
+// members are counted but cannot be read) and stop where the VM's jumps
+// stop; where the VM would fail (no list, a predicate answering no
+// boolean) they decline.
 
 // closureScope is where a predicate reads # from: a slot of its own.
 type closureScope struct{ item int }
 
-// predicateLoops are the predicate built-ins compiled here.
+// predicateLoops are the predicate built-ins compiled here that answer a
+// boolean or a count.
 var predicateLoops = map[string]bool{"all": true, "any": true, "none": true, "one": true, "count": true}
 
 // predicateLoop compiles a predicate built-in over a list.
