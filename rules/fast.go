@@ -13,12 +13,12 @@ import (
 // Conditions are evaluated here by composed Go functions instead of the
 // VM, which would spend more on its stack and on reflection than on the
 // work: comparisons, arithmetic, len, in, the string tests, ?? and ?:,
-// the library's other built-ins (fastbuiltins.go), the predicate built-ins (all, any,
-// none, one, count: fastpredicates.go),
-// over record fields read straight from the record's JSON (record.a.b.c
-// reads c without decoding a or b), variables and constants. The
-// functions compute exactly what the VM computes from the same compiled
-// tree (member access is the same total get, the operators expr's runtime
+// the library's other built-ins (fastbuiltins.go) and the predicate
+// built-ins (fastpredicates.go), over record fields read straight from
+// the record's JSON (record.a.b.c reads c without decoding a or b),
+// variables and constants. The functions compute exactly what the VM
+// computes from the same compiled tree (member access is the same total
+// get, folding names where the phase does, the operators expr's runtime
 // operators, with numbers, strings and booleans held unboxed); where the VM
 // would fail they decline, and the VM runs to report the error. Shapes not
 // compiled here (map, filter, reduce and the other built-ins that build
