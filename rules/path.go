@@ -128,7 +128,7 @@ type pathTree struct {
 	elems    *pathTree // the named children alone: what meets each element of an array here
 	lengths  uint64    // bit n set: a child key is n bytes long (63: 63 or more); every bit when fold
 	folded   uint64    // fold: lengths of the folded child keys (those of the ASCII names that match)
-	firsts   [2]uint64 // fold: bit b set: an ASCII name starting with byte b may match a child key
+	firsts   uint64    // fold: the firstBit of each child key's first byte, where it is ASCII
 }
 
 type treeChild struct {
@@ -177,29 +177,19 @@ func (t *pathTree) child(s segment) *pathTree {
 	t.lengths |= lengthBit(key)
 	if t.fold {
 		t.folded |= lengthBit(key)
-		t.lengths = ^uint64(0)                   // a name that is not ASCII may fold to another length
-		if key != "" && key[0] < utf8.RuneSelf { // an ASCII letter folds to an ASCII letter, in either case
-			for _, b := range []byte{key[0], lowerASCII(key[0]), upperASCII(key[0])} {
-				t.firsts[b>>6] |= 1 << (b & 63)
-			}
+		t.lengths = ^uint64(0) // a name that is not ASCII may fold to another length
+		if key != "" && key[0] < utf8.RuneSelf {
+			t.firsts |= firstBit(key[0])
 		}
 	}
 	return c
 }
 
-func lowerASCII(b byte) byte {
-	if 'A' <= b && b <= 'Z' {
-		return b + 'a' - 'A'
-	}
-	return b
-}
-
-func upperASCII(b byte) byte {
-	if 'a' <= b && b <= 'z' {
-		return b - ('a' - 'A')
-	}
-	return b
-}
+// firstBit is an ASCII first byte's bit in pathTree.firsts: the byte with
+// 0x20 set, a letter's lower case (see foldApart), so that both cases of
+// a letter share it, taken modulo 64 (bytes that share a bit only let a
+// name on to the full comparison).
+func firstBit(b byte) uint64 { return 1 << ((b | 0x20) & 63) }
 
 // link gives every node with named children its elems twin: the same
 // children, no leaf and no star, so that a named segment that meets an
@@ -293,7 +283,7 @@ func (t *pathTree) named(key string) *pathTree {
 
 // lookupFolded is lookup under case folding.
 func (t *pathTree) lookupFolded(key string) *pathTree {
-	if key != "" && key[0] < utf8.RuneSelf && t.firsts[key[0]>>6]&(1<<(key[0]&63)) == 0 {
+	if key != "" && key[0] < utf8.RuneSelf && t.firsts&firstBit(key[0]) == 0 {
 		return nil // no child key starts with what that byte folds to
 	}
 	if t.folded&lengthBit(key) == 0 && isASCII(key) {
