@@ -87,18 +87,9 @@ func rawMember(out *val, raw string, key any, fold bool) {
 	out.setTyped(nil)
 	switch raw[0] {
 	case '{':
-		k, ok := key.(string)
-		if !ok {
-			return
-		}
-		for i := skipSpace(raw, 1); i < len(raw) && raw[i] != '}'; {
-			name, _, v := trustedKey(raw, i)
-			end := trustedValue(raw, v)
-			if sameKey(name, k, fold) {
-				out.setRaw(raw[v:end])
-			}
-			if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
-				i = skipSpace(raw, i+1)
+		if k, ok := key.(string); ok {
+			if v, ok := memberText(raw, k, fold); ok {
+				out.setRaw(v)
 			}
 		}
 	case '[':
@@ -132,16 +123,26 @@ func hasMember(raw, key string) bool {
 	if !strings.Contains(raw, key) && strings.IndexByte(raw, '\\') < 0 {
 		return false // the name's bytes are nowhere, and no escape spells them
 	}
+	_, ok := memberText(raw, key, false)
+	return ok
+}
+
+// memberText returns the text of the value of the last member of the
+// object raw (validated JSON) named key (under folding with fold): what
+// lastMember finds in a gjson value, read from trusted text.
+func memberText(raw, key string, fold bool) (string, bool) {
+	val, found := "", false
 	for i := skipSpace(raw, 1); i < len(raw) && raw[i] != '}'; {
 		name, _, v := trustedKey(raw, i)
-		if name == key {
-			return true
+		end := trustedValue(raw, v)
+		if sameKey(name, key, fold) {
+			val, found = raw[v:end], true
 		}
-		if i = skipSpace(raw, trustedValue(raw, v)); i < len(raw) && raw[i] == ',' {
+		if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
 			i = skipSpace(raw, i+1)
 		}
 	}
-	return false
+	return val, found
 }
 
 // recordFields is the current record as JSON; its members are scanned
