@@ -3,7 +3,6 @@ package rules
 import (
 	"encoding/binary"
 	"math/bits"
-	"unicode/utf8"
 )
 
 // foldHash hashes key as foldName folds it, without allocating: the
@@ -72,42 +71,20 @@ func foldHashEnd(h uint64, n int) uint64 {
 	return hi ^ lo
 }
 
-// foldHashRunes is foldHash for a name with a byte above ASCII: the
-// folded bytes rune by rune, as foldName writes them, gathered into words.
+// foldHashRunes is foldHash for a name with a byte above ASCII: the bytes
+// foldName writes, hashed as words.
 func foldHashRunes(key string) uint64 {
+	var buf [64]byte // most names fold within it: no allocation
+	folded := AppendFoldName(buf[:0], key)
 	h := uint64(foldHashSeed)
-	var w uint64
-	n := 0
-	add := func(b byte) {
-		w |= uint64(b) << (8 * (n % 8))
-		if n++; n%8 == 0 {
-			h, w = (h^w)*foldHashPrime, 0
-		}
+	i := 0
+	for ; i+8 <= len(folded); i += 8 {
+		h = (h ^ binary.LittleEndian.Uint64(folded[i:])) * foldHashPrime
 	}
-	for i := 0; i < len(key); {
-		c := key[i]
-		if c < utf8.RuneSelf { // ASCII folds to ASCII: one byte, no table
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			add(c)
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(key[i:])
-		if r == utf8.RuneError && size == 1 {
-			add(c) // as foldName keeps it
-			i++
-			continue
-		}
-		var buf [utf8.UTFMax]byte
-		for _, b := range buf[:utf8.EncodeRune(buf[:], foldRune(r))] {
-			add(b)
-		}
-		i += size
+	if i < len(folded) {
+		var last [8]byte // padded with zeros
+		copy(last[:], folded[i:])
+		h = (h ^ binary.LittleEndian.Uint64(last[:])) * foldHashPrime
 	}
-	if n%8 != 0 {
-		h = (h ^ w) * foldHashPrime
-	}
-	return foldHashEnd(h, n)
+	return foldHashEnd(h, len(folded))
 }
