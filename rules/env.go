@@ -1,8 +1,9 @@
 package rules
 
-import "github.com/tidwall/gjson"
-
-import "github.com/expr-lang/expr/vm"
+import (
+	"github.com/expr-lang/expr/vm"
+	"github.com/tidwall/gjson"
+)
 
 // Env is what expressions see. Field names are the variable names rules
 // use; a pooled Env is filled per request and per record.

@@ -644,14 +644,17 @@ var variables = func() map[string]func(env *Env, out *val) {
 		"index":    func(env *Env, out *val) { out.setInt(env.Index) },
 	}
 	for name, read := range variableValues {
-		m[name] = func(env *Env, out *val) { out.setTyped(read(env)) }
-	}
-	m["value"] = func(env *Env, out *val) { // a transform's value, read as its text
-		if env.valueText != "" {
-			out.setRaw(env.valueText)
-			return
+		if name == "value" { // a transform's value, read as its text
+			m[name] = func(env *Env, out *val) {
+				if env.valueText == "" {
+					out.setTyped(env.Value)
+					return
+				}
+				out.setRaw(env.valueText)
+			}
+			continue
 		}
-		out.setTyped(env.Value)
+		m[name] = func(env *Env, out *val) { out.setTyped(read(env)) }
 	}
 	return m
 }()
