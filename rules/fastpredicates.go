@@ -46,10 +46,13 @@ func (c *fastCompiler) predicateLoop(n *ast.BuiltinNode) (operand, bool) {
 	if n.Threshold != nil {
 		threshold = *n.Threshold
 	}
-	// stopOn: the predicate's answer that ends the loop (all: false; any,
-	// none: true), and what the built-in answers then.
+	// What the loop does, decided here: stopOn is the predicate's answer
+	// that ends it (all: false; any, none: true) and stopped what all, any
+	// and none answer then, ended what they answer past the last element;
+	// one and count count the elements instead.
 	name := n.Name
-	stopOn, counts := name != "all", name == "one" || name == "count"
+	stopOn, stopped, ended := name != "all", name == "any", name != "any"
+	one, counts := name == "one", name == "one" || name == "count"
 	at := c.slot()
 	return func(env *Env) (*val, bool) {
 		var each elements
@@ -67,7 +70,7 @@ func (c *fastCompiler) predicateLoop(n *ast.BuiltinNode) (operand, bool) {
 			}
 			if !counts {
 				out := &env.regs[at]
-				out.setBool(name == "any")
+				out.setBool(stopped)
 				return out, true
 			}
 			if met++; threshold >= 0 && met >= threshold {
@@ -75,15 +78,13 @@ func (c *fastCompiler) predicateLoop(n *ast.BuiltinNode) (operand, bool) {
 			}
 		}
 		out := &env.regs[at]
-		switch name {
-		case "all", "none":
-			out.setBool(true)
-		case "any":
-			out.setBool(false)
-		case "one":
+		switch {
+		case one:
 			out.setBool(met == 1)
-		default:
+		case counts:
 			out.setInt(met)
+		default:
+			out.setBool(ended)
 		}
 		return out, true
 	}, true
@@ -151,16 +152,24 @@ func (c *fastCompiler) valueLoop(n *ast.BuiltinNode) (operand, bool) {
 			return nil, false
 		}
 	}
-	at, next, name, throws := c.slot(), c.slot(), n.Name, n.Throws
+	at := c.slot()
+	if n.Name == "sum" {
+		next := c.slot()
+		return func(env *Env) (*val, bool) {
+			var each elements
+			if l, ok := beginLoop(env, list, &each); !ok {
+				return l, false
+			}
+			return sumOf(env, &each, &env.regs[scope.item], &env.regs[at], &env.regs[next], value)
+		}, true
+	}
+	index, throws := n.Name == "findIndex", n.Throws
 	return func(env *Env) (*val, bool) {
 		var each elements
 		if l, ok := beginLoop(env, list, &each); !ok {
 			return l, false
 		}
 		item, out := &env.regs[scope.item], &env.regs[at]
-		if name == "sum" {
-			return sumOf(env, &each, item, out, &env.regs[next], value)
-		}
 		for k := 0; each.next(item); k++ {
 			b, ok := test(env)
 			if !ok {
@@ -169,7 +178,7 @@ func (c *fastCompiler) valueLoop(n *ast.BuiltinNode) (operand, bool) {
 			switch {
 			case !b:
 				continue
-			case name == "findIndex":
+			case index:
 				out.setInt(k)
 				return out, true
 			case mapped != nil:
