@@ -64,6 +64,7 @@ func TestFoldKeysConditions(t *testing.T) {
 				deny ´record.plan == "gold"´ 403 "no gold"
 				deny ´record.profile.tier == "vip"´ 403 "no vip"
 				deny ´let r = record; r.owner == "root"´ 403 "no root"
+				deny ´any(record.items ?? [], #.qty == 0)´ 403 "no empty line"
 			}
 		}
 		resource docs /api/docs {
@@ -76,6 +77,8 @@ func TestFoldKeysConditions(t *testing.T) {
 		{"a field", `{"PLAN":"gold"}`, 403, problemJSON(403, "no gold")},
 		{"a nested field", `{"Profile":{"TIER":"vip"}}`, 403, problemJSON(403, "no vip")},
 		{"the whole record", `{"OWNER":"root"}`, 403, problemJSON(403, "no root")},
+		{"a member of an element", `{"items":[{"qty":1},{"QTY":0}]}`, 403, problemJSON(403, "no empty line")},
+		{"a member of an element, escaped", `{"ITEMS":[{"q\u0074Y":0}]}`, 403, problemJSON(403, "no empty line")},
 		{"other values pass", `{"PLAN":"free","Profile":{"TIER":"x"},"OWNER":"ann"}`, 200,
 			`{"PLAN":"free","Profile":{"TIER":"x"},"OWNER":"ann"}`},
 	})
