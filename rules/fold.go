@@ -63,14 +63,16 @@ func foldApart(a, b string) bool {
 	return len(a) > 0 && len(b) > 0 && (a[0]|b[0]) < utf8.RuneSelf && a[0]|0x20 != b[0]|0x20
 }
 
-// isASCII reports whether s holds only ASCII bytes.
+// isASCII reports whether s holds only ASCII bytes, eight at a time.
 func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
+	i, or := 0, uint64(0)
+	for ; i+8 <= len(s); i += 8 {
+		or |= wordAt(s, i)
 	}
-	return true
+	for ; i < len(s); i++ {
+		or |= uint64(s[i])
+	}
+	return or&highs == 0
 }
 
 // foldName returns s under Unicode simple case folding, as a key:

@@ -25,7 +25,7 @@ import (
 // finding them again; ix is reset otherwise.
 func PlainRequestJSON(b []byte, maxDepth int, fold bool, ix *BodyIndex) bool {
 	ix.Reset()
-	escaped, ascii := bytes.IndexByte(b, '\\') >= 0, asciiText(b)
+	escaped, ascii := bytes.IndexByte(b, '\\') >= 0, isASCII(unsafeString(b))
 	if !ascii && !utf8.Valid(b) || escaped && !pairedSurrogates(b) {
 		return false
 	}
@@ -159,18 +159,6 @@ const (
 	foldedNames           // under simple case folding
 	foldedASCII           // under folding, in a body all ASCII and without escapes: names alike are as long, their letters differ in case only
 )
-
-// asciiText reports whether b is all ASCII, eight bytes at a time.
-func asciiText(b []byte) bool {
-	s, i, or := unsafeString(b), 0, uint64(0)
-	for ; i+8 <= len(s); i += 8 {
-		or |= wordAt(s, i)
-	}
-	for ; i < len(s); i++ {
-		or |= uint64(s[i])
-	}
-	return or&highs == 0
-}
 
 // asciiFoldHash hashes an ASCII name by what folding keeps: its length and
 // its first and last bytes with any letter in lower case (0x20 set), so
