@@ -200,6 +200,11 @@ var libraryConditions = []struct{ name, cond string }{
 	{"member", `"zz" in record.profile`},
 	{"string", `string(record.id) == "x"`},
 	{"split", `len(split(record.email, "@")) > 2`},
+	{"upper", `upper(record.name) == "x"`},
+	{"concat", `record.name + "!" == "x"`},
+	{"replace", `replace(record.email, "@", ".") == "x"`},
+	{"join", `join(record.tags, ",") == "x"`},
+	{"sprint", `string(record.profile.age) + "y" == "x"`},
 }
 
 // BenchmarkAfterLibrary measures each of libraryConditions as a drop (hide

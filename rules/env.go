@@ -50,6 +50,11 @@ type Env struct {
 	// json is what valueJSON wrote last, its storage reused.
 	json []byte
 
+	// built holds the strings the compiled expressions built, in a chunk
+	// kept from run to run whose written bytes are never written again
+	// (built.go).
+	built []byte
+
 	// Get is member access (a.b, a[k]) as the nil-safe patch rewrites it.
 	Get func(any, any) any `expr:"__get"`
 

@@ -130,7 +130,7 @@ func (env *Env) release() {
 	}
 	clear(env.regs[:env.used]) // no values of the request stay
 	clear(env.runValues)
-	*env = Env{machine: env.machine, json: env.json[:0], regs: env.regs, runValues: env.runValues[:0]}
+	*env = Env{machine: env.machine, json: env.json[:0], built: env.built, regs: env.regs, runValues: env.runValues[:0]}
 	envs.Put(env)
 }
 

@@ -153,6 +153,8 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 		return c.libraryBuiltin(n)
 	case *ast.PointerNode:
 		return c.pointer(n)
+	case *ast.MemberNode:
+		return c.splitPiece(n)
 	case *ast.ConditionalNode:
 		cond, ok := c.operand(n.Cond)
 		if !ok {
@@ -182,35 +184,45 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 
 // stringBuiltins are expr's built-ins of one string, computed as expr
 // computes them; any other argument is the VM's error.
-var stringBuiltins = map[string]func(string) string{
-	"lower": strings.ToLower,
-	"upper": strings.ToUpper,
-	"trim":  strings.TrimSpace,
-}
+var stringBuiltins = map[string]bool{"lower": true, "upper": true, "trim": true}
 
 // builtin compiles len and the string built-ins of one argument.
 func (c *fastCompiler) builtin(n *ast.BuiltinNode) (operand, bool) {
-	if _, str := stringBuiltins[n.Name]; len(n.Arguments) != 1 || !str && n.Name != "len" {
+	if len(n.Arguments) != 1 || !stringBuiltins[n.Name] && n.Name != "len" {
 		return nil, false
 	}
 	arg, ok := c.operand(n.Arguments[0])
 	if !ok {
 		return nil, false
 	}
-	if n.Name == "len" {
+	switch n.Name {
+	case "len":
+		if pieces, ok := c.splitCount(n.Arguments[0]); ok {
+			return pieces, true
+		}
 		return c.apply1(arg, length), true
+	case "trim":
+		return c.apply1(arg, func(out, v *val) bool {
+			s, ok := v.text()
+			if ok {
+				out.setStr(strings.TrimSpace(s))
+			}
+			return ok
+		}), true
 	}
-	f, ok := stringBuiltins[n.Name]
-	if !ok {
-		return nil, false
-	}
-	return c.apply1(arg, func(out, v *val) bool {
+	upper, at := n.Name == "upper", c.slot()
+	return func(env *Env) (*val, bool) {
+		v, ok := arg(env)
+		if !ok {
+			return v, false
+		}
+		out := &env.regs[at]
 		s, ok := v.text()
 		if ok {
-			out.setStr(f(s))
+			out.setStr(env.changeCase(s, upper))
 		}
-		return ok
-	}), true
+		return out, ok
+	}, true
 }
 
 // both compiles two operands.
@@ -395,6 +407,9 @@ func (c *fastCompiler) binary(n *ast.BinaryNode) (operand, bool) {
 		return nil, false
 	}
 	at := c.slot()
+	if k, ok := constantOf(n.Right); n.Operator == "+" && (!ok || k.kind == strKind) {
+		return concatenation(left, right, at), true
+	}
 	typed := reflect.Invalid
 	if n.Operator == "==" || n.Operator == "!=" {
 		if typed = typedEquality(n); typed != reflect.Invalid {
@@ -443,6 +458,29 @@ func (c *fastCompiler) binary(n *ast.BinaryNode) (operand, bool) {
 		out := &env.regs[at]
 		return out, op(out, l, r)
 	}, true
+}
+
+// concatenation is left + right: two strings joined into one built in
+// env (built.go), any other operands added as expr adds them.
+func concatenation(left, right operand, at int) operand {
+	return func(env *Env) (*val, bool) {
+		l, ok := left(env)
+		if !ok {
+			return l, false
+		}
+		r, ok := right(env)
+		if !ok {
+			return r, false
+		}
+		out := &env.regs[at]
+		if a, ok := l.text(); ok {
+			if b, ok := r.text(); ok {
+				out.setStr(env.concat(a, b))
+				return out, true
+			}
+		}
+		return out, add(out, l, r)
+	}
 }
 
 // intOperators are the operators computed inline when the right operand

@@ -33,7 +33,9 @@ func (g exprGen) value(depth int) string {
 		return g.field()
 	}
 	d := depth - 1
-	switch g.r.Intn(12) {
+	switch g.r.Intn(13) {
+	case 12:
+		return g.builtString(d)
 	case 0, 1:
 		return g.field()
 	case 2:
@@ -105,14 +107,31 @@ func (g exprGen) libraryCall(d int) string {
 	switch g.r.Intn(4) {
 	case 0:
 		return fmt.Sprintf("%s(%s)", g.pick("int", "float", "string", "type", "round", "ceil", "floor", "toJSON",
-			"fromJSON", "toBase64", "uniq", "mean", "median", "bitnot", "fromPairs", "duration"), v)
+			"fromJSON", "toBase64", "uniq", "mean", "median", "bitnot", "fromPairs", "duration", "upper", "lower",
+			"string", "join"), v)
 	case 1:
 		return fmt.Sprintf("%s(%s, %s)", g.pick("trimPrefix", "trimSuffix", "indexOf", "lastIndexOf", "hasPrefix",
 			"hasSuffix", "split", "splitAfter", "join", "trim", "get", "take"), v, g.pick(`"a"`, `""`, `1`, `record.s`, `nil`))
 	case 2:
 		return fmt.Sprintf("len(%s(%s))", g.pick("keys", "values", "toPairs", "split"), g.pick(`record.o`, `record.s`, `record.t`, v))
 	}
-	return fmt.Sprintf("replace(%s, %s, %s)", v, g.pick(`"a"`, `"é"`, `1`), g.pick(`"b"`, `""`))
+	return fmt.Sprintf("replace(%s, %s, %s)", v, g.pick(`"a"`, `"é"`, `1`, `""`), g.pick(`"b"`, `""`, `"cD"`))
+}
+
+// builtString is a string built from others: joined, printed, cased,
+// replaced.
+func (g exprGen) builtString(d int) string {
+	v := g.value(d)
+	switch g.r.Intn(4) {
+	case 0:
+		return fmt.Sprintf("(%s + %s)", g.pick(`string(record.n)`, `record.s`, `upper(record.s)`, `"a"`, v),
+			g.pick(`"aB"`, `""`, `record.o.s`, `string(record.o.n)`, `join(record.t, "-")`, `lower(record.o.s)`, v))
+	case 1:
+		return fmt.Sprintf("%s(%s)", g.pick("string", "upper", "lower"), g.pick(`record.n`, `record.s`, `record.o.n`, `record.b`, `record.missing`, v))
+	case 2:
+		return fmt.Sprintf("join(%s%s)", g.pick(`record.t`, `record.o.t`, `record.s`, `["a", "B"]`, v), g.pick(``, `, "-"`, `, ""`, `, record.s`))
+	}
+	return fmt.Sprintf("replace(%s, %s, %s)", g.pick(`record.s`, `record.o.s`, v), g.pick(`"a"`, `"é"`, `""`, `record.s`), g.pick(`"b"`, `""`, `"cD"`, `record.o.s`))
 }
 
 // valueLoop is a predicate built-in answering a value: a sum, an element
@@ -168,7 +187,7 @@ type jsonGen struct{ r *rand.Rand }
 func (g jsonGen) scalar() string {
 	return g.pick(`0`, `1`, `2`, `-1`, `7`, `100`, `1.5`, `1.0`, `-0`, `2e0`, `1E2`, `0.1`, `99999999999999999999`,
 		`9223372036854775807`, `-9223372036854775808`, `9999999999999999999`, `999999999`, `1234567890`,
-		`"a"`, `"ab"`, `""`, `"b"`, `"\u0061"`, `"é"`, `"a\"b"`, `"\ud83d\ude00"`, `true`, `false`, `null`)
+		`"a"`, `"ab"`, `""`, `"b"`, `"\u0061"`, `"é"`, `"aB"`, `"É"`, `"a\"b"`, `"\ud83d\ude00"`, `true`, `false`, `null`)
 }
 
 func (g jsonGen) pick(xs ...string) string { return xs[g.r.Intn(len(xs))] }
@@ -307,6 +326,8 @@ func FuzzFastConditions(f *testing.F) {
 	f.Add(`any(record.t, #.n > 1) && sum(record.t, #.n ?? 0) < 5`, `{"t":[{"n":1},{"N":2},3]}`)
 	f.Add(`type(record.s) == "string" && indexOf(record.s, "b") > 0 || "x" in record.o`, `{"s":"ab","o":{"x":1}}`)
 	f.Add(`find(record.t, # > 1) == max(record.t) || int(first(record.t)) == 1`, `{"t":[1,2.5,"3"]}`)
+	f.Add(`upper(record.s) + string(record.n) == "AB1" || split(record.s, "b")[-1] == ""`, `{"s":"a\u0062","n":1}`)
+	f.Add(`join(record.t, "-") == replace(record.s, "é", "-") && len(split(record.s, "")) == 3`, `{"t":["a","b"],"s":"aéb"}`)
 	f.Fuzz(func(t *testing.T, src, raw string) {
 		if !json.Valid([]byte(raw)) || len(src) > 200 {
 			return

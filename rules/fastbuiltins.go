@@ -3,6 +3,7 @@ package rules
 import (
 	"math"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/builtin"
@@ -25,6 +26,7 @@ var libraryBuiltins = map[string]libraryCall{
 	"int": callInt, "float": callFloat, "round": callRound, "ceil": callCeil, "floor": callFloor,
 	"trimPrefix": callTrimPrefix, "trimSuffix": callTrimSuffix, "indexOf": callIndexOf,
 	"lastIndexOf": callLastIndexOf, "hasPrefix": callHasPrefix, "hasSuffix": callHasSuffix,
+	"string": callString, "replace": callReplace, "join": callJoin,
 }
 
 // libraryCall names a compiled library built-in.
@@ -49,13 +51,21 @@ const (
 	callLastIndexOf
 	callHasPrefix
 	callHasSuffix
+	callString
+	callReplace
+	callJoin
 )
 
-// usualCase computes call's usual case into out; false, out untouched,
-// where it does not apply. A switch, not a table of functions: the
-// operands' slice stays on the stack.
-func usualCase(call libraryCall, out *val, args []*val) bool {
+// usualCase computes call's usual case into out, a string it builds
+// kept in env (built.go); false, out untouched, where it does not apply. A
+// switch, not a table of functions: the operands' slice stays on the
+// stack.
+func usualCase(env *Env, call libraryCall, out *val, args []*val) bool {
 	switch call {
+	case callString:
+		return env.stringOf(out, args[0])
+	case callReplace, callJoin:
+		return env.buildStrings(call, out, args)
 	case callAbs, callMax, callMin:
 		return numbersOnly(out, args, call == callAbs, call == callMax)
 	case callFirst:
@@ -169,6 +179,32 @@ func stringsOnly(call libraryCall, out *val, args []*val) bool {
 	return true
 }
 
+// buildStrings is replace of three strings (the old one not empty) and
+// join of an array of strings, with or without its glue.
+func (env *Env) buildStrings(call libraryCall, out *val, args []*val) bool {
+	if call == callJoin {
+		glue := ""
+		if len(args) == 2 {
+			var ok bool
+			if glue, ok = args[1].text(); !ok {
+				return false
+			}
+		}
+		return env.joinTexts(out, args[0], glue)
+	}
+	if len(args) != 3 {
+		return false
+	}
+	s, ok1 := args[0].text()
+	old, ok2 := args[1].text()
+	new, ok3 := args[2].text()
+	if !ok1 || !ok2 || !ok3 || old == "" {
+		return false
+	}
+	out.setStr(env.replaceAll(s, old, new))
+	return true
+}
+
 // maxLibraryArgs is the most operands a compiled library built-in takes.
 const maxLibraryArgs = 4
 
@@ -203,7 +239,7 @@ func (c *fastCompiler) libraryBuiltin(n *ast.BuiltinNode) (operand, bool) {
 			vals[i] = v
 		}
 		out := &env.regs[at]
-		if call != callOnly && usualCase(call, out, vals[:len(args)]) {
+		if call != callOnly && usualCase(env, call, out, vals[:len(args)]) {
 			return out, true
 		}
 		var values [maxLibraryArgs]any
@@ -290,4 +326,106 @@ func callLibrary(fn *builtin.Function, args []any) (r any, ok bool) {
 	}
 	r, err := fn.Func(args...)
 	return r, err == nil
+}
+
+// splitArgs compiles the string and the separator of split(s, sep).
+func (c *fastCompiler) splitArgs(node ast.Node) (s, sep operand, ok bool) {
+	b, ok := node.(*ast.BuiltinNode)
+	if !ok || b.Name != "split" || len(b.Arguments) != 2 {
+		return nil, nil, false
+	}
+	return c.both(b.Arguments[0], b.Arguments[1])
+}
+
+// splitCount is len(split(s, sep)): how many pieces, counted without
+// building them (an empty separator splits between runes); operands that
+// are not strings are the VM's error.
+func (c *fastCompiler) splitCount(node ast.Node) (operand, bool) {
+	s, sep, ok := c.splitArgs(node)
+	if !ok {
+		return nil, false
+	}
+	at := c.slot()
+	return func(env *Env) (*val, bool) {
+		text, by, ok := splitOperands(env, s, sep)
+		out := &env.regs[at]
+		switch {
+		case !ok:
+		case by == "":
+			out.setInt(utf8.RuneCountInString(text))
+		default:
+			out.setInt(strings.Count(text, by) + 1)
+		}
+		return out, ok
+	}, true
+}
+
+// splitPiece is split(s, sep)[i] for a constant i (from the end when
+// negative): the piece, a part of s, found without building the others
+// (an empty separator: the strings package's pieces); an index out of
+// range is the VM's error.
+func (c *fastCompiler) splitPiece(n *ast.MemberNode) (operand, bool) {
+	index, ok := n.Property.(*ast.IntegerNode)
+	if !ok {
+		return nil, false
+	}
+	s, sep, ok := c.splitArgs(n.Node)
+	if !ok {
+		return nil, false
+	}
+	at, i := c.slot(), index.Value
+	return func(env *Env) (*val, bool) {
+		text, by, ok := splitOperands(env, s, sep)
+		out := &env.regs[at]
+		if !ok {
+			return out, false
+		}
+		k, pieces := i, []string(nil)
+		if by == "" {
+			pieces = strings.Split(text, by)
+		}
+		if k < 0 && by == "" {
+			k += len(pieces)
+		} else if k < 0 {
+			k += strings.Count(text, by) + 1
+		}
+		if by == "" {
+			if k < 0 || k >= len(pieces) {
+				return out, false // out of range
+			}
+			out.setStr(pieces[k])
+			return out, true
+		}
+		for ; k > 0; k-- {
+			next := strings.Index(text, by)
+			if next < 0 {
+				return out, false // out of range
+			}
+			text = text[next+len(by):]
+		}
+		if k < 0 {
+			return out, false
+		}
+		if end := strings.Index(text, by); end >= 0 {
+			text = text[:end]
+		}
+		out.setStr(text)
+		return out, true
+	}, true
+}
+
+// splitOperands computes split's operands: two strings.
+func splitOperands(env *Env, s, sep operand) (text, by string, ok bool) {
+	a, ok := s(env)
+	if !ok {
+		return "", "", false
+	}
+	b, ok := sep(env)
+	if !ok {
+		return "", "", false
+	}
+	if text, ok = a.text(); ok {
+		by, ok = b.text()
+	}
+	return text, by, ok
 }

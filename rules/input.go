@@ -119,6 +119,7 @@ func newEnv(p *Program, in *Input) *Env {
 		Get:         get,
 		machine:     env.machine,
 		json:        env.json[:0],
+		built:       env.built,
 		regs:        env.regs,
 		runValues:   env.runValues[:0],
 	}

@@ -37,8 +37,7 @@ func runConstant(node ast.Node) bool {
 	case *ast.BinaryNode:
 		return runConstant(n.Left) && runConstant(n.Right)
 	case *ast.BuiltinNode:
-		_, str := stringBuiltins[n.Name]
-		return (str || n.Name == "len") && len(n.Arguments) == 1 && runConstant(n.Arguments[0])
+		return (stringBuiltins[n.Name] || n.Name == "len") && len(n.Arguments) == 1 && runConstant(n.Arguments[0])
 	case *ast.ConditionalNode:
 		return runConstant(n.Cond) && runConstant(n.Exp1) && runConstant(n.Exp2)
 	case *ast.ArrayNode:

@@ -1,0 +1,112 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestBuiltStringsAnswerAsExpr computes each string-building expression
+// on records holding every kind of value where it reads, and requires the
+// VM's answer, or the VM's failure: the letters next to the ones a case
+// changes, text above ASCII, numbers of every form printed as fmt prints
+// them, overlapping replacements, arrays that are not all strings.
+func TestBuiltStringsAnswerAsExpr(t *testing.T) {
+	values := []string{`"aZ[z{@` + "`" + `"`, `"Jane Doe"`, `"é"`, `"ǅx"`, `"ﬀ"`, `"İ"`, `"a\"b\\u0041"`, `""`,
+		`7`, `-12`, `-9223372036854775808`, `99999999999999999999`, `1.0`, `-0.0`, `0.1`, `1e21`, `1e-5`, `2.5e300`,
+		`true`, `false`, `null`, `["a","B"]`, `["a\u0042", "c"]`, `["a",1]`, `[]`, `["x"]`, `{"a":1}`}
+	exprs := []string{`upper(record.v)`, `lower(record.v)`, `string(record.v)`, `record.v + "!"`,
+		`"<" + record.v + record.w`, `record.v + record.v`, `replace(record.v, "a", "bb")`,
+		`replace(record.v, "aa", "")`, `replace(record.v, record.w, "-")`, `join(record.v)`, `join(record.v, ", ")`,
+		`join(record.v, record.w)`, `string(record.v) + string(record.w)`, `upper(string(record.v))`}
+	for _, v := range values {
+		for _, w := range []string{`"a"`, `"aa"`, `""`, `3`} {
+			raw := `{"v":` + v + `,"w":` + w + `}`
+			for _, src := range exprs {
+				p, err := compileExpr(src, false)
+				if err != nil || p.fast == nil {
+					t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.fast != nil)
+				}
+				checkFastValue(t, p, raw)
+			}
+		}
+	}
+	for _, s := range []string{"aaa", "aaaa", "abab"} { // overlapping: the strings package's leftmost matches
+		raw := `{"v":"` + s + `"}`
+		for _, src := range []string{`replace(record.v, "aa", "x")`, `replace(record.v, "ab", "ba")`} {
+			p, _ := compileExpr(src, false)
+			checkFastValue(t, p, raw)
+		}
+	}
+}
+
+// TestBuiltStringsStayWritten keeps strings built by one evaluation while
+// many more are built after it, past the end of a chunk, and requires
+// each to read as it was built: the strings a rule leaves behind (a header
+// value, a message) are never written over by the next.
+func TestBuiltStringsStayWritten(t *testing.T) {
+	env := &Env{}
+	var kept []string
+	var want []string
+	for i := range 3 * builtChunk / 8 {
+		a, b := strings.Repeat("x", i%7), strings.Repeat("y", 1+i%5)
+		s := env.concat(a, b)
+		kept, want = append(kept, s), append(want, a+b)
+		if i%50 == 0 {
+			long := strings.Repeat("z", builtChunk/4+i) // storage of its own
+			kept, want = append(kept, env.concat(long, "!")), append(want, long+"!")
+		}
+	}
+	for i := range kept {
+		if kept[i] != want[i] {
+			t.Fatalf("string %d reads %q, built as %q", i, kept[i], want[i])
+		}
+	}
+}
+
+// TestBuiltStringsAllocateNothing: strings built per record take their
+// storage from the environment's chunk, one allocation in many records.
+func TestBuiltStringsAllocateNothing(t *testing.T) {
+	raw := `{"id":7,"name":"Jane Doe","tags":["a","b","c"],"email":"jane@example.com"}`
+	members, _ := scanMembers(raw, 0, nil, nil, nil, 0, false)
+	env := &Env{fields: &recordFields{raw: raw, members: members, state: scanned}, Action: "list", Index: 1, Get: get}
+	for _, src := range []string{
+		`string(record.id) + "-" + upper(record.name) == "7-JANE DOE"`, `lower(record.name) == "jane doe"`,
+		`replace(record.email, "@", " at ") == "jane at example.com"`, `join(record.tags, "/") == "a/b/c"`,
+		`string(record.id / 2) == "3.5"`, `len(split(record.email, "@")) == 2`,
+		`split(record.email, "@")[1] == "example.com"`, `split(record.email, "@")[-1] == "example.com"`,
+	} {
+		p, err := compileExpr(src, true)
+		if err != nil || p.cond == nil {
+			t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.cond != nil)
+		}
+		if n := testing.AllocsPerRun(100, func() {
+			if b, ok := fastTest(p, env); !ok || !b {
+				t.Fatalf("%s: %v, left to the VM %v", src, b, !ok)
+			}
+		}); n != 0 {
+			t.Errorf("%s: %v allocations per evaluation", src, n)
+		}
+	}
+}
+
+// TestSplitPiecesAnswerAsExpr reads split's pieces and counts them
+// without building them, on strings with the separator at either end,
+// repeated, overlapping, absent, and indexes out of range either way,
+// and requires the VM's answer or its failure.
+func TestSplitPiecesAnswerAsExpr(t *testing.T) {
+	exprs := []string{`len(split(record.v, record.w))`, `split(record.v, record.w)[0]`,
+		`split(record.v, record.w)[1]`, `split(record.v, record.w)[2]`, `split(record.v, record.w)[-1]`,
+		`split(record.v, record.w)[-2]`, `split(record.v, record.w)[-4]`, `split(record.v, "@")[1] == "b"`}
+	for _, v := range []string{`"a@b"`, `"@a@"`, `"a@@b"`, `"aaa"`, `""`, `"@"`, `"a\u0040b"`, `7`, `null`} {
+		for _, w := range []string{`"@"`, `"aa"`, `""`, `"a"`, `1`} {
+			raw := `{"v":` + v + `,"w":` + w + `}`
+			for _, src := range exprs {
+				p, err := compileExpr(src, false)
+				if err != nil || p.fast == nil {
+					t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.fast != nil)
+				}
+				checkFastValue(t, p, raw)
+			}
+		}
+	}
+}
