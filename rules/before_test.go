@@ -203,3 +203,25 @@ func TestBeforeMemberReadsFoldNamesEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// TestTransformThatChangesNothing: a transform whose value is written as
+// the field already is leaves the body as it came and is not named as a
+// change (report mode logs the statements that changed a body); one whose
+// field is spelled otherwise (an escape, a space) rewrites it.
+func TestTransformThatChangesNothing(t *testing.T) {
+	p := mustProgram(t, Before, &Statement{Op: "transform", Path: "email", Expr: "lower(trim(value))"})
+	for _, tt := range []struct{ body, want string }{
+		{`{"email":"a@b.c","n":1}`, ``},
+		{`{"email":"a\u0040b.c"}`, `{"email":"a@b.c"}`},
+		{`{"email":" a@b.c"}`, `{"email":"a@b.c"}`},
+		{`{"email":"A@b.c"}`, `{"email":"a@b.c"}`},
+	} {
+		res, err := p.RunBefore(&Input{Resource: "users", Action: "create"}, []byte(tt.body), nil)
+		if err != nil || res.Reject != nil {
+			t.Fatalf("%s: %v %v", tt.body, err, res.Reject)
+		}
+		if string(res.Body) != tt.want || (len(res.Changed) == 0) != (tt.want == "") {
+			t.Errorf("%s: body %q, changed %q; want body %q", tt.body, res.Body, res.Changed, tt.want)
+		}
+	}
+}

@@ -221,6 +221,9 @@ func (r *beforeRun) assign(s *stmt, c *recordRun) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if s.op == opTransform && cur == string(enc) {
+		return false, nil // the same text: nothing to write (lower of a name already lower)
+	}
 	out := c.raw
 	if len(keys) == 1 && r.fields.state == scanned {
 		r.fields.setMember(keys[0], r.hold(s, enc), &r.edits) // written later

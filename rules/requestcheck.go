@@ -266,7 +266,10 @@ func plainValue(s string, i, maxDepth, depth int, members *[]member, names nameM
 			// the usual name, without escapes and right before its colon,
 			// is read here; scanKey reads any other (one with an escape
 			// again, to unescape it)
-			var m member
+			if *members = append(*members, member{}); len(*members)-mark > maxPlainMembers {
+				return -1, 0 // the full check finds duplicates without quadratic cost
+			}
+			m := &(*members)[len(*members)-1] // written in place: a member is 64 bytes
 			v, e, escaped := -1, -1, true
 			if s[i] == '"' {
 				e, escaped = scanString(s, i)
@@ -281,9 +284,6 @@ func plainValue(s string, i, maxDepth, depth int, members *[]member, names nameM
 				}
 			} else if m.key, m.keyRaw, v = scanKey(s, i); v < 0 {
 				return -1, 0
-			}
-			if *members = append(*members, m); len(*members)-mark > maxPlainMembers {
-				return -1, 0 // the full check finds duplicates without quadratic cost
 			}
 			if i = v; i >= len(s) {
 				return -1, 0
