@@ -166,3 +166,27 @@ func TestAfterConditionsOnLibraryCalls(t *testing.T) {
 			body: "a rule could not be evaluated"},
 	})
 }
+
+// TestAfterConditionsOnLetsAndSlices filters a list with conditions that
+// keep a nested object in a variable (let) and read its members, and that
+// slice strings (from the end, past the end, of escaped text), through
+// Caddy, for the exact body the client gets.
+func TestAfterConditionsOnLetsAndSlices(t *testing.T) {
+	up := afterUpstream(t, map[string]afterReply{
+		"/api/cards": {body: `[{"k":1,"card":"4111111111111111","owner":{"tier":"gold","region":"EU"}},` +
+			`{"k":2,"card":"5500\u0030000000000004","owner":{"tier":"basic","REGION":"US"}},` +
+			`{"k":3,"card":"34","owner":{"tier":"gold","region":"US"}},{"k":4,"card":null,"owner":null}]`},
+	})
+	crud(t, `
+		resource cards /api/cards {
+			after list {
+				drop ´let o = record.owner; o?.tier == "basic" && o?.region == nil´
+				hide card if ´(record.card ?? "")[-4:] == "1111" || (record.card ?? "")[0:2] == "34"´
+				hide owner if ´let o = record.owner; let r = o?.region ?? "none"; r[:1] == "E"´
+			}
+		}`, up)
+	checkAfter(t, up, []afterCase{
+		{name: "lets and slices", path: "/api/cards", status: 200,
+			body: `[{"k":1},{"k":3,"owner":{"tier":"gold","region":"US"}},{"k":4,"card":null,"owner":null}]`},
+	})
+}

@@ -205,6 +205,11 @@ var libraryConditions = []struct{ name, cond string }{
 	{"replace", `replace(record.email, "@", ".") == "x"`},
 	{"join", `join(record.tags, ",") == "x"`},
 	{"sprint", `string(record.profile.age) + "y" == "x"`},
+	{"let", `let p = record.profile; p.bio == "x" || p.phone == "y"`},
+	{"unlet", `record.profile.bio == "x" || record.profile.phone == "y"`},
+	{"slice", `record.name[0:3] == "x"`},
+	{"keys", `len(keys(record.profile)) > 10`},
+	{"get", `get(record.profile, "bio") == "x"`},
 }
 
 // BenchmarkAfterLibrary measures each of libraryConditions as a drop (hide

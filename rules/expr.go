@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/expr-lang/expr"
@@ -279,7 +280,7 @@ func toIndex(key any, n int) (int, bool) {
 // reads: only a record read through constant member names (record.a.b)
 // allows partial decoding; any other use needs the whole record.
 func analyze(root ast.Node) (varSet, fieldSet) {
-	c := &collector{bases: map[ast.Node]bool{}, inner: map[ast.Node]bool{}}
+	c := &collector{bases: map[ast.Node]bool{}, inner: map[ast.Node]bool{}, lets: letPaths(root)}
 	ast.Walk(&root, c)
 	var fs fieldSet
 	for _, m := range c.members {
@@ -311,6 +312,69 @@ type collector struct {
 	members []staticMember
 	bases   map[ast.Node]bool // identifiers that start a static member chain
 	inner   map[ast.Node]bool // member nodes inside a longer static chain
+	lets    map[*ast.IdentifierNode][]string
+}
+
+// visitFunc is a function as an ast.Visitor.
+type visitFunc func(*ast.Node)
+
+func (f visitFunc) Visit(n *ast.Node) { f(n) }
+
+// letPaths maps each read of a let's variable whose value is a field of
+// the record (let p = record.profile) to that field's path, so that p.bio
+// is read as record.profile.bio is.
+func letPaths(root ast.Node) map[*ast.IdentifierNode][]string {
+	var lets []*ast.VariableDeclaratorNode
+	ast.Walk(&root, visitFunc(func(n *ast.Node) {
+		if l, ok := (*n).(*ast.VariableDeclaratorNode); ok {
+			lets = append(lets, l)
+		}
+	}))
+	if len(lets) == 0 {
+		return nil
+	}
+	paths := map[*ast.IdentifierNode][]string{}
+	for i := len(lets) - 1; i >= 0; i-- { // the walk visits inner lets first: the outer ones' paths come first
+		l := lets[i]
+		path, ok := recordPath(l.Value, paths)
+		if !ok {
+			continue
+		}
+		ast.Walk(&l.Expr, visitFunc(func(n *ast.Node) {
+			if id, ok := (*n).(*ast.IdentifierNode); ok && id.Value == l.Name {
+				paths[id] = path
+			}
+		}))
+	}
+	return paths
+}
+
+// recordPath is the path of record.a.b (names only), or of p.a where
+// paths holds p's.
+func recordPath(n ast.Node, paths map[*ast.IdentifierNode][]string) ([]string, bool) {
+	var path []string
+	for {
+		switch m := unchain(n).(type) {
+		case *ast.IdentifierNode:
+			slices.Reverse(path)
+			if m.Value == "record" {
+				return path, true
+			}
+			if p, ok := paths[m]; ok {
+				return append(slices.Clip(p), path...), true
+			}
+			return nil, false
+		case *ast.CallNode:
+			base, key, ok := memberAccess(m)
+			name, isName := key.(string)
+			if !ok || !isName {
+				return nil, false
+			}
+			path, n = append(path, name), base
+		default:
+			return nil, false
+		}
+	}
 }
 
 func (c *collector) Visit(node *ast.Node) {
@@ -337,7 +401,11 @@ func (c *collector) Visit(node *ast.Node) {
 		switch b := unchain(n.Arguments[0]).(type) {
 		case *ast.IdentifierNode:
 			c.bases[b] = true
-			c.members = append(c.members, staticMember{node: n, root: b.Value, path: []string{prop.Value}})
+			root, path := b.Value, []string{prop.Value}
+			if p, ok := c.lets[b]; ok { // p.bio, after let p = record.profile
+				root, path = "record", append(slices.Clip(p), prop.Value)
+			}
+			c.members = append(c.members, staticMember{node: n, root: root, path: path})
 		case *ast.CallNode:
 			for _, m := range c.members {
 				if m.node == b {

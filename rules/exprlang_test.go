@@ -276,10 +276,6 @@ func getCalls(root ast.Node) []*ast.CallNode {
 	return out
 }
 
-type visitFunc func(*ast.Node)
-
-func (f visitFunc) Visit(n *ast.Node) { f(n) }
-
 // dumpNode writes a tree with every node kind and its attributes. A
 // __get(base, key) call is written as the member read it replaced unless
 // showGets.

@@ -84,6 +84,85 @@ type fastCompiler struct {
 	slots  int
 	inRun  bool           // compiling an operand computed once a run: its parts are not cached again
 	scopes []closureScope // the predicates being compiled, innermost last
+	lets   []letScope     // the variables of the lets being compiled, innermost last
+}
+
+// letScope is a variable a let declares (let p = record.profile; ...):
+// the slot its value is kept in while its expression runs, and the keys
+// of the record's field it holds, when it holds one (chain).
+type letScope struct {
+	name  string
+	at    int
+	chain bool
+	keys  []any
+}
+
+// bindLet compiles a let's value, computed into a slot of its own that
+// the names in its expression read (compiled after it, until the caller
+// drops the scope). A let that would hide one of the phase's variables is
+// the VM's: the values computed once a run read those by name.
+func (c *fastCompiler) bindLet(n *ast.VariableDeclaratorNode) (operand, bool) {
+	if _, known := variables[n.Name]; known {
+		return nil, false
+	}
+	value, ok := c.operand(n.Value)
+	if !ok {
+		return nil, false
+	}
+	at := c.slot()
+	keys, chain := c.recordChain(n.Value)
+	c.lets = append(c.lets, letScope{name: n.Name, at: at, chain: chain, keys: keys})
+	return func(env *Env) (*val, bool) {
+		v, ok := value(env)
+		if ok {
+			env.regs[at] = *v
+		}
+		return v, ok
+	}, true
+}
+
+// let is the innermost let declaring name.
+func (c *fastCompiler) let(name string) (letScope, bool) {
+	for i := len(c.lets) - 1; i >= 0; i-- {
+		if c.lets[i].name == name {
+			return c.lets[i], true
+		}
+	}
+	return letScope{}, false
+}
+
+// slice compiles s[from:to] (either bound left out): a string's bytes, or
+// any other value as expr's runtime slices it.
+func (c *fastCompiler) slice(n *ast.SliceNode) (operand, bool) {
+	base, ok := c.operand(n.Node)
+	if !ok {
+		return nil, false
+	}
+	var bounds [2]operand // from, to; nil when left out
+	for i, b := range []ast.Node{n.From, n.To} {
+		if b != nil {
+			if bounds[i], ok = c.operand(b); !ok {
+				return nil, false
+			}
+		}
+	}
+	at := c.slot()
+	return func(env *Env) (*val, bool) {
+		v, ok := base(env)
+		if !ok {
+			return v, false
+		}
+		var vals [2]*val
+		for i, b := range bounds {
+			if b != nil {
+				if vals[i], ok = b(env); !ok {
+					return vals[i], false
+				}
+			}
+		}
+		out := &env.regs[at]
+		return out, sliceOf(out, v, vals[0], vals[1])
+	}, true
 }
 
 func (c *fastCompiler) slot() int {
@@ -101,7 +180,7 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 	if v, ok := constantOf(node); ok { // a ConstantNode: what the optimizer folded (a list for in)
 		return constant(v), true
 	}
-	if _, variable := node.(*ast.IdentifierNode); !c.inRun && !variable && runConstant(node) {
+	if _, variable := node.(*ast.IdentifierNode); !c.inRun && !variable && len(c.lets) == 0 && runConstant(node) {
 		c.inRun = true
 		inner, ok := c.operand(node)
 		c.inRun = false
@@ -124,6 +203,10 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 	case *ast.ChainNode: // ?. : get is nil-safe already
 		return c.operand(n.Node)
 	case *ast.IdentifierNode:
+		if l, ok := c.let(n.Value); ok {
+			at := l.at
+			return func(env *Env) (*val, bool) { return &env.regs[at], true }, true
+		}
 		read, ok := variables[n.Value]
 		if !ok {
 			return nil, false
@@ -155,6 +238,24 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 		return c.pointer(n)
 	case *ast.MemberNode:
 		return c.splitPiece(n)
+	case *ast.SliceNode:
+		return c.slice(n)
+	case *ast.VariableDeclaratorNode:
+		set, ok := c.bindLet(n)
+		if !ok {
+			return nil, false
+		}
+		body, ok := c.operand(n.Expr)
+		c.lets = c.lets[:len(c.lets)-1]
+		if !ok {
+			return nil, false
+		}
+		return func(env *Env) (*val, bool) {
+			if v, ok := set(env); !ok {
+				return v, false
+			}
+			return body(env)
+		}, true
 	case *ast.ConditionalNode:
 		cond, ok := c.operand(n.Cond)
 		if !ok {
@@ -253,7 +354,7 @@ func (c *fastCompiler) member(n *ast.CallNode) (operand, bool) {
 	if !ok {
 		return nil, false
 	}
-	if keys, ok := recordChain(n); ok {
+	if keys, ok := c.recordChain(n); ok {
 		at := c.slot()
 		if name, ok := keys[0].(string); ok && len(keys) == 1 {
 			id := fieldID(name)
@@ -640,20 +741,26 @@ func memberAccess(n *ast.CallNode) (base ast.Node, key any, ok bool) {
 	return n.Arguments[0], key, true
 }
 
-// recordChain returns the keys of record.k1.k2... (constant keys only).
-func recordChain(n ast.Node) ([]any, bool) {
+// recordChain returns the keys of record.k1.k2... (constant keys only),
+// and of p.k... where a let declared p as such a chain: p.bio, after
+// let p = record.profile, reads record.profile.bio (one lookup in the
+// record's index, not a walk of the profile's text).
+func (c *fastCompiler) recordChain(n ast.Node) ([]any, bool) {
 	var keys []any
 	for {
-		if c, ok := n.(*ast.ChainNode); ok {
-			n = c.Node
+		if chain, ok := n.(*ast.ChainNode); ok {
+			n = chain.Node
 		}
 		switch m := n.(type) {
 		case *ast.IdentifierNode:
-			if m.Value != "record" {
-				return nil, false
-			}
 			slices.Reverse(keys)
-			return keys, true
+			if m.Value == "record" {
+				return keys, true
+			}
+			if l, ok := c.let(m.Value); ok && l.chain {
+				return append(slices.Clip(l.keys), keys...), true
+			}
+			return nil, false
 		case *ast.CallNode:
 			base, key, ok := memberAccess(m)
 			if !ok {

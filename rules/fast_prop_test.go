@@ -33,7 +33,9 @@ func (g exprGen) value(depth int) string {
 		return g.field()
 	}
 	d := depth - 1
-	switch g.r.Intn(13) {
+	switch g.r.Intn(14) {
+	case 13:
+		return g.letOrSlice(d)
 	case 12:
 		return g.builtString(d)
 	case 0, 1:
@@ -132,6 +134,17 @@ func (g exprGen) builtString(d int) string {
 		return fmt.Sprintf("join(%s%s)", g.pick(`record.t`, `record.o.t`, `record.s`, `["a", "B"]`, v), g.pick(``, `, "-"`, `, ""`, `, record.s`))
 	}
 	return fmt.Sprintf("replace(%s, %s, %s)", g.pick(`record.s`, `record.o.s`, v), g.pick(`"a"`, `"é"`, `""`, `record.s`), g.pick(`"b"`, `""`, `"cD"`, `record.o.s`))
+}
+
+// letOrSlice is a value kept in a variable (let), read again in the
+// expression after it, or a slice of a string or a list.
+func (g exprGen) letOrSlice(d int) string {
+	if g.r.Intn(2) == 0 {
+		return fmt.Sprintf("(let %s = %s; %s)", g.pick("x", "p"), g.pick(`record.o`, `record.t`, `record.s`, `record.n`, g.value(d)),
+			g.pick(`x`, `p`, `x.n`, `p?.s`, `x.o.n`, `len(p)`, `x + 1`, `let x = p; x`, `(x ?? 0) * 2`, `any(x, # == 1)`, `p == record.o`, g.value(d)))
+	}
+	bound := func() string { return g.pick(``, `0`, `1`, `2`, `-1`, `-5`, `9`, `1.5`, `record.n`, `"a"`, `nil`) }
+	return fmt.Sprintf("%s[%s:%s]", g.pick(`record.s`, `record.t`, `record.o.s`, `record.o`, `record.n`, `"héllo"`, `[1, 2, 3]`, g.value(d)), bound(), bound())
 }
 
 // valueLoop is a predicate built-in answering a value: a sum, an element

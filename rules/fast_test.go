@@ -170,3 +170,29 @@ func TestFastConditionsAllocateNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestLetsAndSlicesAnswerAsExpr runs lets (two of one name side by side,
+// one read by the next, one inside a predicate) and slices of
+// strings and lists (bounds from the end, out of range, fractional, left
+// out, not numbers) without the VM, on records of every kind where they
+// read, and requires the VM's answer or the VM's failure.
+func TestLetsAndSlicesAnswerAsExpr(t *testing.T) {
+	exprs := []string{
+		`let p = record.o; p.n`, `(let x = record.n; x + 1) + (let x = 2; x)`, `let x = record.s; let y = x + "!"; y + x`, `let p = record.o; any(record.t, let q = # ?? 0; q == p.n)`,
+		`let t = record.t; t[0] ?? t`, `let v = record; v.s`, `record.s[1:]`, `record.s[:2]`, `record.s[-2:]`,
+		`record.s[1:-1]`, `record.s[5:1]`, `record.s[-9:9]`, `record.s[1.9:2.1]`, `record.s[record.n:]`,
+		`record.t[1:]`, `record.t[:-1]`, `record.o[0:1]`, `record.n[0:1]`, `record.s["a":]`, `record.missing[0:]`,
+	}
+	for _, raw := range []string{
+		`{"o":{"n":2},"n":1,"s":"héllo","t":[1,2,3]}`, `{"o":{"n":"x"},"n":1.5,"s":"a\u0062c","t":[]}`,
+		`{"o":[1],"n":-1,"s":"","t":"str"}`, `{"o":null,"n":"2","s":7,"t":{"a":1}}`,
+	} {
+		for _, src := range exprs {
+			p, err := compileExpr(src, false)
+			if err != nil || p.fast == nil {
+				t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.fast != nil)
+			}
+			checkFastValue(t, p, raw)
+		}
+	}
+}

@@ -49,6 +49,22 @@ func (c *fastCompiler) test(node ast.Node, tail bool) (condition, bool) {
 			}
 			return otherwise, true
 		}
+	case *ast.VariableDeclaratorNode:
+		set, ok := c.bindLet(n)
+		if !ok {
+			return nil, false
+		}
+		body, ok := c.test(n.Expr, tail)
+		c.lets = c.lets[:len(c.lets)-1]
+		if !ok {
+			return nil, false
+		}
+		return func(env *Env) (bool, bool) {
+			if _, ok := set(env); !ok {
+				return false, false
+			}
+			return body(env)
+		}, true
 	case *ast.UnaryNode:
 		if n.Operator == "!" || n.Operator == "not" {
 			inner, ok := c.test(n.Node, false)
@@ -119,7 +135,7 @@ type intStep struct {
 // fieldArithmetic returns the record field read by node, a record.a.b
 // member access or integer arithmetic with constants on one (the steps in
 // the order they apply); false for any other node.
-func fieldArithmetic(node ast.Node) (keys []any, steps []intStep, ok bool) {
+func (c *fastCompiler) fieldArithmetic(node ast.Node) (keys []any, steps []intStep, ok bool) {
 	for {
 		n, isBinary := node.(*ast.BinaryNode)
 		if !isBinary {
@@ -137,7 +153,7 @@ func fieldArithmetic(node ast.Node) (keys []any, steps []intStep, ok bool) {
 		steps = append(steps, step)
 		node = n.Left
 	}
-	if keys, ok = recordChain(node); !ok || len(keys) == 0 {
+	if keys, ok = c.recordChain(node); !ok || len(keys) == 0 {
 		return nil, nil, false
 	}
 	for l, r := 0, len(steps)-1; l < r; l, r = l+1, r-1 {
@@ -151,10 +167,10 @@ func fieldArithmetic(node ast.Node) (keys []any, steps []intStep, ok bool) {
 // false for other comparisons. otherwise is the comparison as any other.
 func (c *fastCompiler) fieldEquality(n *ast.BinaryNode, otherwise condition) (condition, bool) {
 	field, other := n.Left, n.Right
-	keys, ok := recordChain(field)
+	keys, ok := c.recordChain(field)
 	if !ok || len(keys) == 0 {
 		field, other = n.Right, n.Left
-		if keys, ok = recordChain(field); !ok || len(keys) == 0 {
+		if keys, ok = c.recordChain(field); !ok || len(keys) == 0 {
 			return nil, false
 		}
 	}
@@ -218,7 +234,7 @@ func (c *fastCompiler) arithmeticTest(n *ast.BinaryNode, typed bool, otherwise c
 	if code == 0 {
 		code = n.Operator[0] // '=' or '!'
 	}
-	keys, steps, ok := fieldArithmetic(n.Left)
+	keys, steps, ok := c.fieldArithmetic(n.Left)
 	if !ok {
 		return c.valueIntTest(n, code, k, typed)
 	}

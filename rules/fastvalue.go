@@ -538,3 +538,64 @@ func stringTest(out, a, b *val, test func(s, t string) bool) bool {
 	out.setBool(test(x, y))
 	return true
 }
+
+// sliceOf is v[from:to] as expr's runtime slices it (a bound nil is left
+// out: 0, or v's length): a bound from the end when negative, both held
+// within v. A string's bytes are sliced here; any other value by the
+// runtime, false where it fails.
+func sliceOf(out, v, from, to *val) bool {
+	if s, ok := v.text(); ok {
+		a, okA := bound(from, 0)
+		b, okB := bound(to, len(s))
+		if okA && okB {
+			b = min(max(b+len(s)*btoi(b < 0), 0), len(s))
+			a = min(max(a+len(s)*btoi(a < 0), 0), b)
+			out.setStr(s[a:b])
+			return true
+		}
+	}
+	return sliceByRuntime(out, v, from, to)
+}
+
+// bound is a slice's bound as runtime.ToInt reads a number (a float
+// truncated); or, when left out, otherwise.
+func bound(v *val, otherwise int) (int, bool) {
+	if v == nil {
+		return otherwise, true
+	}
+	i, f, isInt, ok := v.number()
+	if !isInt {
+		i = int(f)
+	}
+	return i, ok
+}
+
+// btoi is 1 for true, 0 for false.
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// sliceByRuntime is sliceOf on the decoded values, through expr's
+// runtime; false where it fails.
+func sliceByRuntime(out, v, from, to *val) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	node := v.decoded()
+	var a, b any = 0, nil
+	if from != nil {
+		a = from.decoded()
+	}
+	if to != nil {
+		b = to.decoded()
+	} else {
+		b = runtime.Len(node)
+	}
+	out.setTyped(runtime.Slice(node, a, b))
+	return true
+}
