@@ -210,6 +210,9 @@ var libraryConditions = []struct{ name, cond string }{
 	{"slice", `record.name[0:3] == "x"`},
 	{"keys", `len(keys(record.profile)) > 10`},
 	{"get", `get(record.profile, "bio") == "x"`},
+	{"maxmap", `max(map(record.tags, len(#))) > 5`},
+	{"joinmap", `join(map(record.tags, upper(#)), ",") == "x"`},
+	{"filter", `len(filter(record.tags, # != "x")) > 5`},
 }
 
 // BenchmarkAfterLibrary measures each of libraryConditions as a drop (hide

@@ -3,7 +3,6 @@ package rules
 import (
 	"strconv"
 	"strings"
-	"unicode/utf8"
 	"unsafe"
 )
 
@@ -93,33 +92,48 @@ func (env *Env) stringOf(out, v *val) bool {
 // when no letter changes, a built string when s is ASCII, else the
 // strings package's own.
 func (env *Env) changeCase(s string, upper bool) string {
-	from, to := byte('A'), byte('Z') // the letters that change
+	from := byte('A') // the letters that change: from up to from+25
 	if upper {
-		from, to = 'a', 'z'
+		from = 'a'
 	}
-	changes := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			if upper {
-				return strings.ToUpper(s)
-			}
-			return strings.ToLower(s)
+	if !isASCII(s) {
+		if upper {
+			return strings.ToUpper(s)
 		}
-		changes = changes || from <= c && c <= to
+		return strings.ToLower(s)
 	}
-	if !changes {
+	if !hasLetterFrom(s, from) {
 		return s
 	}
 	b := env.room(len(s))[:len(s)]
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if from <= c && c <= to {
+		if c-from < 26 {
 			c ^= 0x20
 		}
 		b[i] = c
 	}
 	return env.keep(b)
+}
+
+// hasLetterFrom reports whether the ASCII text s holds a byte from from
+// up to from+25 (one case's letters), eight bytes at a time: a byte c is
+// in range when c+(0x80-from) reaches 0x80 and c+(0x80-from-26) does not
+// (below 0x80 and added to less than 0x80, no byte carries into the next).
+func hasLetterFrom(s string, from byte) bool {
+	ge, gt := (0x80-uint64(from))*ones, (0x80-uint64(from)-26)*ones
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if w := wordAt(s, i); (w+ge)&^(w+gt)&highs != 0 {
+			return true
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i]-from < 26 {
+			return true
+		}
+	}
+	return false
 }
 
 // replaceAll is strings.ReplaceAll(s, old, new) for an old that is not

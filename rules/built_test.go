@@ -13,6 +13,8 @@ import (
 func TestBuiltStringsAnswerAsExpr(t *testing.T) {
 	values := []string{`"aZ[z{@` + "`" + `"`, `"Jane Doe"`, `"é"`, `"ǅx"`, `"ﬀ"`, `"İ"`, `"a\"b\\u0041"`, `""`,
 		`7`, `-12`, `-9223372036854775808`, `99999999999999999999`, `1.0`, `-0.0`, `0.1`, `1e21`, `1e-5`, `2.5e300`,
+		`"@[` + "`" + `{@[` + "`" + `{x"`, `"@[` + "`" + `{Z[` + "`" + `{"`, `"@[` + "`" + `{z[` + "`" + `{"`, `"A@[` + "`" + `{@[` + "`" + `{"`,
+		`"@[` + "`" + `{@[` + "`" + `a"`, `"0123456789abcdefZ"`,
 		`true`, `false`, `null`, `["a","B"]`, `["a\u0042", "c"]`, `["a",1]`, `[]`, `["x"]`, `{"a":1}`}
 	exprs := []string{`upper(record.v)`, `lower(record.v)`, `string(record.v)`, `record.v + "!"`,
 		`"<" + record.v + record.w`, `record.v + record.v`, `replace(record.v, "a", "bb")`,
@@ -106,6 +108,23 @@ func TestSplitPiecesAnswerAsExpr(t *testing.T) {
 					t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.fast != nil)
 				}
 				checkFastValue(t, p, raw)
+			}
+		}
+	}
+}
+
+// TestChangeCaseBuildsOnlyWhatChanges: upper and lower of a string with
+// no letter to change (only its neighbours in ASCII: @ [ ` {) answer the
+// string itself, building nothing.
+func TestChangeCaseBuildsOnlyWhatChanges(t *testing.T) {
+	env := &Env{}
+	for _, s := range []string{"@[`{@[`{@[`{", "0123456789-_.@[`{", "@[`{@[`{x", ""} {
+		for _, upper := range []bool{true, false} {
+			if upper && strings.ContainsRune(s, 'x') {
+				continue
+			}
+			if got := env.changeCase(s, upper); got != s || len(env.built) != 0 {
+				t.Errorf("changeCase(%q, %v) = %q, %d bytes built", s, upper, got, len(env.built))
 			}
 		}
 	}
