@@ -190,3 +190,30 @@ func TestAfterConditionsOnLetsAndSlices(t *testing.T) {
 			body: `[{"k":1},{"k":3,"owner":{"tier":"gold","region":"US"}},{"k":4,"card":null,"owner":null}]`},
 	})
 }
+
+// TestAfterConditionsOnBuiltLists filters a list with conditions that
+// build lists from each record's arrays (map, filter, and map of a
+// filter) and read them (max, join, in, len), through Caddy, for the
+// exact body the client gets.
+func TestAfterConditionsOnBuiltLists(t *testing.T) {
+	up := afterUpstream(t, map[string]afterReply{
+		"/api/orders": {body: `[{"k":1,"items":[{"sku":"a","qty":2},{"sku":"b","qty":12}],"tags":["x","y"]},` +
+			`{"k":2,"items":[{"sku":"c","qty":1.5},{"sku":"\u0064","qty":3}],"tags":["gift"]},` +
+			`{"k":3,"items":[],"tags":[]},{"k":4,"items":[{"sku":"e","qty":4}],"tags":["X"]}]`},
+		"/api/orders?bad=1": {body: `[{"k":5,"items":[{"sku":"f","qty":"many"}],"tags":[]}]`},
+	})
+	crud(t, `
+		resource orders /api/orders {
+			after list {
+				drop ´(max(map(record.items, #.qty)) ?? 0) > 10´
+				hide tags if ´join(map(record.tags, upper(#)), ",") == "X" || "gift" in map(record.tags, lower(#))´
+				hide items if ´join(map(filter(record.items, #.qty < 2), #.sku), "") != "" || max(map(record.items, #.qty)) == nil´
+			}
+		}`, up)
+	checkAfter(t, up, []afterCase{
+		{name: "lists built per record", path: "/api/orders", status: 200,
+			body: `[{"k":2},{"k":3,"tags":[]},{"k":4,"items":[{"sku":"e","qty":4}]}]`},
+		{name: "max of a string", path: "/api/orders?bad=1", status: 500, kind: kindProblem,
+			body: "a rule could not be evaluated"}, // expr's error
+	})
+}

@@ -213,6 +213,7 @@ var libraryConditions = []struct{ name, cond string }{
 	{"maxmap", `max(map(record.tags, len(#))) > 5`},
 	{"joinmap", `join(map(record.tags, upper(#)), ",") == "x"`},
 	{"filter", `len(filter(record.tags, # != "x")) > 5`},
+	{"list", `record.role in [record.name, "x"]`},
 }
 
 // BenchmarkAfterLibrary measures each of libraryConditions as a drop (hide

@@ -68,7 +68,7 @@ func TestBuiltStringsStayWritten(t *testing.T) {
 // TestBuiltStringsAllocateNothing: strings built per record take their
 // storage from the environment's chunk, one allocation in many records.
 func TestBuiltStringsAllocateNothing(t *testing.T) {
-	raw := `{"id":7,"name":"Jane Doe","tags":["a","b","c"],"email":"jane@example.com"}`
+	raw := `{"id":7,"name":"Jane Doe","tags":["a","b","c"],"email":"jane@example.com","items":[{"qty":2},{"qty":30}]}`
 	members, _ := scanMembers(raw, 0, nil, nil, nil, 0, false)
 	env := &Env{fields: &recordFields{raw: raw, members: members, state: scanned}, Action: "list", Index: 1, Get: get}
 	for _, src := range []string{
@@ -76,6 +76,8 @@ func TestBuiltStringsAllocateNothing(t *testing.T) {
 		`replace(record.email, "@", " at ") == "jane at example.com"`, `join(record.tags, "/") == "a/b/c"`,
 		`string(record.id / 2) == "3.5"`, `len(split(record.email, "@")) == 2`,
 		`split(record.email, "@")[1] == "example.com"`, `split(record.email, "@")[-1] == "example.com"`,
+		`max(map(record.items, #.qty)) == 30`, `join(map(record.tags, upper(#)), ",") == "A,B,C"`,
+		`"c" in filter(record.tags, # != "a")`, `record.name in [record.email, "Jane Doe"]`,
 	} {
 		p, err := compileExpr(src, true)
 		if err != nil || p.cond == nil {
@@ -126,6 +128,36 @@ func TestChangeCaseBuildsOnlyWhatChanges(t *testing.T) {
 			if got := env.changeCase(s, upper); got != s || len(env.built) != 0 {
 				t.Errorf("changeCase(%q, %v) = %q, %d bytes built", s, upper, got, len(env.built))
 			}
+		}
+	}
+}
+
+// TestBuiltListsAnswerAsExpr builds lists with map and filter on
+// records of every kind where they read (a float that is whole, NaN, a
+// string cut inside a character, bytes of a string, members of an
+// object, lists inside lists) and reads them as the rules do, and
+// requires the VM's answer or the VM's failure.
+func TestBuiltListsAnswerAsExpr(t *testing.T) {
+	exprs := []string{`map(record.l, #)`, `map(record.l, # * 1.0)`, `map(record.l, #.n)`, `map(record.l, 0 / 0)`,
+		`map(record.l, string(#)[0:1])`, `map(record.l, [#, #])`, `filter(record.l, # != 2)`,
+		`map(filter(record.l, # != nil), #)`, `map(map(record.l, # ?? 0), # + 1)`, `len(map(record.l, #))`,
+		`max(map(record.l, #.n ?? #))`, `min(map(record.l, [#]), 5)`, `max(record.l, 0)`, `min(record.l)`,
+		`join(map(record.l, upper(string(#))), ",")`, `"2" in map(record.l, string(#))`, `first(filter(record.l, # > 1))`,
+		`sum(map(record.l, len(string(#))))`, `type(filter(record.l, true))`, `string(map(record.l, #))`,
+		`toJSON(filter(record.l, true))`, `map(record.l, let x = #; x)`, `count(map(record.l, #), # == 2)`,
+		`map(record.l, len(map(#, # + 1)))`, `map(record.l, max(map(#, #)))`, `map(record.l, string(#) + "é"[0:1])`,
+		`[record.l, 1, record.l?.n] == [record.l, 1.0, nil]`, `len([record.l, [record.l]])`, `2 in [record.l, 2]`,
+	}
+	for _, l := range []string{`[1,2,3]`, `[2.0,-0.0,1e400]`, `[]`, `["é","b"]`, `[{"n":1},{"n":2.5},{}]`, `[[1,2],[3]]`,
+		`[1,"a",null]`, `"héllo"`, `{"a":1,"b":2}`, `7`, `null`, `[1,[2,[3,[4]]]]`, `[true,false]`,
+		`[[1,2],[3.5],[]]`, `[1e308]`} {
+		raw := `{"l":` + l + `}`
+		for _, src := range exprs {
+			p, err := compileExpr(src, false)
+			if err != nil || p.fast == nil {
+				t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.fast != nil)
+			}
+			checkFastValue(t, p, raw)
 		}
 	}
 }

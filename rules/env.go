@@ -55,6 +55,12 @@ type Env struct {
 	// (built.go).
 	built []byte
 
+	// lists is where the compiled map and filter write the lists they
+	// build, one after another when one builds inside another, before
+	// each is kept in built (fastlists.go); its storage kept from run to
+	// run.
+	lists []byte
+
 	// Get is member access (a.b, a[k]) as the nil-safe patch rewrites it.
 	Get func(any, any) any `expr:"__get"`
 

@@ -126,12 +126,12 @@ const maxPooledRegs = 256
 // VM and the storage of its value buffer. Nothing may use env after: the
 // values valueJSON wrote are copied by the statements that asked for them.
 func (env *Env) release() {
-	if cap(env.json) > maxPooledJSON || len(env.regs) > maxPooledRegs {
+	if cap(env.json) > maxPooledJSON || cap(env.lists) > maxPooledJSON || len(env.regs) > maxPooledRegs {
 		return
 	}
 	clear(env.regs[:env.used]) // no values of the request stay
 	clear(env.runValues)
-	*env = Env{machine: env.machine, json: env.json[:0], built: env.built, regs: env.regs, runValues: env.runValues[:0]}
+	*env = Env{machine: env.machine, json: env.json[:0], built: env.built, lists: env.lists[:0], regs: env.regs, runValues: env.runValues[:0]}
 	envs.Put(env)
 }
 

@@ -195,7 +195,7 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 		for i, e := range n.Nodes {
 			v, ok := literal(e)
 			if !ok {
-				return nil, false
+				return c.arrayOf(n)
 			}
 			elems[i] = v
 		}
@@ -229,6 +229,9 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 		}
 		if valueLoops[n.Name] {
 			return c.valueLoop(n)
+		}
+		if listBuilders[n.Name] {
+			return c.listBuilder(n)
 		}
 		if op, ok := c.builtin(n); ok {
 			return op, true

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -33,7 +34,9 @@ func (g exprGen) value(depth int) string {
 		return g.field()
 	}
 	d := depth - 1
-	switch g.r.Intn(14) {
+	switch g.r.Intn(15) {
+	case 14:
+		return g.builtList(d)
 	case 13:
 		return g.letOrSlice(d)
 	case 12:
@@ -134,6 +137,21 @@ func (g exprGen) builtString(d int) string {
 		return fmt.Sprintf("join(%s%s)", g.pick(`record.t`, `record.o.t`, `record.s`, `["a", "B"]`, v), g.pick(``, `, "-"`, `, ""`, `, record.s`))
 	}
 	return fmt.Sprintf("replace(%s, %s, %s)", g.pick(`record.s`, `record.o.s`, v), g.pick(`"a"`, `"é"`, `""`, `record.s`), g.pick(`"b"`, `""`, `"cD"`, `record.o.s`))
+}
+
+// builtList is a list map or filter builds, alone or read by what reads
+// lists.
+func (g exprGen) builtList(d int) string {
+	l := fmt.Sprintf("map(%s, %s)", g.list(), g.pick(`#`, `#.n`, `# ?? 1`, `# * 1.0`, `string(#)`, `upper(#)`, `[#]`,
+		`0 / 0`, `#.s[0:1]`, `len(#)`, g.value(d)))
+	if g.r.Intn(2) == 0 {
+		l = fmt.Sprintf("filter(%s, %s)", g.list(), g.predicate(d))
+		if g.r.Intn(3) == 0 {
+			l = fmt.Sprintf("map(%s, %s)", l, g.pick(`#`, `#.n`, `# + 1`))
+		}
+	}
+	return fmt.Sprintf(g.pick(`%s`, `len(%s)`, `max(%s)`, `min(%s, 0)`, `join(%s, "-")`, `first(%s)`, `"a" in %s`,
+		`any(%s, # == 1)`, `type(%s)`, `sum(%s)`, `string(%s)`, `toJSON(%s)`), l)
 }
 
 // letOrSlice is a value kept in a variable (let), read again in the
@@ -409,7 +427,31 @@ func checkFastValueAs(t *testing.T, p *program, raw string, fold bool) {
 		t.Errorf("%s on %s: fast %#v, VM error %v", src, raw, got, err)
 	case !ok && err == nil:
 		t.Errorf("%s on %s: left to the VM, which answers %#v", src, raw, want)
-	case ok && fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", want):
+	case ok && typedText(got) != typedText(want):
 		t.Errorf("%s on %s: fast %#v, VM %#v", src, raw, got, want)
 	}
+}
+
+// typedText prints v with the type of each value in it (fmt's %#v prints
+// an int and a whole float64 inside a list alike).
+func typedText(v any) string {
+	switch x := v.(type) {
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = typedText(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for i, k := range keys {
+			keys[i] = fmt.Sprintf("%q: %s", k, typedText(x[k]))
+		}
+		return "{" + strings.Join(keys, ", ") + "}"
+	}
+	return fmt.Sprintf("%T(%#v)", v, v)
 }

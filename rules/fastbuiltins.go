@@ -269,47 +269,89 @@ func arrayElement(out *val, list *val, at any) bool {
 // numbersOnly computes abs, max (most) or min of numbers, as
 // expr's functions do: a negative number negated (-0.0 stays), the first
 // value no later one is greater (less) than, compared as numbers and
-// kept with its type. False, with out untouched, when a value is not a
-// number: expr's function then reads it (the elements of a list).
+// kept with its type; max and min read the elements of an array's JSON
+// text too, and of the arrays in it (nil when there are none). False, with
+// out untouched, for any other value: expr's function then reads it.
 func numbersOnly(out *val, vals []*val, abs, most bool) bool {
-	i, f, isInt, ok := vals[0].number()
-	if !ok {
-		return false
-	}
+	var m extreme
+	m.most = most
 	if abs {
+		i, f, isInt, ok := vals[0].number()
+		if !ok {
+			return false
+		}
 		switch {
 		case isInt && i < 0:
 			i = -i
 		case !isInt && f < 0:
 			f = -f
 		}
+		m.i, m.f, m.isInt, m.have = i, f, isInt, true
+	} else {
+		for _, v := range vals {
+			if !m.add(v, 0) {
+				return false
+			}
+		}
 	}
-	for _, v := range vals[1:] {
-		vi, vf, vIsInt, ok := v.number()
-		if !ok {
+	switch {
+	case !m.have:
+		out.setAny(nil)
+	case m.isInt:
+		out.setInt(m.i)
+	default:
+		out.setFloat(m.f)
+	}
+	return true
+}
+
+// extreme is the greatest (most) or least number met so far.
+type extreme struct {
+	i     int
+	f     float64
+	isInt bool
+	have  bool // a number was met
+	most  bool
+}
+
+// add meets v: a number, or an array's JSON text whose elements it meets
+// in turn; false for anything else.
+func (m *extreme) add(v *val, depth int) bool {
+	vi, vf, vIsInt, ok := v.number()
+	if !ok {
+		if v.kind != rawKind || v.s[0] != '[' || depth >= builtin.MaxDepth {
 			return false
 		}
-		var less bool // the value so far is less than v
-		switch {
-		case isInt && vIsInt:
-			less = i < vi
-		case isInt:
-			less = float64(i) < vf
-		case vIsInt:
-			less = f < float64(vi)
-		default:
-			less = f < vf
+		var each elements
+		var item val
+		each.begin(v)
+		for each.next(&item) {
+			if !m.add(&item, depth+1) {
+				return false
+			}
 		}
-		more := !less && (isInt && vIsInt && i > vi || isInt && !vIsInt && float64(i) > vf ||
-			!isInt && vIsInt && f > float64(vi) || !isInt && !vIsInt && f > vf)
-		if most && less || !most && more {
-			i, f, isInt = vi, vf, vIsInt
-		}
+		return true
 	}
-	if isInt {
-		out.setInt(i)
-	} else {
-		out.setFloat(f)
+	if !m.have {
+		m.i, m.f, m.isInt, m.have = vi, vf, vIsInt, true
+		return true
+	}
+	i, f, isInt := m.i, m.f, m.isInt
+	var less bool // the value so far is less than v
+	switch {
+	case isInt && vIsInt:
+		less = i < vi
+	case isInt:
+		less = float64(i) < vf
+	case vIsInt:
+		less = f < float64(vi)
+	default:
+		less = f < vf
+	}
+	more := !less && (isInt && vIsInt && i > vi || isInt && !vIsInt && float64(i) > vf ||
+		!isInt && vIsInt && f > float64(vi) || !isInt && !vIsInt && f > vf)
+	if m.most && less || !m.most && more {
+		m.i, m.f, m.isInt = vi, vf, vIsInt
 	}
 	return true
 }

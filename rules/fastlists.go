@@ -1,0 +1,245 @@
+package rules
+
+import (
+	"math"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/expr-lang/expr/ast"
+)
+
+// map and filter answer a list. Compiled here, they write it as JSON text
+// (an array of the elements' texts) into the storage the environment
+// keeps for built strings (built.go), each element as the VM would hold
+// it, written so that reading it back gives that value (a float keeps a
+// fraction, a string its exact bytes): every compiled reader of a
+// record's arrays (len, in, join, first, last, max, min, the predicates)
+// then reads it as it reads a field, and nothing is decoded. A list with
+// an element JSON cannot hold that way (a map of the caller's, a string
+// that is not UTF-8, NaN) is built as the VM builds it, a []any.
+
+// listBuilders are the built-ins compiled here that answer a list.
+var listBuilders = map[string]bool{"map": true, "filter": true}
+
+// listBuilder compiles map(list, value), filter(list, predicate) and the
+// filter with a map folded in that expr's optimizer makes of
+// map(filter(...), ...).
+func (c *fastCompiler) listBuilder(n *ast.BuiltinNode) (operand, bool) {
+	if len(n.Arguments) != 2 || n.Threshold != nil || n.Throws {
+		return nil, false
+	}
+	body, ok := n.Arguments[1].(*ast.PredicateNode)
+	if !ok {
+		return nil, false
+	}
+	list, scope, ok := c.openLoop(n.Arguments[0])
+	if !ok {
+		return nil, false
+	}
+	defer c.closeLoop()
+	var value operand // map's value of an element, or filter's folded map
+	var test condition
+	if n.Name == "map" {
+		value, ok = c.operand(body.Node)
+	} else {
+		test, ok = c.test(body.Node, false)
+	}
+	if !ok {
+		return nil, false
+	}
+	if n.Map != nil {
+		if value, ok = c.operand(n.Map); !ok {
+			return nil, false
+		}
+	}
+	at := c.slot()
+	return func(env *Env) (*val, bool) {
+		var each elements
+		l, ok := beginLoop(env, list, &each)
+		if !ok {
+			return l, false
+		}
+		item, out := &env.regs[scope.item], &env.regs[at]
+		mark := env.openList()
+		for each.next(item) {
+			if test != nil {
+				b, ok := test(env)
+				if !ok {
+					env.dropList(mark)
+					return item, false
+				}
+				if !b {
+					continue
+				}
+			}
+			v := item
+			if value != nil {
+				if v, ok = value(env); !ok {
+					env.dropList(mark)
+					return v, false
+				}
+			} else if item.kind == anyKind && item.v == unreadable {
+				env.dropList(mark)
+				return item, false // filter keeps a map's member: the VM fails to read it
+			}
+			if !env.addElement(mark, v) {
+				return out, listOfValues(env, out, l, item, test, value)
+			}
+		}
+		out.setRaw(env.closeList(mark))
+		return out, true
+	}, true
+}
+
+// arrayOf compiles a list literal whose elements are not all constants
+// ([user.id, record.owner]), built as map builds its list.
+func (c *fastCompiler) arrayOf(n *ast.ArrayNode) (operand, bool) {
+	elems := make([]operand, len(n.Nodes))
+	for i, e := range n.Nodes {
+		var ok bool
+		if elems[i], ok = c.operand(e); !ok {
+			return nil, false
+		}
+	}
+	at := c.slot()
+	return func(env *Env) (*val, bool) {
+		out, mark := &env.regs[at], env.openList()
+		for _, e := range elems {
+			v, ok := e(env)
+			if !ok {
+				env.dropList(mark)
+				return v, false
+			}
+			if env.addElement(mark, v) {
+				continue
+			}
+			list := make([]any, len(elems)) // as the VM builds it
+			for i, e := range elems {
+				v, ok := e(env)
+				if !ok {
+					return v, false
+				}
+				list[i] = v.decoded()
+			}
+			out.setAny(list)
+			return out, true
+		}
+		out.setRaw(env.closeList(mark))
+		return out, true
+	}, true
+}
+
+// openList begins a list in env.lists, after the elements of any list
+// being built around it; the mark it answers is where it begins.
+func (env *Env) openList() int {
+	mark := len(env.lists)
+	env.lists = append(env.lists, '[')
+	return mark
+}
+
+// addElement appends v to the list begun at mark; false, the list
+// dropped, for a value JSON cannot hold exactly.
+func (env *Env) addElement(mark int, v *val) bool {
+	if len(env.lists) > mark+1 {
+		env.lists = append(env.lists, ',')
+	}
+	var ok bool
+	if env.lists, ok = appendElement(env.lists, v); !ok {
+		env.dropList(mark)
+	}
+	return ok
+}
+
+// closeList is the JSON text of the list begun at mark, kept in built.
+func (env *Env) closeList(mark int) string {
+	text := append(env.room(len(env.lists)-mark+1), env.lists[mark:]...)
+	env.dropList(mark)
+	return env.keep(append(text, ']'))
+}
+
+// dropList ends the list begun at mark.
+func (env *Env) dropList(mark int) { env.lists = env.lists[:mark] }
+
+// listOfValues is the list as the VM builds it, a []any of the values
+// (the elements filter keeps, or map's values of them), for the lists
+// JSON text cannot hold exactly.
+func listOfValues(env *Env, out, l, item *val, test condition, value operand) bool {
+	var each elements
+	each.begin(l)
+	list := []any{}
+	for each.next(item) {
+		if test != nil {
+			if b, ok := test(env); !ok {
+				return false
+			} else if !b {
+				continue
+			}
+		}
+		v := item
+		if value != nil {
+			var ok bool
+			if v, ok = value(env); !ok {
+				return false
+			}
+		}
+		list = append(list, v.decoded())
+	}
+	out.setAny(list)
+	return true
+}
+
+// appendElement appends v as JSON that reads back as v: false for a
+// value that would read back otherwise.
+func appendElement(dst []byte, v *val) ([]byte, bool) {
+	switch v.kind {
+	case rawKind:
+		return append(dst, v.s...), true
+	case strKind:
+		return appendExactString(dst, v.s)
+	case intKind:
+		return strconv.AppendInt(dst, int64(v.int()), 10), true
+	case floatKind:
+		return appendExactFloat(dst, v.float())
+	case boolKind:
+		return strconv.AppendBool(dst, v.n != 0), true
+	}
+	switch x := v.v.(type) {
+	case nil:
+		return append(dst, "null"...), true
+	case string:
+		return appendExactString(dst, x)
+	case int:
+		return strconv.AppendInt(dst, int64(x), 10), true
+	case float64:
+		return appendExactFloat(dst, x)
+	case bool:
+		return strconv.AppendBool(dst, x), true
+	}
+	return dst, false
+}
+
+// appendExactString appends s as a JSON string; false when s is not
+// UTF-8 (JSON would read back a replacement character).
+func appendExactString(dst []byte, s string) ([]byte, bool) {
+	if !utf8.ValidString(s) {
+		return dst, false
+	}
+	return appendString(dst, s), true
+}
+
+// appendExactFloat appends f as a JSON number that reads back as the same
+// float64, with a fraction or an exponent so that it does not read back
+// as an int; false for NaN and the infinities.
+func appendExactFloat(dst []byte, f float64) ([]byte, bool) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return dst, false
+	}
+	start := len(dst)
+	dst = strconv.AppendFloat(dst, f, 'g', -1, 64)
+	for _, c := range dst[start:] {
+		if c == '.' || c == 'e' {
+			return dst, true
+		}
+	}
+	return append(dst, ".0"...), true
+}
