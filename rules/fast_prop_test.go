@@ -359,6 +359,8 @@ func FuzzFastConditions(f *testing.F) {
 	f.Add(`find(record.t, # > 1) == max(record.t) || int(first(record.t)) == 1`, `{"t":[1,2.5,"3"]}`)
 	f.Add(`upper(record.s) + string(record.n) == "AB1" || split(record.s, "b")[-1] == ""`, `{"s":"a\u0062","n":1}`)
 	f.Add(`join(record.t, "-") == replace(record.s, "é", "-") && len(split(record.s, "")) == 3`, `{"t":["a","b"],"s":"aéb"}`)
+	f.Add(`let o = record.o; max(map(o.t, #.n ?? 0)) > 1 || record.s[1:] in [o.s, "x"]`, `{"o":{"t":[{"n":2},{}],"s":"b"},"s":"ab"}`)
+	f.Add(`len(filter(map(record.t, # * 1.0), # > 1)) == 1 && join(filter(record.t, # != 2), "") == ""`, `{"t":[1,2.5]}`)
 	f.Fuzz(func(t *testing.T, src, raw string) {
 		if !json.Valid([]byte(raw)) || len(src) > 200 {
 			return
