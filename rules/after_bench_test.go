@@ -2,6 +2,7 @@ package rules
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand"
 	"strconv"
 	"strings"
@@ -357,4 +358,28 @@ func benchRecordsIn(b *testing.B, p *Program, body []byte, shape Shape, n int, w
 		out = res.Body
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/record")
+}
+
+// dateConditions are drop conditions on a record's RFC 3339 date, false
+// for every record, beside the equality and the comparison of the text.
+var dateConditions = []struct{ name, cond string }{
+	{"equal", `record.role == "nobody"`},
+	{"text", `record.starts_at > "2030-01-01T00:00:00Z"`},
+	{"date", `date(record.starts_at) > date("2030-01-01T00:00:00Z")`},
+	{"now", `date(record.starts_at) > now()`},
+	{"day", `date(record.day) > date("2030-01-01")`},
+}
+
+// BenchmarkAfterDates measures each of dateConditions as a drop (hide
+// password beside it) on 100 records holding a date and a day.
+func BenchmarkAfterDates(b *testing.B) {
+	body := []byte{'['}
+	for i := range 100 {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = fmt.Appendf(body, `{"id":%d,"role":"editor","starts_at":"2024-01-%02dT10:%02d:00Z","day":"2024-02-%02d","password":"x"}`,
+			i, 1+i%28, i%60, 1+i%28)
+	}
+	benchDrops(b, append(body, ']'), Shape{List: true}, dateConditions)
 }

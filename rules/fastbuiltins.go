@@ -3,6 +3,7 @@ package rules
 import (
 	"math"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/expr-lang/expr/ast"
@@ -26,7 +27,7 @@ var libraryBuiltins = map[string]libraryCall{
 	"int": callInt, "float": callFloat, "round": callRound, "ceil": callCeil, "floor": callFloor,
 	"trimPrefix": callTrimPrefix, "trimSuffix": callTrimSuffix, "indexOf": callIndexOf,
 	"lastIndexOf": callLastIndexOf, "hasPrefix": callHasPrefix, "hasSuffix": callHasSuffix,
-	"string": callString, "replace": callReplace, "join": callJoin,
+	"string": callString, "replace": callReplace, "join": callJoin, "date": callDate,
 }
 
 // libraryCall names a compiled library built-in.
@@ -54,6 +55,7 @@ const (
 	callString
 	callReplace
 	callJoin
+	callDate
 )
 
 // usualCase computes call's usual case into out, a string it builds
@@ -64,6 +66,8 @@ func usualCase(env *Env, call libraryCall, out *val, args []*val) bool {
 	switch call {
 	case callString:
 		return env.stringOf(out, args[0])
+	case callDate:
+		return dateOf(out, args)
 	case callReplace, callJoin:
 		return env.buildStrings(call, out, args)
 	case callAbs, callMax, callMin:
@@ -177,6 +181,58 @@ func stringsOnly(call libraryCall, out *val, args []*val) bool {
 		return false
 	}
 	return true
+}
+
+// dateOf is date(text) of a day (2006-01-02) or an RFC 3339 date (its
+// tenth byte a T), held as its instant: the layouts expr's date tries
+// before those cannot read such a text. False for any other argument.
+func dateOf(out *val, args []*val) bool {
+	if len(args) != 1 {
+		return false
+	}
+	text, ok := args[0].text()
+	if !ok || len(text) != len(time.DateOnly) && (len(text) < len(time.RFC3339)-5 || text[10] != 'T') {
+		return false
+	}
+	if t, ok := dayOf(text); ok {
+		out.setTime(t, text)
+		return true
+	}
+	t, err := parseDate(text)
+	if err != nil {
+		return false // expr's function reads it by the other layouts, or fails
+	}
+	out.setTime(t, text)
+	return true
+}
+
+// dayOf reads a day (2006-01-02, each number of its digits, the day one
+// its month has) as time.Parse does, its instant midnight UTC; false for
+// any other text.
+func dayOf(text string) (time.Time, bool) {
+	if len(text) != len(time.DateOnly) || text[4] != '-' || text[7] != '-' {
+		return time.Time{}, false
+	}
+	y, ok1 := digits(text[0:4])
+	m, ok2 := digits(text[5:7])
+	d, ok3 := digits(text[8:10])
+	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	return t, t.Day() == d // past the month's last day, Date moves on to the next month
+}
+
+// digits is the number s spells in decimal digits only.
+func digits(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
 }
 
 // buildStrings is replace of three strings (the old one not empty) and

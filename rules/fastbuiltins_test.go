@@ -128,3 +128,33 @@ func TestTransformValueReadAsText(t *testing.T) {
 		}
 	}
 }
+
+// TestDatesAnswerAsExpr reads dates of every layout expr's date tries
+// (a day, RFC 3339 with and without fractions and offsets, the others,
+// texts none reads) and compares them as the rules do, and requires the
+// VM's answer or the VM's failure.
+func TestDatesAnswerAsExpr(t *testing.T) {
+	exprs := []string{`date(record.d)`, `date(record.d) > date("2020-01-01")`, `date(record.d) <= date(record.e)`,
+		`date(record.d) == date("2024-01-15T12:00:00+02:00")`, `date(record.d) != date(record.e)`,
+		`date(record.d) >= date(record.e)`, `date(record.d) < now()`, `now() > date(record.d)`, `string(date(record.d))`,
+		`date(record.d) - date("2024-01-01")`, `[date(record.d)]`, `type(date(record.d))`, `date(record.d) in [date(record.e)]`,
+		`date(record.d) == nil`, `date(record.d) ?? 1`, `date(record.d) > record.d`,
+		`let x = date(record.d); x == x`, `date(record.d) < date(record.e) + duration("1h")`}
+	dates := []string{`"2024-01-15T10:00:00Z"`, `"2024-01-15T10:00:00.123456789+02:00"`, `"2024-01-15"`, `"2024-13-01"`,
+		`"2024-01-15 10:00:00"`, `"15:04:05"`, `"Mon, 02 Jan 2006 15:04:05 MST"`, `"2024-01-15T10:00:00"`,
+		`"2024-02-30T00:00:00Z"`, `"0001-01-01T00:00:00Z"`, `"9999-12-31T23:59:59.999999999-23:59"`, `"2024-01-1"`, `7`, `null`,
+		`"2024-02-29"`, `"2023-02-29"`, `"2024-04-31"`, `"2024-00-10"`, `"2024-12-00"`, `"0000-01-01"`, `"+024-01-01"`,
+		`"2024-1-015"`, `"2024/01/15"`, `"２024-01-15"`}
+	for _, d := range dates {
+		for _, e := range []string{`"2024-01-15T10:00:00Z"`, `"2024-01-15T10:00:00.000000001Z"`, `"2024-01-15"`, `"x"`} {
+			raw := `{"d":` + d + `,"e":` + e + `}`
+			for _, src := range exprs {
+				p, err := compileExpr(src, false)
+				if err != nil || p.fast == nil {
+					t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.fast != nil)
+				}
+				checkFastValue(t, p, raw)
+			}
+		}
+	}
+}

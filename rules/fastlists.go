@@ -202,6 +202,8 @@ func appendElement(dst []byte, v *val) ([]byte, bool) {
 		return appendExactFloat(dst, v.float())
 	case boolKind:
 		return strconv.AppendBool(dst, v.n != 0), true
+	case timeKind:
+		return dst, false // the VM's list holds a time.Time
 	}
 	switch x := v.v.(type) {
 	case nil:

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/expr-lang/expr/builtin"
@@ -16,8 +17,9 @@ import (
 // or boolean an operator computed, held unboxed; or any other value.
 type val struct {
 	v    any    // anyKind
-	s    string // rawKind: a record field's JSON text; strKind: the string
-	n    uint64 // intKind: the int; floatKind: the float64's bits; boolKind: 1 for true
+	s    string // rawKind: a record field's JSON text; strKind: the string; timeKind: the date's text
+	n    uint64 // intKind: the int; floatKind: the float64's bits; boolKind: 1 for true; timeKind: Unix seconds
+	ns   int32  // timeKind: the nanoseconds
 	kind valKind
 }
 
@@ -30,6 +32,7 @@ const (
 	intKind
 	floatKind
 	boolKind
+	timeKind // what date(s) answers for an RFC 3339 date or a day, held as its instant
 )
 
 // The setters below write a value field by field into its slot: Go
@@ -77,6 +80,11 @@ func (x *val) setTyped(v any) {
 	}
 }
 
+// setTime makes x the instant date(text) answers.
+func (x *val) setTime(t time.Time, text string) {
+	x.v, x.s, x.n, x.ns, x.kind = nil, text, uint64(t.Unix()), int32(t.Nanosecond()), timeKind
+}
+
 // rawVal is a field's JSON text; "" (no such field) is nil.
 func rawVal(s string) (x val) {
 	x.setRaw(s)
@@ -122,6 +130,9 @@ func (x *val) decoded() any {
 		return x.n == 1
 	case rawKind:
 		return valueOf(gjson.Parse(x.s))
+	case timeKind:
+		t, _ := parseDate(x.s)
+		return t
 	}
 	return x.v
 }
@@ -146,6 +157,8 @@ func (x *val) class() class {
 		return numClass
 	case boolKind:
 		return boolClass
+	case timeKind:
+		return otherClass
 	case rawKind:
 		switch x.s[0] {
 		case '"':
@@ -285,6 +298,11 @@ func numbers(x, y *val) numPair {
 // equal is runtime.Equal on the decoded values, without decoding numbers,
 // strings, booleans and null.
 func equal(a, b *val) bool {
+	if a.kind == timeKind || b.kind == timeKind {
+		if x, y, ok := instants(a, b); ok {
+			return x == y
+		}
+	}
 	if a.kind == b.kind && a.kind > rawKind { // computed values of one type
 		if a.kind == floatKind {
 			return a.float() == b.float()
@@ -403,6 +421,12 @@ func modulo(out, a, b *val) bool {
 // compare is runtime.Less, More, LessOrEqual or MoreOrEqual: lt, eq and
 // gt are its answers when a is less than, equal to or more than b.
 func compare(out, a, b *val, op func(a, b any) bool, lt, eq, gt bool) bool {
+	if a.kind == timeKind || b.kind == timeKind {
+		if x, y, ok := instants(a, b); ok {
+			out.setBool(a3(x.before(y), x == y, y.before(x), lt, eq, gt))
+			return true
+		}
+	}
 	if p := numbers(a, b); p.ok {
 		if p.ints {
 			out.setBool(a3(p.a < p.b, p.a == p.b, p.a > p.b, lt, eq, gt))
@@ -598,4 +622,43 @@ func sliceByRuntime(out, v, from, to *val) (ok bool) {
 	}
 	out.setTyped(runtime.Slice(node, a, b))
 	return true
+}
+
+// instant is a point in time as seconds and nanoseconds since 1970.
+type instant struct {
+	sec int64
+	ns  int32
+}
+
+func (t instant) before(u instant) bool { return t.sec < u.sec || t.sec == u.sec && t.ns < u.ns }
+
+// instants reads a and b as instants, when both are times (a date held
+// as its instant, or a time.Time), as time.Time's Before and Equal
+// compare them.
+func instants(a, b *val) (x, y instant, ok bool) {
+	if x, ok = a.instant(); ok {
+		y, ok = b.instant()
+	}
+	return x, y, ok
+}
+
+func (x *val) instant() (instant, bool) {
+	switch x.kind {
+	case timeKind:
+		return instant{int64(x.n), x.ns}, true
+	case anyKind:
+		if t, ok := x.v.(time.Time); ok {
+			return instant{t.Unix(), int32(t.Nanosecond())}, true
+		}
+	}
+	return instant{}, false
+}
+
+// parseDate is date(text) of expr's library for a day (2006-01-02) or an
+// RFC 3339 date, the first of its layouts either can be read by.
+func parseDate(text string) (time.Time, error) {
+	if len(text) == len(time.DateOnly) {
+		return time.Parse(time.DateOnly, text)
+	}
+	return time.Parse(time.RFC3339, text)
 }

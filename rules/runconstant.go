@@ -19,8 +19,9 @@ var runVariables = map[string]bool{"user": true, "request": true, "response": tr
 
 // runConstant reports whether node's value cannot change within a run: it
 // reads only runVariables and constants, through nodes that compute a
-// value from their operands alone (member reads, operators, len and the
-// string built-ins, conditionals, list literals).
+// value from their operands alone (member reads, operators, len, the
+// string built-ins and the library's with a usual case, such as date and
+// string, conditionals, list literals).
 func runConstant(node ast.Node) bool {
 	switch n := node.(type) {
 	case *ast.NilNode, *ast.IntegerNode, *ast.FloatNode, *ast.StringNode, *ast.BoolNode, *ast.ConstantNode:
@@ -37,7 +38,15 @@ func runConstant(node ast.Node) bool {
 	case *ast.BinaryNode:
 		return runConstant(n.Left) && runConstant(n.Right)
 	case *ast.BuiltinNode:
-		return (stringBuiltins[n.Name] || n.Name == "len") && len(n.Arguments) == 1 && runConstant(n.Arguments[0])
+		if !stringBuiltins[n.Name] && n.Name != "len" && libraryBuiltins[n.Name] == callOnly {
+			return false // now() moves; the predicates read #
+		}
+		for _, a := range n.Arguments {
+			if !runConstant(a) {
+				return false
+			}
+		}
+		return len(n.Arguments) > 0
 	case *ast.ConditionalNode:
 		return runConstant(n.Cond) && runConstant(n.Exp1) && runConstant(n.Exp2)
 	case *ast.ArrayNode:

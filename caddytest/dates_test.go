@@ -1,0 +1,42 @@
+package caddytest
+
+import "testing"
+
+// TestDatesInRules checks a create's dates and filters a list on them
+// through Caddy: RFC 3339 dates with offsets and fractions, days, a day
+// that does not exist, and a text no layout of date reads.
+func TestDatesInRules(t *testing.T) {
+	up := newUpstream(t, nil)
+	tester := crud(t, `
+		resource events /api/events {
+			before create {
+				deny ´date(record.starts_at) < date("2020-01-01")´ 422 "events start after 2020"
+				check ends_at ´date(record.ends_at) > date(record.starts_at)´ "must end after it starts"
+			}
+		}`, up)
+	checkBodies(t, tester, up, "POST", "/api/events", []bodyCase{
+		{"in order across offsets", `{"starts_at":"2024-05-01T23:30:00-02:00","ends_at":"2024-05-02T01:30:00.5Z"}`, 200,
+			`{"starts_at":"2024-05-01T23:30:00-02:00","ends_at":"2024-05-02T01:30:00.5Z"}`},
+		{"the same instant", `{"starts_at":"2024-05-02T01:30:00.5Z","ends_at":"2024-05-02T03:30:00.5+02:00"}`, 422,
+			`{"type":"about:blank","title":"Unprocessable Entity","status":422,"detail":"the request is not valid",` +
+				`"errors":[{"field":"ends_at","message":"must end after it starts"}]}`},
+		{"a day", `{"starts_at":"2019-12-31","ends_at":"2030-01-01"}`, 422, problemJSON(422, "events start after 2020")},
+		{"a day that does not exist", `{"starts_at":"2023-02-29","ends_at":"2030-01-01"}`, 500,
+			problemJSON(500, "a rule could not be evaluated")},
+	})
+
+	lists := afterUpstream(t, map[string]afterReply{
+		"/api/passes": {body: `[{"k":1,"expires":"2024-12-31"},{"k":2,"expires":"2025-01-01T00:00:00+01:00"},` +
+			`{"k":3,"expires":"2025-01-01T00:00:00.000000001Z"},{"k":4,"expires":"2026-06-01 10:00:00"}]`},
+	})
+	crud(t, `
+		resource passes /api/passes {
+			after list {
+				drop ´date(record.expires) < date("2025-01-01T00:00:00Z")´
+			}
+		}`, lists)
+	checkAfter(t, lists, []afterCase{
+		{name: "expired passes dropped", path: "/api/passes", status: 200,
+			body: `[{"k":3,"expires":"2025-01-01T00:00:00.000000001Z"},{"k":4,"expires":"2026-06-01 10:00:00"}]`},
+	})
+}
