@@ -34,7 +34,9 @@ func (g exprGen) value(depth int) string {
 		return g.field()
 	}
 	d := depth - 1
-	switch g.r.Intn(15) {
+	switch g.r.Intn(16) {
+	case 15:
+		return g.dateValue(d)
 	case 14:
 		return g.builtList(d)
 	case 13:
@@ -139,6 +141,15 @@ func (g exprGen) builtString(d int) string {
 	return fmt.Sprintf("replace(%s, %s, %s)", g.pick(`record.s`, `record.o.s`, v), g.pick(`"a"`, `"é"`, `""`, `record.s`), g.pick(`"b"`, `""`, `"cD"`, `record.o.s`))
 }
 
+// dateValue is a date read from a record's text or a constant, compared
+// with another, or a value computed from it.
+func (g exprGen) dateValue(d int) string {
+	date := func() string {
+		return fmt.Sprintf("date(%s)", g.pick(`record.s`, `record.o.s`, `"2024-01-15"`, `"2024-01-15T10:00:00.5+01:00"`, g.value(d)))
+	}
+	return fmt.Sprintf(g.pick(`%s %s %s`, `%s %s now()`, `%s %s %s + duration("1h")`), date(), g.pick("==", "!=", "<", "<=", ">", ">="), date())
+}
+
 // builtList is a list map or filter builds, alone or read by what reads
 // lists.
 func (g exprGen) builtList(d int) string {
@@ -218,7 +229,7 @@ type jsonGen struct{ r *rand.Rand }
 func (g jsonGen) scalar() string {
 	return g.pick(`0`, `1`, `2`, `-1`, `7`, `100`, `1.5`, `1.0`, `-0`, `2e0`, `1E2`, `0.1`, `99999999999999999999`,
 		`9223372036854775807`, `-9223372036854775808`, `9999999999999999999`, `999999999`, `1234567890`,
-		`"a"`, `"ab"`, `""`, `"b"`, `"\u0061"`, `"é"`, `"aB"`, `"É"`, `"a\"b"`, `"\ud83d\ude00"`, `true`, `false`, `null`)
+		`"a"`, `"ab"`, `""`, `"b"`, `"\u0061"`, `"é"`, `"aB"`, `"É"`, `"2024-01-15"`, `"2024-01-15T09:00:00.5Z"`, `"2024-02-30"`, `"a\"b"`, `"\ud83d\ude00"`, `true`, `false`, `null`)
 }
 
 func (g jsonGen) pick(xs ...string) string { return xs[g.r.Intn(len(xs))] }
@@ -361,6 +372,7 @@ func FuzzFastConditions(f *testing.F) {
 	f.Add(`join(record.t, "-") == replace(record.s, "é", "-") && len(split(record.s, "")) == 3`, `{"t":["a","b"],"s":"aéb"}`)
 	f.Add(`let o = record.o; max(map(o.t, #.n ?? 0)) > 1 || record.s[1:] in [o.s, "x"]`, `{"o":{"t":[{"n":2},{}],"s":"b"},"s":"ab"}`)
 	f.Add(`len(filter(map(record.t, # * 1.0), # > 1)) == 1 && join(filter(record.t, # != 2), "") == ""`, `{"t":[1,2.5]}`)
+	f.Add(`date(record.s) >= date("2024-01-15T00:00:00+01:00") || date(record.o.s) < now()`, `{"s":"2024-01-14","o":{"s":"2024-01-15T10:00:00Z"}}`)
 	f.Fuzz(func(t *testing.T, src, raw string) {
 		if !json.Valid([]byte(raw)) || len(src) > 200 {
 			return
