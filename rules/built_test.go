@@ -20,25 +20,10 @@ func TestBuiltStringsAnswerAsExpr(t *testing.T) {
 		`"<" + record.v + record.w`, `record.v + record.v`, `replace(record.v, "a", "bb")`,
 		`replace(record.v, "aa", "")`, `replace(record.v, record.w, "-")`, `join(record.v)`, `join(record.v, ", ")`,
 		`join(record.v, record.w)`, `string(record.v) + string(record.w)`, `upper(string(record.v))`}
-	for _, v := range values {
-		for _, w := range []string{`"a"`, `"aa"`, `""`, `3`} {
-			raw := `{"v":` + v + `,"w":` + w + `}`
-			for _, src := range exprs {
-				p, err := compileExpr(src, false)
-				if err != nil || p.fast == nil {
-					t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.fast != nil)
-				}
-				checkFastValue(t, p, raw)
-			}
-		}
-	}
-	for _, s := range []string{"aaa", "aaaa", "abab"} { // overlapping: the strings package's leftmost matches
-		raw := `{"v":"` + s + `"}`
-		for _, src := range []string{`replace(record.v, "aa", "x")`, `replace(record.v, "ab", "ba")`} {
-			p, _ := compileExpr(src, false)
-			checkFastValue(t, p, raw)
-		}
-	}
+	checkCompiledValues(t, exprs, pairs("v", values, "w", []string{`"a"`, `"aa"`, `""`, `3`}))
+	// overlapping: the strings package's leftmost matches
+	checkCompiledValues(t, []string{`replace(record.v, "aa", "x")`, `replace(record.v, "ab", "ba")`},
+		[]string{`{"v":"aaa"}`, `{"v":"aaaa"}`, `{"v":"abab"}`})
 }
 
 // TestBuiltStringsStayWritten keeps strings built by one evaluation while
@@ -101,18 +86,8 @@ func TestSplitPiecesAnswerAsExpr(t *testing.T) {
 	exprs := []string{`len(split(record.v, record.w))`, `split(record.v, record.w)[0]`,
 		`split(record.v, record.w)[1]`, `split(record.v, record.w)[2]`, `split(record.v, record.w)[-1]`,
 		`split(record.v, record.w)[-2]`, `split(record.v, record.w)[-4]`, `split(record.v, "@")[1] == "b"`}
-	for _, v := range []string{`"a@b"`, `"@a@"`, `"a@@b"`, `"aaa"`, `""`, `"@"`, `"a\u0040b"`, `7`, `null`} {
-		for _, w := range []string{`"@"`, `"aa"`, `""`, `"a"`, `1`} {
-			raw := `{"v":` + v + `,"w":` + w + `}`
-			for _, src := range exprs {
-				p, err := compileExpr(src, false)
-				if err != nil || p.fast == nil {
-					t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.fast != nil)
-				}
-				checkFastValue(t, p, raw)
-			}
-		}
-	}
+	checkCompiledValues(t, exprs, pairs("v", []string{`"a@b"`, `"@a@"`, `"a@@b"`, `"aaa"`, `""`, `"@"`, `"a\u0040b"`, `7`, `null`},
+		"w", []string{`"@"`, `"aa"`, `""`, `"a"`, `1`}))
 }
 
 // TestChangeCaseBuildsOnlyWhatChanges: upper and lower of a string with
@@ -148,16 +123,7 @@ func TestBuiltListsAnswerAsExpr(t *testing.T) {
 		`map(record.l, len(map(#, # + 1)))`, `map(record.l, max(map(#, #)))`, `map(record.l, string(#) + "é"[0:1])`,
 		`[record.l, 1, record.l?.n] == [record.l, 1.0, nil]`, `len([record.l, [record.l]])`, `2 in [record.l, 2]`,
 	}
-	for _, l := range []string{`[1,2,3]`, `[2.0,-0.0,1e400]`, `[]`, `["é","b"]`, `[{"n":1},{"n":2.5},{}]`, `[[1,2],[3]]`,
-		`[1,"a",null]`, `"héllo"`, `{"a":1,"b":2}`, `7`, `null`, `[1,[2,[3,[4]]]]`, `[true,false]`,
-		`[[1,2],[3.5],[]]`, `[1e308]`} {
-		raw := `{"l":` + l + `}`
-		for _, src := range exprs {
-			p, err := compileExpr(src, false)
-			if err != nil || p.fast == nil {
-				t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.fast != nil)
-			}
-			checkFastValue(t, p, raw)
-		}
-	}
+	checkCompiledValues(t, exprs, pairs("l", []string{`[1,2,3]`, `[2.0,-0.0,1e400]`, `[]`, `["é","b"]`,
+		`[{"n":1},{"n":2.5},{}]`, `[[1,2],[3]]`, `[1,"a",null]`, `"héllo"`, `{"a":1,"b":2}`, `7`, `null`, `[1,[2,[3,[4]]]]`,
+		`[true,false]`, `[[1,2],[3.5],[]]`, `[1e308]`}, "m", []string{`0`}))
 }

@@ -551,30 +551,31 @@ func (c *fastCompiler) binary(n *ast.BinaryNode) (operand, bool) {
 		}, true
 	}
 	return func(env *Env) (*val, bool) {
-		l, ok := left(env)
+		l, r, ok := operands(env, left, right)
 		if !ok {
 			return l, false
-		}
-		r, ok := right(env)
-		if !ok {
-			return r, false
 		}
 		out := &env.regs[at]
 		return out, op(out, l, r)
 	}, true
 }
 
+// operands computes two operands; false when either leaves the
+// evaluation to the VM.
+func operands(env *Env, left, right operand) (l, r *val, ok bool) {
+	if l, ok = left(env); ok {
+		r, ok = right(env)
+	}
+	return l, r, ok
+}
+
 // concatenation is left + right: two strings joined into one built in
 // env (built.go), any other operands added as expr adds them.
 func concatenation(left, right operand, at int) operand {
 	return func(env *Env) (*val, bool) {
-		l, ok := left(env)
+		l, r, ok := operands(env, left, right)
 		if !ok {
 			return l, false
-		}
-		r, ok := right(env)
-		if !ok {
-			return r, false
 		}
 		out := &env.regs[at]
 		if a, ok := l.text(); ok {

@@ -413,6 +413,32 @@ func checkFastValue(t *testing.T, p *program, raw string) {
 	}
 }
 
+// checkCompiledValues requires each of exprs compiled without the VM and
+// compares it with the VM on each of records.
+func checkCompiledValues(t *testing.T, exprs, records []string) {
+	t.Helper()
+	for _, src := range exprs {
+		p, err := compileExpr(src, false)
+		if err != nil || p.fast == nil {
+			t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.fast != nil)
+		}
+		for _, raw := range records {
+			checkFastValue(t, p, raw)
+		}
+	}
+}
+
+// pairs are the records {"a": x, "b": y} for every x of xs and y of ys.
+func pairs(a string, xs []string, b string, ys []string) []string {
+	var records []string
+	for _, x := range xs {
+		for _, y := range ys {
+			records = append(records, fmt.Sprintf("{%q:%s,%q:%s}", a, x, b, y))
+		}
+	}
+	return records
+}
+
 // checkFastValueAs is checkFastValue with names matched exactly, or under
 // folding (fold).
 func checkFastValueAs(t *testing.T, p *program, raw string, fold bool) {

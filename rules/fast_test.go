@@ -183,16 +183,8 @@ func TestLetsAndSlicesAnswerAsExpr(t *testing.T) {
 		`record.s[1:-1]`, `record.s[5:1]`, `record.s[-9:9]`, `record.s[1.9:2.1]`, `record.s[record.n:]`,
 		`record.t[1:]`, `record.t[:-1]`, `record.o[0:1]`, `record.n[0:1]`, `record.s["a":]`, `record.missing[0:]`,
 	}
-	for _, raw := range []string{
+	checkCompiledValues(t, exprs, []string{
 		`{"o":{"n":2},"n":1,"s":"héllo","t":[1,2,3]}`, `{"o":{"n":"x"},"n":1.5,"s":"a\u0062c","t":[]}`,
 		`{"o":[1],"n":-1,"s":"","t":"str"}`, `{"o":null,"n":"2","s":7,"t":{"a":1}}`,
-	} {
-		for _, src := range exprs {
-			p, err := compileExpr(src, false)
-			if err != nil || p.fast == nil {
-				t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.fast != nil)
-			}
-			checkFastValue(t, p, raw)
-		}
-	}
+	})
 }

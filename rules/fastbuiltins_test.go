@@ -67,7 +67,7 @@ func TestCompiledBuiltinsAllocateNothing(t *testing.T) {
 // and in on an object answer as expr's functions and operator do.
 func TestLibraryBuiltinsAnswerAsExpr(t *testing.T) {
 	raw := `{"f":1.0,"i":1,"z":-0.0,"n":-7,"big":-9223372036854775808,"huge":1e400,"l":[3,1.5,[9]],"s":"a","e":[],"t":"12","w":"abab","b":true,"esc":{"\u006e":1}}`
-	for _, src := range []string{
+	checkCompiledValues(t, []string{
 		`max(record.f, record.i)`, `max(record.i, record.f)`, `min(record.f, record.i)`, `min(record.i, record.f)`,
 		`abs(record.z)`, `abs(record.n)`, `abs(record.big)`, `abs(record.f - 3)`, `max(record.n)`, `min(record.n, -7.0)`,
 		`max(record.l)`, `min(record.l, 0)`, `max(record.s, 1)`, `abs(record.s)`, `max(record.missing, 1)`,
@@ -80,13 +80,7 @@ func TestLibraryBuiltinsAnswerAsExpr(t *testing.T) {
 		`indexOf(record.w, "b")`, `lastIndexOf(record.w, "b")`, `trimPrefix(record.w, "a")`, `trimSuffix(record.w, "b")`,
 		`hasPrefix(record.w, "ab")`, `hasSuffix(record.w, "a")`, `trimPrefix(" a")`, `trimSuffix(record.w)`,
 		`"s" in record`, `"missing" in record`, `nil in record`, `1 in record`, `"n" in record.esc`, `"u" in record.esc`,
-	} {
-		p, err := compileExpr(src, false)
-		if err != nil || p.fast == nil {
-			t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.fast != nil)
-		}
-		checkFastValue(t, p, raw)
-	}
+	}, []string{raw})
 }
 
 // TestTransformValueReadAsText: a transform's value, handed over as its
@@ -145,16 +139,6 @@ func TestDatesAnswerAsExpr(t *testing.T) {
 		`"2024-02-30T00:00:00Z"`, `"0001-01-01T00:00:00Z"`, `"9999-12-31T23:59:59.999999999-23:59"`, `"2024-01-1"`, `7`, `null`,
 		`"2024-02-29"`, `"2023-02-29"`, `"2024-04-31"`, `"2024-00-10"`, `"2024-12-00"`, `"0000-01-01"`, `"+024-01-01"`,
 		`"2024-1-015"`, `"2024/01/15"`, `"２024-01-15"`}
-	for _, d := range dates {
-		for _, e := range []string{`"2024-01-15T10:00:00Z"`, `"2024-01-15T10:00:00.000000001Z"`, `"2024-01-15"`, `"x"`} {
-			raw := `{"d":` + d + `,"e":` + e + `}`
-			for _, src := range exprs {
-				p, err := compileExpr(src, false)
-				if err != nil || p.fast == nil {
-					t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.fast != nil)
-				}
-				checkFastValue(t, p, raw)
-			}
-		}
-	}
+	checkCompiledValues(t, exprs, pairs("d", dates, "e",
+		[]string{`"2024-01-15T10:00:00Z"`, `"2024-01-15T10:00:00.000000001Z"`, `"2024-01-15"`, `"x"`}))
 }

@@ -28,29 +28,17 @@ func (c *fastCompiler) listBuilder(n *ast.BuiltinNode) (operand, bool) {
 	if len(n.Arguments) != 2 || n.Threshold != nil || n.Throws {
 		return nil, false
 	}
-	body, ok := n.Arguments[1].(*ast.PredicateNode)
-	if !ok {
-		return nil, false
-	}
 	list, scope, ok := c.openLoop(n.Arguments[0])
 	if !ok {
 		return nil, false
 	}
 	defer c.closeLoop()
-	var value operand // map's value of an element, or filter's folded map
-	var test condition
-	if n.Name == "map" {
-		value, ok = c.operand(body.Node)
-	} else {
-		test, ok = c.test(body.Node, false)
-	}
+	value, test, mapped, ok := c.loopBody(n, n.Name == "map") // map's value of an element
 	if !ok {
 		return nil, false
 	}
-	if n.Map != nil {
-		if value, ok = c.operand(n.Map); !ok {
-			return nil, false
-		}
+	if mapped != nil {
+		value = mapped // filter's folded map
 	}
 	at := c.slot()
 	return func(env *Env) (*val, bool) {

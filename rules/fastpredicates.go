@@ -131,26 +131,9 @@ func (c *fastCompiler) valueLoop(n *ast.BuiltinNode) (operand, bool) {
 		return nil, false
 	}
 	defer c.closeLoop()
-	var value, mapped operand // sum's value of an element; find's folded map
-	var test condition
-	if len(n.Arguments) == 2 {
-		body, ok := n.Arguments[1].(*ast.PredicateNode)
-		if !ok {
-			return nil, false
-		}
-		if n.Name == "sum" {
-			value, ok = c.operand(body.Node)
-		} else {
-			test, ok = c.test(body.Node, false)
-		}
-		if !ok {
-			return nil, false
-		}
-	}
-	if n.Map != nil {
-		if mapped, ok = c.operand(n.Map); !ok {
-			return nil, false
-		}
+	value, test, mapped, ok := c.loopBody(n, n.Name == "sum") // sum's value of an element; find's folded map
+	if !ok {
+		return nil, false
 	}
 	at := c.slot()
 	if n.Name == "sum" {
@@ -190,6 +173,32 @@ func (c *fastCompiler) valueLoop(n *ast.BuiltinNode) (operand, bool) {
 		out.setAny(nil)
 		return out, !throws
 	}, true
+}
+
+// loopBody compiles the predicate of a loop built-in, when it has one,
+// as a value (valued: sum's, map's) or as a condition, and the map expr's
+// optimizer folded in (map(filter(...), ...), filter(...)[0].x).
+func (c *fastCompiler) loopBody(n *ast.BuiltinNode, valued bool) (value operand, test condition, mapped operand, ok bool) {
+	if len(n.Arguments) == 2 {
+		body, isPredicate := n.Arguments[1].(*ast.PredicateNode)
+		if !isPredicate {
+			return nil, nil, nil, false
+		}
+		if valued {
+			value, ok = c.operand(body.Node)
+		} else {
+			test, ok = c.test(body.Node, false)
+		}
+		if !ok {
+			return nil, nil, nil, false
+		}
+	}
+	if n.Map != nil {
+		if mapped, ok = c.operand(n.Map); !ok {
+			return nil, nil, nil, false
+		}
+	}
+	return value, test, mapped, true
 }
 
 // sumOf adds the elements each walks (or value's answer on each) into
