@@ -337,6 +337,18 @@ func (c *fastCompiler) both(a, b ast.Node) (left, right operand, ok bool) {
 	return left, right, ok
 }
 
+// operands compiles each of nodes.
+func (c *fastCompiler) operands(nodes []ast.Node) ([]operand, bool) {
+	ops := make([]operand, len(nodes))
+	for i, n := range nodes {
+		var ok bool
+		if ops[i], ok = c.operand(n); !ok {
+			return nil, false
+		}
+	}
+	return ops, true
+}
+
 // apply1 is an operand computing op of one operand into a slot.
 func (c *fastCompiler) apply1(arg operand, op func(out, a *val) bool) operand {
 	at := c.slot()
@@ -551,7 +563,7 @@ func (c *fastCompiler) binary(n *ast.BinaryNode) (operand, bool) {
 		}, true
 	}
 	return func(env *Env) (*val, bool) {
-		l, r, ok := operands(env, left, right)
+		l, r, ok := computeBoth(env, left, right)
 		if !ok {
 			return l, false
 		}
@@ -560,9 +572,9 @@ func (c *fastCompiler) binary(n *ast.BinaryNode) (operand, bool) {
 	}, true
 }
 
-// operands computes two operands; false when either leaves the
+// computeBoth computes two operands; false when either leaves the
 // evaluation to the VM.
-func operands(env *Env, left, right operand) (l, r *val, ok bool) {
+func computeBoth(env *Env, left, right operand) (l, r *val, ok bool) {
 	if l, ok = left(env); ok {
 		r, ok = right(env)
 	}
@@ -573,7 +585,7 @@ func operands(env *Env, left, right operand) (l, r *val, ok bool) {
 // env (built.go), any other operands added as expr adds them.
 func concatenation(left, right operand, at int) operand {
 	return func(env *Env) (*val, bool) {
-		l, r, ok := operands(env, left, right)
+		l, r, ok := computeBoth(env, left, right)
 		if !ok {
 			return l, false
 		}

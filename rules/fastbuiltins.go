@@ -277,12 +277,9 @@ func (c *fastCompiler) libraryBuiltin(n *ast.BuiltinNode) (operand, bool) {
 	case len(n.Arguments) > maxLibraryArgs, fn.Fast != nil && len(n.Arguments) != 1:
 		return nil, false
 	}
-	args := make([]operand, len(n.Arguments))
-	for i, a := range n.Arguments {
-		var ok bool
-		if args[i], ok = c.operand(a); !ok {
-			return nil, false
-		}
+	args, ok := c.operands(n.Arguments)
+	if !ok {
+		return nil, false
 	}
 	at := c.slot()
 	return func(env *Env) (*val, bool) {

@@ -82,12 +82,9 @@ func (c *fastCompiler) listBuilder(n *ast.BuiltinNode) (operand, bool) {
 // arrayOf compiles a list literal whose elements are not all constants
 // ([user.id, record.owner]), built as map builds its list.
 func (c *fastCompiler) arrayOf(n *ast.ArrayNode) (operand, bool) {
-	elems := make([]operand, len(n.Nodes))
-	for i, e := range n.Nodes {
-		var ok bool
-		if elems[i], ok = c.operand(e); !ok {
-			return nil, false
-		}
+	elems, ok := c.operands(n.Nodes)
+	if !ok {
+		return nil, false
 	}
 	at := c.slot()
 	return func(env *Env) (*val, bool) {
