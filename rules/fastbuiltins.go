@@ -28,6 +28,7 @@ var libraryBuiltins = map[string]libraryCall{
 	"trimPrefix": callTrimPrefix, "trimSuffix": callTrimSuffix, "indexOf": callIndexOf,
 	"lastIndexOf": callLastIndexOf, "hasPrefix": callHasPrefix, "hasSuffix": callHasSuffix,
 	"string": callString, "replace": callReplace, "join": callJoin, "date": callDate,
+	"get": callGet,
 }
 
 // libraryCall names a compiled library built-in.
@@ -56,6 +57,7 @@ const (
 	callReplace
 	callJoin
 	callDate
+	callGet
 )
 
 // usualCase computes call's usual case into out, a string it builds
@@ -68,6 +70,8 @@ func usualCase(env *Env, call libraryCall, out *val, args []*val) bool {
 		return env.stringOf(out, args[0])
 	case callDate:
 		return dateOf(out, args)
+	case callGet:
+		return getMember(out, args)
 	case callReplace, callJoin:
 		return env.buildStrings(call, out, args)
 	case callAbs, callMax, callMin:
@@ -181,6 +185,35 @@ func stringsOnly(call libraryCall, out *val, args []*val) bool {
 		return false
 	}
 	return true
+}
+
+// getMember is get(v, k) of an object's JSON text and a name (the last
+// member so named, the name matched exactly as a Go map's key is, nil when
+// there is none) or of an array's and a number (an element, from the end
+// when negative, a fraction dropped as expr's ToInt drops it; nil out of
+// range). False for anything else: expr's function reads it.
+func getMember(out *val, args []*val) bool {
+	if len(args) != 2 || args[0].kind != rawKind {
+		return false
+	}
+	switch raw := args[0].s; raw[0] {
+	case '{':
+		name, ok := args[1].text()
+		if ok {
+			rawMember(out, raw, name, false)
+		}
+		return ok
+	case '[':
+		i, f, isInt, ok := args[1].number()
+		if !isInt {
+			i = int(f)
+		}
+		if ok {
+			rawMember(out, raw, i, false)
+		}
+		return ok
+	}
+	return false
 }
 
 // dateOf is date(text) of a day (2006-01-02) or an RFC 3339 date (its

@@ -66,7 +66,7 @@ func TestCompiledBuiltinsAllocateNothing(t *testing.T) {
 // its JSON, nil for an empty one; the conversions, type, the string tests
 // and in on an object answer as expr's functions and operator do.
 func TestLibraryBuiltinsAnswerAsExpr(t *testing.T) {
-	raw := `{"f":1.0,"i":1,"z":-0.0,"n":-7,"big":-9223372036854775808,"huge":1e400,"l":[3,1.5,[9]],"s":"a","e":[],"t":"12","w":"abab","b":true,"esc":{"\u006e":1}}`
+	raw := `{"f":1.0,"i":1,"z":-0.0,"n":-7,"big":-9223372036854775808,"huge":1e400,"l":[3,1.5,[9]],"s":"a","e":[],"t":"12","w":"abab","b":true,"esc":{"\u006e":1},"dup":{"a":1,"a":2}}`
 	checkCompiledValues(t, []string{
 		`max(record.f, record.i)`, `max(record.i, record.f)`, `min(record.f, record.i)`, `min(record.i, record.f)`,
 		`abs(record.z)`, `abs(record.n)`, `abs(record.big)`, `abs(record.f - 3)`, `max(record.n)`, `min(record.n, -7.0)`,
@@ -79,6 +79,9 @@ func TestLibraryBuiltinsAnswerAsExpr(t *testing.T) {
 		`type(record.s)`, `type(record.b)`, `type(record.missing)`, `type(record.s == "a")`, `type(record.big)`, `type(record.huge)`,
 		`indexOf(record.w, "b")`, `lastIndexOf(record.w, "b")`, `trimPrefix(record.w, "a")`, `trimSuffix(record.w, "b")`,
 		`hasPrefix(record.w, "ab")`, `hasSuffix(record.w, "a")`, `trimPrefix(" a")`, `trimSuffix(record.w)`,
+		`get(record, "s")`, `get(record, "S")`, `get(record.l, -1)`, `get(record.l, 1.9)`, `get(record.l, 9)`,
+		`get(record.l, "a")`, `get(record, nil)`, `get(record, 1)`, `get(record.s, 0)`, `get(record.missing, "a")`,
+		`get(record.esc, "n")`, `get(record.esc, "u")`, `get(record.dup, "a")`,
 		`"s" in record`, `"missing" in record`, `nil in record`, `1 in record`, `"n" in record.esc`, `"u" in record.esc`,
 	}, []string{raw})
 }
