@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"time"
+
 	"github.com/expr-lang/expr/vm"
 	"github.com/tidwall/gjson"
 )
@@ -54,6 +56,10 @@ type Env struct {
 	// kept from run to run whose written bytes are never written again
 	// (built.go).
 	built []byte
+
+	// times holds the instants now() answered, kept as built's bytes are:
+	// appended, never written again, a full chunk left to the collector.
+	times []time.Time
 
 	// lists is where the compiled map and filter write the lists they
 	// build, one after another when one builds inside another, before

@@ -131,7 +131,7 @@ func (env *Env) release() {
 	}
 	clear(env.regs[:env.used]) // no values of the request stay
 	clear(env.runValues)
-	*env = Env{machine: env.machine, json: env.json[:0], built: env.built, lists: env.lists[:0], regs: env.regs, runValues: env.runValues[:0]}
+	*env = Env{machine: env.machine, json: env.json[:0], built: env.built, times: env.times, lists: env.lists[:0], regs: env.regs, runValues: env.runValues[:0]}
 	envs.Put(env)
 }
 

@@ -233,6 +233,9 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 		if listBuilders[n.Name] {
 			return c.listBuilder(n)
 		}
+		if n.Name == "now" && len(n.Arguments) == 0 {
+			return c.now(), true
+		}
 		if op, ok := c.builtin(n); ok {
 			return op, true
 		}

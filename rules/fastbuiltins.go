@@ -187,6 +187,26 @@ func stringsOnly(call libraryCall, out *val, args []*val) bool {
 	return true
 }
 
+// now compiles now(): the current time, kept in env without boxing it.
+func (c *fastCompiler) now() operand {
+	at := c.slot()
+	return func(env *Env) (*val, bool) {
+		out := &env.regs[at]
+		out.setNow(env.keepTime(time.Now()))
+		return out, true
+	}
+}
+
+// keepTime keeps t where nothing writes it again, as built.go keeps
+// strings: a value holding it stays what it is.
+func (env *Env) keepTime(t time.Time) *time.Time {
+	if len(env.times) == cap(env.times) {
+		env.times = make([]time.Time, 0, 64)
+	}
+	env.times = append(env.times, t)
+	return &env.times[len(env.times)-1]
+}
+
 // getMember is get(v, k) of an object's JSON text and a name (the last
 // member so named, the name matched exactly as a Go map's key is, nil when
 // there is none) or of an array's and a number (an element, from the end

@@ -2,7 +2,9 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestPredicateLoopsStopWhereTheVMStops runs the predicate built-ins
@@ -144,4 +146,43 @@ func TestDatesAnswerAsExpr(t *testing.T) {
 		`"2024-1-015"`, `"2024/01/15"`, `"２024-01-15"`}
 	checkCompiledValues(t, exprs, pairs("d", dates, "e",
 		[]string{`"2024-01-15T10:00:00Z"`, `"2024-01-15T10:00:00.000000001Z"`, `"2024-01-15"`, `"x"`}))
+}
+
+// TestNowAnswersTheCurrentTime: now() compiled answers the time of its
+// call as expr's does (a time.Time with its monotonic reading, which
+// string() prints), later calls never earlier, and the times kept for
+// earlier calls stay what they were while many more are taken.
+func TestNowAnswersTheCurrentTime(t *testing.T) {
+	env := &Env{Get: get}
+	run := func(src string) any {
+		t.Helper()
+		p, err := compileExpr(src, false)
+		if err != nil || p.fast == nil {
+			t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.fast != nil)
+		}
+		v, ok := p.fast(env)
+		if !ok {
+			t.Fatalf("%s: left to the VM", src)
+		}
+		return v.decoded()
+	}
+	before := time.Now()
+	got, ok := run(`now()`).(time.Time)
+	after := time.Now()
+	if !ok || got.Before(before) || got.After(after) || !strings.Contains(got.String(), "m=") {
+		t.Fatalf("now() = %v, want a time.Time with its monotonic reading between %v and %v", got, before, after)
+	}
+	for _, src := range []string{`now() <= now()`, `let x = now(); x == x && x < x + duration("1ns")`,
+		`now() > date("2020-01-01")`, `!(now() < now() - duration("1s"))`} {
+		if b := run(src); b != true {
+			t.Errorf("%s = %v", src, b)
+		}
+	}
+	first := env.keepTime(before)
+	for range 200 {
+		env.keepTime(time.Now())
+	}
+	if !first.Equal(before) {
+		t.Errorf("a kept time moved: %v, was %v", *first, before)
+	}
 }

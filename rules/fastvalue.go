@@ -17,7 +17,7 @@ import (
 // or boolean an operator computed, held unboxed; or any other value.
 type val struct {
 	v    any    // anyKind
-	s    string // rawKind: a record field's JSON text; strKind: the string; timeKind: the date's text
+	s    string // rawKind: a record field's JSON text; strKind: the string; timeKind: the date's text (v: now()'s *time.Time)
 	n    uint64 // intKind: the int; floatKind: the float64's bits; boolKind: 1 for true; timeKind: Unix seconds
 	ns   int32  // timeKind: the nanoseconds
 	kind valKind
@@ -32,7 +32,7 @@ const (
 	intKind
 	floatKind
 	boolKind
-	timeKind // what date(s) answers for an RFC 3339 date or a day, held as its instant
+	timeKind // what now() answers, and date(s) for an RFC 3339 date or a day, held as its instant
 )
 
 // The setters below write a value field by field into its slot: Go
@@ -85,6 +85,12 @@ func (x *val) setTime(t time.Time, text string) {
 	x.v, x.s, x.n, x.ns, x.kind = nil, text, uint64(t.Unix()), int32(t.Nanosecond()), timeKind
 }
 
+// setNow makes x the time *t now() answered, kept where it is not
+// written again (Env.keepTime).
+func (x *val) setNow(t *time.Time) {
+	x.v, x.s, x.n, x.ns, x.kind = t, "", uint64(t.Unix()), int32(t.Nanosecond()), timeKind
+}
+
 // rawVal is a field's JSON text; "" (no such field) is nil.
 func rawVal(s string) (x val) {
 	x.setRaw(s)
@@ -131,6 +137,9 @@ func (x *val) decoded() any {
 	case rawKind:
 		return valueOf(gjson.Parse(x.s))
 	case timeKind:
+		if t, ok := x.v.(*time.Time); ok {
+			return *t // now()'s, its monotonic reading kept
+		}
 		t, _ := parseDate(x.s)
 		return t
 	}
@@ -299,8 +308,8 @@ func numbers(x, y *val) numPair {
 // strings, booleans and null.
 func equal(a, b *val) bool {
 	if a.kind == timeKind || b.kind == timeKind {
-		if x, y, ok := instants(a, b); ok {
-			return x == y
+		if x, y, ok := times(a, b); ok {
+			return x.Equal(y)
 		}
 	}
 	if a.kind == b.kind && a.kind > rawKind { // computed values of one type
@@ -422,8 +431,8 @@ func modulo(out, a, b *val) bool {
 // gt are its answers when a is less than, equal to or more than b.
 func compare(out, a, b *val, op func(a, b any) bool, lt, eq, gt bool) bool {
 	if a.kind == timeKind || b.kind == timeKind {
-		if x, y, ok := instants(a, b); ok {
-			out.setBool(a3(x.before(y), x == y, y.before(x), lt, eq, gt))
+		if x, y, ok := times(a, b); ok {
+			out.setBool(a3(x.Before(y), x.Equal(y), x.After(y), lt, eq, gt))
 			return true
 		}
 	}
@@ -624,34 +633,29 @@ func sliceByRuntime(out, v, from, to *val) (ok bool) {
 	return true
 }
 
-// instant is a point in time as seconds and nanoseconds since 1970.
-type instant struct {
-	sec int64
-	ns  int32
-}
-
-func (t instant) before(u instant) bool { return t.sec < u.sec || t.sec == u.sec && t.ns < u.ns }
-
-// instants reads a and b as instants, when both are times (a date held
-// as its instant, or a time.Time), as time.Time's Before and Equal
-// compare them.
-func instants(a, b *val) (x, y instant, ok bool) {
-	if x, ok = a.instant(); ok {
-		y, ok = b.instant()
+// times reads a and b as times, when both are (a date held as its
+// instant, now()'s time, or a time.Time), for time.Time's Before, Equal
+// and After, as expr compares them: a date has no monotonic reading, so
+// only two times that both have one compare by it.
+func times(a, b *val) (x, y time.Time, ok bool) {
+	if x, ok = a.time(); ok {
+		y, ok = b.time()
 	}
 	return x, y, ok
 }
 
-func (x *val) instant() (instant, bool) {
+func (x *val) time() (time.Time, bool) {
 	switch x.kind {
 	case timeKind:
-		return instant{int64(x.n), x.ns}, true
-	case anyKind:
-		if t, ok := x.v.(time.Time); ok {
-			return instant{t.Unix(), int32(t.Nanosecond())}, true
+		if t, ok := x.v.(*time.Time); ok {
+			return *t, true
 		}
+		return time.Unix(int64(x.n), int64(x.ns)), true
+	case anyKind:
+		t, ok := x.v.(time.Time)
+		return t, ok
 	}
-	return instant{}, false
+	return time.Time{}, false
 }
 
 // parseDate is date(text) of expr's library for a day (2006-01-02) or an

@@ -120,6 +120,7 @@ func newEnv(p *Program, in *Input) *Env {
 		machine:     env.machine,
 		json:        env.json[:0],
 		built:       env.built,
+		times:       env.times,
 		lists:       env.lists[:0],
 		regs:        env.regs,
 		runValues:   env.runValues[:0],
