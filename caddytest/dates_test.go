@@ -4,13 +4,15 @@ import "testing"
 
 // TestDatesInRules checks a create's dates and filters a list on them
 // through Caddy: RFC 3339 dates with offsets and fractions, days, a day
-// that does not exist, and a text no layout of date reads.
+// that does not exist, a text no layout of date reads, and the clock of a
+// date read in its own offset.
 func TestDatesInRules(t *testing.T) {
 	up := newUpstream(t, nil)
 	tester := crud(t, `
 		resource events /api/events {
 			before create {
 				deny ´date(record.starts_at) < date("2020-01-01")´ 422 "events start after 2020"
+				deny ´let s = date(record.starts_at); s.Hour() == 7 && s.Minute() == 45´ 422 "the doors open at 08:00"
 				check ends_at ´date(record.ends_at) > date(record.starts_at)´ "must end after it starts"
 			}
 		}`, up)
@@ -21,6 +23,10 @@ func TestDatesInRules(t *testing.T) {
 			`{"type":"about:blank","title":"Unprocessable Entity","status":422,"detail":"the request is not valid",` +
 				`"errors":[{"field":"ends_at","message":"must end after it starts"}]}`},
 		{"a day", `{"starts_at":"2019-12-31","ends_at":"2030-01-01"}`, 422, problemJSON(422, "events start after 2020")},
+		{"the clock in the date's own offset", `{"starts_at":"2024-05-01T07:45:00+02:00","ends_at":"2030-01-01"}`, 422,
+			problemJSON(422, "the doors open at 08:00")},
+		{"the same instant elsewhere", `{"starts_at":"2024-05-01T05:45:00Z","ends_at":"2030-01-01"}`, 200,
+			`{"starts_at":"2024-05-01T05:45:00Z","ends_at":"2030-01-01"}`},
 		{"a day that does not exist", `{"starts_at":"2023-02-29","ends_at":"2030-01-01"}`, 500,
 			problemJSON(500, "a rule could not be evaluated")},
 	})

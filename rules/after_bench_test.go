@@ -368,6 +368,7 @@ var dateConditions = []struct{ name, cond string }{
 	{"date", `date(record.starts_at) > date("2030-01-01T00:00:00Z")`},
 	{"now", `date(record.starts_at) > now()`},
 	{"day", `date(record.day) > date("2030-01-01")`},
+	{"hour", `date(record.starts_at).Hour() > 20`},
 }
 
 // BenchmarkAfterDates measures each of dateConditions as a drop (hide

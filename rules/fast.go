@@ -218,6 +218,9 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 			return out, true
 		}, true
 	case *ast.CallNode:
+		if m, ok := n.Callee.(*ast.MemberNode); ok && m.Method {
+			return c.timeMethod(m, n.Arguments)
+		}
 		return c.member(n)
 	case *ast.UnaryNode:
 		return c.unary(n)

@@ -197,6 +197,44 @@ func (c *fastCompiler) now() operand {
 	}
 }
 
+// timeMethods are the methods of time.Time without arguments that answer
+// an int, compiled on a date or now() (date(record.d).Year(),
+// now().Hour()); the others (Month, Weekday, Unix, ...) answer types of
+// their own and stay with the VM.
+var timeMethods = map[string]func(time.Time) int{
+	"Year": time.Time.Year, "Day": time.Time.Day, "Hour": time.Time.Hour, "Minute": time.Time.Minute,
+	"Second": time.Time.Second, "Nanosecond": time.Time.Nanosecond, "YearDay": time.Time.YearDay,
+}
+
+// timeMethod compiles a call of one of timeMethods.
+func (c *fastCompiler) timeMethod(m *ast.MemberNode, args []ast.Node) (operand, bool) {
+	name, ok := m.Property.(*ast.StringNode)
+	if !ok || len(args) != 0 || m.Optional {
+		return nil, false
+	}
+	method, ok := timeMethods[name.Value]
+	if !ok {
+		return nil, false
+	}
+	receiver, ok := c.operand(m.Node)
+	if !ok {
+		return nil, false
+	}
+	at := c.slot()
+	return func(env *Env) (*val, bool) {
+		v, ok := receiver(env)
+		if !ok {
+			return v, false
+		}
+		t, ok := v.wallTime()
+		out := &env.regs[at]
+		if ok {
+			out.setInt(method(t))
+		}
+		return out, ok
+	}, true
+}
+
 // keepTime keeps t where nothing writes it again, as built.go keeps
 // strings: a value holding it stays what it is.
 func (env *Env) keepTime(t time.Time) *time.Time {

@@ -138,12 +138,16 @@ func TestDatesAnswerAsExpr(t *testing.T) {
 		`date(record.d) >= date(record.e)`, `date(record.d) < now()`, `now() > date(record.d)`, `string(date(record.d))`,
 		`date(record.d) - date("2024-01-01")`, `[date(record.d)]`, `type(date(record.d))`, `date(record.d) in [date(record.e)]`,
 		`date(record.d) == nil`, `date(record.d) ?? 1`, `date(record.d) > record.d`,
-		`let x = date(record.d); x == x`, `date(record.d) < date(record.e) + duration("1h")`}
+		`let x = date(record.d); x == x`, `date(record.d) < date(record.e) + duration("1h")`,
+		`date(record.d).Year()`, `date(record.d).Day()`, `date(record.d).Hour()`, `date(record.d).Minute()`,
+		`date(record.d).Second()`, `date(record.d).Nanosecond()`, `date(record.d).YearDay()`,
+		`(date(record.d) + duration("30m")).Hour()`, `date(record.d).Hour() < 8 || date(record.e).Hour() >= 18`}
 	dates := []string{`"2024-01-15T10:00:00Z"`, `"2024-01-15T10:00:00.123456789+02:00"`, `"2024-01-15"`, `"2024-13-01"`,
 		`"2024-01-15 10:00:00"`, `"15:04:05"`, `"Mon, 02 Jan 2006 15:04:05 MST"`, `"2024-01-15T10:00:00"`,
 		`"2024-02-30T00:00:00Z"`, `"0001-01-01T00:00:00Z"`, `"9999-12-31T23:59:59.999999999-23:59"`, `"2024-01-1"`, `7`, `null`,
 		`"2024-02-29"`, `"2023-02-29"`, `"2024-04-31"`, `"2024-00-10"`, `"2024-12-00"`, `"0000-01-01"`, `"+024-01-01"`,
-		`"2024-1-015"`, `"2024/01/15"`, `"２024-01-15"`}
+		`"2024-1-015"`, `"2024/01/15"`, `"２024-01-15"`, `"2024-12-31T23:30:00-05:30"`, `"2024-01-01T00:10:00+14:00"`,
+		`"2024-06-30T23:59:60Z"`, `"2024-01-15t10:00:00z"`, `"2024-01-15T10:00:00z"`, `"2024-03-10T02:30:00-00:00"`}
 	checkCompiledValues(t, exprs, pairs("d", dates, "e",
 		[]string{`"2024-01-15T10:00:00Z"`, `"2024-01-15T10:00:00.000000001Z"`, `"2024-01-15"`, `"x"`}))
 }
@@ -173,7 +177,7 @@ func TestNowAnswersTheCurrentTime(t *testing.T) {
 		t.Fatalf("now() = %v, want a time.Time with its monotonic reading between %v and %v", got, before, after)
 	}
 	for _, src := range []string{`now() <= now()`, `let x = now(); x == x && x < x + duration("1ns")`,
-		`now() > date("2020-01-01")`, `!(now() < now() - duration("1s"))`} {
+		`now() > date("2020-01-01")`, `!(now() < now() - duration("1s"))`, `now().Year() >= 2024 && now().Hour() < 24`} {
 		if b := run(src); b != true {
 			t.Errorf("%s = %v", src, b)
 		}

@@ -658,6 +658,32 @@ func (x *val) time() (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// wallTime is a time whose clock and calendar read as the time x holds
+// reads in its own zone: now()'s and a time.Time as they are, a date's
+// instant moved by the offset its text gives and read in UTC (the zone
+// time.Parse gives it has that offset at that instant).
+func (x *val) wallTime() (time.Time, bool) {
+	if x.kind == timeKind && x.v == nil {
+		return time.Unix(int64(x.n)+dateOffset(x.s), int64(x.ns)).UTC(), true
+	}
+	return x.time()
+}
+
+// dateOffset is the offset in seconds east of UTC that a day (none) or an
+// RFC 3339 date (Z, or ±hh:mm at its end) time.Parse read gives.
+func dateOffset(text string) int64 {
+	n := len(text)
+	if n == len(time.DateOnly) || text[n-1] == 'Z' || text[n-1] == 'z' {
+		return 0
+	}
+	hh := int64(text[n-5]-'0')*10 + int64(text[n-4]-'0')
+	mm := int64(text[n-2]-'0')*10 + int64(text[n-1]-'0')
+	if text[n-6] == '-' {
+		return -(hh*3600 + mm*60)
+	}
+	return hh*3600 + mm*60
+}
+
 // parseDate is date(text) of expr's library for a day (2006-01-02) or an
 // RFC 3339 date, the first of its layouts either can be read by.
 func parseDate(text string) (time.Time, error) {
