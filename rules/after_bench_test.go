@@ -369,6 +369,8 @@ var dateConditions = []struct{ name, cond string }{
 	{"now", `date(record.starts_at) > now()`},
 	{"day", `date(record.day) > date("2030-01-01")`},
 	{"hour", `date(record.starts_at).Hour() > 20`},
+	{"since", `date(record.starts_at) > now() - duration("24h")`},
+	{"age", `now() - date(record.starts_at) < duration("24h")`},
 }
 
 // BenchmarkAfterDates measures each of dateConditions as a drop (hide

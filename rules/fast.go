@@ -529,8 +529,8 @@ func (c *fastCompiler) binary(n *ast.BinaryNode) (operand, bool) {
 		return nil, false
 	}
 	at := c.slot()
-	if k, ok := constantOf(n.Right); n.Operator == "+" && (!ok || k.kind == strKind) {
-		return concatenation(left, right, at), true
+	if k, ok := constantOf(n.Right); (n.Operator == "+" || n.Operator == "-") && (!ok || k.kind == strKind) {
+		return plusOrMinus(left, right, at, n.Operator == "-"), true
 	}
 	typed := reflect.Invalid
 	if n.Operator == "==" || n.Operator == "!=" {
@@ -587,20 +587,28 @@ func computeBoth(env *Env, left, right operand) (l, r *val, ok bool) {
 	return l, r, ok
 }
 
-// concatenation is left + right: two strings joined into one built in
-// env (built.go), any other operands added as expr adds them.
-func concatenation(left, right operand, at int) operand {
+// plusOrMinus is left + right or left - right (minus): two strings
+// joined into one built in env (built.go), times and durations added or
+// subtracted as expr's runtime does with a time computed kept in env,
+// any other operands as add and subtract compute them.
+func plusOrMinus(left, right operand, at int, minus bool) operand {
 	return func(env *Env) (*val, bool) {
 		l, r, ok := computeBoth(env, left, right)
 		if !ok {
 			return l, false
 		}
 		out := &env.regs[at]
-		if a, ok := l.text(); ok {
+		if a, ok := l.text(); ok && !minus {
 			if b, ok := r.text(); ok {
 				out.setStr(env.concat(a, b))
 				return out, true
 			}
+		}
+		if (l.kind >= timeKind || r.kind >= timeKind || l.kind == anyKind || r.kind == anyKind) && env.timeArithmetic(out, l, r, minus) {
+			return out, true
+		}
+		if minus {
+			return out, subtract(out, l, r)
 		}
 		return out, add(out, l, r)
 	}

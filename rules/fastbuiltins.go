@@ -192,7 +192,7 @@ func (c *fastCompiler) now() operand {
 	at := c.slot()
 	return func(env *Env) (*val, bool) {
 		out := &env.regs[at]
-		out.setNow(env.keepTime(time.Now()))
+		out.setKeptTime(env.keepTime(time.Now()))
 		return out, true
 	}
 }

@@ -141,7 +141,13 @@ func TestDatesAnswerAsExpr(t *testing.T) {
 		`let x = date(record.d); x == x`, `date(record.d) < date(record.e) + duration("1h")`,
 		`date(record.d).Year()`, `date(record.d).Day()`, `date(record.d).Hour()`, `date(record.d).Minute()`,
 		`date(record.d).Second()`, `date(record.d).Nanosecond()`, `date(record.d).YearDay()`,
-		`(date(record.d) + duration("30m")).Hour()`, `date(record.d).Hour() < 8 || date(record.e).Hour() >= 18`}
+		`(date(record.d) + duration("30m")).Hour()`, `date(record.d).Hour() < 8 || date(record.e).Hour() >= 18`,
+		`date(record.d) + duration("90m")`, `date(record.d) - date(record.e)`, `date(record.d) - duration("1h") < date(record.e)`,
+		`now() - date(record.d) > duration("1h")`, `duration("1h") + date(record.d)`, `duration("1h") - duration("2h")`,
+		`(date(record.d) - date(record.e)) * 2`, `string(date(record.d) + duration("1h"))`,
+		`date(record.d) + duration("1h") == date(record.e)`, `[date(record.d) - date(record.e)]`,
+		`date(record.d) - date(record.e) == duration("0s")`, `date(record.d) - date(record.e) < duration("0s")`, `date(record.d) - date(record.e) >= duration("-1h")`,
+		`(date(record.d) - duration("25h")).Day()`}
 	dates := []string{`"2024-01-15T10:00:00Z"`, `"2024-01-15T10:00:00.123456789+02:00"`, `"2024-01-15"`, `"2024-13-01"`,
 		`"2024-01-15 10:00:00"`, `"15:04:05"`, `"Mon, 02 Jan 2006 15:04:05 MST"`, `"2024-01-15T10:00:00"`,
 		`"2024-02-30T00:00:00Z"`, `"0001-01-01T00:00:00Z"`, `"9999-12-31T23:59:59.999999999-23:59"`, `"2024-01-1"`, `7`, `null`,

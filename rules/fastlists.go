@@ -187,8 +187,8 @@ func appendElement(dst []byte, v *val) ([]byte, bool) {
 		return appendExactFloat(dst, v.float())
 	case boolKind:
 		return strconv.AppendBool(dst, v.n != 0), true
-	case timeKind:
-		return dst, false // the VM's list holds a time.Time
+	case timeKind, durationKind:
+		return dst, false // the VM's list holds a time.Time or a time.Duration
 	}
 	switch x := v.v.(type) {
 	case nil:

@@ -32,7 +32,8 @@ const (
 	intKind
 	floatKind
 	boolKind
-	timeKind // what now() answers, and date(s) for an RFC 3339 date or a day, held as its instant
+	timeKind     // what now() answers, and date(s) for an RFC 3339 date or a day, held as its instant
+	durationKind // a time.Duration two times' difference or a sum of durations makes: n its nanoseconds
 )
 
 // The setters below write a value field by field into its slot: Go
@@ -85,10 +86,14 @@ func (x *val) setTime(t time.Time, text string) {
 	x.v, x.s, x.n, x.ns, x.kind = nil, text, uint64(t.Unix()), int32(t.Nanosecond()), timeKind
 }
 
-// setNow makes x the time *t now() answered, kept where it is not
-// written again (Env.keepTime).
-func (x *val) setNow(t *time.Time) {
+// setKeptTime makes x the time *t (now()'s, or one computed from a time),
+// kept where it is not written again (Env.keepTime).
+func (x *val) setKeptTime(t *time.Time) {
 	x.v, x.s, x.n, x.ns, x.kind = t, "", uint64(t.Unix()), int32(t.Nanosecond()), timeKind
+}
+
+func (x *val) setDuration(d time.Duration) {
+	x.v, x.s, x.n, x.kind = nil, "", uint64(d), durationKind
 }
 
 // rawVal is a field's JSON text; "" (no such field) is nil.
@@ -142,6 +147,8 @@ func (x *val) decoded() any {
 		}
 		t, _ := parseDate(x.s)
 		return t
+	case durationKind:
+		return time.Duration(x.n)
 	}
 	return x.v
 }
@@ -166,7 +173,7 @@ func (x *val) class() class {
 		return numClass
 	case boolKind:
 		return boolClass
-	case timeKind:
+	case timeKind, durationKind:
 		return otherClass
 	case rawKind:
 		switch x.s[0] {
@@ -430,10 +437,16 @@ func modulo(out, a, b *val) bool {
 // compare is runtime.Less, More, LessOrEqual or MoreOrEqual: lt, eq and
 // gt are its answers when a is less than, equal to or more than b.
 func compare(out, a, b *val, op func(a, b any) bool, lt, eq, gt bool) bool {
-	if a.kind == timeKind || b.kind == timeKind {
+	if a.kind >= timeKind || b.kind >= timeKind {
 		if x, y, ok := times(a, b); ok {
 			out.setBool(a3(x.Before(y), x.Equal(y), x.After(y), lt, eq, gt))
 			return true
+		}
+		if x, ok := a.duration(); ok {
+			if y, ok := b.duration(); ok {
+				out.setBool(a3(x < y, x == y, x > y, lt, eq, gt))
+				return true
+			}
 		}
 	}
 	if p := numbers(a, b); p.ok {
@@ -656,6 +669,65 @@ func (x *val) time() (time.Time, bool) {
 		return t, ok
 	}
 	return time.Time{}, false
+}
+
+// duration is the value when it is a time.Duration.
+func (x *val) duration() (time.Duration, bool) {
+	switch x.kind {
+	case durationKind:
+		return time.Duration(x.n), true
+	case anyKind:
+		d, ok := x.v.(time.Duration)
+		return d, ok
+	}
+	return 0, false
+}
+
+// exactTime is the time.Time the VM holds for x: a date's as time.Parse
+// reads it (its zone included), now()'s and a time.Time as they are.
+func (x *val) exactTime() (time.Time, bool) {
+	if x.kind == timeKind && x.v == nil {
+		t, err := parseDate(x.s)
+		return t, err == nil
+	}
+	return x.time()
+}
+
+// timeArithmetic is a + b or a - b (minus) of times and durations, as
+// expr's runtime computes them (a time moved by a duration, two times'
+// difference, durations added), a time computed kept in env; false for
+// other operands.
+func (env *Env) timeArithmetic(out, a, b *val, minus bool) bool {
+	da, aIsDuration := a.duration()
+	db, bIsDuration := b.duration()
+	if minus {
+		db = -db
+	}
+	switch {
+	case aIsDuration && bIsDuration:
+		out.setDuration(da + db)
+	case bIsDuration:
+		t, ok := a.exactTime()
+		if !ok {
+			return false
+		}
+		out.setKeptTime(env.keepTime(t.Add(db)))
+	case aIsDuration && !minus:
+		t, ok := b.exactTime()
+		if !ok {
+			return false
+		}
+		out.setKeptTime(env.keepTime(t.Add(da)))
+	case minus:
+		x, y, ok := times(a, b)
+		if !ok {
+			return false
+		}
+		out.setDuration(x.Sub(y))
+	default:
+		return false
+	}
+	return true
 }
 
 // wallTime is a time whose clock and calendar read as the time x holds
