@@ -19,9 +19,8 @@ var runVariables = map[string]bool{"user": true, "request": true, "response": tr
 
 // runConstant reports whether node's value cannot change within a run: it
 // reads only runVariables and constants, through nodes that compute a
-// value from their operands alone (member reads, operators, len, the
-// string built-ins and the library's with a usual case, such as date and
-// string, conditionals, list literals).
+// value from their operands alone (member reads, operators, the
+// built-ins but now, conditionals, list literals).
 func runConstant(node ast.Node) bool {
 	switch n := node.(type) {
 	case *ast.NilNode, *ast.IntegerNode, *ast.FloatNode, *ast.StringNode, *ast.BoolNode, *ast.ConstantNode:
@@ -38,8 +37,8 @@ func runConstant(node ast.Node) bool {
 	case *ast.BinaryNode:
 		return runConstant(n.Left) && runConstant(n.Right)
 	case *ast.BuiltinNode:
-		if !stringBuiltins[n.Name] && n.Name != "len" && libraryBuiltins[n.Name] == callOnly {
-			return false // now() moves; the predicates read #
+		if n.Name == "now" {
+			return false // the one built-in whose value moves (the predicates' read # and fail below)
 		}
 		for _, a := range n.Arguments {
 			if !runConstant(a) {

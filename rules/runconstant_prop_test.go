@@ -23,7 +23,9 @@ func TestRunConstantOperandsProperty(t *testing.T) {
 	fixed := func() string {
 		return eg.pick(`user.id`, `user?.n`, `user.s`, `user.o.n`, `user?.t[0]`, `len(user.s ?? "")`,
 			`lower(user.s ?? "")`, `(user.n ?? 0) + 1`, `user.id == "a"`, `action + "x"`,
-			`(user.n > 1 ? user.s : user.id)`, `user.id in ["a", 7]`, `"a" in (user.t ?? [])`)
+			`(user.n > 1 ? user.s : user.id)`, `user.id in ["a", 7]`, `"a" in (user.t ?? [])`,
+			`string(user.n ?? 0) + "!"`, `upper(user.s ?? "")`, `join(user.t ?? [], "-")`, `[user.id, action]`,
+			`max(user.n ?? 0, 1)`, `date("2024-01-15") + duration("1h")`, `replace(user.s ?? "", "b", "c")`)
 	}
 	other := func() string {
 		if r.Intn(3) == 0 {
