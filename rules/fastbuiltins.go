@@ -220,19 +220,13 @@ func (c *fastCompiler) timeMethod(m *ast.MemberNode, args []ast.Node) (operand, 
 	if !ok {
 		return nil, false
 	}
-	at := c.slot()
-	return func(env *Env) (*val, bool) {
-		v, ok := receiver(env)
-		if !ok {
-			return v, false
-		}
+	return c.apply1(receiver, func(out, v *val) bool {
 		t, ok := v.wallTime()
-		out := &env.regs[at]
 		if ok {
 			out.setInt(method(t))
 		}
-		return out, ok
-	}, true
+		return ok
+	}), true
 }
 
 // keepTime keeps t where nothing writes it again, as built.go keeps
