@@ -69,7 +69,7 @@ func usualCase(env *Env, call libraryCall, out *val, args []*val) bool {
 	case callString:
 		return env.stringOf(out, args[0])
 	case callDate:
-		return dateOf(out, args)
+		return env.dateOf(out, args)
 	case callGet:
 		return getMember(out, args)
 	case callReplace, callJoin:
@@ -239,6 +239,26 @@ func (env *Env) keepTime(t time.Time) *time.Time {
 	return &env.times[len(env.times)-1]
 }
 
+// dateIn is date(text, layout): time.Parse's, the time kept in env;
+// false where it fails (expr's function fails there too) or for operands
+// that are not strings.
+func (env *Env) dateIn(out *val, args []*val) bool {
+	text, ok := args[0].text()
+	if !ok {
+		return false
+	}
+	layout, ok := args[1].text()
+	if !ok {
+		return false
+	}
+	t, err := time.Parse(layout, text)
+	if err != nil {
+		return false
+	}
+	out.setKeptTime(env.keepTime(t))
+	return true
+}
+
 // getMember is get(v, k) of an object's JSON text and a name (the last
 // member so named, the name matched exactly as a Go map's key is, nil when
 // there is none) or of an array's and a number (an element, from the end
@@ -270,8 +290,12 @@ func getMember(out *val, args []*val) bool {
 
 // dateOf is date(text) of a day (2006-01-02) or an RFC 3339 date (its
 // tenth byte a T), held as its instant: the layouts expr's date tries
-// before those cannot read such a text. False for any other argument.
-func dateOf(out *val, args []*val) bool {
+// before those cannot read such a text; and date(text, layout). False for
+// any other argument.
+func (env *Env) dateOf(out *val, args []*val) bool {
+	if len(args) == 2 {
+		return env.dateIn(out, args)
+	}
 	if len(args) != 1 {
 		return false
 	}

@@ -147,13 +147,16 @@ func TestDatesAnswerAsExpr(t *testing.T) {
 		`(date(record.d) - date(record.e)) * 2`, `string(date(record.d) + duration("1h"))`,
 		`date(record.d) + duration("1h") == date(record.e)`, `[date(record.d) - date(record.e)]`,
 		`date(record.d) - date(record.e) == duration("0s")`, `date(record.d) - date(record.e) < duration("0s")`, `date(record.d) - date(record.e) >= duration("-1h")`,
-		`(date(record.d) - duration("25h")).Day()`}
+		`(date(record.d) - duration("25h")).Day()`, `date(record.d, "2006-01-02")`, `date(record.d, "02/01/2006") < date(record.e)`,
+		`date(record.d, "Jan 2 2006 15:04 MST").Hour()`, `date(record.d, record.e)`, `date(record.d, 7)`,
+		`string(date(record.d, "2006-01-02T15:04:05Z07:00"))`}
 	dates := []string{`"2024-01-15T10:00:00Z"`, `"2024-01-15T10:00:00.123456789+02:00"`, `"2024-01-15"`, `"2024-13-01"`,
 		`"2024-01-15 10:00:00"`, `"15:04:05"`, `"Mon, 02 Jan 2006 15:04:05 MST"`, `"2024-01-15T10:00:00"`,
 		`"2024-02-30T00:00:00Z"`, `"0001-01-01T00:00:00Z"`, `"9999-12-31T23:59:59.999999999-23:59"`, `"2024-01-1"`, `7`, `null`,
 		`"2024-02-29"`, `"2023-02-29"`, `"2024-04-31"`, `"2024-00-10"`, `"2024-12-00"`, `"0000-01-01"`, `"+024-01-01"`,
 		`"2024-1-015"`, `"2024/01/15"`, `"２024-01-15"`, `"2024-12-31T23:30:00-05:30"`, `"2024-01-01T00:10:00+14:00"`,
-		`"2024-06-30T23:59:60Z"`, `"2024-01-15t10:00:00z"`, `"2024-01-15T10:00:00z"`, `"2024-03-10T02:30:00-00:00"`}
+		`"2024-06-30T23:59:60Z"`, `"2024-01-15t10:00:00z"`, `"2024-01-15T10:00:00z"`, `"2024-03-10T02:30:00-00:00"`,
+		`"15/01/2024"`, `"31/02/2024"`, `"Jan 15 2024 10:30 CET"`, `"Jan 15 2024 10:30 UTC"`}
 	checkCompiledValues(t, exprs, pairs("d", dates, "e",
 		[]string{`"2024-01-15T10:00:00Z"`, `"2024-01-15T10:00:00.000000001Z"`, `"2024-01-15"`, `"x"`}))
 }
