@@ -4,8 +4,8 @@ import "testing"
 
 // TestDatesInRules checks a create's dates and filters a list on them
 // through Caddy: RFC 3339 dates with offsets and fractions, days, a day
-// that does not exist, a text no layout of date reads, and the clock of a
-// date read in its own offset.
+// that does not exist, a text no layout of date reads, the clock of a
+// date read in its own offset, and a date in a layout of the API's own.
 func TestDatesInRules(t *testing.T) {
 	up := newUpstream(t, nil)
 	tester := crud(t, `
@@ -33,16 +33,18 @@ func TestDatesInRules(t *testing.T) {
 
 	lists := afterUpstream(t, map[string]afterReply{
 		"/api/passes": {body: `[{"k":1,"expires":"2024-12-31"},{"k":2,"expires":"2025-01-01T00:00:00+01:00"},` +
-			`{"k":3,"expires":"2025-01-01T00:00:00.000000001Z"},{"k":4,"expires":"2026-06-01 10:00:00"}]`},
+			`{"k":3,"expires":"2025-01-01T00:00:00.000000001Z","issued":"15/06/1999"},` +
+			`{"k":4,"expires":"2026-06-01 10:00:00","issued":"01/01/2001"}]`},
 	})
 	crud(t, `
 		resource passes /api/passes {
 			after list {
 				drop ´date(record.expires) < date("2025-01-01T00:00:00Z")´
+				hide issued if ´date(record.issued, "02/01/2006").Year() < 2000´
 			}
 		}`, lists)
 	checkAfter(t, lists, []afterCase{
 		{name: "expired passes dropped", path: "/api/passes", status: 200,
-			body: `[{"k":3,"expires":"2025-01-01T00:00:00.000000001Z"},{"k":4,"expires":"2026-06-01 10:00:00"}]`},
+			body: `[{"k":3,"expires":"2025-01-01T00:00:00.000000001Z"},{"k":4,"expires":"2026-06-01 10:00:00","issued":"01/01/2001"}]`},
 	})
 }
