@@ -7,8 +7,9 @@ import (
 )
 
 // The strings the compiled expressions build (a + b, string(n), upper,
-// lower, replace, join) are written into a chunk the environment keeps
-// (Env.built) instead of each being allocated. A byte written there is
+// lower, replace, join, and the JSON text of the lists fastlists.go
+// builds) are written into a chunk the environment keeps (Env.built)
+// instead of each being allocated. A byte written there is
 // never written again: a built string stays what it is for as long as
 // anything holds it (a rejection's message, a header a rule sets, a
 // value written into a body), and a full chunk is left to the collector,
@@ -119,7 +120,8 @@ func (env *Env) changeCase(s string, upper bool) string {
 // hasLetterFrom reports whether the ASCII text s holds a byte from from
 // up to from+25 (one case's letters), eight bytes at a time: a byte c is
 // in range when c+(0x80-from) reaches 0x80 and c+(0x80-from-26) does not
-// (below 0x80 and added to less than 0x80, no byte carries into the next).
+// (each byte and each addend below 0x80: no byte's sum carries into the
+// next).
 func hasLetterFrom(s string, from byte) bool {
 	ge, gt := (0x80-uint64(from))*ones, (0x80-uint64(from)-26)*ones
 	i := 0

@@ -17,7 +17,7 @@ import (
 // or boolean an operator computed, held unboxed; or any other value.
 type val struct {
 	v    any    // anyKind
-	s    string // rawKind: a record field's JSON text; strKind: the string; timeKind: the date's text (v: now()'s *time.Time)
+	s    string // rawKind: a record field's JSON text; strKind: the string; timeKind: the date's text (or v a kept *time.Time)
 	n    uint64 // intKind: the int; floatKind: the float64's bits; boolKind: 1 for true; timeKind: Unix seconds
 	ns   int32  // timeKind: the nanoseconds
 	kind valKind
@@ -92,6 +92,7 @@ func (x *val) setKeptTime(t *time.Time) {
 	x.v, x.s, x.n, x.ns, x.kind = t, "", uint64(t.Unix()), int32(t.Nanosecond()), timeKind
 }
 
+// setDuration makes x the duration d.
 func (x *val) setDuration(d time.Duration) {
 	x.v, x.s, x.n, x.kind = nil, "", uint64(d), durationKind
 }
