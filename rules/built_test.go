@@ -122,8 +122,11 @@ func TestBuiltListsAnswerAsExpr(t *testing.T) {
 		`toJSON(filter(record.l, true))`, `map(record.l, let x = #; x)`, `count(map(record.l, #), # == 2)`,
 		`map(record.l, len(map(#, # + 1)))`, `map(record.l, max(map(#, #)))`, `map(record.l, string(#) + "é"[0:1])`,
 		`[record.l, 1, record.l?.n] == [record.l, 1.0, nil]`, `len([record.l, [record.l]])`, `2 in [record.l, 2]`,
+		`len(keys(record.l))`, `"a" in keys(record.l)`, `"A" in keys(record.l)`, `len(values(record.l))`, `2 in values(record.l)`,
+		`1 in values(record.l)`, `sum(values(record.l))`, `count(keys(record.l), # startsWith "b")`, `max(values(record.l))`,
 	}
 	checkCompiledValues(t, exprs, pairs("l", []string{`[1,2,3]`, `[2.0,-0.0,1e400]`, `[]`, `["é","b"]`,
 		`[{"n":1},{"n":2.5},{}]`, `[[1,2],[3]]`, `[1,"a",null]`, `"héllo"`, `{"a":1,"b":2}`, `7`, `null`, `[1,[2,[3,[4]]]]`,
-		`[true,false]`, `[[1,2],[3.5],[]]`, `[1e308]`}, "m", []string{`0`}))
+		`[true,false]`, `[[1,2],[3.5],[]]`, `[1e308]`, `{"a":1,"b":2,"a":3}`, `{"\u0061":1,"a":2,"b\"c":3}`, `{}`,
+		`{"A":1,"a":2}`, `{"é":{"x":1},"b":[1]}`}, "m", []string{`0`}))
 }

@@ -28,7 +28,7 @@ var libraryBuiltins = map[string]libraryCall{
 	"trimPrefix": callTrimPrefix, "trimSuffix": callTrimSuffix, "indexOf": callIndexOf,
 	"lastIndexOf": callLastIndexOf, "hasPrefix": callHasPrefix, "hasSuffix": callHasSuffix,
 	"string": callString, "replace": callReplace, "join": callJoin, "date": callDate,
-	"get": callGet,
+	"get": callGet, "keys": callKeys, "values": callValues,
 }
 
 // libraryCall names a compiled library built-in.
@@ -58,6 +58,8 @@ const (
 	callJoin
 	callDate
 	callGet
+	callKeys
+	callValues
 )
 
 // usualCase computes call's usual case into out, a string it builds
@@ -72,6 +74,8 @@ func usualCase(env *Env, call libraryCall, out *val, args []*val) bool {
 		return env.dateOf(out, args)
 	case callGet:
 		return getMember(out, args)
+	case callKeys, callValues:
+		return len(args) == 1 && env.keysOrValues(out, args[0], call == callValues)
 	case callReplace, callJoin:
 		return env.buildStrings(call, out, args)
 	case callAbs, callMax, callMin:

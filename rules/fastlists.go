@@ -2,6 +2,7 @@ package rules
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -229,4 +230,47 @@ func appendExactFloat(dst []byte, f float64) ([]byte, bool) {
 		}
 	}
 	return append(dst, ".0"...), true
+}
+
+// keysOrValues is keys(o) or values(o) of an object's JSON text: its
+// names, each once as a Go map holds them, or the value each name holds
+// last, in the order the names first appear (expr answers a map's, which
+// has none). False for anything else, or an object of more than
+// maxPlainMembers names: expr's function reads it.
+func (env *Env) keysOrValues(out, o *val, values bool) bool {
+	if o.kind != rawKind || o.s[0] != '{' {
+		return false
+	}
+	var names, texts [maxPlainMembers]string
+	n, raw := 0, o.s
+	for i := skipSpace(raw, 1); i < len(raw) && raw[i] != '}'; {
+		name, _, v := trustedKey(raw, i)
+		end := trustedValue(raw, v)
+		at := slices.Index(names[:n], name)
+		if at < 0 {
+			if n == len(names) {
+				return false
+			}
+			at, n = n, n+1
+			names[at] = name
+		}
+		texts[at] = raw[v:end]
+		if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+	}
+	mark := env.openList()
+	for k := range n {
+		var e val
+		if values {
+			e.setRaw(texts[k])
+		} else {
+			e.setStr(names[k])
+		}
+		if !env.addElement(mark, &e) {
+			return false
+		}
+	}
+	out.setRaw(env.closeList(mark))
+	return true
 }
