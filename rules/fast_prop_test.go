@@ -373,6 +373,7 @@ func FuzzFastConditions(f *testing.F) {
 	f.Add(`let o = record.o; max(map(o.t, #.n ?? 0)) > 1 || record.s[1:] in [o.s, "x"]`, `{"o":{"t":[{"n":2},{}],"s":"b"},"s":"ab"}`)
 	f.Add(`len(filter(map(record.t, # * 1.0), # > 1)) == 1 && join(filter(record.t, # != 2), "") == ""`, `{"t":[1,2.5]}`)
 	f.Add(`date(record.s) >= date("2024-01-15T00:00:00+01:00") || date(record.o.s) < now()`, `{"s":"2024-01-14","o":{"s":"2024-01-15T10:00:00Z"}}`)
+	f.Add(`"n" in keys(record.o) && get(record.t, -1) == 2 || (date(record.s) + duration("1h")).Hour() == 1`, `{"o":{"n":1,"n":2},"t":[1,2],"s":"2024-01-15"}`)
 	f.Fuzz(func(t *testing.T, src, raw string) {
 		if !json.Valid([]byte(raw)) || len(src) > 200 {
 			return
