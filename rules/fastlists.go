@@ -9,15 +9,16 @@ import (
 	"github.com/expr-lang/expr/ast"
 )
 
-// map and filter answer a list. Compiled here, they write it as JSON text
-// (an array of the elements' texts) into the storage the environment
-// keeps for built strings (built.go), each element as the VM would hold
-// it, written so that reading it back gives that value (a float keeps a
-// fraction, a string its exact bytes): every compiled reader of a
-// record's arrays (len, in, join, first, last, max, min, the predicates)
-// then reads it as it reads a field, and nothing is decoded. A list with
-// an element JSON cannot hold that way (a map of the caller's, a string
-// that is not UTF-8, NaN) is built as the VM builds it, a []any.
+// map, filter, keys, values and the list literals of values answer a
+// list. Compiled here, they write it as JSON text (an array of the
+// elements' texts) into the storage the environment keeps for built
+// strings (built.go), each element as the VM would hold it, written so
+// that reading it back gives that value (a float keeps a fraction, a
+// string its exact bytes): every compiled reader of a record's arrays
+// (len, in, join, first, last, max, min, the predicates) then reads it as
+// it reads a field, and nothing is decoded. A list with an element JSON
+// cannot hold that way (a map of the caller's, a string that is not
+// UTF-8, NaN, a time) is built as the VM builds it, a []any.
 
 // listBuilders are the built-ins compiled here that answer a list.
 var listBuilders = map[string]bool{"map": true, "filter": true}
