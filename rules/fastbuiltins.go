@@ -3,7 +3,6 @@ package rules
 import (
 	"math"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/expr-lang/expr/ast"
@@ -191,78 +190,6 @@ func stringsOnly(call libraryCall, out *val, args []*val) bool {
 	return true
 }
 
-// now compiles now(): the current time, kept in env without boxing it.
-func (c *fastCompiler) now() operand {
-	at := c.slot()
-	return func(env *Env) (*val, bool) {
-		out := &env.regs[at]
-		out.setKeptTime(env.keepTime(time.Now()))
-		return out, true
-	}
-}
-
-// timeMethods are the methods of time.Time without arguments that answer
-// an int, compiled on a date or now() (date(record.d).Year(),
-// now().Hour()); the others (Month, Weekday, Unix, ...) answer types of
-// their own and stay with the VM.
-var timeMethods = map[string]func(time.Time) int{
-	"Year": time.Time.Year, "Day": time.Time.Day, "Hour": time.Time.Hour, "Minute": time.Time.Minute,
-	"Second": time.Time.Second, "Nanosecond": time.Time.Nanosecond, "YearDay": time.Time.YearDay,
-}
-
-// timeMethod compiles a call of one of timeMethods.
-func (c *fastCompiler) timeMethod(m *ast.MemberNode, args []ast.Node) (operand, bool) {
-	name, ok := m.Property.(*ast.StringNode)
-	if !ok || len(args) != 0 || m.Optional {
-		return nil, false
-	}
-	method, ok := timeMethods[name.Value]
-	if !ok {
-		return nil, false
-	}
-	receiver, ok := c.operand(m.Node)
-	if !ok {
-		return nil, false
-	}
-	return c.apply1(receiver, func(out, v *val) bool {
-		t, ok := v.wallTime()
-		if ok {
-			out.setInt(method(t))
-		}
-		return ok
-	}), true
-}
-
-// keepTime keeps t where nothing writes it again, as built.go keeps
-// strings: a value holding it stays what it is.
-func (env *Env) keepTime(t time.Time) *time.Time {
-	if len(env.times) == cap(env.times) {
-		env.times = make([]time.Time, 0, 64)
-	}
-	env.times = append(env.times, t)
-	return &env.times[len(env.times)-1]
-}
-
-// dateIn is date(text, layout): time.Parse's, the time kept in env;
-// false where it fails (expr's function fails there too) or for operands
-// that are not strings.
-func (env *Env) dateIn(out *val, args []*val) bool {
-	text, ok := args[0].text()
-	if !ok {
-		return false
-	}
-	layout, ok := args[1].text()
-	if !ok {
-		return false
-	}
-	t, err := time.Parse(layout, text)
-	if err != nil {
-		return false
-	}
-	out.setKeptTime(env.keepTime(t))
-	return true
-}
-
 // getMember is get(v, k) of an object's JSON text and a name (the last
 // member so named, the name matched exactly as a Go map's key is, nil when
 // there is none) or of an array's and a number (an element, from the end
@@ -290,62 +217,6 @@ func getMember(out *val, args []*val) bool {
 		return ok
 	}
 	return false
-}
-
-// dateOf is date(text) of a day (2006-01-02) or an RFC 3339 date (its
-// tenth byte a T), held as its instant: the layouts expr's date tries
-// before those cannot read such a text; and date(text, layout). False for
-// any other argument.
-func (env *Env) dateOf(out *val, args []*val) bool {
-	if len(args) == 2 {
-		return env.dateIn(out, args)
-	}
-	if len(args) != 1 {
-		return false
-	}
-	text, ok := args[0].text()
-	if !ok || len(text) != len(time.DateOnly) && (len(text) < len(time.RFC3339)-5 || text[10] != 'T') {
-		return false
-	}
-	if t, ok := dayOf(text); ok {
-		out.setTime(t, text)
-		return true
-	}
-	t, err := parseDate(text)
-	if err != nil {
-		return false // expr's function reads it by the other layouts, or fails
-	}
-	out.setTime(t, text)
-	return true
-}
-
-// dayOf reads a day (2006-01-02, each number of its digits, the day one
-// its month has) as time.Parse does, its instant midnight UTC; false for
-// any other text.
-func dayOf(text string) (time.Time, bool) {
-	if len(text) != len(time.DateOnly) || text[4] != '-' || text[7] != '-' {
-		return time.Time{}, false
-	}
-	y, ok1 := digits(text[0:4])
-	m, ok2 := digits(text[5:7])
-	d, ok3 := digits(text[8:10])
-	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 {
-		return time.Time{}, false
-	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-	return t, t.Day() == d // past the month's last day, Date moves on to the next month
-}
-
-// digits is the number s spells in decimal digits only.
-func digits(s string) (int, bool) {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
-		n = n*10 + int(s[i]-'0')
-	}
-	return n, true
 }
 
 // buildStrings is replace of three strings (the old one not empty) and

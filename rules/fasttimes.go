@@ -1,0 +1,260 @@
+package rules
+
+import (
+	"time"
+
+	"github.com/expr-lang/expr/ast"
+)
+
+// Times compiled without the VM: date(...) of a day or an RFC 3339 date
+// held as its instant (a val of timeKind whose text is the date's),
+// now() and the times computed from times kept unboxed in the
+// environment (keepTime), durations held as their nanoseconds; compared,
+// moved and read (Year, Hour, ...) as time.Time and expr's runtime do.
+
+// dateOf is date(text) of a day (2006-01-02) or an RFC 3339 date (its
+// tenth byte a T), held as its instant: the layouts expr's date tries
+// before those cannot read such a text; and date(text, layout). False for
+// any other argument.
+func (env *Env) dateOf(out *val, args []*val) bool {
+	if len(args) == 2 {
+		return env.dateIn(out, args)
+	}
+	if len(args) != 1 {
+		return false
+	}
+	text, ok := args[0].text()
+	if !ok || len(text) != len(time.DateOnly) && (len(text) < len(time.RFC3339)-5 || text[10] != 'T') {
+		return false
+	}
+	if t, ok := dayOf(text); ok {
+		out.setTime(t, text)
+		return true
+	}
+	t, err := parseDate(text)
+	if err != nil {
+		return false // expr's function reads it by the other layouts, or fails
+	}
+	out.setTime(t, text)
+	return true
+}
+
+// dayOf reads a day (2006-01-02, each number of its digits, the day one
+// its month has) as time.Parse does, its instant midnight UTC; false for
+// any other text.
+func dayOf(text string) (time.Time, bool) {
+	if len(text) != len(time.DateOnly) || text[4] != '-' || text[7] != '-' {
+		return time.Time{}, false
+	}
+	y, ok1 := digits(text[0:4])
+	m, ok2 := digits(text[5:7])
+	d, ok3 := digits(text[8:10])
+	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	return t, t.Day() == d // past the month's last day, Date moves on to the next month
+}
+
+// digits is the number s spells in decimal digits only.
+func digits(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
+}
+
+// now compiles now(): the current time, kept in env without boxing it.
+func (c *fastCompiler) now() operand {
+	at := c.slot()
+	return func(env *Env) (*val, bool) {
+		out := &env.regs[at]
+		out.setKeptTime(env.keepTime(time.Now()))
+		return out, true
+	}
+}
+
+// timeMethods are the methods of time.Time without arguments that answer
+// an int, compiled on a date or now() (date(record.d).Year(),
+// now().Hour()); the others (Month, Weekday, Unix, ...) answer types of
+// their own and stay with the VM.
+var timeMethods = map[string]func(time.Time) int{
+	"Year": time.Time.Year, "Day": time.Time.Day, "Hour": time.Time.Hour, "Minute": time.Time.Minute,
+	"Second": time.Time.Second, "Nanosecond": time.Time.Nanosecond, "YearDay": time.Time.YearDay,
+}
+
+// timeMethod compiles a call of one of timeMethods.
+func (c *fastCompiler) timeMethod(m *ast.MemberNode, args []ast.Node) (operand, bool) {
+	name, ok := m.Property.(*ast.StringNode)
+	if !ok || len(args) != 0 || m.Optional {
+		return nil, false
+	}
+	method, ok := timeMethods[name.Value]
+	if !ok {
+		return nil, false
+	}
+	receiver, ok := c.operand(m.Node)
+	if !ok {
+		return nil, false
+	}
+	return c.apply1(receiver, func(out, v *val) bool {
+		t, ok := v.wallTime()
+		if ok {
+			out.setInt(method(t))
+		}
+		return ok
+	}), true
+}
+
+// keepTime keeps t where nothing writes it again, as built.go keeps
+// strings: a value holding it stays what it is.
+func (env *Env) keepTime(t time.Time) *time.Time {
+	if len(env.times) == cap(env.times) {
+		env.times = make([]time.Time, 0, 64)
+	}
+	env.times = append(env.times, t)
+	return &env.times[len(env.times)-1]
+}
+
+// dateIn is date(text, layout): time.Parse's, the time kept in env;
+// false where it fails (expr's function fails there too) or for operands
+// that are not strings.
+func (env *Env) dateIn(out *val, args []*val) bool {
+	text, ok := args[0].text()
+	if !ok {
+		return false
+	}
+	layout, ok := args[1].text()
+	if !ok {
+		return false
+	}
+	t, err := time.Parse(layout, text)
+	if err != nil {
+		return false
+	}
+	out.setKeptTime(env.keepTime(t))
+	return true
+}
+
+// times reads a and b as times, when both are (a date held as its
+// instant, now()'s time, or a time.Time), for time.Time's Before, Equal
+// and After, as expr compares them: a date has no monotonic reading, so
+// only two times that both have one compare by it.
+func times(a, b *val) (x, y time.Time, ok bool) {
+	if x, ok = a.time(); ok {
+		y, ok = b.time()
+	}
+	return x, y, ok
+}
+
+func (x *val) time() (time.Time, bool) {
+	switch x.kind {
+	case timeKind:
+		if t, ok := x.v.(*time.Time); ok {
+			return *t, true
+		}
+		return time.Unix(int64(x.n), int64(x.ns)), true
+	case anyKind:
+		t, ok := x.v.(time.Time)
+		return t, ok
+	}
+	return time.Time{}, false
+}
+
+// duration is the value when it is a time.Duration.
+func (x *val) duration() (time.Duration, bool) {
+	switch x.kind {
+	case durationKind:
+		return time.Duration(x.n), true
+	case anyKind:
+		d, ok := x.v.(time.Duration)
+		return d, ok
+	}
+	return 0, false
+}
+
+// exactTime is the time.Time the VM holds for x: a date's as time.Parse
+// reads it (its zone included), now()'s and a time.Time as they are.
+func (x *val) exactTime() (time.Time, bool) {
+	if x.kind == timeKind && x.v == nil {
+		t, err := parseDate(x.s)
+		return t, err == nil
+	}
+	return x.time()
+}
+
+// timeArithmetic is a + b or a - b (minus) of times and durations, as
+// expr's runtime computes them (a time moved by a duration, two times'
+// difference, durations added), a time computed kept in env; false for
+// other operands.
+func (env *Env) timeArithmetic(out, a, b *val, minus bool) bool {
+	da, aIsDuration := a.duration()
+	db, bIsDuration := b.duration()
+	if minus {
+		db = -db
+	}
+	switch {
+	case aIsDuration && bIsDuration:
+		out.setDuration(da + db)
+	case bIsDuration:
+		t, ok := a.exactTime()
+		if !ok {
+			return false
+		}
+		out.setKeptTime(env.keepTime(t.Add(db)))
+	case aIsDuration && !minus:
+		t, ok := b.exactTime()
+		if !ok {
+			return false
+		}
+		out.setKeptTime(env.keepTime(t.Add(da)))
+	case minus:
+		x, y, ok := times(a, b)
+		if !ok {
+			return false
+		}
+		out.setDuration(x.Sub(y))
+	default:
+		return false
+	}
+	return true
+}
+
+// wallTime is a time whose clock and calendar read as the time x holds
+// reads in its own zone: now()'s and a time.Time as they are, a date's
+// instant moved by the offset its text gives and read in UTC (the zone
+// time.Parse gives it has that offset at that instant).
+func (x *val) wallTime() (time.Time, bool) {
+	if x.kind == timeKind && x.v == nil {
+		return time.Unix(int64(x.n)+dateOffset(x.s), int64(x.ns)).UTC(), true
+	}
+	return x.time()
+}
+
+// dateOffset is the offset in seconds east of UTC that a day (none) or an
+// RFC 3339 date (Z, or ±hh:mm at its end) time.Parse read gives.
+func dateOffset(text string) int64 {
+	n := len(text)
+	if n == len(time.DateOnly) || text[n-1] == 'Z' || text[n-1] == 'z' {
+		return 0
+	}
+	hh := int64(text[n-5]-'0')*10 + int64(text[n-4]-'0')
+	mm := int64(text[n-2]-'0')*10 + int64(text[n-1]-'0')
+	if text[n-6] == '-' {
+		return -(hh*3600 + mm*60)
+	}
+	return hh*3600 + mm*60
+}
+
+// parseDate is date(text) of expr's library for a day (2006-01-02) or an
+// RFC 3339 date, the first of its layouts either can be read by.
+func parseDate(text string) (time.Time, error) {
+	if len(text) == len(time.DateOnly) {
+		return time.Parse(time.DateOnly, text)
+	}
+	return time.Parse(time.RFC3339, text)
+}
