@@ -646,4 +646,3 @@ func sliceByRuntime(out, v, from, to *val) (ok bool) {
 	out.setTyped(runtime.Slice(node, a, b))
 	return true
 }
-
