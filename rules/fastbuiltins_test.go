@@ -147,7 +147,9 @@ func TestDatesAnswerAsExpr(t *testing.T) {
 		`(date(record.d) - date(record.e)) * 2`, `string(date(record.d) + duration("1h"))`,
 		`date(record.d) + duration("1h") == date(record.e)`, `[date(record.d) - date(record.e)]`,
 		`date(record.d) - date(record.e) == duration("0s")`, `date(record.d) - date(record.e) < duration("0s")`, `date(record.d) - date(record.e) >= duration("-1h")`,
-		`(date(record.d) - duration("25h")).Day()`, `date(record.d, "2006-01-02")`, `date(record.d, "02/01/2006") < date(record.e)`,
+		`(date(record.d) - duration("25h")).Day()`, `date(record.d).Month()`, `date(record.d).Weekday()`,
+		`date(record.d).Weekday() == date(record.e).Weekday()`, `string(date(record.d).Month())`,
+		`int(date(record.d).Month()) == 1`, `date(record.d, "2006-01-02")`, `date(record.d, "02/01/2006") < date(record.e)`,
 		`date(record.d, "Jan 2 2006 15:04 MST").Hour()`, `date(record.d, record.e)`, `date(record.d, 7)`,
 		`string(date(record.d, "2006-01-02T15:04:05Z07:00"))`}
 	dates := []string{`"2024-01-15T10:00:00Z"`, `"2024-01-15T10:00:00.123456789+02:00"`, `"2024-01-15"`, `"2024-13-01"`,

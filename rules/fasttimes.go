@@ -78,13 +78,20 @@ func (c *fastCompiler) now() operand {
 	}
 }
 
-// timeMethods are the methods of time.Time without arguments that answer
-// an int, compiled on a date or now() (date(record.d).Year(),
-// now().Hour()); the others (Month, Weekday, Unix, ...) answer types of
-// their own and stay with the VM.
-var timeMethods = map[string]func(time.Time) int{
-	"Year": time.Time.Year, "Day": time.Time.Day, "Hour": time.Time.Hour, "Minute": time.Time.Minute,
-	"Second": time.Time.Second, "Nanosecond": time.Time.Nanosecond, "YearDay": time.Time.YearDay,
+// timeMethods are the methods of time.Time without arguments compiled on
+// a date or now() (date(record.d).Year(), now().Weekday()): the ones that
+// answer an int, and Month and Weekday, whose small values box without
+// allocating. The others (Unix, Date, Format, ...) stay with the VM.
+var timeMethods = map[string]func(time.Time, *val){
+	"Year":       func(t time.Time, out *val) { out.setInt(t.Year()) },
+	"Day":        func(t time.Time, out *val) { out.setInt(t.Day()) },
+	"Hour":       func(t time.Time, out *val) { out.setInt(t.Hour()) },
+	"Minute":     func(t time.Time, out *val) { out.setInt(t.Minute()) },
+	"Second":     func(t time.Time, out *val) { out.setInt(t.Second()) },
+	"Nanosecond": func(t time.Time, out *val) { out.setInt(t.Nanosecond()) },
+	"YearDay":    func(t time.Time, out *val) { out.setInt(t.YearDay()) },
+	"Month":      func(t time.Time, out *val) { out.setAny(t.Month()) },
+	"Weekday":    func(t time.Time, out *val) { out.setAny(t.Weekday()) },
 }
 
 // timeMethod compiles a call of one of timeMethods.
@@ -104,7 +111,7 @@ func (c *fastCompiler) timeMethod(m *ast.MemberNode, args []ast.Node) (operand, 
 	return c.apply1(receiver, func(out, v *val) bool {
 		t, ok := v.wallTime()
 		if ok {
-			out.setInt(method(t))
+			method(t, out)
 		}
 		return ok
 	}), true
