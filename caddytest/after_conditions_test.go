@@ -193,27 +193,27 @@ func TestAfterConditionsOnLetsAndSlices(t *testing.T) {
 
 // TestAfterConditionsOnBuiltLists filters a list with conditions that
 // build lists from each record's arrays (map, filter, and map of a
-// filter) and names (keys) and read them (max, join, in, len), through
-// Caddy, for the exact body the client gets.
+// filter) and names (keys) and read them (max, join, in, len, reduce),
+// through Caddy, for the exact body the client gets.
 func TestAfterConditionsOnBuiltLists(t *testing.T) {
 	up := afterUpstream(t, map[string]afterReply{
 		"/api/orders": {body: `[{"k":1,"items":[{"sku":"a","qty":2},{"sku":"b","qty":12}],"tags":["x","y"]},` +
 			`{"k":2,"items":[{"sku":"c","qty":1.5},{"sku":"\u0064","qty":3}],"tags":["gift"]},` +
 			`{"k":3,"items":[],"tags":[]},{"k":4,"items":[{"sku":"e","qty":4}],"tags":["X"]},` +
-			`{"k":6,"items":[],"tags":[],"co\u0075pon":null}]`},
+			`{"k":6,"items":[],"tags":[],"co\u0075pon":null},{"k":7,"items":[],"tags":["ab","c"]}]`},
 		"/api/orders?bad=1": {body: `[{"k":5,"items":[{"sku":"f","qty":"many"}],"tags":[]}]`},
 	})
 	crud(t, `
 		resource orders /api/orders {
 			after list {
 				drop ´(max(map(record.items, #.qty)) ?? 0) > 10 || "coupon" in keys(record)´
-				hide tags if ´join(map(record.tags, upper(#)), ",") == "X" || "gift" in map(record.tags, lower(#))´
+				hide tags if ´join(map(record.tags, upper(#)), ",") == "X" || "gift" in map(record.tags, lower(#)) || reduce(record.tags, #acc + len(#), 0) > 4´
 				hide items if ´join(map(filter(record.items, #.qty < 2), #.sku), "") != "" || max(map(record.items, #.qty)) == nil´
 			}
 		}`, up)
 	checkAfter(t, up, []afterCase{
 		{name: "lists built per record", path: "/api/orders", status: 200,
-			body: `[{"k":2},{"k":3,"tags":[]},{"k":4,"items":[{"sku":"e","qty":4}]}]`},
+			body: `[{"k":2},{"k":3,"tags":[]},{"k":4,"items":[{"sku":"e","qty":4}]},{"k":7,"tags":["ab","c"]}]`},
 		{name: "max of a string", path: "/api/orders?bad=1", status: 500, kind: kindProblem,
 			body: "a rule could not be evaluated"}, // expr's error
 	})

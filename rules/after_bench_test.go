@@ -215,6 +215,7 @@ var libraryConditions = []struct{ name, cond string }{
 	{"joinmap", `join(map(record.tags, upper(#)), ",") == "x"`},
 	{"filter", `len(filter(record.tags, # != "x")) > 5`},
 	{"list", `record.role in [record.name, "x"]`},
+	{"reduce", `reduce(record.tags, #acc + len(#), 0) > 50`},
 }
 
 // BenchmarkAfterLibrary measures each of libraryConditions as a drop (hide

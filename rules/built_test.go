@@ -124,6 +124,9 @@ func TestBuiltListsAnswerAsExpr(t *testing.T) {
 		`[record.l, 1, record.l?.n] == [record.l, 1.0, nil]`, `len([record.l, [record.l]])`, `2 in [record.l, 2]`,
 		`len(keys(record.l))`, `"a" in keys(record.l)`, `"A" in keys(record.l)`, `len(values(record.l))`, `2 in values(record.l)`,
 		`1 in values(record.l)`, `sum(values(record.l))`, `count(keys(record.l), # startsWith "b")`, `max(values(record.l))`,
+		`reduce(record.l, #acc + 1, 0)`, `reduce(record.l, #acc ?? #)`, `reduce(record.l, [#acc, #index])`,
+		`reduce(record.l, # > #acc ? # : #acc)`, `reduce(record.l, #acc + len(string(#)), 0)`, `reduce(record.l, #index, -1)`,
+		`reduce(record.l, #acc + "-" + string(#), "")`,
 	}
 	checkCompiledValues(t, exprs, pairs("l", []string{`[1,2,3]`, `[2.0,-0.0,1e400]`, `[]`, `["é","b"]`,
 		`[{"n":1},{"n":2.5},{}]`, `[[1,2],[3]]`, `[1,"a",null]`, `"héllo"`, `{"a":1,"b":2}`, `7`, `null`, `[1,[2,[3,[4]]]]`,

@@ -236,6 +236,9 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 		if listBuilders[n.Name] {
 			return c.listBuilder(n)
 		}
+		if n.Name == "reduce" {
+			return c.reduceLoop(n)
+		}
 		if n.Name == "now" && len(n.Arguments) == 0 {
 			return c.now(), true
 		}

@@ -180,7 +180,10 @@ func (g exprGen) letOrSlice(d int) string {
 // found, its index, and the forms expr's optimizer folds into them.
 func (g exprGen) valueLoop(d int) string {
 	l := g.list()
-	switch g.r.Intn(6) {
+	switch g.r.Intn(7) {
+	case 6:
+		return fmt.Sprintf("reduce(%s, %s%s)", l, g.pick(`#acc + #`, `#acc ?? #`, `#index`, `# > #acc ? # : #acc`, `#acc + len(#)`, `[#acc, #]`),
+			g.pick(``, `, 0`, `, ""`, `, nil`, `, []`))
 	case 0:
 		return fmt.Sprintf("sum(%s)", l)
 	case 1:
@@ -374,6 +377,7 @@ func FuzzFastConditions(f *testing.F) {
 	f.Add(`len(filter(map(record.t, # * 1.0), # > 1)) == 1 && join(filter(record.t, # != 2), "") == ""`, `{"t":[1,2.5]}`)
 	f.Add(`date(record.s) >= date("2024-01-15T00:00:00+01:00") || date(record.o.s) < now()`, `{"s":"2024-01-14","o":{"s":"2024-01-15T10:00:00Z"}}`)
 	f.Add(`"n" in keys(record.o) && get(record.t, -1) == 2 || (date(record.s) + duration("1h")).Hour() == 1`, `{"o":{"n":1,"n":2},"t":[1,2],"s":"2024-01-15"}`)
+	f.Add(`reduce(record.t, #acc + #, 0) > 2 || reduce(record.t, # > #acc ? # : #acc) == 2.5`, `{"t":[1,2.5,"x"]}`)
 	f.Fuzz(func(t *testing.T, src, raw string) {
 		if !json.Valid([]byte(raw)) || len(src) > 200 {
 			return

@@ -17,8 +17,10 @@ import (
 // stop; where the VM would fail (no list, a predicate answering no
 // boolean) they decline.
 
-// closureScope is where a predicate reads # from: a slot of its own.
-type closureScope struct{ item int }
+// closureScope is where a predicate reads # from, and reduce's #acc and
+// #index: slots of their own (acc and index -1 outside reduce, where they
+// are the VM's).
+type closureScope struct{ item, acc, index int }
 
 // predicateLoops are the predicate built-ins compiled here that answer a
 // boolean or a count.
@@ -97,7 +99,7 @@ func (c *fastCompiler) openLoop(list ast.Node) (operand, closureScope, bool) {
 	if !ok {
 		return nil, closureScope{}, false
 	}
-	scope := closureScope{item: c.slot()}
+	scope := closureScope{item: c.slot(), acc: -1, index: -1}
 	c.scopes = append(c.scopes, scope)
 	return l, scope, true
 }
@@ -221,15 +223,90 @@ func sumOf(env *Env, each *elements, item, sum, next *val, value operand) (*val,
 	return sum, true
 }
 
-// pointer compiles # (the element a predicate is on).
+// pointer compiles # (the element a predicate is on), and #acc and
+// #index inside reduce.
 func (c *fastCompiler) pointer(n *ast.PointerNode) (operand, bool) {
-	if len(c.scopes) == 0 || n.Name != "" {
-		return nil, false // #acc and #index: reduce's, left to the VM
+	if len(c.scopes) == 0 {
+		return nil, false
 	}
-	at := c.scopes[len(c.scopes)-1].item
+	scope := c.scopes[len(c.scopes)-1]
+	switch at := -1; n.Name {
+	case "acc", "index":
+		if at = scope.acc; n.Name == "index" {
+			at = scope.index
+		}
+		if at < 0 {
+			return nil, false // of another predicate: the VM's
+		}
+		return func(env *Env) (*val, bool) { return &env.regs[at], true }, true
+	case "":
+		at = scope.item
+		return func(env *Env) (*val, bool) {
+			item := &env.regs[at]
+			return item, item.kind != anyKind || item.v != unreadable
+		}, true
+	}
+	return nil, false
+}
+
+// reduceLoop compiles reduce(list, step, initial): #acc is the value so
+// far, from initial (or, without one, the first element: an empty list is
+// then the VM's error), and the step's value on each element after;
+// #index the element's index.
+func (c *fastCompiler) reduceLoop(n *ast.BuiltinNode) (operand, bool) {
+	if len(n.Arguments) != 2 && len(n.Arguments) != 3 {
+		return nil, false
+	}
+	body, ok := n.Arguments[1].(*ast.PredicateNode)
+	if !ok {
+		return nil, false
+	}
+	list, ok := c.operand(n.Arguments[0])
+	if !ok {
+		return nil, false
+	}
+	var initial operand
+	if len(n.Arguments) == 3 {
+		if initial, ok = c.operand(n.Arguments[2]); !ok {
+			return nil, false
+		}
+	}
+	scope := closureScope{item: c.slot(), acc: c.slot(), index: c.slot()}
+	c.scopes = append(c.scopes, scope)
+	step, ok := c.operand(body.Node)
+	c.closeLoop()
+	if !ok {
+		return nil, false
+	}
 	return func(env *Env) (*val, bool) {
-		item := &env.regs[at]
-		return item, item.kind != anyKind || item.v != unreadable
+		var each elements
+		if l, ok := beginLoop(env, list, &each); !ok {
+			return l, false
+		}
+		item, acc, index := &env.regs[scope.item], &env.regs[scope.acc], &env.regs[scope.index]
+		k := 0
+		if initial != nil {
+			v, ok := initial(env)
+			if !ok {
+				return v, false
+			}
+			*acc = *v
+		} else {
+			if !each.next(item) || item.kind == anyKind && item.v == unreadable {
+				return item, false // an empty list, or a map's member: the VM fails
+			}
+			*acc, k = *item, 1
+		}
+		for each.next(item) {
+			index.setInt(k)
+			v, ok := step(env)
+			if !ok {
+				return v, false
+			}
+			*acc = *v
+			k++
+		}
+		return acc, true
 	}, true
 }
 
