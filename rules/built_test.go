@@ -126,7 +126,9 @@ func TestBuiltListsAnswerAsExpr(t *testing.T) {
 		`1 in values(record.l)`, `sum(values(record.l))`, `count(keys(record.l), # startsWith "b")`, `max(values(record.l))`,
 		`reduce(record.l, #acc + 1, 0)`, `reduce(record.l, #acc ?? #)`, `reduce(record.l, [#acc, #index])`,
 		`reduce(record.l, # > #acc ? # : #acc)`, `reduce(record.l, #acc + len(string(#)), 0)`, `reduce(record.l, #index, -1)`,
-		`reduce(record.l, #acc + "-" + string(#), "")`,
+		`reduce(record.l, #acc + "-" + string(#), "")`, `map(record.l, #index)`, `sum(map(record.l, #index))`,
+		`map(record.l, map(record.l, #index))`, `map(record.l, #index == 0 ? 0 / 0 : #index)`,
+		`map(filter(record.l, # != 2), #index)`, `max(map(record.l, #index * 2))`,
 	}
 	checkCompiledValues(t, exprs, pairs("l", []string{`[1,2,3]`, `[2.0,-0.0,1e400]`, `[]`, `["é","b"]`,
 		`[{"n":1},{"n":2.5},{}]`, `[[1,2],[3]]`, `[1,"a",null]`, `"héllo"`, `{"a":1,"b":2}`, `7`, `null`, `[1,[2,[3,[4]]]]`,

@@ -82,9 +82,9 @@ func (env *Env) growRegs(slots int) {
 // computes a value a slot of its own.
 type fastCompiler struct {
 	slots  int
-	inRun  bool           // compiling an operand computed once a run: its parts are not cached again
-	scopes []closureScope // the predicates being compiled, innermost last
-	lets   []letScope     // the variables of the lets being compiled, innermost last
+	inRun  bool            // compiling an operand computed once a run: its parts are not cached again
+	scopes []*closureScope // the predicates being compiled, innermost last
+	lets   []letScope      // the variables of the lets being compiled, innermost last
 }
 
 // letScope is a variable a let declares (let p = record.profile; ...):

@@ -153,7 +153,7 @@ func (g exprGen) dateValue(d int) string {
 // builtList is a list map or filter builds, alone or read by what reads
 // lists.
 func (g exprGen) builtList(d int) string {
-	l := fmt.Sprintf("map(%s, %s)", g.list(), g.pick(`#`, `#.n`, `# ?? 1`, `# * 1.0`, `string(#)`, `upper(#)`, `[#]`,
+	l := fmt.Sprintf("map(%s, %s)", g.list(), g.pick(`#`, `#.n`, `# ?? 1`, `# * 1.0`, `string(#)`, `upper(#)`, `[#]`, `#index`,
 		`0 / 0`, `#.s[0:1]`, `len(#)`, g.value(d)))
 	if g.r.Intn(2) == 0 {
 		l = fmt.Sprintf("filter(%s, %s)", g.list(), g.predicate(d))

@@ -45,7 +45,7 @@ func (c *fastCompiler) listBuilder(n *ast.BuiltinNode) (operand, bool) {
 	at := c.slot()
 	return func(env *Env) (*val, bool) {
 		var each elements
-		l, ok := beginLoop(env, list, &each)
+		l, ok := beginLoop(env, list, &each, scope)
 		if !ok {
 			return l, false
 		}
@@ -73,7 +73,7 @@ func (c *fastCompiler) listBuilder(n *ast.BuiltinNode) (operand, bool) {
 				return item, false // filter keeps a map's member: the VM fails to read it
 			}
 			if !env.addElement(mark, v) {
-				return out, listOfValues(env, out, l, item, test, value)
+				return out, listOfValues(env, out, l, item, scope, test, value)
 			}
 		}
 		out.setRaw(env.closeList(mark))
@@ -150,8 +150,11 @@ func (env *Env) dropList(mark int) { env.lists = env.lists[:mark] }
 // listOfValues is the list as the VM builds it, a []any of the values
 // (the elements filter keeps, or map's values of them), for the lists
 // JSON text cannot hold exactly.
-func listOfValues(env *Env, out, l, item *val, test condition, value operand) bool {
+func listOfValues(env *Env, out, l, item *val, scope *closureScope, test condition, value operand) bool {
 	var each elements
+	if scope.index >= 0 {
+		each.index = &env.regs[scope.index]
+	}
 	each.begin(l)
 	list := []any{}
 	for each.next(item) {

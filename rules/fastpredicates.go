@@ -17,9 +17,9 @@ import (
 // stop; where the VM would fail (no list, a predicate answering no
 // boolean) they decline.
 
-// closureScope is where a predicate reads # from, and reduce's #acc and
-// #index: slots of their own (acc and index -1 outside reduce, where they
-// are the VM's).
+// closureScope is where a predicate reads # from, #index (a slot given
+// when the predicate reads it, the loop then writing each element's index
+// there) and reduce's #acc (-1 outside reduce, where it is the VM's).
 type closureScope struct{ item, acc, index int }
 
 // predicateLoops are the predicate built-ins compiled here that answer a
@@ -58,7 +58,7 @@ func (c *fastCompiler) predicateLoop(n *ast.BuiltinNode) (operand, bool) {
 	at := c.slot()
 	return func(env *Env) (*val, bool) {
 		var each elements
-		if l, ok := beginLoop(env, list, &each); !ok {
+		if l, ok := beginLoop(env, list, &each, scope); !ok {
 			return l, false
 		}
 		item, met := &env.regs[scope.item], 0
@@ -94,24 +94,28 @@ func (c *fastCompiler) predicateLoop(n *ast.BuiltinNode) (operand, bool) {
 
 // openLoop compiles the list a predicate built-in loops over and opens the
 // scope its predicate reads # from, until closeLoop.
-func (c *fastCompiler) openLoop(list ast.Node) (operand, closureScope, bool) {
+func (c *fastCompiler) openLoop(list ast.Node) (operand, *closureScope, bool) {
 	l, ok := c.operand(list)
 	if !ok {
-		return nil, closureScope{}, false
+		return nil, nil, false
 	}
-	scope := closureScope{item: c.slot(), acc: -1, index: -1}
+	scope := &closureScope{item: c.slot(), acc: -1, index: -1}
 	c.scopes = append(c.scopes, scope)
 	return l, scope, true
 }
 
 func (c *fastCompiler) closeLoop() { c.scopes = c.scopes[:len(c.scopes)-1] }
 
-// beginLoop computes the list and begins to walk it; false where the VM
-// fails to begin the loop.
-func beginLoop(env *Env, list operand, each *elements) (*val, bool) {
+// beginLoop computes the list and begins to walk it, writing each
+// element's index where the scope's predicate reads #index; false where the
+// VM fails to begin the loop.
+func beginLoop(env *Env, list operand, each *elements, scope *closureScope) (*val, bool) {
 	l, ok := list(env)
 	if !ok {
 		return l, false
+	}
+	if scope.index >= 0 {
+		each.index = &env.regs[scope.index]
 	}
 	return l, each.begin(l)
 }
@@ -142,7 +146,7 @@ func (c *fastCompiler) valueLoop(n *ast.BuiltinNode) (operand, bool) {
 		next := c.slot()
 		return func(env *Env) (*val, bool) {
 			var each elements
-			if l, ok := beginLoop(env, list, &each); !ok {
+			if l, ok := beginLoop(env, list, &each, scope); !ok {
 				return l, false
 			}
 			return sumOf(env, &each, &env.regs[scope.item], &env.regs[at], &env.regs[next], value)
@@ -151,7 +155,7 @@ func (c *fastCompiler) valueLoop(n *ast.BuiltinNode) (operand, bool) {
 	index, throws := n.Name == "findIndex", n.Throws
 	return func(env *Env) (*val, bool) {
 		var each elements
-		if l, ok := beginLoop(env, list, &each); !ok {
+		if l, ok := beginLoop(env, list, &each, scope); !ok {
 			return l, false
 		}
 		item, out := &env.regs[scope.item], &env.regs[at]
@@ -231,11 +235,14 @@ func (c *fastCompiler) pointer(n *ast.PointerNode) (operand, bool) {
 	}
 	scope := c.scopes[len(c.scopes)-1]
 	switch at := -1; n.Name {
-	case "acc", "index":
-		if at = scope.acc; n.Name == "index" {
-			at = scope.index
+	case "index":
+		if scope.index < 0 {
+			scope.index = c.slot()
 		}
-		if at < 0 {
+		at = scope.index
+		return func(env *Env) (*val, bool) { return &env.regs[at], true }, true
+	case "acc":
+		if at = scope.acc; at < 0 {
 			return nil, false // of another predicate: the VM's
 		}
 		return func(env *Env) (*val, bool) { return &env.regs[at], true }, true
@@ -271,7 +278,7 @@ func (c *fastCompiler) reduceLoop(n *ast.BuiltinNode) (operand, bool) {
 			return nil, false
 		}
 	}
-	scope := closureScope{item: c.slot(), acc: c.slot(), index: c.slot()}
+	scope := &closureScope{item: c.slot(), acc: c.slot(), index: -1}
 	c.scopes = append(c.scopes, scope)
 	step, ok := c.operand(body.Node)
 	c.closeLoop()
@@ -280,11 +287,10 @@ func (c *fastCompiler) reduceLoop(n *ast.BuiltinNode) (operand, bool) {
 	}
 	return func(env *Env) (*val, bool) {
 		var each elements
-		if l, ok := beginLoop(env, list, &each); !ok {
+		if l, ok := beginLoop(env, list, &each, scope); !ok {
 			return l, false
 		}
-		item, acc, index := &env.regs[scope.item], &env.regs[scope.acc], &env.regs[scope.index]
-		k := 0
+		item, acc := &env.regs[scope.item], &env.regs[scope.acc]
 		if initial != nil {
 			v, ok := initial(env)
 			if !ok {
@@ -295,16 +301,14 @@ func (c *fastCompiler) reduceLoop(n *ast.BuiltinNode) (operand, bool) {
 			if !each.next(item) || item.kind == anyKind && item.v == unreadable {
 				return item, false // an empty list, or a map's member: the VM fails
 			}
-			*acc, k = *item, 1
+			*acc = *item
 		}
 		for each.next(item) {
-			index.setInt(k)
 			v, ok := step(env)
 			if !ok {
 				return v, false
 			}
 			*acc = *v
-			k++
 		}
 		return acc, true
 	}, true
@@ -328,6 +332,8 @@ type elements struct {
 	list  reflect.Value // any other slice or array
 	n     int           // a map's members
 	kind  uint8
+	index *val // where each element's index goes, when a predicate reads #index
+	k     int  // the next element's index
 }
 
 const (
@@ -388,8 +394,21 @@ func (e *elements) begin(l *val) bool {
 	return false // no length: OpBegin fails
 }
 
-// next puts the next element in out; false past the last.
+// next puts the next element in out, and its index where the predicate
+// reads #index; false past the last.
 func (e *elements) next(out *val) bool {
+	if !e.element(out) {
+		return false
+	}
+	if e.index != nil {
+		e.index.setInt(e.k)
+		e.k++
+	}
+	return true
+}
+
+// element puts the next element in out; false past the last.
+func (e *elements) element(out *val) bool {
 	switch e.kind {
 	case rawElements:
 		raw, i := e.raw, e.at
