@@ -6,16 +6,16 @@ import (
 	"github.com/expr-lang/expr/ast"
 )
 
-// Times compiled without the VM: date(...) of a day or an RFC 3339 date
-// held as its instant (a val of timeKind whose text is the date's),
-// now() and the times computed from times kept unboxed in the
-// environment (keepTime), durations held as their nanoseconds; compared,
-// moved and read (Year, Hour, ...) as time.Time and expr's runtime do.
+// Times compiled without the VM: date(...) of a day or an RFC 3339 date,
+// date(text, layout), now() and the times computed from times, each the
+// time.Time expr would hold, kept unboxed in the environment (keepTime);
+// durations held as their nanoseconds; compared, moved and read (Year,
+// Hour, ...) as time.Time and expr's runtime do.
 
 // dateOf is date(text) of a day (2006-01-02) or an RFC 3339 date (its
-// tenth byte a T), held as its instant: the layouts expr's date tries
-// before those cannot read such a text; and date(text, layout). False for
-// any other argument.
+// tenth byte a T: the layouts expr's date tries before those cannot read
+// such a text), and date(text, layout), kept in env. False for any other
+// argument: expr's function reads it.
 func (env *Env) dateOf(out *val, args []*val) bool {
 	if len(args) == 2 {
 		return env.dateIn(out, args)
@@ -27,15 +27,14 @@ func (env *Env) dateOf(out *val, args []*val) bool {
 	if !ok || len(text) != len(time.DateOnly) && (len(text) < len(time.RFC3339)-5 || text[10] != 'T') {
 		return false
 	}
-	if t, ok := dayOf(text); ok {
-		out.setTime(t, text)
-		return true
+	t, ok := dayOf(text)
+	if !ok {
+		var err error
+		if t, err = time.Parse(time.RFC3339, text); err != nil {
+			return false // expr's function reads it by the other layouts, or fails
+		}
 	}
-	t, err := parseDate(text)
-	if err != nil {
-		return false // expr's function reads it by the other layouts, or fails
-	}
-	out.setTime(t, text)
+	out.setKeptTime(env.keepTime(t))
 	return true
 }
 
@@ -109,7 +108,7 @@ func (c *fastCompiler) timeMethod(m *ast.MemberNode, args []ast.Node) (operand, 
 		return nil, false
 	}
 	return c.apply1(receiver, func(out, v *val) bool {
-		t, ok := v.wallTime()
+		t, ok := v.time()
 		if ok {
 			method(t, out)
 		}
@@ -147,10 +146,8 @@ func (env *Env) dateIn(out *val, args []*val) bool {
 	return true
 }
 
-// times reads a and b as times, when both are (a date held as its
-// instant, now()'s time, or a time.Time), for time.Time's Before, Equal
-// and After, as expr compares them: a date has no monotonic reading, so
-// only two times that both have one compare by it.
+// times reads a and b as times, when both are (kept or boxed), for
+// time.Time's Before, Equal and After, as expr compares them.
 func times(a, b *val) (x, y time.Time, ok bool) {
 	if x, ok = a.time(); ok {
 		y, ok = b.time()
@@ -161,10 +158,7 @@ func times(a, b *val) (x, y time.Time, ok bool) {
 func (x *val) time() (time.Time, bool) {
 	switch x.kind {
 	case timeKind:
-		if t, ok := x.v.(*time.Time); ok {
-			return *t, true
-		}
-		return time.Unix(int64(x.n), int64(x.ns)), true
+		return *x.v.(*time.Time), true
 	case anyKind:
 		t, ok := x.v.(time.Time)
 		return t, ok
@@ -184,16 +178,6 @@ func (x *val) duration() (time.Duration, bool) {
 	return 0, false
 }
 
-// exactTime is the time.Time the VM holds for x: a date's as time.Parse
-// reads it (its zone included), now()'s and a time.Time as they are.
-func (x *val) exactTime() (time.Time, bool) {
-	if x.kind == timeKind && x.v == nil {
-		t, err := parseDate(x.s)
-		return t, err == nil
-	}
-	return x.time()
-}
-
 // timeArithmetic is a + b or a - b (minus) of times and durations, as
 // expr's runtime computes them (a time moved by a duration, two times'
 // difference, durations added), a time computed kept in env; false for
@@ -208,13 +192,13 @@ func (env *Env) timeArithmetic(out, a, b *val, minus bool) bool {
 	case aIsDuration && bIsDuration:
 		out.setDuration(da + db)
 	case bIsDuration:
-		t, ok := a.exactTime()
+		t, ok := a.time()
 		if !ok {
 			return false
 		}
 		out.setKeptTime(env.keepTime(t.Add(db)))
 	case aIsDuration && !minus:
-		t, ok := b.exactTime()
+		t, ok := b.time()
 		if !ok {
 			return false
 		}
@@ -229,39 +213,4 @@ func (env *Env) timeArithmetic(out, a, b *val, minus bool) bool {
 		return false
 	}
 	return true
-}
-
-// wallTime is a time whose clock and calendar read as the time x holds
-// reads in its own zone: now()'s and a time.Time as they are, a date's
-// instant moved by the offset its text gives and read in UTC (the zone
-// time.Parse gives it has that offset at that instant).
-func (x *val) wallTime() (time.Time, bool) {
-	if x.kind == timeKind && x.v == nil {
-		return time.Unix(int64(x.n)+dateOffset(x.s), int64(x.ns)).UTC(), true
-	}
-	return x.time()
-}
-
-// dateOffset is the offset in seconds east of UTC that a day (none) or an
-// RFC 3339 date (Z, or ±hh:mm at its end) time.Parse read gives.
-func dateOffset(text string) int64 {
-	n := len(text)
-	if n == len(time.DateOnly) || text[n-1] == 'Z' || text[n-1] == 'z' {
-		return 0
-	}
-	hh := int64(text[n-5]-'0')*10 + int64(text[n-4]-'0')
-	mm := int64(text[n-2]-'0')*10 + int64(text[n-1]-'0')
-	if text[n-6] == '-' {
-		return -(hh*3600 + mm*60)
-	}
-	return hh*3600 + mm*60
-}
-
-// parseDate is date(text) of expr's library for a day (2006-01-02) or an
-// RFC 3339 date, the first of its layouts either can be read by.
-func parseDate(text string) (time.Time, error) {
-	if len(text) == len(time.DateOnly) {
-		return time.Parse(time.DateOnly, text)
-	}
-	return time.Parse(time.RFC3339, text)
 }

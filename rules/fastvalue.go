@@ -16,10 +16,9 @@ import (
 // a record field's JSON text, read without decoding it; a number, string
 // or boolean an operator computed, held unboxed; or any other value.
 type val struct {
-	v    any    // anyKind
-	s    string // rawKind: a record field's JSON text; strKind: the string; timeKind: the date's text (or v a kept *time.Time)
-	n    uint64 // intKind: the int; floatKind: the float64's bits; boolKind: 1 for true; timeKind: Unix seconds
-	ns   int32  // timeKind: the nanoseconds
+	v    any    // anyKind; timeKind: a kept *time.Time
+	s    string // rawKind: a record field's JSON text; strKind: the string
+	n    uint64 // intKind: the int; floatKind: the float64's bits; boolKind: 1 for true; durationKind: the nanoseconds
 	kind valKind
 }
 
@@ -32,7 +31,7 @@ const (
 	intKind
 	floatKind
 	boolKind
-	timeKind     // what now() answers, and date(s) for an RFC 3339 date or a day, held as its instant
+	timeKind     // a time.Time (now()'s, date(...)'s, one computed from them) kept unboxed in the environment
 	durationKind // a time.Duration two times' difference or a sum of durations makes: n its nanoseconds
 )
 
@@ -81,16 +80,9 @@ func (x *val) setTyped(v any) {
 	}
 }
 
-// setTime makes x the instant date(text) answers.
-func (x *val) setTime(t time.Time, text string) {
-	x.v, x.s, x.n, x.ns, x.kind = nil, text, uint64(t.Unix()), int32(t.Nanosecond()), timeKind
-}
-
-// setKeptTime makes x the time *t (now()'s, or one computed from a time),
-// kept where it is not written again (Env.keepTime).
-func (x *val) setKeptTime(t *time.Time) {
-	x.v, x.s, x.n, x.ns, x.kind = t, "", uint64(t.Unix()), int32(t.Nanosecond()), timeKind
-}
+// setKeptTime makes x the time *t, kept where it is not written again
+// (Env.keepTime).
+func (x *val) setKeptTime(t *time.Time) { x.v, x.s, x.n, x.kind = t, "", 0, timeKind }
 
 // setDuration makes x the duration d.
 func (x *val) setDuration(d time.Duration) {
@@ -143,11 +135,7 @@ func (x *val) decoded() any {
 	case rawKind:
 		return valueOf(gjson.Parse(x.s))
 	case timeKind:
-		if t, ok := x.v.(*time.Time); ok {
-			return *t // now()'s, its monotonic reading kept
-		}
-		t, _ := parseDate(x.s)
-		return t
+		return *x.v.(*time.Time)
 	case durationKind:
 		return time.Duration(x.n)
 	}
