@@ -456,55 +456,54 @@ func (c *fastCompiler) splitPiece(n *ast.MemberNode) (operand, bool) {
 	return func(env *Env) (*val, bool) {
 		text, by, ok := splitOperands(env, s, sep)
 		out := &env.regs[at]
-		if !ok {
-			return out, false
+		if ok {
+			text, ok = nthPiece(text, by, i)
+			out.setStr(text)
 		}
-		k, pieces := i, []string(nil)
-		if by == "" {
-			pieces = strings.Split(text, by)
-		}
-		if k < 0 && by == "" {
-			k += len(pieces)
-		} else if k < 0 {
-			k += strings.Count(text, by) + 1
-		}
-		if by == "" {
-			if k < 0 || k >= len(pieces) {
-				return out, false // out of range
-			}
-			out.setStr(pieces[k])
-			return out, true
-		}
-		for ; k > 0; k-- {
-			next := strings.Index(text, by)
-			if next < 0 {
-				return out, false // out of range
-			}
-			text = text[next+len(by):]
-		}
-		if k < 0 {
-			return out, false
-		}
-		if end := strings.Index(text, by); end >= 0 {
-			text = text[:end]
-		}
-		out.setStr(text)
-		return out, true
+		return out, ok
 	}, true
+}
+
+// nthPiece is strings.Split(text, by)[i], from the end when i is
+// negative, found without building the other pieces (but between runes,
+// where by is empty); false out of range.
+func nthPiece(text, by string, i int) (string, bool) {
+	if by == "" {
+		pieces := strings.Split(text, by)
+		if i < 0 {
+			i += len(pieces)
+		}
+		if i < 0 || i >= len(pieces) {
+			return "", false
+		}
+		return pieces[i], true
+	}
+	if i < 0 {
+		i += strings.Count(text, by) + 1
+	}
+	if i < 0 {
+		return "", false
+	}
+	for ; i > 0; i-- {
+		next := strings.Index(text, by)
+		if next < 0 {
+			return "", false
+		}
+		text = text[next+len(by):]
+	}
+	if end := strings.Index(text, by); end >= 0 {
+		text = text[:end]
+	}
+	return text, true
 }
 
 // splitOperands computes split's operands: two strings.
 func splitOperands(env *Env, s, sep operand) (text, by string, ok bool) {
-	a, ok := s(env)
-	if !ok {
-		return "", "", false
-	}
-	b, ok := sep(env)
-	if !ok {
-		return "", "", false
-	}
-	if text, ok = a.text(); ok {
-		by, ok = b.text()
+	a, b, ok := computeBoth(env, s, sep)
+	if ok {
+		if text, ok = a.text(); ok {
+			by, ok = b.text()
+		}
 	}
 	return text, by, ok
 }
