@@ -303,12 +303,7 @@ func numbers(x, y *val) numPair {
 // equal is runtime.Equal on the decoded values, without decoding numbers,
 // strings, booleans and null.
 func equal(a, b *val) bool {
-	if a.kind == timeKind || b.kind == timeKind {
-		if x, y, ok := times(a, b); ok {
-			return x.Equal(y)
-		}
-	}
-	if a.kind == b.kind && a.kind > rawKind { // computed values of one type
+	if a.kind == b.kind && a.kind > rawKind && a.kind != timeKind { // computed values of one type, held in n and s
 		if a.kind == floatKind {
 			return a.float() == b.float()
 		}
@@ -318,6 +313,9 @@ func equal(a, b *val) bool {
 	if ca == otherClass || cb == otherClass {
 		if ca == nilClass || cb == nilClass {
 			return false // an object, an array or another non-nil value
+		}
+		if x, y, ok := times(a, b); ok {
+			return x.Equal(y)
 		}
 		return runtime.Equal(a.decoded(), b.decoded())
 	}
@@ -426,18 +424,6 @@ func modulo(out, a, b *val) bool {
 // compare is runtime.Less, More, LessOrEqual or MoreOrEqual: lt, eq and
 // gt are its answers when a is less than, equal to or more than b.
 func compare(out, a, b *val, op func(a, b any) bool, lt, eq, gt bool) bool {
-	if a.kind >= timeKind || b.kind >= timeKind {
-		if x, y, ok := times(a, b); ok {
-			out.setBool(a3(x.Before(y), x.Equal(y), x.After(y), lt, eq, gt))
-			return true
-		}
-		if x, ok := a.duration(); ok {
-			if y, ok := b.duration(); ok {
-				out.setBool(a3(x < y, x == y, x > y, lt, eq, gt))
-				return true
-			}
-		}
-	}
 	if p := numbers(a, b); p.ok {
 		if p.ints {
 			out.setBool(a3(p.a < p.b, p.a == p.b, p.a > p.b, lt, eq, gt))
@@ -448,6 +434,16 @@ func compare(out, a, b *val, op func(a, b any) bool, lt, eq, gt bool) bool {
 	}
 	if x, ok := a.text(); ok {
 		if y, ok := b.text(); ok {
+			out.setBool(a3(x < y, x == y, x > y, lt, eq, gt))
+			return true
+		}
+	}
+	if x, y, ok := times(a, b); ok {
+		out.setBool(a3(x.Before(y), x.Equal(y), x.After(y), lt, eq, gt))
+		return true
+	}
+	if x, ok := a.duration(); ok {
+		if y, ok := b.duration(); ok {
 			out.setBool(a3(x < y, x == y, x > y, lt, eq, gt))
 			return true
 		}
