@@ -415,3 +415,26 @@ func TestBeforeLog(t *testing.T) {
 			`info posts create resource "posts": before create: statement 1 (deny record.name == "x") report`)
 	})
 }
+
+// TestReportModeNamesOnlyTransformsThatChange: in report mode a transform
+// is logged as a change the request would get only where its value is
+// written otherwise than the field was sent; the upstream gets the body as
+// it came either way.
+func TestReportModeNamesOnlyTransformsThatChange(t *testing.T) {
+	up := newUpstream(t, nil)
+	tester, logFile := crudLogged(t, `
+		resource users /api/users {
+			mode report
+			before create {
+				transform email ´lower(trim(value))´
+			}
+		}`, up)
+	for _, body := range []string{`{"email":"A@b.c"}`, `{"email":"a@b.c"}`, `{"email":"a\u0040b.c"}`} {
+		up.reset()
+		send(t, tester, "POST", "/api/users", body).expect(t, 200, `{}`)
+		up.got(t, "POST", "/api/users", body)
+	}
+	expectLog(t, logFile, "would change the request", []string{"level", "resource", "action", "rule", "mode"},
+		`info users create resource "users": before create: statement 1 (transform email) report`,
+		`info users create resource "users": before create: statement 1 (transform email) report`)
+}
