@@ -64,17 +64,7 @@ func TestBuiltStringsAllocateNothing(t *testing.T) {
 		`max(map(record.items, #.qty)) == 30`, `join(map(record.tags, upper(#)), ",") == "A,B,C"`,
 		`"c" in filter(record.tags, # != "a")`, `record.name in [record.email, "Jane Doe"]`,
 	} {
-		p, err := compileExpr(src, true)
-		if err != nil || p.cond == nil {
-			t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.cond != nil)
-		}
-		if n := testing.AllocsPerRun(100, func() {
-			if b, ok := fastTest(p, env); !ok || !b {
-				t.Fatalf("%s: %v, left to the VM %v", src, b, !ok)
-			}
-		}); n != 0 {
-			t.Errorf("%s: %v allocations per evaluation", src, n)
-		}
+		requireTrueWithoutAllocating(t, src, env)
 	}
 }
 

@@ -46,18 +46,25 @@ func TestCompiledBuiltinsAllocateNothing(t *testing.T) {
 		`int(record.n / 2.5) < 0`, `round(record.id / 2.0) == 4.0`, `trimPrefix(record.tags[0], "x") == "a"`,
 		`indexOf(record.tags[1], "b") == 0`, `"qty" in record.items[0]`,
 	} {
-		p, err := compileExpr(src, true)
-		if err != nil || p.cond == nil {
-			t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.cond != nil)
+		requireTrueWithoutAllocating(t, src, &Env{fields: &recordFields{raw: raw, members: members, state: scanned},
+			Action: "list", Index: 1, Get: get})
+	}
+}
+
+// requireTrueWithoutAllocating requires the condition src compiled
+// without the VM, true on env's record, and no allocation per evaluation.
+func requireTrueWithoutAllocating(t *testing.T, src string, env *Env) {
+	t.Helper()
+	p, err := compileExpr(src, true)
+	if err != nil || p.cond == nil {
+		t.Fatalf("%s: err %v, compiled without the VM %v", src, err, p != nil && p.cond != nil)
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		if b, ok := fastTest(p, env); !ok || !b {
+			t.Fatalf("%s: %v, left to the VM %v", src, b, !ok)
 		}
-		env := &Env{fields: &recordFields{raw: raw, members: members, state: scanned}, Action: "list", Index: 1, Get: get}
-		if n := testing.AllocsPerRun(100, func() {
-			if b, ok := fastTest(p, env); !ok || !b {
-				t.Fatalf("%s: %v, left to the VM %v", src, b, !ok)
-			}
-		}); n != 0 {
-			t.Errorf("%s: %v allocations per evaluation", src, n)
-		}
+	}); n != 0 {
+		t.Errorf("%s: %v allocations per evaluation", src, n)
 	}
 }
 
