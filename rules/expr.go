@@ -352,29 +352,23 @@ func letPaths(root ast.Node) map[*ast.IdentifierNode][]string {
 // recordPath is the path of record.a.b (names only), or of p.a where
 // paths holds p's.
 func recordPath(n ast.Node, paths map[*ast.IdentifierNode][]string) ([]string, bool) {
-	var path []string
-	for {
-		switch m := unchain(n).(type) {
-		case *ast.IdentifierNode:
-			slices.Reverse(path)
-			if m.Value == "record" {
-				return path, true
-			}
-			if p, ok := paths[m]; ok {
-				return append(slices.Clip(p), path...), true
-			}
-			return nil, false
-		case *ast.CallNode:
-			base, key, ok := memberAccess(m)
-			name, isName := key.(string)
-			if !ok || !isName {
-				return nil, false
-			}
-			path, n = append(path, name), base
-		default:
+	root, keys, ok := memberChain(n)
+	if !ok {
+		return nil, false
+	}
+	path, found := paths[root]
+	if root.Value != "record" && !found {
+		return nil, false
+	}
+	path = slices.Clip(path)
+	for _, k := range keys {
+		name, isName := k.(string)
+		if !isName {
 			return nil, false
 		}
+		path = append(path, name)
 	}
+	return path, true
 }
 
 func (c *collector) Visit(node *ast.Node) {

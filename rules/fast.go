@@ -779,30 +779,38 @@ func memberAccess(n *ast.CallNode) (base ast.Node, key any, ok bool) {
 // let p = record.profile, reads record.profile.bio (one lookup in the
 // record's index, not a walk of the profile's text).
 func (c *fastCompiler) recordChain(n ast.Node) ([]any, bool) {
+	root, keys, ok := memberChain(n)
+	switch {
+	case !ok:
+		return nil, false
+	case root.Value == "record":
+		return keys, true
+	}
+	if l, ok := c.let(root.Value); ok && l.chain {
+		return append(slices.Clip(l.keys), keys...), true
+	}
+	return nil, false
+}
+
+// memberChain returns the identifier a chain of member reads with
+// constant keys starts from (record in record.a[0].b, p in p.bio) and the
+// keys in the order they are read; false for any other node.
+func memberChain(n ast.Node) (*ast.IdentifierNode, []any, bool) {
 	var keys []any
 	for {
-		if chain, ok := n.(*ast.ChainNode); ok {
-			n = chain.Node
-		}
-		switch m := n.(type) {
+		switch m := unchain(n).(type) {
 		case *ast.IdentifierNode:
 			slices.Reverse(keys)
-			if m.Value == "record" {
-				return keys, true
-			}
-			if l, ok := c.let(m.Value); ok && l.chain {
-				return append(slices.Clip(l.keys), keys...), true
-			}
-			return nil, false
+			return m, keys, true
 		case *ast.CallNode:
 			base, key, ok := memberAccess(m)
 			if !ok {
-				return nil, false
+				return nil, nil, false
 			}
 			keys = append(keys, key)
 			n = base
 		default:
-			return nil, false
+			return nil, nil, false
 		}
 	}
 }
