@@ -93,9 +93,11 @@ const (
 func specialIn(w uint64) uint64 {
 	// One test finds the quote with the control characters: x^0x02 is at
 	// most 0x20 exactly for 0x00-0x1f and for the quote 0x22.
+	// x, b and w have the same high bit in every byte (0x02 and the
+	// backslash have it clear), so one test of w's high bits serves both.
 	x := w ^ ones*0x02
 	b := w ^ ones*'\\'
-	return ((x-ones*0x21)&^x | (b-ones)&^b) & highs
+	return ((x - ones*0x21) | (b - ones)) &^ w & highs
 }
 
 // wordAt is the eight bytes of s from i, little endian; i+8 <= len(s).
