@@ -218,3 +218,28 @@ func TestAfterConditionsOnBuiltLists(t *testing.T) {
 			body: "a rule could not be evaluated"}, // expr's error
 	})
 }
+
+// TestAfterConditionsOnRanges filters a list with x in a..b (ends
+// constant and read from the record), through Caddy: a whole float is in
+// the range, a string or a fraction is not, and a range past expr's
+// memory budget fails closed as expr fails it.
+func TestAfterConditionsOnRanges(t *testing.T) {
+	up := afterUpstream(t, map[string]afterReply{
+		"/api/people": {body: `[{"k":1,"age":0,"max":3},{"k":2,"age":18.0,"max":1},{"k":3,"age":"30","max":3},` +
+			`{"k":4,"age":65,"max":70},{"k":5,"age":64.5,"max":3},{"k":6,"age":null,"max":3},{"k":7,"age":2,"max":1.9}]`},
+		"/api/people?wide=1": {body: `[{"k":8,"age":1,"max":1000000}]`},
+	})
+	crud(t, `
+		resource people /api/people {
+			after list {
+				drop ´record.age not in 1..65´
+				hide age if ´record.k in 1..record.max´
+			}
+		}`, up)
+	checkAfter(t, up, []afterCase{
+		{name: "ranges", path: "/api/people", status: 200,
+			body: `[{"k":2,"age":18.0,"max":1},{"k":4,"max":70},{"k":7,"age":2,"max":1.9}]`},
+		{name: "a range past the memory budget", path: "/api/people?wide=1", status: 500, kind: kindProblem,
+			body: "a rule could not be evaluated"},
+	})
+}

@@ -216,6 +216,8 @@ var libraryConditions = []struct{ name, cond string }{
 	{"filter", `len(filter(record.tags, # != "x")) > 5`},
 	{"list", `record.role in [record.name, "x"]`},
 	{"reduce", `reduce(record.tags, #acc + len(#), 0) > 50`},
+	{"range", `record.login_count in 2000..3000`},
+	{"between", `record.login_count >= 2000 && record.login_count <= 3000`},
 }
 
 // BenchmarkAfterLibrary measures each of libraryConditions as a drop (hide

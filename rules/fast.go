@@ -497,6 +497,11 @@ func (c *fastCompiler) binary(n *ast.BinaryNode) (operand, bool) {
 	if n.Operator == "matches" {
 		return c.match(n)
 	}
+	if n.Operator == "in" {
+		if op, ok := c.rangeMembership(n); ok {
+			return op, true
+		}
+	}
 	left, right, ok := c.both(n.Left, n.Right)
 	if !ok {
 		return nil, false

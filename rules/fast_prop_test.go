@@ -95,6 +95,10 @@ func (g exprGen) cond(depth int) string {
 	case 4:
 		return fmt.Sprintf("!%s", g.cond(d))
 	case 5:
+		if g.r.Intn(4) == 0 { // a range, its ends numbers and fields
+			end := func() string { return g.pick(`0`, `1`, `2`, `-1`, `7`, `1.5`, `3.9`, `record.n`) }
+			return fmt.Sprintf("(%s in %s..%s)", g.value(d), end(), end())
+		}
 		return fmt.Sprintf("(%s in %s)", g.value(d), g.pick(`["a", "b"]`, `[1, 2, 1.5]`, `["a", 1, nil]`, `record.t`, `record.o`, `[]`, `nil`))
 	case 6:
 		return fmt.Sprintf("(%s %s %s)", g.value(d), g.pick("contains", "startsWith", "endsWith"), g.value(d))
@@ -377,6 +381,7 @@ func FuzzFastConditions(f *testing.F) {
 	f.Add(`len(filter(map(record.t, # * 1.0), # > 1)) == 1 && join(filter(record.t, # != 2), "") == ""`, `{"t":[1,2.5]}`)
 	f.Add(`date(record.s) >= date("2024-01-15T00:00:00+01:00") || date(record.o.s) < now()`, `{"s":"2024-01-14","o":{"s":"2024-01-15T10:00:00Z"}}`)
 	f.Add(`"n" in keys(record.o) && get(record.t, -1) == 2 || (date(record.s) + duration("1h")).Hour() == 1`, `{"o":{"n":1,"n":2},"t":[1,2],"s":"2024-01-15"}`)
+	f.Add(`record.n in 1..record.o.n || record.s not in -1..1.5`, `{"n":2.0,"o":{"n":"3"},"s":9007199254740993}`)
 	f.Add(`reduce(record.t, #acc + #, 0) > 2 || reduce(record.t, # > #acc ? # : #acc) == 2.5`, `{"t":[1,2.5,"x"]}`)
 	f.Fuzz(func(t *testing.T, src, raw string) {
 		if !json.Valid([]byte(raw)) || len(src) > 200 {

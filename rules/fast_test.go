@@ -189,3 +189,19 @@ func TestLetsAndSlicesAnswerAsExpr(t *testing.T) {
 		`{"o":[1],"n":-1,"s":"","t":"str"}`, `{"o":null,"n":"2","s":7,"t":{"a":1}}`,
 	})
 }
+
+// x in a..b answers as expr's VM does, without building the range: ints
+// and floats (a whole float equals its int, one past 2^53 the ints that
+// round to it), ends cut as int(...) cuts them, empty and reversed ranges,
+// and the ranges the VM refuses (a string end, one past its memory budget)
+// left to it.
+func TestRangesAnswerAsExpr(t *testing.T) {
+	exprs := []string{
+		`record.a in 1..10`, `record.a not in -3..3`, `record.a in record.b..10`, `record.a in 10..record.b`,
+		`record.a in record.b..record.b`, `record.a in 0..record.b`, `record.a in record.b..-record.b`,
+		`record.a in 9007199254740990..9007199254741000`, `record.a in 90..record.s[0]`, `record.s[0] in 90..100`, `-record.a in -9007199254741000..-9007199254740990`,
+	}
+	values := []string{`5`, `5.0`, `-0.0`, `5.5`, `1`, `10`, `11`, `0`, `-3`, `3.999`, `1e300`, `-1e300`, `9007199254740993`,
+		`9.007199254740994e15`, `9007199254740995.0`, `"5"`, `null`, `true`, `[5]`, `{"a":5}`, `1e6`, `999999`}
+	checkCompiledValues(t, exprs, append(pairs("a", values, "b", values), `{"a":98,"s":"b"}`, `{"a":98,"s":"é"}`))
+}

@@ -19,7 +19,7 @@ func TestDropConditionsBesideHidesProperty(t *testing.T) {
 		r := rand.New(rand.NewSource(seed))
 		eg, jg := exprGen{picker{r}}, jsonGen{r}
 		ran := 0
-		for range 400 {
+		for range 450 {
 			cond := eg.cond(2)
 			p, err := compileExpr(cond, true)
 			if err != nil || p.cond == nil || p.vars&^(varRecord|varUser) != 0 {

@@ -1,0 +1,136 @@
+package rules
+
+import (
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/conf"
+)
+
+// maxRange is the size from which expr's VM refuses to build a range (its
+// default memory budget): such a range is left to it, and to its error.
+var maxRange = int(conf.DefaultMemoryBudget)
+
+// rangeMembership compiles x in a..b (x not in a..b is its negation) without
+// building the range: the VM answers whether x equals one of the ints from
+// a to b, a and b read as its int(...) reads them. False when the right
+// operand is not a range.
+func (c *fastCompiler) rangeMembership(n *ast.BinaryNode) (operand, bool) {
+	r, ok := n.Right.(*ast.BinaryNode)
+	if !ok || r.Operator != ".." {
+		return nil, false
+	}
+	ops, ok := c.operands([]ast.Node{n.Left, r.Left, r.Right})
+	if !ok {
+		return nil, false
+	}
+	needle, from, to := ops[0], ops[1], ops[2]
+	at := c.slot()
+	return func(env *Env) (*val, bool) {
+		x, ok := needle(env)
+		if !ok {
+			return x, false
+		}
+		lo, ok := from(env)
+		if !ok {
+			return lo, false
+		}
+		a, ok := lo.rangeEnd()
+		if !ok {
+			return lo, false
+		}
+		hi, ok := to(env)
+		if !ok {
+			return hi, false
+		}
+		b, ok := hi.rangeEnd()
+		if !ok {
+			return hi, false
+		}
+		found := false
+		switch size := b - a + 1; { // as runtime.MakeRange counts it, wrapping
+		case size >= maxRange || size > 0 && b < a:
+			return hi, false // the VM's memory budget error; a range wrapping past the largest int
+		case size > 0:
+			found = x.inRange(a, b)
+		}
+		out := &env.regs[at]
+		out.setBool(found)
+		return out, true
+	}, true
+}
+
+// rangeEnd is a range's end as the VM reads it (runtime.ToInt: an int, a
+// float converted by int(...) as Go converts it on this platform); false
+// for any other value, which the VM refuses.
+func (x *val) rangeEnd() (int, bool) {
+	i, f, isInt, ok := x.number()
+	if !ok && x.kind == anyKind {
+		i, f, isInt, ok = otherGoNumber(x.v)
+	}
+	switch {
+	case !ok:
+		return 0, false
+	case isInt:
+		return i, true
+	}
+	return int(f), true
+}
+
+// inRange answers whether x equals one of the ints from a to b (a <= b) as
+// runtime.Equal compares an int with it (an integer as int(...) converts
+// it, a float as float64(i)): false for a string, a boolean, null, an
+// object, an array and any other value.
+func (x *val) inRange(a, b int) bool {
+	i, f, isInt, isNumber := x.number()
+	if !isNumber && x.kind == anyKind {
+		i, f, isInt, isNumber = otherGoNumber(x.v)
+	}
+	switch {
+	case !isNumber:
+		return false
+	case isInt:
+		return a <= i && i <= b
+	case f != f:
+		return false
+	}
+	// float64(i) grows with i: the first i of the range whose float64 is
+	// not below f is the one that can equal it
+	lo, hi := a, b
+	for lo < hi {
+		mid := lo + int(uint(hi-lo)/2)
+		if float64(mid) < f {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return float64(lo) == f
+}
+
+// otherGoNumber is number for the Go number types other than int and
+// float64 (a string's byte, a method's answer), as runtime.Equal converts
+// them to compare them with an int; a named type (time.Month) is none.
+func otherGoNumber(v any) (i int, f float64, isInt, ok bool) {
+	switch n := v.(type) {
+	case int8:
+		return int(n), 0, true, true
+	case int16:
+		return int(n), 0, true, true
+	case int32:
+		return int(n), 0, true, true
+	case int64:
+		return int(n), 0, true, true
+	case uint:
+		return int(n), 0, true, true
+	case uint8:
+		return int(n), 0, true, true
+	case uint16:
+		return int(n), 0, true, true
+	case uint32:
+		return int(n), 0, true, true
+	case uint64:
+		return int(n), 0, true, true
+	case float32:
+		return 0, float64(n), false, true
+	}
+	return 0, 0, false, false
+}
