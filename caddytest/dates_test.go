@@ -48,3 +48,50 @@ func TestDatesInRules(t *testing.T) {
 			body: `[{"k":3,"expires":"2025-01-01T00:00:00.000000001Z"},{"k":4,"expires":"2026-06-01 10:00:00","issued":"01/01/2001"}]`},
 	})
 }
+
+// TestTimeMethodsInRules uses the methods of times and durations in a
+// create's rules and a list's, through Caddy: the values they compute
+// written into the body the upstream gets (Unix() as an integer, Format's
+// text, Hours() as a float), a condition on a weekday's name, and an
+// argument of another type failing closed as expr fails it.
+func TestTimeMethodsInRules(t *testing.T) {
+	up := newUpstream(t, nil)
+	tester := crud(t, `
+		resource events /api/events {
+			before create {
+				deny ´date(record.starts_at).Weekday().String() == "Sunday"´ 422 "closed on Sundays"
+				check ends_at ´date(record.ends_at).Sub(date(record.starts_at)).Hours() <= 24´ "lasts a day at most"
+				set starts_unix ´date(record.starts_at).Unix()´
+				set month ´date(record.starts_at).UTC().Format("2006-01")´
+				set hours ´(date(record.ends_at) - date(record.starts_at)).Hours()´
+				set ends_by ´date(record.starts_at).Add(duration(record.span ?? "0s")).Before(date(record.ends_at))´
+			}
+		}`, up)
+	checkBodies(t, tester, up, "POST", "/api/events", []bodyCase{
+		{"values from methods", `{"starts_at":"2024-05-31T23:30:00-02:00","ends_at":"2024-06-01T03:00:00Z","span":"1h"}`, 200,
+			`{"starts_at":"2024-05-31T23:30:00-02:00","ends_at":"2024-06-01T03:00:00Z","span":"1h",` +
+				`"starts_unix":1717205400,"month":"2024-06","hours":1.5,"ends_by":true}`},
+		{"on a Sunday", `{"starts_at":"2024-06-02","ends_at":"2024-06-02T10:00:00Z"}`, 422, problemJSON(422, "closed on Sundays")},
+		{"too long", `{"starts_at":"2024-06-03","ends_at":"2024-06-04T00:00:00.000000001Z"}`, 422,
+			`{"type":"about:blank","title":"Unprocessable Entity","status":422,"detail":"the request is not valid",` +
+				`"errors":[{"field":"ends_at","message":"lasts a day at most"}]}`},
+		{"a span that is no duration", `{"starts_at":"2024-06-03","ends_at":"2024-06-03T01:00:00Z","span":7}`, 500,
+			problemJSON(500, "a rule could not be evaluated")},
+	})
+
+	lists := afterUpstream(t, map[string]afterReply{
+		"/api/logins": {body: `[{"k":1,"at":"2024-12-30T23:00:00Z"},{"k":2,"at":"2024-12-29T12:00:00+01:00"},` +
+			`{"k":3,"at":"2025-01-01T00:00:00Z"},{"k":4,"at":"2024-12-30T00:00:00.000000001Z"}]`},
+	})
+	crud(t, `
+		resource logins /api/logins {
+			after list {
+				drop ´(date("2025-01-01") - date(record.at)).Hours() > 48´
+				hide at if ´date(record.at).AddDate(0, 0, 1).Unix() > date("2025-01-01").Unix()´
+			}
+		}`, lists)
+	checkAfter(t, lists, []afterCase{
+		{name: "logins of the last two days", path: "/api/logins", status: 200,
+			body: `[{"k":1,"at":"2024-12-30T23:00:00Z"},{"k":3},{"k":4,"at":"2024-12-30T00:00:00.000000001Z"}]`},
+	})
+}

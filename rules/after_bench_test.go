@@ -374,6 +374,10 @@ var dateConditions = []struct{ name, cond string }{
 	{"hour", `date(record.starts_at).Hour() > 20`},
 	{"since", `date(record.starts_at) > now() - duration("24h")`},
 	{"age", `now() - date(record.starts_at) < duration("24h")`},
+	{"hours", `(now() - date(record.starts_at)).Hours() < 24`},
+	{"unix", `date(record.starts_at).Unix() > 1900000000`},
+	{"format", `date(record.starts_at).Format("2006-01") == "2030-01"`},
+	{"weekday", `date(record.starts_at).Weekday().String() == "Funday"`},
 }
 
 // BenchmarkAfterDates measures each of dateConditions as a drop (hide

@@ -219,7 +219,7 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 		}, true
 	case *ast.CallNode:
 		if m, ok := n.Callee.(*ast.MemberNode); ok && m.Method {
-			return c.timeMethod(m, n.Arguments)
+			return c.method(m, n.Arguments)
 		}
 		return c.member(n)
 	case *ast.UnaryNode:

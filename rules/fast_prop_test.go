@@ -151,6 +151,14 @@ func (g exprGen) dateValue(d int) string {
 	date := func() string {
 		return fmt.Sprintf("date(%s)", g.pick(`record.s`, `record.o.s`, `"2024-01-15"`, `"2024-01-15T10:00:00.5+01:00"`, g.value(d)))
 	}
+	if g.r.Intn(3) == 0 { // a method of the date, or of a duration
+		if g.r.Intn(2) == 0 {
+			return fmt.Sprintf(g.pick(`%s.Unix() > 1705300000`, `%s.Format("2006-01") == "2024-01"`, `%s.Weekday().String() == "Monday"`,
+				`%s.AddDate(0, 1, -1).Day()`, `(now() - %s).Hours() > 24`), date())
+		}
+		return fmt.Sprintf(g.pick(`(%s - %s).Hours() < 24`, `%s.Before(%s)`, `%s.UTC().Hour() == %s.Hour()`,
+			`%s.Truncate(duration("24h")).UnixMilli() - %s.UnixMilli()`), date(), date())
+	}
 	return fmt.Sprintf(g.pick(`%s %s %s`, `%s %s now()`, `%s %s %s + duration("1h")`), date(), g.pick("==", "!=", "<", "<=", ">", ">="), date())
 }
 
@@ -382,6 +390,7 @@ func FuzzFastConditions(f *testing.F) {
 	f.Add(`date(record.s) >= date("2024-01-15T00:00:00+01:00") || date(record.o.s) < now()`, `{"s":"2024-01-14","o":{"s":"2024-01-15T10:00:00Z"}}`)
 	f.Add(`"n" in keys(record.o) && get(record.t, -1) == 2 || (date(record.s) + duration("1h")).Hour() == 1`, `{"o":{"n":1,"n":2},"t":[1,2],"s":"2024-01-15"}`)
 	f.Add(`record.n in 1..record.o.n || record.s not in -1..1.5`, `{"n":2.0,"o":{"n":"3"},"s":9007199254740993}`)
+	f.Add(`date(record.s).Unix() > 1 && (now() - date(record.o.s)).Hours() > 1 || date(record.s).Format("2006") == "2024"`, `{"s":"2024-01-15","o":{"s":"2024-01-15T09:00:00.5+01:00"}}`)
 	f.Add(`reduce(record.t, #acc + #, 0) > 2 || reduce(record.t, # > #acc ? # : #acc) == 2.5`, `{"t":[1,2.5,"x"]}`)
 	f.Fuzz(func(t *testing.T, src, raw string) {
 		if !json.Valid([]byte(raw)) || len(src) > 200 {

@@ -98,7 +98,7 @@ func typeName(out *val, v *val) bool {
 	switch v.kind {
 	case strKind:
 		name = "string"
-	case intKind:
+	case intKind, int64Kind:
 		name = "int"
 	case floatKind:
 		name = "float"
@@ -310,6 +310,11 @@ func arrayElement(out *val, list *val, at any) bool {
 // text too, and of the arrays in it (nil when there are none). False, with
 // out untouched, for any other value: expr's function then reads it.
 func numbersOnly(out *val, vals []*val, abs, most bool) bool {
+	for _, v := range vals {
+		if v.kind == int64Kind {
+			return false // expr answers the int64 itself
+		}
+	}
 	var m extreme
 	m.most = most
 	if abs {

@@ -170,6 +170,59 @@ func TestDatesAnswerAsExpr(t *testing.T) {
 		[]string{`"2024-01-15T10:00:00Z"`, `"2024-01-15T10:00:00.000000001Z"`, `"2024-01-15"`, `"x"`}))
 }
 
+// TestTimeMethodsAnswerAsExpr: the methods of times and durations
+// compiled answer what expr's reflect call answers (an int64 for Unix(),
+// a float for Hours(), the text Format writes, a time kept in its zone),
+// and leave to expr the receivers and arguments of another type.
+func TestTimeMethodsAnswerAsExpr(t *testing.T) {
+	exprs := []string{`date(record.d).Unix()`, `date(record.d).UnixMilli() - date(record.e).UnixMilli()`,
+		`date(record.d).UnixMicro()`, `date(record.d).UnixNano()`, `-date(record.d).Unix()`, `[date(record.d).Unix()]`,
+		`date(record.d).Unix() > 1700000000`, `date(record.d).Unix() == date(record.e).Unix()`, `date(record.d).Unix() % 60`,
+		`date(record.d).Unix() / 86400`, `type(date(record.d).Unix())`, `abs(date(record.d).Unix())`, `string(date(record.d).Unix())`,
+		`date(record.d).Before(date(record.e))`, `date(record.d).After(now())`, `date(record.d).Equal(date(record.e))`,
+		`date(record.d).Compare(date(record.e))`, `date(record.d).Sub(date(record.e))`, `date(record.d).Sub(date(record.e)).Hours() > 1`,
+		`(now() - date(record.d)).Hours() > 24`, `(date(record.d) - date(record.e)).Minutes()`, `(date(record.d) - date(record.e)).Seconds()`,
+		`(date(record.d) - date(record.e)).Milliseconds()`, `(date(record.d) - date(record.e)).Microseconds()`,
+		`(date(record.d) - date(record.e)).Nanoseconds()`, `(date(record.d) - date(record.e)).Abs()`,
+		`(date(record.d) - date(record.e)).Truncate(duration("1h"))`, `(date(record.d) - date(record.e)).Round(duration("1m"))`,
+		`duration("90m").Hours()`, `date(record.d).UTC()`, `date(record.d).UTC().Hour()`, `date(record.d).Add(duration("36h")).Day()`,
+		`date(record.d).Add(duration("-1ns"))`, `date(record.d).AddDate(0, 1, 0)`, `date(record.d).AddDate(record.n, 0, -1)`,
+		`date(record.d).Truncate(duration("24h"))`, `date(record.d).Round(duration("1h")) == date(record.e)`, `date(record.d).Round(duration("1h"))`,
+		`date(record.d).Format("2006-01-02")`, `date(record.d).Format(record.e)`, `date(record.d).Format("Mon Jan _2 15:04:05.000 MST")`,
+		`date(record.d).Format("2006") + "!"`, `date(record.d).IsZero()`, `date(record.d).Weekday().String()`,
+		`date(record.d).Month().String() == "January"`, `date(record.d).Add(record.e)`, `date(record.d).Before(record.e)`,
+		`date(record.d).AddDate(0, 0, record.e)`,
+		`date(record.d).Sub(date(record.e)).Truncate(record.e)`, `now().Unix() > 0`, `now().Sub(date(record.d)) > duration("1h")`}
+	dates := []string{`"2024-01-15T10:00:00Z"`, `"2024-01-15T10:00:00.123456789+02:00"`, `"2024-01-15"`, `"0001-01-01T00:00:00Z"`,
+		`"9999-12-31T23:59:59.999999999-23:59"`, `"1969-12-31T23:59:59.5Z"`, `"2024-03-31T01:30:00+01:00"`, `"2024-02-29"`, `"x"`, `null`}
+	var records []string
+	for _, d := range dates {
+		for _, e := range []string{`"2024-01-15T10:00:00Z"`, `"2024-01-15T09:59:59.999999999Z"`, `"2006-01-02 15h"`, `"x"`, `7`} {
+			for _, n := range []string{`1`, `-13`, `1.5`} {
+				records = append(records, fmt.Sprintf(`{"d":%s,"e":%s,"n":%s}`, d, e, n))
+			}
+		}
+	}
+	checkCompiledValues(t, exprs, records)
+}
+
+// TestTimeMethodsAllocateNothing: the methods compiled keep what they
+// answer unboxed (an int64, a duration, a time kept in the environment,
+// Format's text built beside other built strings).
+func TestTimeMethodsAllocateNothing(t *testing.T) {
+	raw := `{"at":"2024-06-02T10:30:00+02:00","day":"2024-06-03"}`
+	members, _ := scanMembers(raw, 0, nil, nil, nil, 0, false)
+	env := &Env{fields: &recordFields{raw: raw, members: members, state: scanned}, Action: "list", Index: 1, Get: get}
+	for _, src := range []string{
+		`date(record.at).Unix() == 1717317000`, `(date(record.day) - date(record.at)).Hours() == 15.5`,
+		`date(record.at).Format("2006-01-02 15h") == "2024-06-02 10h"`, `date(record.at).Weekday().String() == "Sunday"`,
+		`date(record.at).AddDate(0, 0, 1).After(date(record.day))`, `date(record.at).Sub(now()).Milliseconds() < 0`,
+		`date(record.at).UTC().Truncate(duration("24h")).Equal(date("2024-06-02"))`,
+	} {
+		requireTrueWithoutAllocating(t, src, env)
+	}
+}
+
 // TestNowAnswersTheCurrentTime: now() compiled answers the time of its
 // call as expr's does (a time.Time with its monotonic reading, which
 // string() prints), later calls never earlier, and the times kept for

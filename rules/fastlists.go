@@ -192,8 +192,8 @@ func appendElement(dst []byte, v *val) ([]byte, bool) {
 		return appendExactFloat(dst, v.float())
 	case boolKind:
 		return strconv.AppendBool(dst, v.n != 0), true
-	case timeKind, durationKind:
-		return dst, false // the VM's list holds a time.Time or a time.Duration
+	case timeKind, durationKind, int64Kind:
+		return dst, false // the VM's list holds a time.Time, a time.Duration or an int64
 	}
 	switch x := v.v.(type) {
 	case nil:

@@ -1,10 +1,6 @@
 package rules
 
-import (
-	"time"
-
-	"github.com/expr-lang/expr/ast"
-)
+import "time"
 
 // Times compiled without the VM: date(...) of a day or an RFC 3339 date,
 // date(text, layout), now() and the times computed from times, each the
@@ -75,45 +71,6 @@ func (c *fastCompiler) now() operand {
 		out.setKeptTime(env.keepTime(time.Now()))
 		return out, true
 	}
-}
-
-// timeMethods are the methods of time.Time without arguments compiled on
-// a date or now() (date(record.d).Year(), now().Weekday()): the ones that
-// answer an int, and Month and Weekday, whose small values box without
-// allocating. The others (Unix, Date, Format, ...) stay with the VM.
-var timeMethods = map[string]func(time.Time, *val){
-	"Year":       func(t time.Time, out *val) { out.setInt(t.Year()) },
-	"Day":        func(t time.Time, out *val) { out.setInt(t.Day()) },
-	"Hour":       func(t time.Time, out *val) { out.setInt(t.Hour()) },
-	"Minute":     func(t time.Time, out *val) { out.setInt(t.Minute()) },
-	"Second":     func(t time.Time, out *val) { out.setInt(t.Second()) },
-	"Nanosecond": func(t time.Time, out *val) { out.setInt(t.Nanosecond()) },
-	"YearDay":    func(t time.Time, out *val) { out.setInt(t.YearDay()) },
-	"Month":      func(t time.Time, out *val) { out.setAny(t.Month()) },
-	"Weekday":    func(t time.Time, out *val) { out.setAny(t.Weekday()) },
-}
-
-// timeMethod compiles a call of one of timeMethods.
-func (c *fastCompiler) timeMethod(m *ast.MemberNode, args []ast.Node) (operand, bool) {
-	name, ok := m.Property.(*ast.StringNode)
-	if !ok || len(args) != 0 || m.Optional {
-		return nil, false
-	}
-	method, ok := timeMethods[name.Value]
-	if !ok {
-		return nil, false
-	}
-	receiver, ok := c.operand(m.Node)
-	if !ok {
-		return nil, false
-	}
-	return c.apply1(receiver, func(out, v *val) bool {
-		t, ok := v.time()
-		if ok {
-			method(t, out)
-		}
-		return ok
-	}), true
 }
 
 // keepTime keeps t where nothing writes it again, as built.go keeps

@@ -31,6 +31,7 @@ const (
 	intKind
 	floatKind
 	boolKind
+	int64Kind    // an int64 a method of a time or a duration answers (Unix(), Milliseconds()): n the number, read as an int
 	timeKind     // a time.Time (now()'s, date(...)'s, one computed from them) kept unboxed in the environment
 	durationKind // a time.Duration two times' difference or a sum of durations makes: n its nanoseconds
 )
@@ -41,6 +42,8 @@ const (
 // than the operators themselves.
 
 func (x *val) setInt(i int) { x.v, x.s, x.n, x.kind = nil, "", uint64(i), intKind }
+
+func (x *val) setInt64(i int64) { x.v, x.s, x.n, x.kind = nil, "", uint64(i), int64Kind }
 
 func (x *val) setFloat(f float64) { x.v, x.s, x.n, x.kind = nil, "", math.Float64bits(f), floatKind }
 
@@ -110,7 +113,7 @@ func (x *val) appendScalarJSON(dst []byte) ([]byte, bool) {
 	switch x.kind {
 	case strKind:
 		return appendString(dst, x.s), true
-	case intKind:
+	case intKind, int64Kind:
 		return strconv.AppendInt(dst, int64(x.int()), 10), true
 	case boolKind:
 		return strconv.AppendBool(dst, x.n != 0), true
@@ -128,6 +131,8 @@ func (x *val) decoded() any {
 		return x.s
 	case intKind:
 		return x.int()
+	case int64Kind:
+		return int64(x.n)
 	case floatKind:
 		return x.float()
 	case boolKind:
@@ -158,7 +163,7 @@ func (x *val) class() class {
 	switch x.kind {
 	case strKind:
 		return strClass
-	case intKind, floatKind:
+	case intKind, floatKind, int64Kind:
 		return numClass
 	case boolKind:
 		return boolClass
@@ -234,7 +239,7 @@ func (x *val) boolean() (bool, bool) {
 // as the VM holds a decoded JSON number.
 func (x *val) number() (i int, f float64, isInt, ok bool) {
 	switch x.kind {
-	case intKind:
+	case intKind, int64Kind:
 		return x.int(), 0, true, true
 	case floatKind:
 		return 0, x.float(), false, true
@@ -460,7 +465,9 @@ func a3(less, same, more, lt, eq, gt bool) bool {
 
 func negate(out, a *val) bool {
 	if i, f, isInt, ok := a.number(); ok {
-		if isInt {
+		if a.kind == int64Kind {
+			out.setInt64(-int64(i))
+		} else if isInt {
 			out.setInt(-i)
 		} else {
 			out.setFloat(-f)
