@@ -243,3 +243,28 @@ func TestAfterConditionsOnRanges(t *testing.T) {
 			body: "a rule could not be evaluated"},
 	})
 }
+
+// TestAfterConditionsOnFindLast filters a list with findLast and
+// findLastIndex through Caddy: the last match decides, an element expr
+// never tests (before the last match) fails nothing, and one it tests
+// fails closed as expr fails it.
+func TestAfterConditionsOnFindLast(t *testing.T) {
+	up := afterUpstream(t, map[string]afterReply{
+		"/api/orders": {body: `[{"k":1,"items":[{"sku":"a","qty":2},{"sku":"b","qty":12},{"sku":"c","qty":0}]},` +
+			`{"k":2,"items":[{"sku":"d","qty":"many"},{"sku":"e","qty":20}]},{"k":3,"items":[{"sku":"f","qty":1}]}]`},
+		"/api/orders?bad=1": {body: `[{"k":4,"items":[{"sku":"g","qty":20},{"sku":"h","qty":"many"}]}]`},
+	})
+	crud(t, `
+		resource orders /api/orders {
+			after list {
+				drop ´(findLastIndex(record.items, .qty > 10) ?? -1) == 1 && findLast(record.items, .qty > 10)?.sku == "b"´
+				hide items if ´findLast(record.items, .qty > 10)?.sku == "e"´
+			}
+		}`, up)
+	checkAfter(t, up, []afterCase{
+		{name: "the last match", path: "/api/orders", status: 200,
+			body: `[{"k":2},{"k":3,"items":[{"sku":"f","qty":1}]}]`},
+		{name: "an element expr tests", path: "/api/orders?bad=1", status: 500, kind: kindProblem,
+			body: "a rule could not be evaluated"},
+	})
+}

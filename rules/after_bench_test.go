@@ -185,6 +185,7 @@ var predicateConditions = []struct{ name, cond string }{
 	{"count", `count(record.tags, # startsWith "x") > 1`},
 	{"sum", `sum(record.tags, len(#)) > 50`},
 	{"find", `find(record.tags, # == "x") != nil`},
+	{"findLast", `findLast(record.tags, # == "x") != nil`},
 	{"first", `first(record.tags) == "x"`},
 	{"last", `last(record.tags) == "x"`},
 }

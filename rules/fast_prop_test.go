@@ -203,11 +203,11 @@ func (g exprGen) valueLoop(d int) string {
 	case 2:
 		return fmt.Sprintf("sum(map(%s, %s))", l, g.pick(`#.n`, `# ?? 0`))
 	case 3:
-		return fmt.Sprintf("%s(%s, %s)", g.pick("find", "findIndex"), l, g.predicate(d))
+		return fmt.Sprintf("%s(%s, %s)", g.pick("find", "findIndex", "findLast", "findLastIndex"), l, g.predicate(d))
 	case 4:
-		return fmt.Sprintf("filter(%s, %s)[0]", l, g.predicate(d))
+		return fmt.Sprintf(g.pick("filter(%s, %s)[0]", "filter(%s, %s)[-1]", "last(filter(%s, %s))"), l, g.predicate(d))
 	}
-	return fmt.Sprintf("map(filter(%s, %s), %s)[0]", l, g.predicate(d), g.pick(`#.n`, `#`))
+	return fmt.Sprintf(g.pick("map(filter(%s, %s), %s)[0]", "map(filter(%s, %s), %s)[-1]"), l, g.predicate(d), g.pick(`#.n`, `#`, `#index`))
 }
 
 // list is a value the predicate built-ins loop over: arrays, and the
@@ -391,6 +391,7 @@ func FuzzFastConditions(f *testing.F) {
 	f.Add(`"n" in keys(record.o) && get(record.t, -1) == 2 || (date(record.s) + duration("1h")).Hour() == 1`, `{"o":{"n":1,"n":2},"t":[1,2],"s":"2024-01-15"}`)
 	f.Add(`record.n in 1..record.o.n || record.s not in -1..1.5`, `{"n":2.0,"o":{"n":"3"},"s":9007199254740993}`)
 	f.Add(`date(record.s).Unix() > 1 && (now() - date(record.o.s)).Hours() > 1 || date(record.s).Format("2006") == "2024"`, `{"s":"2024-01-15","o":{"s":"2024-01-15T09:00:00.5+01:00"}}`)
+	f.Add(`findLast(record.t, # > 1) == 2.5 || findLastIndex(record.t, #.n == 1) == 0 || filter(record.t, # != 1)[-1] == "3"`, `{"t":[1,2.5,"3"]}`)
 	f.Add(`reduce(record.t, #acc + #, 0) > 2 || reduce(record.t, # > #acc ? # : #acc) == 2.5`, `{"t":[1,2.5,"x"]}`)
 	f.Fuzz(func(t *testing.T, src, raw string) {
 		if !json.Valid([]byte(raw)) || len(src) > 200 {

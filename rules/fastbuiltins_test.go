@@ -31,6 +31,23 @@ func TestPredicateLoopsStopWhereTheVMStops(t *testing.T) {
 	}
 }
 
+// TestFindLastAnswersAsExpr: findLast and findLastIndex, and the forms
+// expr's optimizer turns into them (filter(...)[-1], last(filter(...)),
+// map(filter(...), ...)[-1]), answer the last element the predicate holds
+// for (or what the map computes from it), nil or the VM's error where none
+// does, and leave to the VM an element it never tests failing the walk.
+func TestFindLastAnswersAsExpr(t *testing.T) {
+	exprs := []string{`findLast(record.l, # > 1)`, `findLastIndex(record.l, # > 1)`, `findLast(record.o, #.n < 5)`,
+		`filter(record.o, #.n < 5)[-1]`, `last(filter(record.o, #.n < 5))`, `map(filter(record.o, #.n < 5), #.k)[-1]`,
+		`map(filter(record.o, #.n > 0), .k)[-1]`, `findLastIndex(record.o, .k == "a")`, `findLast(record.s, # == 98)`,
+		`findLastIndex(record.l, # == 7)`}
+	checkCompiledValues(t, exprs, []string{
+		`{"l":[1,2,3,0],"o":[{"n":1,"k":"a"},{"n":2,"k":"b"},{"n":9,"k":"c"}],"s":"abba"}`,
+		`{"l":["x",2],"o":[{"n":9,"k":"a"}],"s":""}`, `{"l":[2,"x"],"o":[],"s":7}`,
+		`{"l":[],"o":[{"n":"x","k":"a"},{"n":1,"k":"b"}],"s":"b"}`, `{"l":{"a":1},"o":null}`,
+	})
+}
+
 // TestCompiledBuiltinsAllocateNothing: a predicate over a record's array
 // reads its elements from the JSON, and abs, max, min, first, last, the
 // conversions, type, the string tests and in on an object read numbers,

@@ -121,13 +121,14 @@ func beginLoop(env *Env, list operand, each *elements, scope *closureScope) (*va
 }
 
 // valueLoops are the predicate built-ins compiled here that answer a value.
-var valueLoops = map[string]bool{"sum": true, "find": true, "findIndex": true}
+var valueLoops = map[string]bool{"sum": true, "find": true, "findIndex": true, "findLast": true, "findLastIndex": true}
 
 // valueLoop compiles sum (of the elements, or of a value computed from
 // each, added as expr adds them from int 0), find (the first element the
 // predicate holds for, or a value computed from it where expr's optimizer
 // folded a map in; nil where none does, or the VM's error where the
-// optimizer folded an index that would be out of range) and findIndex.
+// optimizer folded an index that would be out of range), findIndex, and
+// findLast and findLastIndex (lastFound).
 func (c *fastCompiler) valueLoop(n *ast.BuiltinNode) (operand, bool) {
 	if len(n.Arguments) != 2 && !(n.Name == "sum" && len(n.Arguments) == 1) {
 		return nil, false
@@ -152,7 +153,10 @@ func (c *fastCompiler) valueLoop(n *ast.BuiltinNode) (operand, bool) {
 			return sumOf(env, &each, &env.regs[scope.item], &env.regs[at], &env.regs[next], value)
 		}, true
 	}
-	index, throws := n.Name == "findIndex", n.Throws
+	index, throws := n.Name == "findIndex" || n.Name == "findLastIndex", n.Throws
+	if n.Name == "findLast" || n.Name == "findLastIndex" {
+		return lastFound(list, scope, test, mapped, at, index, throws), true
+	}
 	return func(env *Env) (*val, bool) {
 		var each elements
 		if l, ok := beginLoop(env, list, &each, scope); !ok {
@@ -179,6 +183,53 @@ func (c *fastCompiler) valueLoop(n *ast.BuiltinNode) (operand, bool) {
 		out.setAny(nil)
 		return out, !throws
 	}, true
+}
+
+// lastFound is findLast (index: findLastIndex): the walk reads the array
+// from its start, as its text is read, keeping the last element the
+// predicate holds for. Expr's VM walks from the end and stops there: the
+// predicate failing on an element after that one is the VM's error, on
+// one before it is nothing (the VM never tests it).
+func lastFound(list operand, scope *closureScope, test condition, mapped operand, at int, index, throws bool) operand {
+	return func(env *Env) (*val, bool) {
+		var each elements
+		if l, ok := beginLoop(env, list, &each, scope); !ok {
+			return l, false
+		}
+		item, out := &env.regs[scope.item], &env.regs[at]
+		found, failed, last, lastIndex := -1, -1, val{}, val{}
+		for k := 0; each.next(item); k++ {
+			b, ok := test(env)
+			if !ok {
+				failed = k
+				continue
+			}
+			if b {
+				found, last = k, *item
+				if each.index != nil {
+					lastIndex = *each.index
+				}
+			}
+		}
+		switch {
+		case failed > found: // the VM tests it before it meets any element it answers
+			return item, false
+		case found < 0:
+			out.setAny(nil)
+			return out, !throws
+		case index:
+			out.setInt(found)
+			return out, true
+		case mapped != nil: // # (and #index) the element found, for the map folded in
+			*item = last
+			if each.index != nil {
+				*each.index = lastIndex
+			}
+			return mapped(env)
+		}
+		*out = last
+		return out, true
+	}
 }
 
 // loopBody compiles the predicate of a loop built-in, when it has one,
