@@ -268,3 +268,30 @@ func TestAfterConditionsOnFindLast(t *testing.T) {
 			body: "a rule could not be evaluated"},
 	})
 }
+
+// TestAfterConditionsOnListIndexes filters a list on an element of a list
+// a rule builds (map(...)[0], a list literal's, uniq's), through Caddy: the
+// element expr reads, and an index out of range failing closed as expr
+// fails it (expr reads such a list itself, not nil-safe).
+func TestAfterConditionsOnListIndexes(t *testing.T) {
+	up := afterUpstream(t, map[string]afterReply{
+		"/api/orders": {body: `[{"k":1,"items":[{"sku":"a"},{"sku":"b"}],"tags":["x","x","y"]},` +
+			`{"k":2,"items":[{"sku":"c"}],"tags":["y"]},{"k":3,"items":[{"sku":"d"},{"sku":"a"}],"tags":["z","z"]}]`},
+		"/api/orders?bad=1":  {body: `[{"k":4,"items":[],"tags":["z"]}]`},
+		"/api/orders?more=1": {body: `[{"k":5,"items":[{"sku":"e"}],"tags":["z","w"]}]`},
+	})
+	crud(t, `
+		resource orders /api/orders {
+			after list {
+				drop ´map(record.items, .sku)[0] == "a"´
+				hide tags if ´uniq(record.tags)[-1] == "y" || [record.k, "x"][-2] == 5´
+			}
+		}`, up)
+	checkAfter(t, up, []afterCase{
+		{name: "elements of built lists", path: "/api/orders", status: 200,
+			body: `[{"k":2,"items":[{"sku":"c"}]},{"k":3,"items":[{"sku":"d"},{"sku":"a"}],"tags":["z","z"]}]`},
+		{name: "an element from the end", path: "/api/orders?more=1", status: 200, body: `[{"k":5,"items":[{"sku":"e"}]}]`},
+		{name: "an index out of range", path: "/api/orders?bad=1", status: 500, kind: kindProblem,
+			body: "a rule could not be evaluated"},
+	})
+}

@@ -217,6 +217,7 @@ var libraryConditions = []struct{ name, cond string }{
 	{"filter", `len(filter(record.tags, # != "x")) > 5`},
 	{"list", `record.role in [record.name, "x"]`},
 	{"reduce", `reduce(record.tags, #acc + len(#), 0) > 50`},
+	{"index", `map(record.tags, len(#))[0] > 5`},
 	{"range", `record.login_count in 2000..3000`},
 	{"between", `record.login_count >= 2000 && record.login_count <= 3000`},
 }

@@ -125,3 +125,23 @@ func TestBuiltListsAnswerAsExpr(t *testing.T) {
 		`[true,false]`, `[[1,2],[3.5],[]]`, `[1e308]`, `{"a":1,"b":2,"a":3}`, `{"\u0061":1,"a":2,"b\"c":3}`, `{}`,
 		`{"A":1,"a":2}`, `{"é":{"x":1},"b":[1]}`}, "m", []string{`0`}))
 }
+
+// TestListIndexAnswersAsExpr: an index into a list whose type expr knows
+// (one a built-in builds, a list literal, split's pieces) reads the
+// element expr reads, from the end when negative, the index cut to an
+// int as expr cuts it, and leaves to expr its error out of range.
+func TestListIndexAnswersAsExpr(t *testing.T) {
+	exprs := []string{`map(record.t, # * 2)[0]`, `map(record.t, #)[-1]`, `map(record.t, #)[record.i]`,
+		`[record.a, record.b][1]`, `[record.a, 1][record.i]`, `uniq(record.t)[1]`, `splitAfter(record.s, ",")[0]`,
+		`split(record.s, ",")[record.i]`, `map(record.t, [#])[0][0]`, `filter(record.t, # != 2)[record.i] ?? "none"`,
+		`values(record.o)[0]`}
+	checkCompiledValues(t, exprs, []string{
+		`{"t":[1,2,3],"i":0,"a":"x","b":{"c":1},"s":"a,b","o":{"k":[1]}}`,
+		`{"t":[1,2.5,"3"],"i":-1,"a":null,"b":[],"s":"","o":{}}`,
+		`{"t":[],"i":5,"a":1,"b":2,"s":",","o":{"k":1,"k":2}}`,
+		`{"t":[2,2,1],"i":1.9,"a":1,"b":2,"s":"a","o":null}`,
+		`{"t":"str","i":"x","a":1,"b":2,"s":7,"o":[1]}`,
+		`{"t":[1],"i":null,"a":1,"b":2,"s":"x,y,z"}`,
+		`{"t":[1,2],"i":-3,"a":1,"b":2,"s":"x,y,z"}`,
+	})
+}

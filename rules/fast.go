@@ -249,7 +249,10 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 	case *ast.PointerNode:
 		return c.pointer(n)
 	case *ast.MemberNode:
-		return c.splitPiece(n)
+		if op, ok := c.splitPiece(n); ok {
+			return op, true
+		}
+		return c.listIndex(n)
 	case *ast.SliceNode:
 		return c.slice(n)
 	case *ast.VariableDeclaratorNode:

@@ -174,7 +174,7 @@ func (g exprGen) builtList(d int) string {
 		}
 	}
 	return fmt.Sprintf(g.pick(`%s`, `len(%s)`, `max(%s)`, `min(%s, 0)`, `join(%s, "-")`, `first(%s)`, `"a" in %s`,
-		`any(%s, # == 1)`, `type(%s)`, `sum(%s)`, `string(%s)`, `toJSON(%s)`), l)
+		`any(%s, # == 1)`, `type(%s)`, `sum(%s)`, `string(%s)`, `toJSON(%s)`, `%s[0]`, `%s[-1]`, `%s[record.n] ?? 0`), l)
 }
 
 // letOrSlice is a value kept in a variable (let), read again in the

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -276,5 +277,67 @@ func (env *Env) keysOrValues(out, o *val, values bool) bool {
 		}
 	}
 	out.setRaw(env.closeList(mark))
+	return true
+}
+
+// listIndex compiles l[i] of a list whose type expr knows when it
+// compiles (map(...)[0], [a, b][1], keys(...)[-1]): expr reads it itself,
+// not nil-safe, so an index out of range, or not a number, is its error
+// and is left to it. The element is read in the list's JSON text (or in
+// the list expr's function built).
+func (c *fastCompiler) listIndex(n *ast.MemberNode) (operand, bool) {
+	if n.Method || n.Optional {
+		return nil, false
+	}
+	if t := n.Node.Type(); t == nil || t.Kind() != reflect.Slice && t.Kind() != reflect.Array {
+		return nil, false
+	}
+	list, index, ok := c.both(n.Node, n.Property)
+	if !ok {
+		return nil, false
+	}
+	at := c.slot()
+	return func(env *Env) (*val, bool) {
+		l, i, ok := computeBoth(env, list, index)
+		if !ok {
+			return l, false
+		}
+		k, ok := i.toInt()
+		if !ok {
+			return i, false
+		}
+		out := &env.regs[at]
+		return out, elementAt(out, l, k)
+	}, true
+}
+
+// elementAt puts the k-th element of the list l in out (from the end when
+// k is negative), as runtime.Fetch reads it; false out of range, or for a
+// value that is no list.
+func elementAt(out, l *val, k int) bool {
+	if l.kind == rawKind {
+		if l.s[0] != '[' {
+			return false
+		}
+		e, ok := rawElement(l.s, k)
+		if ok {
+			out.setRaw(e)
+		}
+		return ok
+	}
+	if l.kind != anyKind || l.v == nil {
+		return false
+	}
+	rv := reflect.ValueOf(l.v)
+	if rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
+		return false
+	}
+	if k < 0 {
+		k += rv.Len()
+	}
+	if k < 0 || k >= rv.Len() {
+		return false
+	}
+	out.setTyped(rv.Index(k).Interface())
 	return true
 }

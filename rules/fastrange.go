@@ -33,7 +33,7 @@ func (c *fastCompiler) rangeMembership(n *ast.BinaryNode) (operand, bool) {
 		if !ok {
 			return lo, false
 		}
-		a, ok := lo.rangeEnd()
+		a, ok := lo.toInt()
 		if !ok {
 			return lo, false
 		}
@@ -41,7 +41,7 @@ func (c *fastCompiler) rangeMembership(n *ast.BinaryNode) (operand, bool) {
 		if !ok {
 			return hi, false
 		}
-		b, ok := hi.rangeEnd()
+		b, ok := hi.toInt()
 		if !ok {
 			return hi, false
 		}
@@ -56,23 +56,6 @@ func (c *fastCompiler) rangeMembership(n *ast.BinaryNode) (operand, bool) {
 		out.setBool(found)
 		return out, true
 	}, true
-}
-
-// rangeEnd is a range's end as the VM reads it (runtime.ToInt: an int, a
-// float converted by int(...) as Go converts it on this platform); false
-// for any other value, which the VM refuses.
-func (x *val) rangeEnd() (int, bool) {
-	i, f, isInt, ok := x.number()
-	if !ok && x.kind == anyKind {
-		i, f, isInt, ok = otherGoNumber(x.v)
-	}
-	switch {
-	case !ok:
-		return 0, false
-	case isInt:
-		return i, true
-	}
-	return int(f), true
 }
 
 // inRange answers whether x equals one of the ints from a to b (a <= b) as
@@ -104,33 +87,4 @@ func (x *val) inRange(a, b int) bool {
 		}
 	}
 	return float64(lo) == f
-}
-
-// otherGoNumber is number for the Go number types other than int and
-// float64 (a string's byte, a method's answer), as runtime.Equal converts
-// them to compare them with an int; a named type (time.Month) is none.
-func otherGoNumber(v any) (i int, f float64, isInt, ok bool) {
-	switch n := v.(type) {
-	case int8:
-		return int(n), 0, true, true
-	case int16:
-		return int(n), 0, true, true
-	case int32:
-		return int(n), 0, true, true
-	case int64:
-		return int(n), 0, true, true
-	case uint:
-		return int(n), 0, true, true
-	case uint8:
-		return int(n), 0, true, true
-	case uint16:
-		return int(n), 0, true, true
-	case uint32:
-		return int(n), 0, true, true
-	case uint64:
-		return int(n), 0, true, true
-	case float32:
-		return 0, float64(n), false, true
-	}
-	return 0, 0, false, false
 }

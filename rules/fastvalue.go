@@ -247,6 +247,23 @@ func (x *val) number() (i int, f float64, isInt, ok bool) {
 	return x.otherNumber()
 }
 
+// toInt is the value as runtime.ToInt reads it (a range's end, an index):
+// an int, a float converted by int(...) as Go converts it on this
+// platform; false for any other value, which the VM refuses.
+func (x *val) toInt() (int, bool) {
+	i, f, isInt, ok := x.number()
+	if !ok && x.kind == anyKind {
+		i, f, isInt, ok = otherGoNumber(x.v)
+	}
+	switch {
+	case !ok:
+		return 0, false
+	case isInt:
+		return i, true
+	}
+	return int(f), true
+}
+
 // otherNumber is number for a field's JSON text or any other value.
 func (x *val) otherNumber() (i int, f float64, isInt, ok bool) {
 	switch x.kind {
@@ -259,6 +276,35 @@ func (x *val) otherNumber() (i int, f float64, isInt, ok bool) {
 		case float64:
 			return 0, n, false, true
 		}
+	}
+	return 0, 0, false, false
+}
+
+// otherGoNumber is number for the Go number types other than int and
+// float64 (a string's byte, a method's answer), as runtime.Equal converts
+// them to compare them with an int; a named type (time.Month) is none.
+func otherGoNumber(v any) (i int, f float64, isInt, ok bool) {
+	switch n := v.(type) {
+	case int8:
+		return int(n), 0, true, true
+	case int16:
+		return int(n), 0, true, true
+	case int32:
+		return int(n), 0, true, true
+	case int64:
+		return int(n), 0, true, true
+	case uint:
+		return int(n), 0, true, true
+	case uint8:
+		return int(n), 0, true, true
+	case uint16:
+		return int(n), 0, true, true
+	case uint32:
+		return int(n), 0, true, true
+	case uint64:
+		return int(n), 0, true, true
+	case float32:
+		return 0, float64(n), false, true
 	}
 	return 0, 0, false, false
 }

@@ -93,21 +93,9 @@ func rawMember(out *val, raw string, key any, fold bool) {
 			}
 		}
 	case '[':
-		n, ok := key.(int)
-		if !ok {
-			return
-		}
-		if n < 0 {
-			n += countElements(raw)
-		}
-		for i, at := skipSpace(raw, 1), 0; i < len(raw) && raw[i] != ']' && n >= 0; at++ {
-			end := trustedValue(raw, i)
-			if at == n {
-				out.setRaw(raw[i:end])
-				return
-			}
-			if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
-				i = skipSpace(raw, i+1)
+		if n, ok := key.(int); ok {
+			if e, ok := rawElement(raw, n); ok {
+				out.setRaw(e)
 			}
 		}
 	case '"':
@@ -115,6 +103,24 @@ func rawMember(out *val, raw string, key any, fold bool) {
 		out.setAny(get(r.decoded(), key))
 	}
 	// a number, a boolean or null has no members
+}
+
+// rawElement is the n-th element's text of the array raw (validated
+// JSON), counting from the end when n is negative; false out of range.
+func rawElement(raw string, n int) (string, bool) {
+	if n < 0 {
+		n += countElements(raw)
+	}
+	for i, at := skipSpace(raw, 1), 0; i < len(raw) && raw[i] != ']' && n >= 0; at++ {
+		end := trustedValue(raw, i)
+		if at == n {
+			return raw[i:end], true
+		}
+		if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+	}
+	return "", false
 }
 
 // hasMember reports whether the object raw (validated JSON) has a member
