@@ -1,6 +1,10 @@
 package caddytest
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 // TestAfterConditionsOnFieldArithmetic: conditions doing integer arithmetic
 // on a field, or comparing one with a constant, answer as expr does on every
@@ -292,6 +296,31 @@ func TestAfterConditionsOnListIndexes(t *testing.T) {
 			body: `[{"k":2,"items":[{"sku":"c"}]},{"k":3,"items":[{"sku":"d"},{"sku":"a"}],"tags":["z","z"]}]`},
 		{name: "an element from the end", path: "/api/orders?more=1", status: 200, body: `[{"k":5,"items":[{"sku":"e"}]}]`},
 		{name: "an index out of range", path: "/api/orders?bad=1", status: 500, kind: kindProblem,
+			body: "a rule could not be evaluated"},
+	})
+}
+
+// TestAfterConditionsOnTheMemoryBudget: a list a rule builds from a
+// record's array counts against expr's memory budget as expr counts it,
+// through Caddy: a million elements fail the rule closed, one fewer
+// passes.
+func TestAfterConditionsOnTheMemoryBudget(t *testing.T) {
+	record := func(k, n int) string {
+		return fmt.Sprintf(`[{"k":%d,"t":[%s1]}]`, k, strings.Repeat("1,", n-1))
+	}
+	up := afterUpstream(t, map[string]afterReply{
+		"/api/series?n=999999":  {body: record(1, 999_999)},
+		"/api/series?n=1000000": {body: record(2, 1_000_000)},
+	})
+	crud(t, `
+		resource series /api/series {
+			after list {
+				hide t if ´len(map(record.t, # * 2)) > 0´
+			}
+		}`, up)
+	checkAfter(t, up, []afterCase{
+		{name: "one element short of the budget", path: "/api/series?n=999999", status: 200, body: `[{"k":1}]`},
+		{name: "the budget reached", path: "/api/series?n=1000000", status: 500, kind: kindProblem,
 			body: "a rule could not be evaluated"},
 	})
 }

@@ -61,6 +61,10 @@ type Env struct {
 	// appended, never written again, a full chunk left to the collector.
 	times []time.Time
 
+	// memory is what the evaluation running built, counted as expr's VM
+	// counts it against its memory budget (memory.go).
+	memory int
+
 	// lists is where the compiled map and filter write the lists they
 	// build, one after another when one builds inside another, before
 	// each is kept in built (fastlists.go); its storage kept from run to

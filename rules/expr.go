@@ -94,6 +94,7 @@ func (p *program) run(env *Env) (any, error) {
 		return p.value, nil
 	}
 	if p.fast != nil {
+		env.memory = 0
 		if v, ok := p.fast(env); ok {
 			return v.decoded(), nil
 		}

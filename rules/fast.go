@@ -199,7 +199,11 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 			}
 			elems[i] = v
 		}
-		return constant(val{v: elems}), true
+		if !slices.ContainsFunc(n.Nodes, func(e ast.Node) bool { _, isNil := e.(*ast.NilNode); return isNil }) {
+			return constant(val{v: elems}), true
+		}
+		list := val{v: elems} // expr folds no list holding nil: its VM builds it, and counts it, every time
+		return func(env *Env) (*val, bool) { return &list, env.grow(len(elems)) }, true
 	case *ast.ChainNode: // ?. : get is nil-safe already
 		return c.operand(n.Node)
 	case *ast.IdentifierNode:

@@ -51,7 +51,7 @@ func (c *fastCompiler) listBuilder(n *ast.BuiltinNode) (operand, bool) {
 			return l, false
 		}
 		item, out := &env.regs[scope.item], &env.regs[at]
-		mark := env.openList()
+		mark, n, memory := env.openList(), 0, env.memory
 		for each.next(item) {
 			if test != nil {
 				b, ok := test(env)
@@ -74,11 +74,13 @@ func (c *fastCompiler) listBuilder(n *ast.BuiltinNode) (operand, bool) {
 				return item, false // filter keeps a map's member: the VM fails to read it
 			}
 			if !env.addElement(mark, v) {
+				env.memory = memory // counted again as the list is built again
 				return out, listOfValues(env, out, l, item, scope, test, value)
 			}
+			n++
 		}
 		out.setRaw(env.closeList(mark))
-		return out, true
+		return out, env.grow(n)
 	}, true
 }
 
@@ -91,7 +93,7 @@ func (c *fastCompiler) arrayOf(n *ast.ArrayNode) (operand, bool) {
 	}
 	at := c.slot()
 	return func(env *Env) (*val, bool) {
-		out, mark := &env.regs[at], env.openList()
+		out, mark, memory := &env.regs[at], env.openList(), env.memory
 		for _, e := range elems {
 			v, ok := e(env)
 			if !ok {
@@ -101,7 +103,8 @@ func (c *fastCompiler) arrayOf(n *ast.ArrayNode) (operand, bool) {
 			if env.addElement(mark, v) {
 				continue
 			}
-			list := make([]any, len(elems)) // as the VM builds it
+			list := make([]any, len(elems)) // as the VM builds it, its elements counted again
+			env.memory = memory
 			for i, e := range elems {
 				v, ok := e(env)
 				if !ok {
@@ -110,10 +113,10 @@ func (c *fastCompiler) arrayOf(n *ast.ArrayNode) (operand, bool) {
 				list[i] = v.decoded()
 			}
 			out.setAny(list)
-			return out, true
+			return out, env.grow(len(elems))
 		}
 		out.setRaw(env.closeList(mark))
-		return out, true
+		return out, env.grow(len(elems))
 	}, true
 }
 
@@ -176,7 +179,7 @@ func listOfValues(env *Env, out, l, item *val, scope *closureScope, test conditi
 		list = append(list, v.decoded())
 	}
 	out.setAny(list)
-	return true
+	return env.grow(len(list))
 }
 
 // appendElement appends v as JSON that reads back as v: false for a

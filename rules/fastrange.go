@@ -1,16 +1,10 @@
 package rules
 
-import (
-	"github.com/expr-lang/expr/ast"
-	"github.com/expr-lang/expr/conf"
-)
-
-// maxRange is the size from which expr's VM refuses to build a range (its
-// default memory budget): such a range is left to it, and to its error.
-var maxRange = int(conf.DefaultMemoryBudget)
+import "github.com/expr-lang/expr/ast"
 
 // rangeMembership compiles x in a..b (x not in a..b is its negation) without
-// building the range: the VM answers whether x equals one of the ints from
+// building the range (its ints counted against the memory budget as the
+// VM counts them): the VM answers whether x equals one of the ints from
 // a to b, a and b read as its int(...) reads them. False when the right
 // operand is not a range.
 func (c *fastCompiler) rangeMembership(n *ast.BinaryNode) (operand, bool) {
@@ -46,10 +40,10 @@ func (c *fastCompiler) rangeMembership(n *ast.BinaryNode) (operand, bool) {
 			return hi, false
 		}
 		found := false
-		switch size := b - a + 1; { // as runtime.MakeRange counts it, wrapping
-		case size >= maxRange || size > 0 && b < a:
-			return hi, false // the VM's memory budget error; a range wrapping past the largest int
-		case size > 0:
+		if size := b - a + 1; size > 0 { // as runtime.MakeRange counts it, wrapping
+			if !env.grow(size) || b < a {
+				return hi, false // the VM's memory budget error; a range wrapping past the largest int
+			}
 			found = x.inRange(a, b)
 		}
 		out := &env.regs[at]

@@ -63,11 +63,14 @@ func runConstant(node ast.Node) bool {
 // it has a size, so that no two keys share one).
 type runKey struct{ _ byte }
 
-// runValue is an operand's value in a run, as it returned it.
+// runValue is an operand's value in a run, as it returned it, and the
+// memory computing it counted (memory.go), counted again on every read as
+// the VM counts it on every evaluation.
 type runValue struct {
-	key *runKey
-	v   val
-	ok  bool
+	key    *runKey
+	v      val
+	ok     bool
+	memory int
 }
 
 // onceARun is inner computed once in each run: the Env's value for it, when
@@ -77,11 +80,15 @@ func onceARun(inner operand) operand {
 	return func(env *Env) (*val, bool) {
 		for i := range env.runValues {
 			if r := &env.runValues[i]; r.key == key {
+				if r.memory > 0 && !env.grow(r.memory) {
+					return &r.v, false
+				}
 				return &r.v, r.ok
 			}
 		}
+		memory := env.memory
 		v, ok := inner(env)
-		r := runValue{key: key, ok: ok}
+		r := runValue{key: key, ok: ok, memory: env.memory - memory}
 		if v != nil {
 			r.v = *v
 		}

@@ -1,0 +1,56 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestMemoryBudgetAsExpr: what a compiled evaluation builds is counted as
+// expr's VM counts it (each list map, filter or a list literal builds,
+// each range's ints, a value kept for the run counted on every
+// evaluation), so that an evaluation reaching the budget is left to the
+// VM, which fails it, and one short of it answers as the VM answers.
+func TestMemoryBudgetAsExpr(t *testing.T) {
+	array := func(n int) string { return "[" + strings.Repeat("1,", n-1) + "1]" }
+	cases := []struct {
+		src  string
+		n    int  // elements of record.t
+		fail bool // the VM's memory budget error
+	}{
+		{`len(map(record.t, #)) > 0`, 999_999, false},
+		{`len(map(record.t, #)) > 0`, 1_000_000, true},
+		{`filter(record.t, # == 1)[-1] == 1`, 1_000_000, false}, // findLast: nothing built
+		{`len(filter(record.t, # == 1)) > 0`, 1_000_000, false}, // count: nothing built
+		{`max(filter(record.t, # == 1)) == 1`, 1_000_000, true},
+		{`len(map(record.t, #)) > 0 && record.t[0] in 1..2`, 999_998, true},
+		{`len(map(record.t, #)) > 0 && record.t[0] in 1..1`, 999_998, false},
+		{`len([nil, nil]) == 2 && len(map(record.t, #)) > 0`, 999_998, true},
+		{`len([nil]) == 1 && len(map(record.t, #)) > 0`, 999_998, false},
+		{`len([record.t, record.t]) == 2 && len(map(record.t, #)) > 0`, 999_998, true},
+		{`len(map(record.t, [#, 0/0])) > 0`, 333_333, false}, // NaN: the list built again as the VM builds it
+		{`len(map(record.t, [#, 0/0])) > 0`, 333_334, true},
+		{`len([map(record.t, #), 0/0]) == 2`, 999_997, false},
+		{`len([map(record.t, #), 0/0]) == 2`, 999_998, true},
+		{`map(record.t, #)[0] == 1 || map(record.t, #)[0] == 1`, 600_000, false},
+		{`map(record.t, #)[0] == 2 || map(record.t, #)[0] == 1`, 600_000, true},
+	}
+	for _, c := range cases {
+		p, err := compileExpr(c.src, true)
+		if err != nil || p.cond == nil {
+			t.Fatalf("%s: err %v, compiled without the VM %v", c.src, err, p != nil && p.cond != nil)
+		}
+		raw := `{"t":` + array(c.n) + `}`
+		_, vmErr := p.runVM(&Env{Record: Decode([]byte(raw)), Action: "list", Get: get})
+		if (vmErr != nil) != c.fail || vmErr != nil && !strings.Contains(vmErr.Error(), "memory budget exceeded") {
+			t.Fatalf("%s on %d elements: VM error %v, want one %v", c.src, c.n, vmErr, c.fail)
+		}
+		members, _ := scanMembers(raw, 0, nil, nil, nil, 0, false)
+		env := &Env{fields: &recordFields{raw: raw, members: members, state: scanned}, Action: "list", Get: get}
+		for run := range 2 { // the second reads the values kept for the run
+			b, err := testProgram(p, env)
+			if (err != nil) != c.fail || err == nil && !b {
+				t.Errorf("%s on %d elements, evaluation %d: %v, %v; want the VM's error %v", c.src, c.n, run+1, b, err, c.fail)
+			}
+		}
+	}
+}
