@@ -34,13 +34,18 @@ func TestMemoryBudgetAsExpr(t *testing.T) {
 		{`map(record.t, #)[0] == 1 || map(record.t, #)[0] == 1`, 600_000, false},
 		{`map(record.t, #)[0] == 2 || map(record.t, #)[0] == 1`, 600_000, true},
 	}
+	raws, decoded := map[int]string{}, map[int]any{} // each size built and decoded once
 	for _, c := range cases {
 		p, err := compileExpr(c.src, true)
 		if err != nil || p.cond == nil {
 			t.Fatalf("%s: err %v, compiled without the VM %v", c.src, err, p != nil && p.cond != nil)
 		}
-		raw := `{"t":` + array(c.n) + `}`
-		_, vmErr := p.runVM(&Env{Record: Decode([]byte(raw)), Action: "list", Get: get})
+		raw, ok := raws[c.n]
+		if !ok {
+			raw = `{"t":` + array(c.n) + `}`
+			raws[c.n], decoded[c.n] = raw, Decode([]byte(raw))
+		}
+		_, vmErr := p.runVM(&Env{Record: decoded[c.n], Action: "list", Get: get})
 		if (vmErr != nil) != c.fail || vmErr != nil && !strings.Contains(vmErr.Error(), "memory budget exceeded") {
 			t.Fatalf("%s on %d elements: VM error %v, want one %v", c.src, c.n, vmErr, c.fail)
 		}
