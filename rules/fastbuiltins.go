@@ -16,9 +16,9 @@ import (
 // failures are the VM's; only the record is not decoded around them. A
 // few (libraryBuiltins) first try their usual case on the values as they
 // are (numbers unboxed, an array's JSON text), which allocates nothing.
-// The predicate built-ins are fastpredicates.go's, and the ones that account
-// for the memory they build (Safe: repeat, concat, sort, ...) stay with
-// the VM.
+// The ones that account for the memory they build (Safe: repeat, concat,
+// sort, reverse, flatten) count it against the budget as the VM counts
+// it (memory.go). The predicate built-ins are fastpredicates.go's.
 
 // libraryBuiltins are the library built-ins with a usual case.
 var libraryBuiltins = map[string]libraryCall{
@@ -256,7 +256,7 @@ func (c *fastCompiler) libraryBuiltin(n *ast.BuiltinNode) (operand, bool) {
 	}
 	fn, call := builtin.Builtins[id], libraryBuiltins[n.Name]
 	switch {
-	case fn.Predicate, fn.Safe != nil, fn.Fast == nil && fn.Func == nil:
+	case fn.Predicate, fn.Fast == nil && fn.Func == nil && fn.Safe == nil:
 		return nil, false
 	case len(n.Arguments) > maxLibraryArgs, fn.Fast != nil && len(n.Arguments) != 1:
 		return nil, false
@@ -283,11 +283,11 @@ func (c *fastCompiler) libraryBuiltin(n *ast.BuiltinNode) (operand, bool) {
 		for i, v := range vals[:len(args)] {
 			values[i] = v.decoded()
 		}
-		r, ok := callLibrary(fn, values[:len(args)])
+		r, memory, ok := callLibrary(fn, values[:len(args)])
 		if ok {
 			out.setTyped(r)
 		}
-		return out, ok
+		return out, ok && env.grow(memory)
 	}, true
 }
 
@@ -398,18 +398,23 @@ func (m *extreme) add(v *val, depth int) bool {
 	return true
 }
 
-// callLibrary runs fn as the VM does; false where the VM fails.
-func callLibrary(fn *builtin.Function, args []any) (r any, ok bool) {
+// callLibrary runs fn as the VM does, with the memory a Safe function
+// says it built; false where the VM fails.
+func callLibrary(fn *builtin.Function, args []any) (r any, memory int, ok bool) {
 	defer func() {
 		if recover() != nil {
 			ok = false
 		}
 	}()
-	if fn.Fast != nil {
-		return fn.Fast(args[0]), true
+	switch {
+	case fn.Fast != nil:
+		return fn.Fast(args[0]), 0, true
+	case fn.Safe != nil:
+		r, mem, err := fn.Safe(args...)
+		return r, int(mem), err == nil
 	}
 	r, err := fn.Func(args...)
-	return r, err == nil
+	return r, 0, err == nil
 }
 
 // splitArgs compiles the string and the separator of split(s, sep).

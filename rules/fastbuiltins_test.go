@@ -48,6 +48,20 @@ func TestFindLastAnswersAsExpr(t *testing.T) {
 	})
 }
 
+// TestSafeBuiltinsAnswerAsExpr: the built-ins that count the memory they
+// build (concat, reverse, sort, flatten, repeat) run expr's own function
+// on the values of their arguments, answering and failing as in expr.
+func TestSafeBuiltinsAnswerAsExpr(t *testing.T) {
+	exprs := []string{`concat(record.t, record.u)`, `concat(record.t, ["x"])[0]`, `"x" in concat(record.t, record.u)`,
+		`reverse(record.t)`, `reverse(record.t)[0]`, `sort(record.t)`, `sort(record.t, "desc")[0]`, `sort(record.t, record.s)`,
+		`flatten([record.t, [record.u]])`, `len(flatten(record.t))`, `repeat(record.s, 2)`, `repeat(record.s, record.n)`}
+	checkCompiledValues(t, exprs, []string{
+		`{"t":[3,1,2],"u":["x"],"s":"desc","n":2}`, `{"t":["b","a"],"u":[],"s":"asc","n":-1}`,
+		`{"t":[1,"a"],"u":[[1],[2,[3]]],"s":"x","n":1.5}`, `{"t":[[1,2],[3]],"u":{"a":1},"s":"","n":0}`,
+		`{"t":"str","u":null,"s":7,"n":"2"}`, `{"t":[2.5,1,-0.0],"u":[null],"s":"desc","n":3}`,
+	})
+}
+
 // TestCompiledBuiltinsAllocateNothing: a predicate over a record's array
 // reads its elements from the JSON, and abs, max, min, first, last, the
 // conversions, type, the string tests and in on an object read numbers,

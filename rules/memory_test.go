@@ -31,6 +31,8 @@ func TestMemoryBudgetAsExpr(t *testing.T) {
 		{`len(map(record.t, [#, 0/0])) > 0`, 333_334, true},
 		{`len([map(record.t, #), 0/0]) == 2`, 999_997, false},
 		{`len([map(record.t, #), 0/0]) == 2`, 999_998, true},
+		{`len(concat(record.t, [1])) > 0`, 999_998, false}, // a Safe built-in: the memory it says it built
+		{`len(concat(record.t, [1, 1])) > 0`, 999_998, true},
 		{`map(record.t, #)[0] == 1 || map(record.t, #)[0] == 1`, 600_000, false},
 		{`map(record.t, #)[0] == 2 || map(record.t, #)[0] == 1`, 600_000, true},
 	}
