@@ -324,3 +324,28 @@ func TestAfterConditionsOnTheMemoryBudget(t *testing.T) {
 			body: "a rule could not be evaluated"},
 	})
 }
+
+// TestAfterConditionsOnSortedAndGrouped filters a list on sortBy and
+// groupBy of each record's array, through Caddy: the first element by a
+// key, the size of a group, and keys that cannot be compared failing
+// closed as expr fails them.
+func TestAfterConditionsOnSortedAndGrouped(t *testing.T) {
+	up := afterUpstream(t, map[string]afterReply{
+		"/api/orders": {body: `[{"k":1,"items":[{"sku":"a","qty":5},{"sku":"b","qty":2},{"sku":"c","qty":9}]},` +
+			`{"k":2,"items":[{"sku":"d","qty":1},{"sku":"d","qty":3}]},{"k":3,"items":[{"sku":"e","qty":4}]}]`},
+		"/api/orders?bad=1": {body: `[{"k":4,"items":[{"sku":"f","qty":1},{"sku":"g","qty":"two"}]}]`},
+	})
+	crud(t, `
+		resource orders /api/orders {
+			after list {
+				drop ´sortBy(record.items, .qty, "desc")[0].sku == "c"´
+				hide items if ´len(groupBy(record.items, .sku)["d"] ?? []) > 1´
+			}
+		}`, up)
+	checkAfter(t, up, []afterCase{
+		{name: "sorted and grouped", path: "/api/orders", status: 200,
+			body: `[{"k":2},{"k":3,"items":[{"sku":"e","qty":4}]}]`},
+		{name: "keys expr cannot compare", path: "/api/orders?bad=1", status: 500, kind: kindProblem,
+			body: "a rule could not be evaluated"},
+	})
+}

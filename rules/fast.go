@@ -240,6 +240,9 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 		if listBuilders[n.Name] {
 			return c.listBuilder(n)
 		}
+		if keyedLoops[n.Name] {
+			return c.keyedLoop(n)
+		}
 		if n.Name == "reduce" {
 			return c.reduceLoop(n)
 		}

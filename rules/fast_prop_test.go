@@ -167,7 +167,9 @@ func (g exprGen) dateValue(d int) string {
 func (g exprGen) builtList(d int) string {
 	l := fmt.Sprintf("map(%s, %s)", g.list(), g.pick(`#`, `#.n`, `# ?? 1`, `# * 1.0`, `string(#)`, `upper(#)`, `[#]`, `#index`,
 		`0 / 0`, `#.s[0:1]`, `len(#)`, g.value(d)))
-	if g.r.Intn(2) == 0 {
+	if g.r.Intn(5) == 0 { // sorted or grouped by a key
+		l = fmt.Sprintf(g.pick("sortBy(%s, %s)", "sortBy(%s, %s, \"desc\")", "groupBy(%s, %s)"), g.list(), g.pick(`#`, `#.n`, `len(#)`, `# ?? 0`, `-#`))
+	} else if g.r.Intn(2) == 0 {
 		l = fmt.Sprintf("filter(%s, %s)", g.list(), g.predicate(d))
 		if g.r.Intn(3) == 0 {
 			l = fmt.Sprintf("map(%s, %s)", l, g.pick(`#`, `#.n`, `# + 1`))
@@ -392,6 +394,7 @@ func FuzzFastConditions(f *testing.F) {
 	f.Add(`record.n in 1..record.o.n || record.s not in -1..1.5`, `{"n":2.0,"o":{"n":"3"},"s":9007199254740993}`)
 	f.Add(`date(record.s).Unix() > 1 && (now() - date(record.o.s)).Hours() > 1 || date(record.s).Format("2006") == "2024"`, `{"s":"2024-01-15","o":{"s":"2024-01-15T09:00:00.5+01:00"}}`)
 	f.Add(`findLast(record.t, # > 1) == 2.5 || findLastIndex(record.t, #.n == 1) == 0 || filter(record.t, # != 1)[-1] == "3"`, `{"t":[1,2.5,"3"]}`)
+	f.Add(`sortBy(record.t, #)[0] == 1 || len(groupBy(record.o.t, #.n)) > 1`, `{"t":[2,1],"o":{"t":[{"n":1},{"n":1}]}}`)
 	f.Add(`reduce(record.t, #acc + #, 0) > 2 || reduce(record.t, # > #acc ? # : #acc) == 2.5`, `{"t":[1,2.5,"x"]}`)
 	f.Fuzz(func(t *testing.T, src, raw string) {
 		if !json.Valid([]byte(raw)) || len(src) > 200 {

@@ -62,6 +62,35 @@ func TestSafeBuiltinsAnswerAsExpr(t *testing.T) {
 	})
 }
 
+// TestKeyedLoopsAnswerAsExpr: sortBy and groupBy answer the list and the
+// map expr's VM builds (elements of equal keys where the VM's sort puts
+// them, in either order), and leave to the VM the keys it cannot compare
+// or hash and the orders it refuses.
+func TestKeyedLoopsAnswerAsExpr(t *testing.T) {
+	exprs := []string{`sortBy(record.o, .n)`, `sortBy(record.o, .n, "desc")`, `sortBy(record.o, .n, record.s)`,
+		`sortBy(record.t, #)[0]`, `sortBy(record.t, -#)`, `map(sortBy(record.o, .k), .n)`, `len(sortBy(record.t, #)) > 1`,
+		`groupBy(record.o, .k)`, `groupBy(record.t, # > 1)`, `len(groupBy(record.o, .k))`, `sortBy(record.o, .n ?? 0)[-1]`,
+		`groupBy(record.o, .k)["a"]`, `groupBy(record.t, # > 1)[true]`, `len(groupBy(record.o, .k)["zz"])`, `groupBy(record.o, .k)[record.s]`}
+	checkCompiledValues(t, exprs, []string{
+		`{"o":[{"n":2,"k":"a"},{"n":1,"k":"b"},{"n":2,"k":"c"},{"n":1,"k":"a"},{"n":2.5,"k":"b"}],"t":[3,1,2.5,1],"s":"desc"}`,
+		`{"o":[{"n":"b","k":"x"},{"n":"a","k":[1]}],"t":["b","a","c"],"s":"asc"}`,
+		`{"o":[{"n":1},{"n":"a"}],"t":[1,"a"],"s":"up"}`, `{"o":[],"t":[],"s":7}`,
+		`{"o":{"a":1},"t":"ba","s":null}`, `{"o":[{"k":null,"n":null},{"k":1,"n":2}],"t":[true,false],"s":"desc"}`,
+		manyEqualKeys(40),
+	})
+}
+
+// manyEqualKeys is a record whose o holds n objects of two keys (n, and a
+// k of their own): more than a sort by insertion handles, so that where
+// equal keys end is the sort's own.
+func manyEqualKeys(n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = fmt.Sprintf(`{"n":%d,"k":"k%d"}`, i*7%3, i)
+	}
+	return `{"o":[` + strings.Join(parts, ",") + `],"t":[1],"s":"desc"}`
+}
+
 // TestCompiledBuiltinsAllocateNothing: a predicate over a record's array
 // reads its elements from the JSON, and abs, max, min, first, last, the
 // conversions, type, the string tests and in on an object read numbers,

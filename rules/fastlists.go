@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/vm/runtime"
 )
 
 // map, filter, keys, values and the list literals of values answer a
@@ -283,16 +284,18 @@ func (env *Env) keysOrValues(out, o *val, values bool) bool {
 	return true
 }
 
-// listIndex compiles l[i] of a list whose type expr knows when it
-// compiles (map(...)[0], [a, b][1], keys(...)[-1]): expr reads it itself,
-// not nil-safe, so an index out of range, or not a number, is its error
-// and is left to it. The element is read in the list's JSON text (or in
-// the list expr's function built).
+// listIndex compiles l[i] of a list (or a map) whose type expr knows when
+// it compiles (map(...)[0], [a, b][1], keys(...)[-1], groupBy(...)[k]):
+// expr reads it itself, not nil-safe, so an index out of range, or not a
+// number, is its error and is left to it. An element of a list's JSON
+// text is read there; any other value is read by expr's own
+// runtime.Fetch.
 func (c *fastCompiler) listIndex(n *ast.MemberNode) (operand, bool) {
 	if n.Method || n.Optional {
 		return nil, false
 	}
-	if t := n.Node.Type(); t == nil || t.Kind() != reflect.Slice && t.Kind() != reflect.Array {
+	t := n.Node.Type()
+	if t == nil || t.Kind() != reflect.Slice && t.Kind() != reflect.Array && t.Kind() != reflect.Map {
 		return nil, false
 	}
 	list, index, ok := c.both(n.Node, n.Property)
@@ -305,42 +308,30 @@ func (c *fastCompiler) listIndex(n *ast.MemberNode) (operand, bool) {
 		if !ok {
 			return l, false
 		}
+		out := &env.regs[at]
+		if l.kind != rawKind || l.s[0] != '[' {
+			return out, fetchStrictly(out, l, i)
+		}
 		k, ok := i.toInt()
 		if !ok {
 			return i, false
-		}
-		out := &env.regs[at]
-		return out, elementAt(out, l, k)
-	}, true
-}
-
-// elementAt puts the k-th element of the list l in out (from the end when
-// k is negative), as runtime.Fetch reads it; false out of range, or for a
-// value that is no list.
-func elementAt(out, l *val, k int) bool {
-	if l.kind == rawKind {
-		if l.s[0] != '[' {
-			return false
 		}
 		e, ok := rawElement(l.s, k)
 		if ok {
 			out.setRaw(e)
 		}
-		return ok
-	}
-	if l.kind != anyKind || l.v == nil {
-		return false
-	}
-	rv := reflect.ValueOf(l.v)
-	if rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
-		return false
-	}
-	if k < 0 {
-		k += rv.Len()
-	}
-	if k < 0 || k >= rv.Len() {
-		return false
-	}
-	out.setTyped(rv.Index(k).Interface())
+		return out, ok
+	}, true
+}
+
+// fetchStrictly is runtime.Fetch of the decoded values, as the VM reads
+// l[i] (fetch's, not nil-safe); false where it fails.
+func fetchStrictly(out, l, i *val) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	out.setTyped(runtime.Fetch(l.decoded(), i.decoded()))
 	return true
 }
