@@ -23,19 +23,11 @@ func (c *fastCompiler) rangeMembership(n *ast.BinaryNode) (operand, bool) {
 		if !ok {
 			return x, false
 		}
-		lo, ok := from(env)
+		a, lo, ok := intOf(env, from)
 		if !ok {
 			return lo, false
 		}
-		a, ok := lo.toInt()
-		if !ok {
-			return lo, false
-		}
-		hi, ok := to(env)
-		if !ok {
-			return hi, false
-		}
-		b, ok := hi.toInt()
+		b, hi, ok := intOf(env, to)
 		if !ok {
 			return hi, false
 		}
@@ -50,6 +42,16 @@ func (c *fastCompiler) rangeMembership(n *ast.BinaryNode) (operand, bool) {
 		out.setBool(found)
 		return out, true
 	}, true
+}
+
+// intOf computes op and reads its value as runtime.ToInt does.
+func intOf(env *Env, op operand) (int, *val, bool) {
+	v, ok := op(env)
+	if !ok {
+		return 0, v, false
+	}
+	i, ok := v.toInt()
+	return i, v, ok
 }
 
 // inRange answers whether x equals one of the ints from a to b (a <= b) as

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -284,27 +285,17 @@ func (x *val) otherNumber() (i int, f float64, isInt, ok bool) {
 // float64 (a string's byte, a method's answer), as runtime.Equal converts
 // them to compare them with an int; a named type (time.Month) is none.
 func otherGoNumber(v any) (i int, f float64, isInt, ok bool) {
-	switch n := v.(type) {
-	case int8:
-		return int(n), 0, true, true
-	case int16:
-		return int(n), 0, true, true
-	case int32:
-		return int(n), 0, true, true
-	case int64:
-		return int(n), 0, true, true
-	case uint:
-		return int(n), 0, true, true
-	case uint8:
-		return int(n), 0, true, true
-	case uint16:
-		return int(n), 0, true, true
-	case uint32:
-		return int(n), 0, true, true
-	case uint64:
-		return int(n), 0, true, true
-	case float32:
-		return 0, float64(n), false, true
+	t := reflect.TypeOf(v)
+	if t == nil || t.PkgPath() != "" {
+		return 0, 0, false, false
+	}
+	switch n := reflect.ValueOf(v); t.Kind() {
+	case reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return int(n.Int()), 0, true, true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return int(n.Uint()), 0, true, true
+	case reflect.Float32:
+		return 0, n.Float(), false, true
 	}
 	return 0, 0, false, false
 }
