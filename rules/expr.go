@@ -109,9 +109,11 @@ func (p *program) runVM(env *Env) (any, error) {
 	}
 	env.value() // decoded for the VM, which reads the field
 	if env.machine != nil {
+		env.machine.MemoryBudget = uint(memoryBudget)
 		return env.machine.Run(p.prog, env)
 	}
 	v := vmPool.Get().(*vm.VM)
+	v.MemoryBudget = uint(memoryBudget)
 	out, err := v.Run(p.prog, env)
 	vmPool.Put(v)
 	return out, err

@@ -10,7 +10,8 @@ import "github.com/expr-lang/expr/conf"
 // reaches the budget, so that the VM fails it as written: a record with
 // a million elements fails `map(record.items, #.qty)` whichever runs it.
 
-// memoryBudget is expr's default, which the rules run with.
+// memoryBudget is expr's default, which the rules run with: the VM is
+// given it too (runVM), so that the two count against one budget.
 var memoryBudget = int(conf.DefaultMemoryBudget)
 
 // grow counts n more units of memory the evaluation built; false when the
