@@ -225,7 +225,10 @@ func TestDatesAnswerAsExpr(t *testing.T) {
 		`"2024-02-29"`, `"2023-02-29"`, `"2024-04-31"`, `"2024-00-10"`, `"2024-12-00"`, `"0000-01-01"`, `"+024-01-01"`,
 		`"2024-1-015"`, `"2024/01/15"`, `"２024-01-15"`, `"2024-12-31T23:30:00-05:30"`, `"2024-01-01T00:10:00+14:00"`,
 		`"2024-06-30T23:59:60Z"`, `"2024-01-15t10:00:00z"`, `"2024-01-15T10:00:00z"`, `"2024-03-10T02:30:00-00:00"`,
-		`"15/01/2024"`, `"31/02/2024"`, `"Jan 15 2024 10:30 CET"`, `"Jan 15 2024 10:30 UTC"`}
+		`"15/01/2024"`, `"31/02/2024"`, `"Jan 15 2024 10:30 CET"`, `"Jan 15 2024 10:30 UTC"`,
+		`"2024-02-29T23:59:59Z"`, `"2023-02-29T10:00:00Z"`, `"2024-01-15T24:00:00Z"`, `"2024-01-15T23:60:00Z"`,
+		`"2024-01-15T23:59:60Z"`, `"0000-01-01T00:00:00Z"`, `"2024-01-15T1:00:00ZZ"`, `"2024-01-15T10:00:0aZ"`,
+		`"2024-01-15T10-00:00Z"`, `"2024-13-15T10:00:00Z"`, `"2024-01-15 10:00:00Z"`}
 	checkCompiledValues(t, exprs, pairs("d", dates, "e",
 		[]string{`"2024-01-15T10:00:00Z"`, `"2024-01-15T10:00:00.000000001Z"`, `"2024-01-15"`, `"x"`}))
 }
@@ -319,5 +322,39 @@ func TestNowAnswersTheCurrentTime(t *testing.T) {
 	}
 	if !first.Equal(before) {
 		t.Errorf("a kept time moved: %v, was %v", *first, before)
+	}
+}
+
+// TestCivilUTCIsTimeDate: the instant computed from a day's count is the
+// time.Time time.Date makes (the same fields, so == holds), on every day
+// of two full 400-year cycles (and the years at either end of 0-9999),
+// and none is made of a day its month does not have; an RFC 3339 date in
+// UTC reads as time.Parse reads it, at every hour, minute and second.
+func TestCivilUTCIsTimeDate(t *testing.T) {
+	for _, years := range [][2]int{{0, 800}, {9600, 9999}} {
+		for y := years[0]; y <= years[1]; y++ {
+			for m := 0; m <= 13; m++ {
+				for d := 0; d <= 32; d++ {
+					want := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+					valid := m >= 1 && m <= 12 && want.Day() == d && want.Month() == time.Month(m)
+					got, ok := civilUTC(y, m, d, 0)
+					if ok != valid || ok && got != want {
+						t.Fatalf("civilUTC(%d, %d, %d): %v %v, want %v %v", y, m, d, got, ok, want, valid)
+					}
+				}
+			}
+		}
+	}
+	for h := range 25 {
+		for mi := range 61 {
+			for _, s := range []int{0, 1, 30, 59, 60} {
+				text := fmt.Sprintf("2024-02-29T%02d:%02d:%02dZ", h, mi, s)
+				want, err := time.Parse(time.RFC3339, text)
+				got, ok := utcSecondOf(text)
+				if ok != (err == nil) || ok && got != want {
+					t.Fatalf("%s: %v %v, want %v (%v)", text, got, ok, want, err)
+				}
+			}
+		}
 	}
 }

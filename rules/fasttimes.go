@@ -25,6 +25,9 @@ func (env *Env) dateOf(out *val, args []*val) bool {
 	}
 	t, ok := dayOf(text)
 	if !ok {
+		t, ok = utcSecondOf(text)
+	}
+	if !ok {
 		var err error
 		if t, err = time.Parse(time.RFC3339, text); err != nil {
 			return false // expr's function reads it by the other layouts, or fails
@@ -38,29 +41,84 @@ func (env *Env) dateOf(out *val, args []*val) bool {
 // its month has) as time.Parse does, its instant midnight UTC; false for
 // any other text.
 func dayOf(text string) (time.Time, bool) {
-	if len(text) != len(time.DateOnly) || text[4] != '-' || text[7] != '-' {
+	if len(text) != len(time.DateOnly) {
 		return time.Time{}, false
 	}
-	y, ok1 := digits(text[0:4])
-	m, ok2 := digits(text[5:7])
-	d, ok3 := digits(text[8:10])
-	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 {
+	y, m, d, ok := dayParts(text)
+	if !ok {
 		return time.Time{}, false
 	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-	return t, t.Day() == d // past the month's last day, Date moves on to the next month
+	return civilUTC(y, m, d, 0)
 }
 
-// digits is the number s spells in decimal digits only.
-func digits(s string) (int, bool) {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
-		n = n*10 + int(s[i]-'0')
+// utcSecondOf reads an RFC 3339 date to the second in UTC
+// (2006-01-02T15:04:05Z, each number of its digits and in its range) as
+// time.Parse does; false for any other text, which time.Parse reads.
+func utcSecondOf(text string) (time.Time, bool) {
+	if len(text) != len("2006-01-02T15:04:05Z") || text[10] != 'T' || text[13] != ':' || text[16] != ':' || text[19] != 'Z' {
+		return time.Time{}, false
 	}
-	return n, true
+	y, mo, d, ok := dayParts(text)
+	h, ok1 := twoDigits(text, 11)
+	mi, ok2 := twoDigits(text, 14)
+	s, ok3 := twoDigits(text, 17)
+	if !ok || !ok1 || !ok2 || !ok3 || h > 23 || mi > 59 || s > 59 {
+		return time.Time{}, false
+	}
+	return civilUTC(y, mo, d, h*3600+mi*60+s)
+}
+
+// dayParts reads the year, month and day of the 2006-01-02 that text
+// starts with (it has ten bytes at least).
+func dayParts(text string) (y, m, d int, ok bool) {
+	if text[4] != '-' || text[7] != '-' {
+		return 0, 0, 0, false
+	}
+	c, ok1 := twoDigits(text, 0)
+	yy, ok2 := twoDigits(text, 2)
+	m, ok3 := twoDigits(text, 5)
+	d, ok4 := twoDigits(text, 8)
+	return c*100 + yy, m, d, ok1 && ok2 && ok3 && ok4
+}
+
+// twoDigits is the number the two bytes of s at i spell, when both are
+// decimal digits.
+func twoDigits(s string, i int) (int, bool) {
+	a, b := s[i]-'0', s[i+1]-'0'
+	return int(a)*10 + int(b), a <= 9 && b <= 9
+}
+
+// civilUTC is the UTC instant of a day (a year from 0 to 9999) and a
+// second of it, the time.Time time.Date makes of them, computed from the
+// count of days since 1970 (Hinnant's days_from_civil); false for a month
+// or a day the year does not have.
+func civilUTC(y, m, d, second int) (time.Time, bool) {
+	if m < 1 || m > 12 || d < 1 || d > daysIn(m, y) {
+		return time.Time{}, false
+	}
+	if m <= 2 {
+		y--
+	}
+	era := (y+400)/400 - 1 // y is at least -1: the era counted from -400
+	yoe := y - era*400
+	mp := (m + 9) % 12 // March is 0
+	doe := yoe*365 + yoe/4 - yoe/100 + (153*mp+2)/5 + d - 1
+	days := era*146097 + doe - 719468
+	return time.Unix(int64(days)*86400+int64(second), 0).UTC(), true
+}
+
+// daysIn is how many days month m of year y has.
+func daysIn(m, y int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // now compiles now(): the current time, kept in env without boxing it.
