@@ -349,3 +349,25 @@ func TestAfterConditionsOnSortedAndGrouped(t *testing.T) {
 			body: "a rule could not be evaluated"},
 	})
 }
+
+// TestAfterConditionsOnListLiterals filters a list with x in a list
+// literal of fields, through Caddy: each element compared as expr
+// compares it (a whole float equals its int, nil equals a missing field),
+// the list never built.
+func TestAfterConditionsOnListLiterals(t *testing.T) {
+	up := afterUpstream(t, map[string]afterReply{
+		"/api/tasks": {body: `[{"k":1,"owner":"ann","reviewer":"bob","by":"bob"},{"k":2,"owner":"ann","by":"cy"},` +
+			`{"k":3,"owner":7,"by":7.0},{"k":4,"owner":"ann","reviewer":null,"by":null},{"k":5,"owner":"ann","by":"ann"}]`},
+	})
+	crud(t, `
+		resource tasks /api/tasks {
+			after list {
+				drop ´record.by not in [record.owner, record.reviewer, "admin"]´
+				hide owner if ´record.by in [record.owner, nil]´
+			}
+		}`, up)
+	checkAfter(t, up, []afterCase{
+		{name: "in a list of fields", path: "/api/tasks", status: 200,
+			body: `[{"k":1,"owner":"ann","reviewer":"bob","by":"bob"},{"k":3,"by":7.0},{"k":4,"reviewer":null,"by":null},{"k":5,"by":"ann"}]`},
+	})
+}

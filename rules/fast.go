@@ -511,6 +511,9 @@ func (c *fastCompiler) binary(n *ast.BinaryNode) (operand, bool) {
 		if op, ok := c.rangeMembership(n); ok {
 			return op, true
 		}
+		if op, ok := c.listMembership(n); ok {
+			return op, true
+		}
 	}
 	left, right, ok := c.both(n.Left, n.Right)
 	if !ok {

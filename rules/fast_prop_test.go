@@ -99,7 +99,7 @@ func (g exprGen) cond(depth int) string {
 			end := func() string { return g.pick(`0`, `1`, `2`, `-1`, `7`, `1.5`, `3.9`, `record.n`) }
 			return fmt.Sprintf("(%s in %s..%s)", g.value(d), end(), end())
 		}
-		return fmt.Sprintf("(%s in %s)", g.value(d), g.pick(`["a", "b"]`, `[1, 2, 1.5]`, `["a", 1, nil]`, `record.t`, `record.o`, `[]`, `nil`))
+		return fmt.Sprintf("(%s in %s)", g.value(d), g.pick(`["a", "b"]`, `[1, 2, 1.5]`, `["a", 1, nil]`, `record.t`, `record.o`, `[record.s, "a"]`, `[record.n, nil, record.o.n]`, `[]`, `nil`))
 	case 6:
 		return fmt.Sprintf("(%s %s %s)", g.value(d), g.pick("contains", "startsWith", "endsWith"), g.value(d))
 	case 7:

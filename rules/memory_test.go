@@ -35,6 +35,8 @@ func TestMemoryBudgetAsExpr(t *testing.T) {
 		{`len(map(record.t, [#, 0/0])) > 0`, 334, true},
 		{`len([map(record.t, #), 0/0]) == 2`, 997, false},
 		{`len([map(record.t, #), 0/0]) == 2`, 998, true},
+		{`record.t[0] in [record.t[1], 1] && len(map(record.t, #)) > 0`, 997, false},
+		{`record.t[0] in [record.t[1], 1] && len(map(record.t, #)) > 0`, 998, true},
 		{`len(concat(record.t, [1])) > 0`, 998, false}, // a Safe built-in: the memory it says it built
 		{`len(concat(record.t, [1, 1])) > 0`, 998, true},
 		{`map(record.t, #)[0] == 1 || map(record.t, #)[0] == 1`, 600, false},

@@ -2,6 +2,44 @@ package rules
 
 import "github.com/expr-lang/expr/ast"
 
+// x in a..b and x in [a, b, ...] compiled without building the range or
+// the list: each answers as runtime.In answers on what the VM builds, and
+// counts what the VM would build against the memory budget.
+
+// listMembership compiles x in [a, b, ...] of a list literal whose
+// elements are not all constants (record.role in [record.owner, "admin"]):
+// the elements are computed as the VM computes them before it builds the
+// list, then compared with x as runtime.In compares each. False when the
+// right operand is no such literal.
+func (c *fastCompiler) listMembership(n *ast.BinaryNode) (operand, bool) {
+	list, ok := n.Right.(*ast.ArrayNode)
+	if !ok || len(list.Nodes) == 0 {
+		return nil, false
+	}
+	ops, ok := c.operands(append([]ast.Node{n.Left}, list.Nodes...))
+	if !ok {
+		return nil, false
+	}
+	needle, elems, at := ops[0], ops[1:], c.slot()
+	return func(env *Env) (*val, bool) {
+		x, ok := needle(env)
+		if !ok {
+			return x, false
+		}
+		out := &env.regs[at]
+		found := false
+		for _, e := range elems {
+			v, ok := e(env)
+			if !ok {
+				return v, false
+			}
+			found = found || equal(v, x)
+		}
+		out.setBool(found)
+		return out, env.grow(len(elems))
+	}, true
+}
+
 // rangeMembership compiles x in a..b (x not in a..b is its negation) without
 // building the range (its ints counted against the memory budget as the
 // VM counts them): the VM answers whether x equals one of the ints from
