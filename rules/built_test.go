@@ -145,3 +145,19 @@ func TestListIndexAnswersAsExpr(t *testing.T) {
 		`{"t":[1,2],"i":-3,"a":1,"b":2,"s":"x,y,z"}`,
 	})
 }
+
+// TestExtremeOfMapAnswersAsExpr: max and min of a map's list, walked
+// without building it, answer what expr's max and min of the built list
+// answer (its type, the first of equal values, nested lists, NaN, nil for
+// none), and hand every other value to the list built as usual.
+func TestExtremeOfMapAnswersAsExpr(t *testing.T) {
+	exprs := []string{`max(map(record.t, #.n))`, `min(map(record.t, # * 2))`, `max(map(record.t, [#, 1.5]))`,
+		`max(map(record.t, string(#)))`, `max(map(record.t, 0/0))`, `min(map(record.t, -#))`, `max(map(record.o, 1))`,
+		`max(map(record.t, #.n ?? 2.0)) > 1`, `max(map(record.d, date(#).Unix()))`}
+	checkCompiledValues(t, exprs, []string{
+		`{"t":[{"n":1},{"n":3},{"n":3.0}],"o":{"a":1},"d":["2024-01-01"]}`, `{"t":[1,2.5,-1],"o":{},"d":[]}`,
+		`{"t":[],"o":null,"d":["2024-01-01","2025-01-01"]}`, `{"t":[{"n":"x"},{"n":1}],"o":[1],"d":"x"}`,
+		`{"t":[2,2.0,1e400],"o":[],"d":[7]}`, `{"t":"ab","o":{"a":1,"b":2}}`,
+	})
+}
+

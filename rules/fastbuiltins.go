@@ -266,6 +266,22 @@ func (c *fastCompiler) libraryBuiltin(n *ast.BuiltinNode) (operand, bool) {
 		return nil, false
 	}
 	at := c.slot()
+	if fused, ok := c.extremeOfMap(n, at); ok {
+		general := c.libraryCall(fn, call, args, at)
+		return func(env *Env) (*val, bool) {
+			memory := env.memory
+			if v, ok, decided := fused(env); decided {
+				return v, ok
+			}
+			env.memory = memory // counted again as the list is built
+			return general(env)
+		}, true
+	}
+	return c.libraryCall(fn, call, args, at), true
+}
+
+// libraryCall is a library built-in's call on its compiled operands.
+func (c *fastCompiler) libraryCall(fn *builtin.Function, call libraryCall, args []operand, at int) operand {
 	return func(env *Env) (*val, bool) {
 		var vals [maxLibraryArgs]*val
 		for i, arg := range args {
@@ -288,6 +304,51 @@ func (c *fastCompiler) libraryBuiltin(n *ast.BuiltinNode) (operand, bool) {
 			out.setTyped(r)
 		}
 		return out, ok && env.grow(memory)
+	}
+}
+
+// extremeOfMap compiles max(map(list, v)) and min(map(list, v)) as one
+// walk, the greatest (least) value kept as the walk meets it, the list
+// never built (but counted against the memory budget as the VM builds
+// it). Its operand answers decided false where a value is not a number
+// or an array's text (a string, an int64, a time): the list is then built
+// and read as usual.
+func (c *fastCompiler) extremeOfMap(n *ast.BuiltinNode, at int) (func(env *Env) (v *val, ok, decided bool), bool) {
+	inner, isMap := n.Arguments[0].(*ast.BuiltinNode)
+	if n.Name != "max" && n.Name != "min" || len(n.Arguments) != 1 || !isMap || inner.Name != "map" ||
+		len(inner.Arguments) != 2 || inner.Map != nil || inner.Threshold != nil || inner.Throws {
+		return nil, false
+	}
+	list, scope, ok := c.openLoop(inner.Arguments[0])
+	if !ok {
+		return nil, false
+	}
+	defer c.closeLoop()
+	value, _, _, ok := c.loopBody(inner, true)
+	if !ok {
+		return nil, false
+	}
+	most := n.Name == "max"
+	return func(env *Env) (*val, bool, bool) {
+		var each elements
+		l, ok := beginLoop(env, list, &each, scope)
+		if !ok {
+			return l, false, true
+		}
+		item, out := &env.regs[scope.item], &env.regs[at]
+		m, count := extreme{most: most}, 0
+		for each.next(item) {
+			v, ok := value(env)
+			if !ok {
+				return v, false, true
+			}
+			if v.kind == int64Kind || !m.add(v, 1) {
+				return v, false, false
+			}
+			count++
+		}
+		m.answer(out)
+		return out, env.grow(count), true
 	}, true
 }
 
@@ -336,6 +397,12 @@ func numbersOnly(out *val, vals []*val, abs, most bool) bool {
 			}
 		}
 	}
+	m.answer(out)
+	return true
+}
+
+// answer writes the number met, nil when none was.
+func (m *extreme) answer(out *val) {
 	switch {
 	case !m.have:
 		out.setAny(nil)
@@ -344,7 +411,6 @@ func numbersOnly(out *val, vals []*val, abs, most bool) bool {
 	default:
 		out.setFloat(m.f)
 	}
-	return true
 }
 
 // extreme is the greatest (most) or least number met so far.

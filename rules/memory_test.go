@@ -26,6 +26,10 @@ func TestMemoryBudgetAsExpr(t *testing.T) {
 		{`filter(record.t, # == 1)[-1] == 1`, 1000, false}, // findLast: nothing built
 		{`len(filter(record.t, # == 1)) > 0`, 1000, false}, // count: nothing built
 		{`max(filter(record.t, # == 1)) == 1`, 1000, true},
+		{`max(map(record.t, #)) == 1`, 999, false}, // walked without the list, counted as built
+		{`max(map(record.t, #)) == 1`, 1000, true},
+		{`len([nil]) == 1 && max(map(record.t, [date("2024-01-01").Unix()])) > 0`, 499, false}, // the walk gives up, the list is built
+		{`len([nil]) == 1 && max(map(record.t, [date("2024-01-01").Unix()])) > 0`, 500, true},
 		{`len(map(record.t, #)) > 0 && record.t[0] in 1..2`, 998, true},
 		{`len(map(record.t, #)) > 0 && record.t[0] in 1..1`, 998, false},
 		{`len([nil, nil]) == 2 && len(map(record.t, #)) > 0`, 998, true},
