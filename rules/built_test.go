@@ -160,4 +160,3 @@ func TestExtremeOfMapAnswersAsExpr(t *testing.T) {
 		`{"t":[2,2.0,1e400],"o":[],"d":[7]}`, `{"t":"ab","o":{"a":1,"b":2}}`,
 	})
 }
-
