@@ -146,17 +146,23 @@ func TestListIndexAnswersAsExpr(t *testing.T) {
 	})
 }
 
-// TestExtremeOfMapAnswersAsExpr: max and min of a map's list, walked
-// without building it, answer what expr's max and min of the built list
-// answer (its type, the first of equal values, nested lists, NaN, nil for
-// none), and hand every other value to the list built as usual.
-func TestExtremeOfMapAnswersAsExpr(t *testing.T) {
+// TestOverMapAnswersAsExpr: max, min and join of a map's list, walked
+// without building it, answer what expr's functions answer on the built
+// list (max's type, the first of equal values, nested lists, NaN, nil for
+// none; join's glue, nested joins of maps), and hand every other value to
+// the list built as usual.
+func TestOverMapAnswersAsExpr(t *testing.T) {
 	exprs := []string{`max(map(record.t, #.n))`, `min(map(record.t, # * 2))`, `max(map(record.t, [#, 1.5]))`,
 		`max(map(record.t, string(#)))`, `max(map(record.t, 0/0))`, `min(map(record.t, -#))`, `max(map(record.o, 1))`,
-		`max(map(record.t, #.n ?? 2.0)) > 1`, `max(map(record.d, date(#).Unix()))`}
+		`max(map(record.t, #.n ?? 2.0)) > 1`, `max(map(record.d, date(#).Unix()))`,
+		`join(map(record.w, upper(#)), "-")`, `join(map(record.w, # + "!"))`, `join(map(record.w, #), record.g)`,
+		`join(map(record.t, string(#)), ", ")`, `join(map(record.t, [#]), ",")`, `join(map(record.w, #), ",") == "a,b"`,
+		`join(map(record.w, join(map(record.w, upper(#)), "+")), record.g) + "."`}
 	checkCompiledValues(t, exprs, []string{
-		`{"t":[{"n":1},{"n":3},{"n":3.0}],"o":{"a":1},"d":["2024-01-01"]}`, `{"t":[1,2.5,-1],"o":{},"d":[]}`,
-		`{"t":[],"o":null,"d":["2024-01-01","2025-01-01"]}`, `{"t":[{"n":"x"},{"n":1}],"o":[1],"d":"x"}`,
-		`{"t":[2,2.0,1e400],"o":[],"d":[7]}`, `{"t":"ab","o":{"a":1,"b":2}}`,
+		`{"t":[{"n":1},{"n":3},{"n":3.0}],"o":{"a":1},"d":["2024-01-01"],"w":["a","b"],"g":"/"}`,
+		`{"t":[1,2.5,-1],"o":{},"d":[],"w":[],"g":7}`,
+		`{"t":[],"o":null,"d":["2024-01-01","2025-01-01"],"w":["é","\u00e9x"],"g":""}`,
+		`{"t":[{"n":"x"},{"n":1}],"o":[1],"d":"x","w":["a",1],"g":null}`,
+		`{"t":[2,2.0,1e400],"o":[],"d":[7],"w":"ab","g":","}`, `{"t":"ab","o":{"a":1,"b":2},"w":{"a":"x"}}`,
 	})
 }

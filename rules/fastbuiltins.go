@@ -266,7 +266,7 @@ func (c *fastCompiler) libraryBuiltin(n *ast.BuiltinNode) (operand, bool) {
 		return nil, false
 	}
 	at := c.slot()
-	if fused, ok := c.extremeOfMap(n, at); ok {
+	if fused, ok := c.overMap(n, at); ok {
 		general := c.libraryCall(fn, call, args, at)
 		return func(env *Env) (*val, bool) {
 			memory := env.memory
@@ -307,17 +307,32 @@ func (c *fastCompiler) libraryCall(fn *builtin.Function, call libraryCall, args 
 	}
 }
 
-// extremeOfMap compiles max(map(list, v)) and min(map(list, v)) as one
-// walk, the greatest (least) value kept as the walk meets it, the list
-// never built (but counted against the memory budget as the VM builds
-// it). Its operand answers decided false where a value is not a number
-// or an array's text (a string, an int64, a time): the list is then built
-// and read as usual.
-func (c *fastCompiler) extremeOfMap(n *ast.BuiltinNode, at int) (func(env *Env) (v *val, ok, decided bool), bool) {
-	inner, isMap := n.Arguments[0].(*ast.BuiltinNode)
-	if n.Name != "max" && n.Name != "min" || len(n.Arguments) != 1 || !isMap || inner.Name != "map" ||
-		len(inner.Arguments) != 2 || inner.Map != nil || inner.Threshold != nil || inner.Throws {
+// overMap compiles max, min and join of a map's list (max(map(list, v)),
+// join(map(list, v), glue)) as one walk over the list's elements, the
+// list never built (but counted against the memory budget as the VM
+// builds it). Its operand answers decided false where a value is not what
+// the walk reads (a string for max, a number for join, an int64, a time):
+// the list is then built and read as usual.
+func (c *fastCompiler) overMap(n *ast.BuiltinNode, at int) (func(env *Env) (v *val, ok, decided bool), bool) {
+	if len(n.Arguments) == 0 {
 		return nil, false
+	}
+	inner, isMap := n.Arguments[0].(*ast.BuiltinNode)
+	if !isMap || inner.Name != "map" || len(inner.Arguments) != 2 || inner.Map != nil || inner.Threshold != nil || inner.Throws {
+		return nil, false
+	}
+	switch {
+	case (n.Name == "max" || n.Name == "min") && len(n.Arguments) == 1:
+	case n.Name == "join" && len(n.Arguments) <= 2:
+	default:
+		return nil, false
+	}
+	var glue operand
+	if len(n.Arguments) == 2 {
+		var ok bool
+		if glue, ok = c.operand(n.Arguments[1]); !ok {
+			return nil, false
+		}
 	}
 	list, scope, ok := c.openLoop(inner.Arguments[0])
 	if !ok {
@@ -328,7 +343,15 @@ func (c *fastCompiler) extremeOfMap(n *ast.BuiltinNode, at int) (func(env *Env) 
 	if !ok {
 		return nil, false
 	}
-	most := n.Name == "max"
+	if n.Name == "join" {
+		return joinOfMap(list, scope, value, glue, at), true
+	}
+	return extremeOfMap(list, scope, value, n.Name == "max", at), true
+}
+
+// extremeOfMap is max (most) or min of a map's values, the greatest
+// (least) kept as the walk meets it.
+func extremeOfMap(list operand, scope *closureScope, value operand, most bool, at int) func(env *Env) (*val, bool, bool) {
 	return func(env *Env) (*val, bool, bool) {
 		var each elements
 		l, ok := beginLoop(env, list, &each, scope)
@@ -349,7 +372,54 @@ func (c *fastCompiler) extremeOfMap(n *ast.BuiltinNode, at int) (func(env *Env) 
 		}
 		m.answer(out)
 		return out, env.grow(count), true
-	}, true
+	}
+}
+
+// joinOfMap is join of a map's values, each a string, with the glue
+// between them ("" without one): the pieces gather in env.lists (where a
+// value that builds a list of its own builds it after them), then the
+// whole is built as built.go builds strings.
+func joinOfMap(list operand, scope *closureScope, value, glue operand, at int) func(env *Env) (*val, bool, bool) {
+	return func(env *Env) (*val, bool, bool) {
+		by := ""
+		if glue != nil {
+			g, ok := glue(env)
+			if !ok {
+				return g, false, true
+			}
+			if by, ok = g.text(); !ok {
+				return g, false, false
+			}
+		}
+		var each elements
+		l, ok := beginLoop(env, list, &each, scope)
+		if !ok {
+			return l, false, true
+		}
+		item, out, mark := &env.regs[scope.item], &env.regs[at], len(env.lists)
+		count := 0
+		for each.next(item) {
+			v, ok := value(env)
+			if !ok {
+				env.dropList(mark)
+				return v, false, true
+			}
+			s, ok := v.text()
+			if !ok {
+				env.dropList(mark)
+				return v, false, false
+			}
+			if count > 0 {
+				env.lists = append(env.lists, by...)
+			}
+			env.lists = append(env.lists, s...)
+			count++
+		}
+		text := append(env.room(len(env.lists)-mark), env.lists[mark:]...)
+		env.dropList(mark)
+		out.setStr(env.keep(text))
+		return out, env.grow(count), true
+	}
 }
 
 // The indexes first and last read, boxed once.
