@@ -166,3 +166,17 @@ func TestOverMapAnswersAsExpr(t *testing.T) {
 		`{"t":[2,2.0,1e400],"o":[],"d":[7],"w":"ab","g":","}`, `{"t":"ab","o":{"a":1,"b":2},"w":{"a":"x"}}`,
 	})
 }
+
+// TestMemberCountsAnswerAsExpr: len of an object, and len(keys(o)) and
+// len(values(o)), count its names once each as decoding keeps them
+// (duplicates and escaped spellings of one name), without building a
+// list, and leave to expr what is no object.
+func TestMemberCountsAnswerAsExpr(t *testing.T) {
+	exprs := []string{`len(record.o)`, `len(keys(record.o))`, `len(values(record.o))`, `len(keys(record.o)) > 1`,
+		`len(keys(map(record.l, #)[0]))`}
+	checkCompiledValues(t, exprs, []string{
+		`{"o":{"a":1,"b":2},"l":[{"x":1}]}`, `{"o":{"a":1,"a":2,"\u0061":3,"A":4},"l":[{}]}`, `{"o":{},"l":[]}`,
+		`{"o":[1,2],"l":[1]}`, `{"o":"abc","l":null}`, `{"o":null}`, `{"o":7}`,
+	})
+}
+

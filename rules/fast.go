@@ -323,6 +323,9 @@ func (c *fastCompiler) builtin(n *ast.BuiltinNode) (operand, bool) {
 		if pieces, ok := c.splitCount(n.Arguments[0]); ok {
 			return pieces, true
 		}
+		if members, ok := c.memberCount(n.Arguments[0], arg); ok {
+			return members, true
+		}
 		return c.apply1(arg, length), true
 	case "trim":
 		return c.apply1(arg, func(out, v *val) bool {

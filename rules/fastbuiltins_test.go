@@ -104,7 +104,7 @@ func TestCompiledBuiltinsAllocateNothing(t *testing.T) {
 		`abs(record.n) > 1000000`, `max(record.n, record.id, 3.5) == 7`, `min(record.id, 2000) < 10`,
 		`first(record.tags) == "a"`, `last(record.items).qty == 30`, `type(record.tags) == "array"`,
 		`int(record.n / 2.5) < 0`, `round(record.id / 2.0) == 4.0`, `trimPrefix(record.tags[0], "x") == "a"`,
-		`indexOf(record.tags[1], "b") == 0`, `"qty" in record.items[0]`,
+		`indexOf(record.tags[1], "b") == 0`, `"qty" in record.items[0]`, `len(record.items[1]) == 2`, `len(keys(record.items[0])) == 2`,
 	} {
 		requireTrueWithoutAllocating(t, src, &Env{fields: &recordFields{raw: raw, members: members, state: scanned},
 			Action: "list", Index: 1, Get: get})

@@ -251,22 +251,9 @@ func (env *Env) keysOrValues(out, o *val, values bool) bool {
 		return false
 	}
 	var names, texts [maxPlainMembers]string
-	n, raw := 0, o.s
-	for i := skipSpace(raw, 1); i < len(raw) && raw[i] != '}'; {
-		name, _, v := trustedKey(raw, i)
-		end := trustedValue(raw, v)
-		at := slices.Index(names[:n], name)
-		if at < 0 {
-			if n == len(names) {
-				return false
-			}
-			at, n = n, n+1
-			names[at] = name
-		}
-		texts[at] = raw[v:end]
-		if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
-			i = skipSpace(raw, i+1)
-		}
+	n, ok := distinctMembers(o.s, &names, &texts)
+	if !ok {
+		return false
 	}
 	mark := env.openList()
 	for k := range n {
@@ -282,6 +269,67 @@ func (env *Env) keysOrValues(out, o *val, values bool) bool {
 	}
 	out.setRaw(env.closeList(mark))
 	return true
+}
+
+// memberCount compiles len(keys(o)) and len(values(o)) (list, the
+// compiled keys(o)) as len(o) of the object o, the list never written;
+// where o is no object the list is built and counted (and expr's keys
+// fails).
+func (c *fastCompiler) memberCount(node ast.Node, list operand) (operand, bool) {
+	b, ok := node.(*ast.BuiltinNode)
+	if !ok || b.Name != "keys" && b.Name != "values" || len(b.Arguments) != 1 {
+		return nil, false
+	}
+	object, ok := c.operand(b.Arguments[0])
+	if !ok {
+		return nil, false
+	}
+	at := c.slot()
+	return func(env *Env) (*val, bool) {
+		memory := env.memory
+		o, ok := object(env)
+		if !ok {
+			return o, false
+		}
+		out := &env.regs[at]
+		if o.kind == rawKind && o.s[0] == '{' {
+			var names, texts [maxPlainMembers]string
+			if n, ok := distinctMembers(o.s, &names, &texts); ok {
+				out.setInt(n)
+				return out, true
+			}
+		}
+		env.memory = memory // counted again as o is computed again
+		l, ok := list(env)
+		if !ok {
+			return l, false
+		}
+		return out, length(out, l)
+	}, true
+}
+
+// distinctMembers reads the members of the object raw (validated JSON)
+// as decoding it keeps them: each name once, in the order it first
+// appears, with the value it holds last; false past maxPlainMembers names.
+func distinctMembers(raw string, names, texts *[maxPlainMembers]string) (int, bool) {
+	n := 0
+	for i := skipSpace(raw, 1); i < len(raw) && raw[i] != '}'; {
+		name, _, v := trustedKey(raw, i)
+		end := trustedValue(raw, v)
+		at := slices.Index(names[:n], name)
+		if at < 0 {
+			if n == len(names) {
+				return 0, false
+			}
+			at, n = n, n+1
+			names[at] = name
+		}
+		texts[at] = raw[v:end]
+		if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+	}
+	return n, true
 }
 
 // listIndex compiles l[i] of a list (or a map) whose type expr knows when

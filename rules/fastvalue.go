@@ -525,6 +525,13 @@ func length(out, a *val) bool {
 		out.setInt(countElements(a.s))
 		return true
 	}
+	if a.kind == rawKind && a.s[0] == '{' { // its names, each once, as decoding keeps them
+		var names, texts [maxPlainMembers]string
+		if n, ok := distinctMembers(a.s, &names, &texts); ok {
+			out.setInt(n)
+			return true
+		}
+	}
 	return viaRuntime(out, func(x, _ any) any { return builtin.Len(x) }, a, nil)
 }
 
