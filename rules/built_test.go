@@ -179,4 +179,3 @@ func TestMemberCountsAnswerAsExpr(t *testing.T) {
 		`{"o":[1,2],"l":[1]}`, `{"o":"abc","l":null}`, `{"o":null}`, `{"o":7}`,
 	})
 }
-
