@@ -255,7 +255,10 @@ func TestTimeMethodsAnswerAsExpr(t *testing.T) {
 		`date(record.d).Format("2006") + "!"`, `date(record.d).IsZero()`, `date(record.d).Weekday().String()`,
 		`date(record.d).Month().String() == "January"`, `date(record.d).Add(record.e)`, `date(record.d).Before(record.e)`,
 		`date(record.d).AddDate(0, 0, record.e)`,
-		`date(record.d).Sub(date(record.e)).Truncate(record.e)`, `now().Unix() > 0`, `now().Sub(date(record.d)) > duration("1h")`}
+		`date(record.d).Sub(date(record.e)).Truncate(record.e)`, `now().Unix() > 0`, `now().Sub(date(record.d)) > duration("1h")`,
+		`date(record.d).In(timezone("Europe/Berlin"))`, `date(record.d).In(timezone("America/New_York")).Hour()`,
+		`date(record.d).In(timezone("UTC")).Format("15:04 MST")`, `date(record.d).In(timezone(record.e))`,
+		`date(record.d).In(timezone("Asia/Kolkata")) == date(record.d)`}
 	dates := []string{`"2024-01-15T10:00:00Z"`, `"2024-01-15T10:00:00.123456789+02:00"`, `"2024-01-15"`, `"0001-01-01T00:00:00Z"`,
 		`"9999-12-31T23:59:59.999999999-23:59"`, `"1969-12-31T23:59:59.5Z"`, `"2024-03-31T01:30:00+01:00"`, `"2024-02-29"`, `"x"`, `null`}
 	var records []string

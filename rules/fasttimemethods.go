@@ -20,6 +20,7 @@ type methodArgs struct {
 	durations int // how many time.Duration (Add, Truncate, ...)
 	ints      int // how many ints (AddDate)
 	texts     int // how many strings (Format)
+	locations int // how many *time.Location (In, of timezone(...))
 }
 
 // timeMethod computes a method of the time t into out, its arguments read
@@ -41,6 +42,7 @@ type methodValues struct {
 	durations [1]time.Duration
 	ints      [3]int
 	texts     [1]string
+	locations [1]*time.Location
 }
 
 func intAnswer(f func(time.Time) int) timeMethod {
@@ -94,6 +96,7 @@ var timeMethods = map[string]timeMethod{
 		return true
 	}},
 	"UTC":      timeAnswer(methodArgs{}, func(t time.Time, _ methodValues) time.Time { return t.UTC() }),
+	"In":       timeAnswer(methodArgs{locations: 1}, func(t time.Time, a methodValues) time.Time { return t.In(a.locations[0]) }),
 	"Add":      timeAnswer(methodArgs{durations: 1}, func(t time.Time, a methodValues) time.Time { return t.Add(a.durations[0]) }),
 	"Truncate": timeAnswer(methodArgs{durations: 1}, func(t time.Time, a methodValues) time.Time { return t.Truncate(a.durations[0]) }),
 	"Round":    timeAnswer(methodArgs{durations: 1}, func(t time.Time, a methodValues) time.Time { return t.Round(a.durations[0]) }),
@@ -198,7 +201,7 @@ func (c *fastCompiler) method(m *ast.MemberNode, argNodes []ast.Node) (operand, 
 }
 
 // takes reports whether a call with n arguments fits.
-func (a methodArgs) takes(n int) bool { return a.times+a.durations+a.ints+a.texts == n }
+func (a methodArgs) takes(n int) bool { return a.times+a.durations+a.ints+a.texts+a.locations == n }
 
 // read computes the arguments and reads each by its type (a method takes
 // arguments of one type only); false for one of another type, which the
@@ -218,6 +221,9 @@ func (a methodArgs) read(env *Env, args []operand) (v methodValues, ok bool) {
 			var isInt bool
 			v.ints[i], _, isInt, ok = x.number()
 			ok = ok && isInt && x.kind != int64Kind
+		case a.locations > 0: // nil panics in In: the VM's error
+			v.locations[i], ok = x.v.(*time.Location)
+			ok = ok && x.kind == anyKind && v.locations[i] != nil
 		default:
 			v.texts[i], ok = x.text()
 		}
