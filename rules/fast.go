@@ -13,8 +13,10 @@ import (
 // Conditions are evaluated here by composed Go functions instead of the
 // VM, which would spend more on its stack and on reflection than on the
 // work: comparisons, arithmetic, len, in, the string tests, ?? and ?:,
-// the library's other built-ins (fastbuiltins.go) and the predicate
-// built-ins (fastpredicates.go), over record fields read straight from
+// the library's other built-ins (fastbuiltins.go), the predicate
+// built-ins (fastpredicates.go, fastgroups.go), the lists they build
+// (fastlists.go), times (fasttimes.go, fasttimemethods.go) and
+// memberships (fastmembership.go), over record fields read straight from
 // the record's JSON (record.a.b.c reads c without decoding a or b),
 // variables and constants. The functions compute exactly what the VM
 // computes from the same compiled tree (member access is the same total

@@ -20,7 +20,9 @@ import (
 // (len, in, join, first, last, max, min, the predicates) then reads it as
 // it reads a field, and nothing is decoded. A list with an element JSON
 // cannot hold that way (a map of the caller's, a string that is not
-// UTF-8, NaN, a time) is built as the VM builds it, a []any.
+// UTF-8, NaN, a time) is built as the VM builds it, a []any. An element of
+// a list whose type expr knows is read here too (listIndex), and the
+// count of an object's names (memberCount).
 
 // listBuilders are the built-ins compiled here that answer a list.
 var listBuilders = map[string]bool{"map": true, "filter": true}
