@@ -134,7 +134,8 @@ func TestListIndexAnswersAsExpr(t *testing.T) {
 	exprs := []string{`map(record.t, # * 2)[0]`, `map(record.t, #)[-1]`, `map(record.t, #)[record.i]`,
 		`[record.a, record.b][1]`, `[record.a, 1][record.i]`, `uniq(record.t)[1]`, `splitAfter(record.s, ",")[0]`,
 		`split(record.s, ",")[record.i]`, `map(record.t, [#])[0][0]`, `filter(record.t, # != 2)[record.i] ?? "none"`,
-		`values(record.o)[0]`}
+		`values(record.o)[0]`, `map(record.o, #)[0]`, `map(record.o, 1)[0]`, `map(record.t, #)[-2]`,
+		`map(record.t, # * 2)[-4]`, `map(record.t, #)[3]`, `map(record.t, [#])[1]`, `map(record.t, 0/0)[0]`}
 	checkCompiledValues(t, exprs, []string{
 		`{"t":[1,2,3],"i":0,"a":"x","b":{"c":1},"s":"a,b","o":{"k":[1]}}`,
 		`{"t":[1,2.5,"3"],"i":-1,"a":null,"b":[],"s":"","o":{}}`,
@@ -142,7 +143,7 @@ func TestListIndexAnswersAsExpr(t *testing.T) {
 		`{"t":[2,2,1],"i":1.9,"a":1,"b":2,"s":"a","o":null}`,
 		`{"t":"str","i":"x","a":1,"b":2,"s":7,"o":[1]}`,
 		`{"t":[1],"i":null,"a":1,"b":2,"s":"x,y,z"}`,
-		`{"t":[1,2],"i":-3,"a":1,"b":2,"s":"x,y,z"}`,
+		`{"t":[1,2],"i":-3,"a":1,"b":2,"s":"x,y,z"}`, `{"t":[1,2,3,4,5,6,7],"i":6,"a":1,"b":2,"s":"x"}`,
 	})
 }
 

@@ -348,6 +348,9 @@ func (c *fastCompiler) listIndex(n *ast.MemberNode) (operand, bool) {
 	if t == nil || t.Kind() != reflect.Slice && t.Kind() != reflect.Array && t.Kind() != reflect.Map {
 		return nil, false
 	}
+	if op, ok := c.mapElement(n); ok {
+		return op, true
+	}
 	list, index, ok := c.both(n.Node, n.Property)
 	if !ok {
 		return nil, false
@@ -371,6 +374,66 @@ func (c *fastCompiler) listIndex(n *ast.MemberNode) (operand, bool) {
 			out.setRaw(e)
 		}
 		return out, ok
+	}, true
+}
+
+// maxMapIndexFromEnd bounds the elements mapElement keeps to answer an
+// index from the end (map(...)[-1]).
+const maxMapIndexFromEnd = 4
+
+// mapElement compiles map(list, v)[k] for a constant k as one walk: every
+// value is computed, as the VM computes them all to build the list (and
+// counted against the memory budget as that list), but only the k-th is
+// kept (the last -k ones for a k from the end), the list never written.
+// An index out of range is the VM's error, left to it.
+func (c *fastCompiler) mapElement(n *ast.MemberNode) (operand, bool) {
+	index, isInt := n.Property.(*ast.IntegerNode)
+	inner, isMap := n.Node.(*ast.BuiltinNode)
+	if !isInt || !isMap || inner.Name != "map" || len(inner.Arguments) != 2 || inner.Map != nil ||
+		inner.Threshold != nil || inner.Throws || index.Value < -maxMapIndexFromEnd {
+		return nil, false
+	}
+	list, scope, ok := c.openLoop(inner.Arguments[0])
+	if !ok {
+		return nil, false
+	}
+	defer c.closeLoop()
+	value, _, _, ok := c.loopBody(inner, true)
+	if !ok {
+		return nil, false
+	}
+	k, at := index.Value, c.slot()
+	return func(env *Env) (*val, bool) {
+		var each elements
+		l, ok := beginLoop(env, list, &each, scope)
+		if !ok {
+			return l, false
+		}
+		var last [maxMapIndexFromEnd]val // the values met last, by count modulo its size
+		var kept val
+		count := 0
+		for each.next(&env.regs[scope.item]) {
+			v, ok := value(env)
+			if !ok {
+				return v, false
+			}
+			switch {
+			case k < 0:
+				last[count%maxMapIndexFromEnd] = *v
+			case count == k:
+				kept = *v
+			}
+			count++
+		}
+		out := &env.regs[at]
+		switch {
+		case k >= count || -k > count:
+			return out, false // index out of range: the VM's error
+		case k < 0:
+			kept = last[(count+k)%maxMapIndexFromEnd]
+		}
+		*out = kept
+		return out, env.grow(count)
 	}, true
 }
 
