@@ -317,10 +317,6 @@ func (c *fastCompiler) overMap(n *ast.BuiltinNode, at int) (func(env *Env) (v *v
 	if len(n.Arguments) == 0 {
 		return nil, false
 	}
-	inner, isMap := n.Arguments[0].(*ast.BuiltinNode)
-	if !isMap || inner.Name != "map" || len(inner.Arguments) != 2 || inner.Map != nil || inner.Threshold != nil || inner.Throws {
-		return nil, false
-	}
 	switch {
 	case (n.Name == "max" || n.Name == "min") && len(n.Arguments) == 1:
 	case n.Name == "join" && len(n.Arguments) <= 2:
@@ -334,12 +330,7 @@ func (c *fastCompiler) overMap(n *ast.BuiltinNode, at int) (func(env *Env) (v *v
 			return nil, false
 		}
 	}
-	list, scope, ok := c.openLoop(inner.Arguments[0])
-	if !ok {
-		return nil, false
-	}
-	defer c.closeLoop()
-	value, _, _, ok := c.loopBody(inner, true)
+	list, scope, value, ok := c.mapWalk(n.Arguments[0])
 	if !ok {
 		return nil, false
 	}

@@ -377,6 +377,22 @@ func (c *fastCompiler) listIndex(n *ast.MemberNode) (operand, bool) {
 	}, true
 }
 
+// mapWalk compiles the walk of map(list, v) that reads its values as they
+// are computed instead of building the list (mapElement, overMap): the
+// list, the loop's scope and v; false for anything but a plain map.
+func (c *fastCompiler) mapWalk(node ast.Node) (list operand, scope *closureScope, value operand, ok bool) {
+	m, isMap := node.(*ast.BuiltinNode)
+	if !isMap || m.Name != "map" || len(m.Arguments) != 2 || m.Map != nil || m.Threshold != nil || m.Throws {
+		return nil, nil, nil, false
+	}
+	if list, scope, ok = c.openLoop(m.Arguments[0]); !ok {
+		return nil, nil, nil, false
+	}
+	value, _, _, ok = c.loopBody(m, true)
+	c.closeLoop()
+	return list, scope, value, ok
+}
+
 // maxMapIndexFromEnd bounds the elements mapElement keeps to answer an
 // index from the end (map(...)[-1]).
 const maxMapIndexFromEnd = 4
@@ -388,17 +404,10 @@ const maxMapIndexFromEnd = 4
 // An index out of range is the VM's error, left to it.
 func (c *fastCompiler) mapElement(n *ast.MemberNode) (operand, bool) {
 	index, isInt := n.Property.(*ast.IntegerNode)
-	inner, isMap := n.Node.(*ast.BuiltinNode)
-	if !isInt || !isMap || inner.Name != "map" || len(inner.Arguments) != 2 || inner.Map != nil ||
-		inner.Threshold != nil || inner.Throws || index.Value < -maxMapIndexFromEnd {
+	if !isInt || index.Value < -maxMapIndexFromEnd {
 		return nil, false
 	}
-	list, scope, ok := c.openLoop(inner.Arguments[0])
-	if !ok {
-		return nil, false
-	}
-	defer c.closeLoop()
-	value, _, _, ok := c.loopBody(inner, true)
+	list, scope, value, ok := c.mapWalk(n.Node)
 	if !ok {
 		return nil, false
 	}
