@@ -193,7 +193,7 @@ func stringsOnly(call libraryCall, out *val, args []*val) bool {
 // getMember is get(v, k) of an object's JSON text and a name (the last
 // member so named, the name matched exactly as a Go map's key is, nil when
 // there is none) or of an array's and a number (an element, from the end
-// when negative, a fraction dropped as expr's ToInt drops it; nil out of
+// when negative, the number read as expr's ToInt reads it; nil out of
 // range). False for anything else: expr's function reads it.
 func getMember(out *val, args []*val) bool {
 	if len(args) != 2 || args[0].kind != rawKind {
@@ -207,10 +207,7 @@ func getMember(out *val, args []*val) bool {
 		}
 		return ok
 	case '[':
-		i, f, isInt, ok := args[1].number()
-		if !isInt {
-			i = int(f)
-		}
+		i, ok := args[1].toInt()
 		if ok {
 			rawMember(out, raw, i, false)
 		}
@@ -406,9 +403,7 @@ func joinOfMap(list operand, scope *closureScope, value, glue operand, at int) f
 			env.lists = append(env.lists, s...)
 			count++
 		}
-		text := append(env.room(len(env.lists)-mark), env.lists[mark:]...)
-		env.dropList(mark)
-		out.setStr(env.keep(text))
+		out.setStr(env.takeList(mark, ""))
 		return out, env.grow(count), true
 	}
 }

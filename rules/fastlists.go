@@ -145,10 +145,14 @@ func (env *Env) addElement(mark int, v *val) bool {
 }
 
 // closeList is the JSON text of the list begun at mark, kept in built.
-func (env *Env) closeList(mark int) string {
-	text := append(env.room(len(env.lists)-mark+1), env.lists[mark:]...)
+func (env *Env) closeList(mark int) string { return env.takeList(mark, "]") }
+
+// takeList keeps what env.lists holds from mark on, and then tail, in
+// built, and ends it there.
+func (env *Env) takeList(mark int, tail string) string {
+	text := append(env.room(len(env.lists)-mark+len(tail)), env.lists[mark:]...)
 	env.dropList(mark)
-	return env.keep(append(text, ']'))
+	return env.keep(append(text, tail...))
 }
 
 // dropList ends the list begun at mark.
