@@ -94,12 +94,19 @@ func (p *program) run(env *Env) (any, error) {
 		return p.value, nil
 	}
 	if p.fast != nil {
-		env.memory = 0
-		if v, ok := p.fast(env); ok {
+		if v, ok := p.compiledValue(env); ok {
 			return v.decoded(), nil
 		}
 	}
 	return p.runVM(env)
+}
+
+// compiledValue is p's value computed without the VM (p.fast is set),
+// its memory counted from nothing as each VM run counts it; false where
+// the VM is to run it.
+func (p *program) compiledValue(env *Env) (*val, bool) {
+	env.memory = 0
+	return p.fast(env)
 }
 
 // runVM runs the expression in expr's VM.

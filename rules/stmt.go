@@ -22,7 +22,7 @@ func (s *stmt) test(env *Env) (bool, error) { return testProgram(s.expr, env) }
 func testProgram(p *program, env *Env) (bool, error) {
 	if p.cond != nil {
 		env.makeRoom(p.slots)
-		env.memory = 0
+		env.memory = 0 // counted from nothing, as each VM run counts it
 		if v, ok := p.cond(env); ok {
 			return v, nil
 		}
@@ -77,8 +77,7 @@ func (s *stmt) valueJSON(env *Env) ([]byte, error) {
 		return s.expr.json, nil // read only: callers copy it into the body
 	}
 	if s.expr.fast != nil {
-		env.memory = 0
-		if v, ok := s.expr.fast(env); ok {
+		if v, ok := s.expr.compiledValue(env); ok {
 			if enc, ok := v.appendScalarJSON(env.json[:0]); ok {
 				env.json = enc // reused by the next statement: callers copy it
 				return enc, nil
