@@ -371,3 +371,33 @@ func TestAfterConditionsOnListLiterals(t *testing.T) {
 			body: `[{"k":1,"owner":"ann","reviewer":"bob","by":"bob"},{"k":3,"by":7.0},{"k":4,"reviewer":null,"by":null},{"k":5,"by":"ann"}]`},
 	})
 }
+
+// TestAfterConditionsOnObjectsZonesAndLibraryLists filters a list on the
+// size of an object (its names once each, as expr decodes it), on lists
+// expr's library builds (concat, sort) and on a date's clock in a named
+// zone, through Caddy, with a library built-in failing closed as expr
+// fails it.
+func TestAfterConditionsOnObjectsZonesAndLibraryLists(t *testing.T) {
+	up := afterUpstream(t, map[string]afterReply{
+		"/api/notes": {body: `[{"k":1,"meta":{"a":1,"a":2,"b":3},"tags":["b","c"],"extra":["x"],"at":"2024-01-01T23:00:00Z"},` +
+			`{"k":2,"meta":{"a":1,"b":2,"c":3},"tags":[],"extra":[],"at":"2024-01-01T00:00:00Z"},` +
+			`{"k":3,"meta":{},"tags":["c","a"],"extra":[],"at":"2024-01-01T01:00:00Z"},` +
+			`{"k":4,"meta":{"a":1},"tags":["d"],"extra":null,"at":"2024-01-01T12:00:00+09:00"}]`},
+		"/api/notes?bad=1": {body: `[{"k":5,"meta":{},"tags":["a"],"extra":"y","at":"2024-01-01T00:00:00Z"}]`},
+	})
+	crud(t, `
+		resource notes /api/notes {
+			after list {
+				drop ´len(record.meta) > 2 || len(keys(record.meta)) > 2´
+				hide tags if ´"x" in concat(record.tags, record.extra ?? []) || sort(record.tags)[0] == "a"´
+				hide at if ´date(record.at).In(timezone("Asia/Tokyo")).Hour() < 9´
+			}
+		}`, up)
+	checkAfter(t, up, []afterCase{
+		{name: "objects, zones and library lists", path: "/api/notes", status: 200,
+			body: `[{"k":1,"meta":{"a":1,"a":2,"b":3},"extra":["x"]},{"k":3,"meta":{},"extra":[],"at":"2024-01-01T01:00:00Z"},` +
+				`{"k":4,"meta":{"a":1},"tags":["d"],"extra":null,"at":"2024-01-01T12:00:00+09:00"}]`},
+		{name: "concat of a string", path: "/api/notes?bad=1", status: 500, kind: kindProblem,
+			body: "a rule could not be evaluated"},
+	})
+}

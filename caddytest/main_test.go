@@ -3,6 +3,7 @@ package caddytest
 import (
 	"os"
 	"testing"
+	_ "time/tzdata" // the zones rules load (timezone(...)), on hosts without a zone database too
 )
 
 // TestMain gives the tests a data directory of their own: the embedded
