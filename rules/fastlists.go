@@ -163,10 +163,7 @@ func (env *Env) dropList(mark int) { env.lists = env.lists[:mark] }
 // JSON text cannot hold exactly.
 func listOfValues(env *Env, out, l, item *val, scope *closureScope, test condition, value operand) bool {
 	var each elements
-	if scope.index >= 0 {
-		each.index = &env.regs[scope.index]
-	}
-	each.begin(l)
+	each.beginIn(env, l, scope)
 	list := []any{}
 	for each.next(item) {
 		if test != nil {

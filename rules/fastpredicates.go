@@ -114,10 +114,16 @@ func beginLoop(env *Env, list operand, each *elements, scope *closureScope) (*va
 	if !ok {
 		return l, false
 	}
+	return l, each.beginIn(env, l, scope)
+}
+
+// beginIn is begin for the loop of scope, writing each element's index
+// where its predicate reads #index.
+func (e *elements) beginIn(env *Env, l *val, scope *closureScope) bool {
 	if scope.index >= 0 {
-		each.index = &env.regs[scope.index]
+		e.index = &env.regs[scope.index]
 	}
-	return l, each.begin(l)
+	return e.begin(l)
 }
 
 // valueLoops are the predicate built-ins compiled here that answer a value.
@@ -319,18 +325,17 @@ func (c *fastCompiler) reduceLoop(n *ast.BuiltinNode) (operand, bool) {
 	if !ok {
 		return nil, false
 	}
-	list, ok := c.operand(n.Arguments[0])
-	if !ok {
-		return nil, false
-	}
 	var initial operand
 	if len(n.Arguments) == 3 {
 		if initial, ok = c.operand(n.Arguments[2]); !ok {
 			return nil, false
 		}
 	}
-	scope := &closureScope{item: c.slot(), acc: c.slot(), index: -1}
-	c.scopes = append(c.scopes, scope)
+	list, scope, ok := c.openLoop(n.Arguments[0])
+	if !ok {
+		return nil, false
+	}
+	scope.acc = c.slot()
 	step, ok := c.operand(body.Node)
 	c.closeLoop()
 	if !ok {
