@@ -97,10 +97,7 @@ func intOf(env *Env, op operand) (int, *val, bool) {
 // it, a float as float64(i)): false for a string, a boolean, null, an
 // object, an array and any other value.
 func (x *val) inRange(a, b int) bool {
-	i, f, isInt, isNumber := x.number()
-	if !isNumber && x.kind == anyKind {
-		i, f, isInt, isNumber = otherGoNumber(x.v)
-	}
+	i, f, isInt, isNumber := x.goNumber()
 	switch {
 	case !isNumber:
 		return false

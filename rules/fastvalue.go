@@ -252,10 +252,7 @@ func (x *val) number() (i int, f float64, isInt, ok bool) {
 // an int, a float converted by int(...) as Go converts it on this
 // platform; false for any other value, which the VM refuses.
 func (x *val) toInt() (int, bool) {
-	i, f, isInt, ok := x.number()
-	if !ok && x.kind == anyKind {
-		i, f, isInt, ok = otherGoNumber(x.v)
-	}
+	i, f, isInt, ok := x.goNumber()
 	switch {
 	case !ok:
 		return 0, false
@@ -279,6 +276,15 @@ func (x *val) otherNumber() (i int, f float64, isInt, ok bool) {
 		}
 	}
 	return 0, 0, false, false
+}
+
+// goNumber is number for a value of any of Go's number types, as the
+// VM's runtime reads one (int8, uint64, float32, ... as well).
+func (x *val) goNumber() (i int, f float64, isInt, ok bool) {
+	if i, f, isInt, ok = x.number(); !ok && x.kind == anyKind {
+		return otherGoNumber(x.v)
+	}
+	return i, f, isInt, ok
 }
 
 // otherGoNumber is number for the Go number types other than int and
