@@ -57,7 +57,8 @@ type Env struct {
 	// (built.go).
 	built []byte
 
-	// times holds the instants now() answered, kept as built's bytes are:
+	// times holds the times the compiled expressions made (now(), a
+	// date read, a time computed from one), kept as built's bytes are:
 	// appended, never written again, a full chunk left to the collector.
 	times []time.Time
 
