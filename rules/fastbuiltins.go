@@ -27,7 +27,7 @@ var libraryBuiltins = map[string]libraryCall{
 	"trimPrefix": callTrimPrefix, "trimSuffix": callTrimSuffix, "indexOf": callIndexOf,
 	"lastIndexOf": callLastIndexOf, "hasPrefix": callHasPrefix, "hasSuffix": callHasSuffix,
 	"string": callString, "replace": callReplace, "join": callJoin, "date": callDate,
-	"get": callGet, "keys": callKeys, "values": callValues,
+	"get": callGet, "keys": callKeys, "values": callValues, "timezone": callTimezone,
 }
 
 // libraryCall names a compiled library built-in.
@@ -59,6 +59,7 @@ const (
 	callGet
 	callKeys
 	callValues
+	callTimezone
 )
 
 // usualCase computes call's usual case into out, a string it builds
@@ -75,6 +76,8 @@ func usualCase(env *Env, call libraryCall, out *val, args []*val) bool {
 		return getMember(out, args)
 	case callKeys, callValues:
 		return len(args) == 1 && env.keysOrValues(out, args[0], call == callValues)
+	case callTimezone:
+		return len(args) == 1 && zoneNamed(out, args[0])
 	case callReplace, callJoin:
 		return env.buildStrings(call, out, args)
 	case callAbs, callMax, callMin:

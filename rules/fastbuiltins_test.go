@@ -361,3 +361,33 @@ func TestCivilUTCIsTimeDate(t *testing.T) {
 		}
 	}
 }
+
+// TestZonesLoadedOncePerProcess: timezone(name) compiled answers the
+// location time.LoadLocation loads, the same one for every request (its
+// zone file is read once), and leaves a name it cannot load to expr,
+// which fails.
+func TestZonesLoadedOncePerProcess(t *testing.T) {
+	p, err := compileExpr(`timezone(record.z)`, false)
+	if err != nil || p.fast == nil {
+		t.Fatalf("err %v, compiled without the VM %v", err, p != nil && p.fast != nil)
+	}
+	run := func(raw string) (any, bool) {
+		members, _ := scanMembers(raw, 0, nil, nil, nil, 0, false)
+		v, ok := p.compiledValue(&Env{fields: &recordFields{raw: raw, members: members, state: scanned}, Get: get})
+		if !ok {
+			return nil, false
+		}
+		return v.decoded(), true
+	}
+	a, okA := run(`{"z":"Europe/Berlin"}`)
+	b, okB := run(`{"z":"Europe/Berlin"}`)
+	want, _ := time.LoadLocation("Europe/Berlin")
+	if !okA || !okB || a != b || a.(*time.Location).String() != want.String() {
+		t.Fatalf("timezone: %v %v, %v %v; want one location %v", a, okA, b, okB, want)
+	}
+	if v, ok := run(`{"z":"Nowhere/Else"}`); ok {
+		t.Fatalf("an unknown zone answered %v; want it left to expr", v)
+	}
+	checkCompiledValues(t, []string{`date("2024-07-01T12:00:00Z").In(timezone(record.z)).Format("15:04 MST")`},
+		[]string{`{"z":"UTC"}`, `{"z":"Asia/Tokyo"}`, `{"z":""}`, `{"z":"Local"}`, `{"z":7}`, `{"z":"Nowhere/Else"}`})
+}

@@ -1,6 +1,9 @@
 package rules
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // Times compiled without the VM: date(...) of a day or an RFC 3339 date,
 // date(text, layout), now() and the times computed from times, each the
@@ -227,5 +230,31 @@ func (env *Env) timeArithmetic(out, a, b *val, minus bool) bool {
 	default:
 		return false
 	}
+	return true
+}
+
+// zones are the locations timezone(...) loaded, by name, for the process:
+// loading one reads the zone database, which expr's function does on
+// every call.
+var zones sync.Map
+
+// zoneNamed is timezone(name): time.LoadLocation's location, loaded once
+// for the process; false for a name it cannot load, or no string (expr's
+// function fails there).
+func zoneNamed(out, name *val) bool {
+	text, ok := name.text()
+	if !ok {
+		return false
+	}
+	if loc, ok := zones.Load(text); ok {
+		out.setAny(loc)
+		return true
+	}
+	loc, err := time.LoadLocation(text)
+	if err != nil {
+		return false
+	}
+	loc2, _ := zones.LoadOrStore(text, loc)
+	out.setAny(loc2)
 	return true
 }
