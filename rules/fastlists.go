@@ -296,8 +296,8 @@ func (c *fastCompiler) memberCount(node ast.Node, list operand) (operand, bool) 
 		}
 		out := &env.regs[at]
 		if o.kind == rawKind && o.s[0] == '{' {
-			var names, texts [maxPlainMembers]string
-			if n, ok := distinctMembers(o.s, &names, &texts); ok {
+			var names [maxPlainMembers]string
+			if n, ok := distinctMembers(o.s, &names, nil); ok {
 				out.setInt(n)
 				return out, true
 			}
@@ -313,7 +313,8 @@ func (c *fastCompiler) memberCount(node ast.Node, list operand) (operand, bool) 
 
 // distinctMembers reads the members of the object raw (validated JSON)
 // as decoding it keeps them: each name once, in the order it first
-// appears, with the value it holds last; false past maxPlainMembers names.
+// appears, with the value it holds last (texts nil: the names alone);
+// false past maxPlainMembers names.
 func distinctMembers(raw string, names, texts *[maxPlainMembers]string) (int, bool) {
 	n := 0
 	for i := skipSpace(raw, 1); i < len(raw) && raw[i] != '}'; {
@@ -327,7 +328,9 @@ func distinctMembers(raw string, names, texts *[maxPlainMembers]string) (int, bo
 			at, n = n, n+1
 			names[at] = name
 		}
-		texts[at] = raw[v:end]
+		if texts != nil {
+			texts[at] = raw[v:end]
+		}
 		if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
 			i = skipSpace(raw, i+1)
 		}

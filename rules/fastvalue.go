@@ -532,8 +532,8 @@ func length(out, a *val) bool {
 		return true
 	}
 	if a.kind == rawKind && a.s[0] == '{' { // its names, each once, as decoding keeps them
-		var names, texts [maxPlainMembers]string
-		if n, ok := distinctMembers(a.s, &names, &texts); ok {
+		var names [maxPlainMembers]string
+		if n, ok := distinctMembers(a.s, &names, nil); ok {
 			out.setInt(n)
 			return true
 		}
