@@ -65,6 +65,9 @@ func TestFoldKeysConditions(t *testing.T) {
 				deny ´record.profile.tier == "vip"´ 403 "no vip"
 				deny ´let r = record; r.owner == "root"´ 403 "no root"
 				deny ´any(record.items ?? [], #.qty == 0)´ 403 "no empty line"
+				deny ´get(record, "owner") == "admin"´ 403 "no admin"
+				deny ´get(record.profile, "nick") == "boss"´ 403 "no boss"
+				deny ´get(record.flags ?? {}, record.flag ?? "") == true´ 403 "flag set"
 			}
 		}
 		resource docs /api/docs {
@@ -79,6 +82,9 @@ func TestFoldKeysConditions(t *testing.T) {
 		{"the whole record", `{"OWNER":"root"}`, 403, problemJSON(403, "no root")},
 		{"a member of an element", `{"items":[{"qty":1},{"QTY":0}]}`, 403, problemJSON(403, "no empty line")},
 		{"a member of an element, escaped", `{"ITEMS":[{"q\u0074Y":0}]}`, 403, problemJSON(403, "no empty line")},
+		{"a field read by get", `{"Owner":"admin"}`, 403, problemJSON(403, "no admin")},
+		{"a nested field read by get", `{"PROFILE":{"Nick":"boss"}}`, 403, problemJSON(403, "no boss")},
+		{"a field named by a value, read by get", `{"flag":"beta","Flags":{"BETA":true}}`, 403, problemJSON(403, "flag set")},
 		{"other values pass", `{"PLAN":"free","Profile":{"TIER":"x"},"OWNER":"ann"}`, 200,
 			`{"PLAN":"free","Profile":{"TIER":"x"},"OWNER":"ann"}`},
 	})

@@ -153,6 +153,10 @@ func (env *Env) release() {
 // caller and record.a.b is nil when a is "str": a client's body can never
 // turn a member read into an error.
 //
+// get(v, k) of such a value is the same read (expr's get is nil-safe
+// too): so a name a request record spells in another case is found by
+// get as by v.k.
+//
 // Everything else keeps expr's meaning: method calls (now().Unix()), $env,
 // and members of values whose type expr knows when it compiles (a
 // time.Time, split()'s []string, a map literal), which expr checks at load
@@ -160,13 +164,24 @@ func (env *Env) release() {
 type nilSafe struct{}
 
 func (nilSafe) Visit(node *ast.Node) {
-	m, ok := (*node).(*ast.MemberNode)
-	if !ok || !dynamicRead(m) {
+	var base, key ast.Node
+	switch n := (*node).(type) {
+	case *ast.MemberNode:
+		if !dynamicRead(n) {
+			return
+		}
+		base, key = n.Node, n.Property
+	case *ast.BuiltinNode:
+		if n.Name != "get" || len(n.Arguments) != 2 || n.Arguments[0].Type().Kind() != reflect.Interface {
+			return
+		}
+		base, key = n.Arguments[0], n.Arguments[1]
+	default:
 		return
 	}
 	ast.Patch(node, &ast.CallNode{
 		Callee:    &ast.IdentifierNode{Value: getFunc},
-		Arguments: []ast.Node{m.Node, m.Property},
+		Arguments: []ast.Node{base, key},
 	})
 }
 
@@ -257,8 +272,8 @@ func getFolded(v, key any) any {
 	return x
 }
 
-// toIndex turns an integer key into an index, counting from the end when
-// negative.
+// toIndex turns a number key into an index as runtime.ToInt reads it (1.9
+// is 1), counting from the end when negative.
 func toIndex(key any, n int) (int, bool) {
 	var i int
 	switch k := key.(type) {
@@ -267,14 +282,11 @@ func toIndex(key any, n int) (int, bool) {
 	case int64:
 		i = int(k)
 	case float64:
-		if k != float64(int(k)) {
-			return 0, false
-		}
-		i = int(k)
+		i = int(k) // as runtime.ToInt reads it: 1.9 is 1
 	default:
 		switch reflect.ValueOf(key).Kind() {
 		case reflect.Int8, reflect.Int16, reflect.Int32, reflect.Uint, reflect.Uint8,
-			reflect.Uint16, reflect.Uint32, reflect.Uint64:
+			reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32:
 			i = runtime.ToInt(key)
 		default:
 			return 0, false

@@ -154,8 +154,10 @@ var exprCorpus = []struct {
 	{`sort(record.nums, "desc")`, 1},
 	{`sortBy(record.items, .a, "desc")`, 2},
 	{`len(record.items)`, 1},
-	{`get(record.tags, 9)`, 1},
-	{`get(record.m, "x")`, 1},
+	{`get(record.tags, 9)`, 2},
+	{`get(record.tags, 1.9)`, 2},
+	{`record.tags[1.9]`, 2},
+	{`get(record.m, "x")`, 2},
 	// maps
 	{`sort(keys(record.m))`, 1},
 	{`sort(values(record.m))`, 1},
@@ -278,7 +280,7 @@ func getCalls(root ast.Node) []*ast.CallNode {
 
 // dumpNode writes a tree with every node kind and its attributes. A
 // __get(base, key) call is written as the member read it replaced unless
-// showGets.
+// showGets, and so is get(base, key), which the patch makes one.
 func dumpNode(n ast.Node, showGets bool) string {
 	d := func(n ast.Node) string { return dumpNode(n, showGets) }
 	list := func(ns []ast.Node) string {
@@ -326,6 +328,9 @@ func dumpNode(n ast.Node, showGets bool) string {
 		}
 		return fmt.Sprintf("call(%s; %s)", d(n.Callee), list(n.Arguments))
 	case *ast.BuiltinNode:
+		if n.Name == "get" && !showGets && len(n.Arguments) == 2 {
+			return fmt.Sprintf("member(%s, %s)", d(n.Arguments[0]), d(n.Arguments[1]))
+		}
 		return fmt.Sprintf("builtin:%s(%s; map %s)", n.Name, list(n.Arguments), d(n.Map))
 	case *ast.PredicateNode:
 		return fmt.Sprintf("predicate(%s)", d(n.Node))

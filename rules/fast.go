@@ -391,7 +391,7 @@ func (c *fastCompiler) apply1(arg operand, op func(out, a *val) bool) operand {
 func (c *fastCompiler) member(n *ast.CallNode) (operand, bool) {
 	base, key, ok := memberAccess(n)
 	if !ok {
-		return nil, false
+		return c.memberByValue(n)
 	}
 	if keys, ok := c.recordChain(n); ok {
 		at := c.slot()
@@ -440,6 +440,35 @@ func (c *fastCompiler) member(n *ast.CallNode) (operand, bool) {
 			rawMember(out, b.s, key, env.fold)
 		} else {
 			out.setTyped(env.Get(b.decoded(), key))
+		}
+		return out, true
+	}, true
+}
+
+// memberByValue compiles __get(base, key) of a key computed at run time
+// (record.flags[record.flag], get(o, k)): a member read in the text of a
+// JSON value, the decoded value's otherwise.
+func (c *fastCompiler) memberByValue(n *ast.CallNode) (operand, bool) {
+	if callee, ok := n.Callee.(*ast.IdentifierNode); !ok || callee.Value != getFunc || len(n.Arguments) != 2 {
+		return nil, false
+	}
+	base, key, ok := c.both(n.Arguments[0], n.Arguments[1])
+	if !ok {
+		return nil, false
+	}
+	at := c.slot()
+	return func(env *Env) (*val, bool) {
+		b, k, ok := computeBoth(env, base, key)
+		if !ok {
+			return b, false
+		}
+		out := &env.regs[at]
+		if name, isText := k.text(); isText && b.kind == rawKind {
+			rawMember(out, b.s, name, env.fold)
+		} else if i, isNumber := k.toInt(); isNumber && b.kind == rawKind {
+			rawMember(out, b.s, i, env.fold)
+		} else {
+			out.setTyped(env.Get(b.decoded(), k.decoded()))
 		}
 		return out, true
 	}, true

@@ -151,6 +151,7 @@ func TestLibraryBuiltinsAnswerAsExpr(t *testing.T) {
 		`get(record, "s")`, `get(record, "S")`, `get(record.l, -1)`, `get(record.l, 1.9)`, `get(record.l, 9)`,
 		`get(record.l, "a")`, `get(record, nil)`, `get(record, 1)`, `get(record.s, 0)`, `get(record.missing, "a")`,
 		`get(record.esc, "n")`, `get(record.esc, "u")`, `get(record.dup, "a")`,
+		`record.l[record.i]`, `record.l[record.f]`, `get(record.dup, record.s)`, `record.l[record.b]`, `record.esc[record.l]`,
 		`"s" in record`, `"missing" in record`, `nil in record`, `1 in record`, `"n" in record.esc`, `"u" in record.esc`,
 	}, []string{raw})
 }
