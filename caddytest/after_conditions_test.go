@@ -248,6 +248,35 @@ func TestAfterConditionsOnRanges(t *testing.T) {
 	})
 }
 
+// TestAfterConditionsOnComputedPatterns filters a list with patterns read
+// from its records through Caddy: each record's own pattern decides, nil
+// on either side matches nothing, and a pattern that does not compile or
+// is not a string fails closed.
+func TestAfterConditionsOnComputedPatterns(t *testing.T) {
+	up := afterUpstream(t, map[string]afterReply{
+		"/api/codes": {body: `[{"k":1,"code":"12345","format":"^[0-9]{5}$"},{"k":2,"code":"AB1","format":"^[0-9]{5}$"},` +
+			`{"k":3,"code":"ab","format":"(?i)^AB$"},{"k":4,"code":null,"format":"x"},{"k":5,"code":"x","format":null},` +
+			`{"k":6,"code":"31","format":"\\d"}]`},
+		"/api/codes?bad=1":    {body: `[{"k":7,"code":"a","format":"("}]`},
+		"/api/codes?number=1": {body: `[{"k":8,"code":"a","format":7}]`},
+	})
+	crud(t, `
+		resource codes /api/codes {
+			after list {
+				drop ´not (record.code matches record.format)´
+				hide code if ´record.code matches ("^" + string(record.k))´
+			}
+		}`, up)
+	checkAfter(t, up, []afterCase{
+		{name: "each record's pattern", path: "/api/codes", status: 200,
+			body: `[{"k":1,"format":"^[0-9]{5}$"},{"k":3,"code":"ab","format":"(?i)^AB$"},{"k":6,"code":"31","format":"\\d"}]`},
+		{name: "a pattern that does not compile", path: "/api/codes?bad=1", status: 500, kind: kindProblem,
+			body: "a rule could not be evaluated"},
+		{name: "a pattern that is not a string", path: "/api/codes?number=1", status: 500, kind: kindProblem,
+			body: "a rule could not be evaluated"},
+	})
+}
+
 // TestAfterConditionsOnFindLast filters a list with findLast and
 // findLastIndex through Caddy: the last match decides, an element expr
 // never tests (before the last match) fails nothing, and one it tests

@@ -149,6 +149,7 @@ var dropConditions = []struct{ name, cond string }{
 	{"nested", `record.profile.age >= 100`},
 	{"and-or", `record.deleted == "yes" || (record.id > 5000 && record.role != "admin")`},
 	{"matches", `record.email matches "^[^@ ]+@[^@ ]+\\.org$"`},
+	{"matchesComputed", `record.email matches (record.id > 0 ? "^[^@ ]+@[^@ ]+\\.org$" : "")`},
 	{"abs", `abs(record.id - 5000) > 100000`},
 	{"max", `max(record.id, record.profile.age) > 100000`},
 }

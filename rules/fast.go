@@ -767,7 +767,7 @@ func constantOf(node ast.Node) (val, bool) {
 func (c *fastCompiler) match(n *ast.BinaryNode) (operand, bool) {
 	pattern, ok := n.Right.(*ast.StringNode)
 	if !ok {
-		return nil, false
+		return c.matchComputed(n)
 	}
 	matches, err := patternMatcher(pattern.Value)
 	if err != nil {
@@ -789,6 +789,40 @@ func (c *fastCompiler) match(n *ast.BinaryNode) (operand, bool) {
 		out.setBool(matches(s))
 		return true
 	}), true
+}
+
+// matchComputed compiles `matches` with a pattern computed at run time:
+// nil on either side matches nothing, as in the VM; a pattern is compiled
+// once for the process (patterncache.go); anything but two strings, or a
+// pattern that does not compile, is the VM's error.
+func (c *fastCompiler) matchComputed(n *ast.BinaryNode) (operand, bool) {
+	left, right, ok := c.both(n.Left, n.Right)
+	if !ok {
+		return nil, false
+	}
+	last, at := &lastPattern{}, c.slot()
+	return func(env *Env) (*val, bool) {
+		s, p, ok := computeBoth(env, left, right)
+		if !ok {
+			return s, false
+		}
+		out := &env.regs[at]
+		if s.isNil() || p.isNil() {
+			out.setBool(false)
+			return out, true
+		}
+		text, ok1 := s.text()
+		pattern, ok2 := p.text()
+		if !ok1 || !ok2 {
+			return out, false
+		}
+		compiled := last.of(pattern)
+		if compiled.err != nil {
+			return out, false
+		}
+		out.setBool(compiled.matches(text))
+		return out, true
+	}, true
 }
 
 // literal is the value of a constant node.

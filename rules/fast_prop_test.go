@@ -103,7 +103,7 @@ func (g exprGen) cond(depth int) string {
 	case 6:
 		return fmt.Sprintf("(%s %s %s)", g.value(d), g.pick("contains", "startsWith", "endsWith"), g.value(d))
 	case 7:
-		return fmt.Sprintf("(%s matches %s)", g.value(d), g.pick(`"^a"`, `"b$"`, `"."`))
+		return fmt.Sprintf("(%s matches %s)", g.value(d), g.pick(`"^a"`, `"b$"`, `"."`, `record.s`, `("^" + record.s)`, `("(" + record.s)`, g.value(d)))
 	case 8:
 		return g.field()
 	case 10:
