@@ -277,6 +277,31 @@ func TestAfterConditionsOnComputedPatterns(t *testing.T) {
 	})
 }
 
+// TestAfterConditionsOnPlaceholders filters a list by Caddy placeholders
+// read in each record's conditions: a request header's value, "" for one
+// not sent, and the escapes of a record's value.
+func TestAfterConditionsOnPlaceholders(t *testing.T) {
+	up := afterUpstream(t, map[string]afterReply{
+		"/api/docs": {body: `[{"k":1,"tenant":"t1","secret":"s1","slug":"a b"},{"k":2,"tenant":"t2","secret":"s2","slug":"c"},` +
+			`{"k":3,"tenant":"t1","secret":"s3","slug":"d/e"}]`},
+	})
+	crud(t, `
+		resource docs /api/docs {
+			after list {
+				drop ´record.tenant != placeholder("{http.request.header.X-Tenant}")´
+				hide secret if ´placeholder("{http.request.header.X-Role}") != "admin"´
+				hide slug if ´pathescape(record.slug) == record.slug && queryescape(record.slug) == record.slug´
+			}
+		}`, up)
+	checkAfter(t, up, []afterCase{
+		{name: "a header", path: "/api/docs", headers: []string{"X-Tenant: t1"}, status: 200,
+			body: `[{"k":1,"tenant":"t1","slug":"a b"},{"k":3,"tenant":"t1","slug":"d/e"}]`},
+		{name: "two headers", path: "/api/docs", headers: []string{"X-Tenant: t2", "X-Role: admin"}, status: 200,
+			body: `[{"k":2,"tenant":"t2","secret":"s2"}]`},
+		{name: "no header", path: "/api/docs", status: 200, body: `[]`},
+	})
+}
+
 // TestAfterConditionsOnFindLast filters a list with findLast and
 // findLastIndex through Caddy: the last match decides, an element expr
 // never tests (before the last match) fails nothing, and one it tests

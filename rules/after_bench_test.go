@@ -223,6 +223,8 @@ var libraryConditions = []struct{ name, cond string }{
 	{"concat", `"x" in concat(record.tags, ["y"])`},
 	{"range", `record.login_count in 2000..3000`},
 	{"between", `record.login_count >= 2000 && record.login_count <= 3000`},
+	{"placeholder", `record.role == placeholder("{http.request.header.X-Role}")`},
+	{"queryescape", `queryescape(record.name) == "x"`},
 }
 
 // BenchmarkAfterLibrary measures each of libraryConditions as a drop (hide

@@ -227,6 +227,9 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 		if m, ok := n.Callee.(*ast.MemberNode); ok && m.Method {
 			return c.method(m, n.Arguments)
 		}
+		if op, ok := c.envCall(n); ok {
+			return op, true
+		}
 		return c.member(n)
 	case *ast.UnaryNode:
 		return c.unary(n)

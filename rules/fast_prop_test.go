@@ -119,7 +119,7 @@ func (g exprGen) libraryCall(d int) string {
 	case 0:
 		return fmt.Sprintf("%s(%s)", g.pick("int", "float", "string", "type", "round", "ceil", "floor", "toJSON",
 			"fromJSON", "toBase64", "uniq", "mean", "median", "bitnot", "fromPairs", "duration", "upper", "lower",
-			"string", "join"), v)
+			"string", "join", "placeholder", "lookup", "pathescape", "queryescape"), v)
 	case 1:
 		return fmt.Sprintf("%s(%s, %s)", g.pick("trimPrefix", "trimSuffix", "indexOf", "lastIndexOf", "hasPrefix",
 			"hasSuffix", "split", "splitAfter", "join", "trim", "get", "take"), v, g.pick(`"a"`, `""`, `1`, `record.s`, `nil`))
@@ -472,9 +472,11 @@ func checkFastValueAs(t *testing.T, p *program, raw string, fold bool) {
 		user, getter = map[string]any{"ID": "a"}, getFolded
 	}
 	vmEnv := &Env{Record: Decode([]byte(raw)), User: user, Action: "list", Index: 1, Get: getter, fold: fold}
+	withTestFunctions(vmEnv)
 	want, err := p.runVM(vmEnv)
 	members, _ := scanMembers(raw, 0, nil, nil, nil, 0, false)
 	env := &Env{fields: &recordFields{raw: raw, members: members, state: scanned, fold: fold}, User: user, Action: "list", Index: 1, Get: getter, fold: fold}
+	withTestFunctions(env)
 	v, ok := p.fast(env)
 	var got any
 	if ok {
@@ -493,6 +495,24 @@ func checkFastValueAs(t *testing.T, p *program, raw string, fold bool) {
 	case ok && typedText(got) != typedText(want):
 		t.Errorf("%s on %s: fast %#v, VM %#v", src, raw, got, want)
 	}
+}
+
+// withTestFunctions gives env the environment's functions: placeholder
+// and lookup answer from their argument (lookup of "/err" fails, of
+// "/none" is nil), uuid a fixed one, the escapes the product's.
+func withTestFunctions(env *Env) {
+	env.Placeholder = func(s string) string { return "<" + s + ">" }
+	env.Lookup = func(path string) (any, error) {
+		switch path {
+		case "/err":
+			return nil, fmt.Errorf("lookup(%q): 502", path)
+		case "/none":
+			return nil, nil
+		}
+		return map[string]any{"path": path, "n": 1.0}, nil
+	}
+	env.UUID = func() string { return "6f1c2a40-0000-4000-8000-000000000000" }
+	env.PathEscape, env.QueryEscape = pathEscape, queryEscape
 }
 
 // typedText prints v with the type of each value in it (fmt's %#v prints

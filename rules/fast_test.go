@@ -128,6 +128,8 @@ func fastTest(p *program, env *Env) (result, ok bool) {
 // answers on vmEnv, or to leave the evaluation to the VM when the VM fails.
 func agree(t *testing.T, p *program, vmEnv, fastEnv *Env, on string) {
 	t.Helper()
+	withTestFunctions(vmEnv)
+	withTestFunctions(fastEnv)
 	out, err := p.run(vmEnv) // always the VM
 	got, ok := fastTest(p, fastEnv)
 	switch {
