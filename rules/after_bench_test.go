@@ -224,6 +224,8 @@ var libraryConditions = []struct{ name, cond string }{
 	{"range", `record.login_count in 2000..3000`},
 	{"between", `record.login_count >= 2000 && record.login_count <= 3000`},
 	{"placeholder", `record.role == placeholder("{http.request.header.X-Role}")`},
+	{"table", `({"admin": 3, "editor": 2, "viewer": 1}[record.role] ?? 0) > 3`},
+	{"mapLiteral", `{"r": record.role, "n": record.name}.r == "nobody"`},
 	{"queryescape", `queryescape(record.name) == "x"`},
 }
 

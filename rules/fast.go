@@ -264,7 +264,12 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 		if op, ok := c.splitPiece(n); ok {
 			return op, true
 		}
+		if op, ok := c.mapMember(n); ok {
+			return op, true
+		}
 		return c.listIndex(n)
+	case *ast.MapNode:
+		return c.mapLiteral(n)
 	case *ast.SliceNode:
 		return c.slice(n)
 	case *ast.VariableDeclaratorNode:

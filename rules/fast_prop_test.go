@@ -115,7 +115,10 @@ func (g exprGen) cond(depth int) string {
 // libraryCall is a call of one of expr's library built-ins on any value.
 func (g exprGen) libraryCall(d int) string {
 	v := g.value(d)
-	switch g.r.Intn(4) {
+	switch g.r.Intn(5) {
+	case 3:
+		return fmt.Sprintf("{%s: %s, %s: %s}%s", g.pick(`"a"`, `"s"`, `(record.s)`), v, g.pick(`"a"`, `"b"`, `""`), g.value(d),
+			g.pick(`.a`, `[record.s]`, `[record.n]`, `[nil]`, ``))
 	case 0:
 		return fmt.Sprintf("%s(%s)", g.pick("int", "float", "string", "type", "round", "ceil", "floor", "toJSON",
 			"fromJSON", "toBase64", "uniq", "mean", "median", "bitnot", "fromPairs", "duration", "upper", "lower",
