@@ -233,6 +233,18 @@ func TestErrorsConfig(t *testing.T) {
 				require ´1 + 1´
 			}
 		}`, `resource "users": before create: statement 1 (require 1 + 1): expected bool, but got int`},
+		{"unknown name in a method's argument", `
+		resource users /api/users {
+			before create {
+				set at ´date(record.at).Format(time.RFC3339)´
+			}
+		}`, `resource "users": before create: statement 1 (set at): unknown name time`},
+		{"unknown name in a function's argument", `
+		resource users /api/users {
+			before create {
+				deny ´placeholder(tenant) == ""´
+			}
+		}`, `resource "users": before create: statement 1 (deny placeholder(tenant) == ""): unknown name tenant`},
 		{"broken message", `
 		resource users /api/users {
 			before create {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/checker"
+	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/vm"
 	"github.com/expr-lang/expr/vm/runtime"
 )
@@ -66,11 +68,18 @@ func compileExpr(src string, asBool bool) (*program, error) {
 	if src == "" {
 		return nil, fmt.Errorf("empty expression")
 	}
-	opts := []expr.Option{expr.Env(Env{}), expr.Patch(nilSafe{})}
+	opts := []expr.Option{expr.Env(Env{})}
 	if asBool {
 		opts = append(opts, expr.AsBool())
 	}
-	tree, err := expr.Compile(src, opts...)
+	// expr checks types again after a patch, but a call its first pass
+	// typed (a method's, a function's) keeps that type and goes unchecked:
+	// an unknown name in its arguments would load. So the source is
+	// checked as written first.
+	if _, err := checker.ParseCheck(src, exprConfig(opts)); err != nil {
+		return nil, err
+	}
+	tree, err := expr.Compile(src, append(opts, expr.Patch(nilSafe{}))...)
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +95,16 @@ func compileExpr(src string, asBool bool) (*program, error) {
 	}
 	p.vars, p.record = analyze(tree.Node())
 	return p, nil
+}
+
+// exprConfig is the configuration expr.Compile makes of opts.
+func exprConfig(opts []expr.Option) *conf.Config {
+	c := conf.CreateNew()
+	for _, o := range opts {
+		o(c)
+	}
+	c.Check()
+	return c
 }
 
 // run evaluates p against env.
