@@ -95,3 +95,42 @@ func TestTimeMethodsInRules(t *testing.T) {
 			body: `[{"k":1,"at":"2024-12-30T23:00:00Z"},{"k":3},{"k":4,"at":"2024-12-30T00:00:00.000000001Z"}]`},
 	})
 }
+
+// TestTimeTextsAndZonesInRules writes the text of a time and of a
+// duration, and a day read in a named zone, into a create through Caddy,
+// and filters a list by the hour of a day in a zone; a zone that does not
+// exist fails closed.
+func TestTimeTextsAndZonesInRules(t *testing.T) {
+	up := newUpstream(t, nil)
+	tester := crud(t, `
+		resource events /api/events {
+			before create {
+				set starts_text ´date(record.starts_at).String()´
+				set span_text ´(date(record.ends_at) - date(record.starts_at)).String()´
+				set zone_text ´timezone(record.zone).String()´
+				set local_midnight ´date(record.day, "2006-01-02", record.zone).Unix()´
+				set tokyo_day ´date(timezone("Asia/Tokyo"), record.day).Format("2006-01-02T15:04:05Z07:00")´
+			}
+		}`, up)
+	checkBodies(t, tester, up, "POST", "/api/events", []bodyCase{
+		{"texts and zones", `{"starts_at":"2024-05-31T23:30:00-02:00","ends_at":"2024-06-01T03:00:00.5Z","day":"2024-06-01","zone":"Europe/Paris"}`, 200,
+			`{"starts_at":"2024-05-31T23:30:00-02:00","ends_at":"2024-06-01T03:00:00.5Z","day":"2024-06-01","zone":"Europe/Paris",` +
+				`"starts_text":"2024-05-31 23:30:00 -0200 -0200","span_text":"1h30m0.5s","zone_text":"Europe/Paris",` +
+				`"local_midnight":1717192800,"tokyo_day":"2024-06-01T00:00:00+09:00"}`},
+		{"a zone that does not exist", `{"starts_at":"2024-05-31T23:30:00Z","ends_at":"2024-06-01T03:00:00Z","day":"2024-06-01","zone":"Nowhere/Zone"}`, 500,
+			problemJSON(500, "a rule could not be evaluated")},
+	})
+
+	lists := afterUpstream(t, map[string]afterReply{
+		"/api/slots": {body: `[{"k":1,"at":"2024-06-01T22:30:00Z"},{"k":2,"at":"2024-06-01T21:59:59Z"},{"k":3,"at":"2024-01-01T23:00:00Z"}]`},
+	})
+	crud(t, `
+		resource slots /api/slots {
+			after list {
+				drop ´date(record.at, "2006-01-02T15:04:05Z07:00", "Europe/Paris").In(timezone("Europe/Paris")).Hour() == 0´
+			}
+		}`, lists)
+	checkAfter(t, lists, []afterCase{
+		{name: "midnight in Paris dropped", path: "/api/slots", status: 200, body: `[{"k":2,"at":"2024-06-01T21:59:59Z"}]`},
+	})
+}

@@ -387,6 +387,10 @@ var dateConditions = []struct{ name, cond string }{
 	{"unix", `date(record.starts_at).Unix() > 1900000000`},
 	{"format", `date(record.starts_at).Format("2006-01") == "2030-01"`},
 	{"weekday", `date(record.starts_at).Weekday().String() == "Funday"`},
+	{"zoned", `date(record.day, "2006-01-02", "Europe/Paris").Hour() > 20`},
+	{"zonedHour", `date(record.starts_at).In(timezone("Europe/Paris")).Hour() > 20`},
+	{"string", `date(record.starts_at).String() == "x"`},
+	{"durationString", `(date(record.starts_at) - date("2024-01-01")).String() == "x"`},
 }
 
 // BenchmarkAfterDates measures each of dateConditions as a drop (hide

@@ -259,9 +259,17 @@ func TestTimeMethodsAnswerAsExpr(t *testing.T) {
 		`date(record.d).Sub(date(record.e)).Truncate(record.e)`, `now().Unix() > 0`, `now().Sub(date(record.d)) > duration("1h")`,
 		`date(record.d).In(timezone("Europe/Berlin"))`, `date(record.d).In(timezone("America/New_York")).Hour()`,
 		`date(record.d).In(timezone("UTC")).Format("15:04 MST")`, `date(record.d).In(timezone(record.e))`,
-		`date(record.d).In(timezone("Asia/Kolkata")) == date(record.d)`}
+		`date(record.d).In(timezone("Asia/Kolkata")) == date(record.d)`,
+		`date(record.d).String()`, `date(record.d).In(timezone("Asia/Tokyo")).String()`, `(date(record.d) - date(record.e)).String()`,
+		`duration("-90m1.5s").String()`, `(date(record.d) - date(record.d)).String()`, `timezone("Europe/Paris").String()`,
+		`timezone(record.e).String()`, `len(now().String()) > 30`, `now().String() contains " m="`, `date(record.d).Month().String()`,
+		`date(record.d, "2006-01-02", "Europe/Paris")`, `date(record.d, "2006-01-02T15:04:05Z07:00", "America/New_York").Hour()`,
+		`date(record.d, "2006-01-02", record.e)`, `date(record.d, record.e, "Asia/Tokyo")`, `date(record.d, "2006-01-02", "Nowhere/Zone")`,
+		`date(timezone("Asia/Tokyo"), record.d)`, `date(timezone("Asia/Tokyo"), record.d).Hour()`,
+		`date(timezone("Asia/Tokyo"), record.d, "2006-01-02")`, `date(timezone("UTC"), record.d, "2006-01-02", "Asia/Tokyo")`}
 	dates := []string{`"2024-01-15T10:00:00Z"`, `"2024-01-15T10:00:00.123456789+02:00"`, `"2024-01-15"`, `"0001-01-01T00:00:00Z"`,
-		`"9999-12-31T23:59:59.999999999-23:59"`, `"1969-12-31T23:59:59.5Z"`, `"2024-03-31T01:30:00+01:00"`, `"2024-02-29"`, `"x"`, `null`}
+		`"9999-12-31T23:59:59.999999999-23:59"`, `"1969-12-31T23:59:59.5Z"`, `"2024-03-31T01:30:00+01:00"`, `"2024-02-29"`, `"x"`, `null`,
+		`"2023-02-29"`, `"2024-04-31"`, `"2024-00-10"`, `"+024-01-01"`, `"2024-03-31"`}
 	var records []string
 	for _, d := range dates {
 		for _, e := range []string{`"2024-01-15T10:00:00Z"`, `"2024-01-15T09:59:59.999999999Z"`, `"2006-01-02 15h"`, `"x"`, `7`} {
@@ -285,6 +293,8 @@ func TestTimeMethodsAllocateNothing(t *testing.T) {
 		`date(record.at).Format("2006-01-02 15h") == "2024-06-02 10h"`, `date(record.at).Weekday().String() == "Sunday"`,
 		`date(record.at).AddDate(0, 0, 1).After(date(record.day))`, `date(record.at).Sub(now()).Milliseconds() < 0`,
 		`date(record.at).UTC().Truncate(duration("24h")).Equal(date("2024-06-02"))`,
+		`date(record.at).String() == "2024-06-02 10:30:00 +0200 +0200"`,
+		`date(record.day, "2006-01-02", "Europe/Paris").Hour() == 0`, `date(timezone("Asia/Tokyo"), record.day).Day() == 3`,
 	} {
 		requireTrueWithoutAllocating(t, src, env)
 	}

@@ -125,8 +125,8 @@ func int64OfDuration(f func(time.Duration) int64) durationMethod {
 	return durationMethod{call: func(out *val, d time.Duration, _ methodValues) bool { out.setInt64(f(d)); return true }}
 }
 
-// durationMethods are the methods of time.Duration compiled (String,
-// whose text Go allocates, stays with the VM).
+// durationMethods are the methods of time.Duration compiled but String
+// (methodString).
 var durationMethods = map[string]durationMethod{
 	"Hours":        floatOfDuration(time.Duration.Hours),
 	"Minutes":      floatOfDuration(time.Duration.Minutes),
@@ -139,9 +139,27 @@ var durationMethods = map[string]durationMethod{
 	"Round":        durationAnswer(methodArgs{durations: 1}, func(d time.Duration, a methodValues) time.Duration { return d.Round(a.durations[0]) }),
 }
 
-// calendarNames answers String() of a time.Month or a time.Weekday (the
-// names are Go's constants: nothing is built).
-func calendarName(out, v *val) bool {
+// timeText is the layout time.Time's String formats (before the
+// monotonic clock reading it adds to now()'s).
+const timeText = "2006-01-02 15:04:05.999999999 -0700 MST"
+
+// methodString answers String() of a time (formatted as built.go builds
+// strings, but for a time with a monotonic clock reading, now()'s: Go's
+// text), a duration (Go's text), a time.Month, a time.Weekday or a zone
+// (Go's constants and names: nothing built).
+func (env *Env) methodString(out, v *val) bool {
+	if t, ok := v.time(); ok {
+		if t != t.Round(0) {
+			out.setStr(t.String())
+			return true
+		}
+		out.setStr(env.keep(t.AppendFormat(env.room(len(timeText)+10), timeText)))
+		return true
+	}
+	if d, ok := v.duration(); ok {
+		out.setStr(d.String())
+		return true
+	}
 	if v.kind != anyKind {
 		return false
 	}
@@ -150,6 +168,11 @@ func calendarName(out, v *val) bool {
 		out.setStr(x.String())
 	case time.Weekday:
 		out.setStr(x.String())
+	case *time.Location:
+		if x == nil {
+			return false // the VM's error
+		}
+		out.setStr(x.String())
 	default:
 		return false
 	}
@@ -157,8 +180,8 @@ func calendarName(out, v *val) bool {
 }
 
 // method compiles a call of a method of a time or a duration (or String()
-// of what Month() and Weekday() answer), its receiver's type told at run
-// time.
+// of those and of what Month(), Weekday() and timezone(...) answer), its
+// receiver's type told at run time.
 func (c *fastCompiler) method(m *ast.MemberNode, argNodes []ast.Node) (operand, bool) {
 	name, ok := m.Property.(*ast.StringNode)
 	if !ok || m.Optional {
@@ -186,7 +209,7 @@ func (c *fastCompiler) method(m *ast.MemberNode, argNodes []ast.Node) (operand, 
 		}
 		out := &env.regs[at]
 		if isName {
-			return out, calendarName(out, r)
+			return out, env.methodString(out, r)
 		}
 		if t, ok := r.time(); ok && isTime {
 			a, ok := tm.args.read(env, args)

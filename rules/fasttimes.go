@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -13,13 +14,24 @@ import (
 
 // dateOf is date(text) of a day (2006-01-02) or an RFC 3339 date (its
 // tenth byte a T: the layouts expr's date tries before those cannot read
-// such a text), and date(text, layout), kept in env. False for any other
-// argument: expr's function reads it.
+// such a text), date(text, layout), and the dates read in a zone
+// (dateInZone), kept in env. False for any other argument: expr's
+// function reads it.
 func (env *Env) dateOf(out *val, args []*val) bool {
-	if len(args) == 2 {
-		return env.dateIn(out, args)
+	if len(args) > 0 && args[0].kind == anyKind {
+		if loc, ok := args[0].v.(*time.Location); ok && loc != nil {
+			return env.dateInZone(out, loc, args[1:])
+		}
 	}
-	if len(args) != 1 {
+	switch len(args) {
+	case 3:
+		name, ok := args[2].text()
+		loc, found := zoneOf(name)
+		return ok && found && env.dateInZone(out, loc, args[:2])
+	case 2:
+		return env.dateIn(out, args)
+	case 1:
+	default:
 		return false
 	}
 	text, ok := args[0].text()
@@ -164,6 +176,47 @@ func (env *Env) dateIn(out *val, args []*val) bool {
 	return true
 }
 
+// dateLayouts are the layouts date(text) tries, in expr's order.
+var dateLayouts = []string{time.DateOnly, time.TimeOnly, time.DateTime, time.RFC3339, time.RFC822, time.RFC850, time.RFC1123}
+
+// dateInZone is date(timezone(...), text[, layout]) and date(text, layout,
+// zone): text read in loc (by layout, or by the first of dateLayouts that
+// reads it), loc loaded once for the process where expr's function loads
+// a named zone on every call; false where expr's function fails.
+func (env *Env) dateInZone(out *val, loc *time.Location, args []*val) bool {
+	if len(args) == 3 {
+		return env.dateOf(out, args) // expr's function reads the zone named last
+	}
+	if len(args) == 0 || len(args) > 2 {
+		return false
+	}
+	text, ok := args[0].text()
+	if !ok {
+		return false
+	}
+	layouts := dateLayouts
+	if len(args) == 2 {
+		layout, ok := args[1].text()
+		if !ok {
+			return false
+		}
+		layouts = []string{layout}
+	}
+	if layouts[0] == time.DateOnly && len(text) == len(time.DateOnly) {
+		if y, m, d, ok := dayParts(text); ok && m >= 1 && m <= 12 && d >= 1 && d <= daysIn(m, y) {
+			out.setKeptTime(env.keepTime(time.Date(y, time.Month(m), d, 0, 0, 0, 0, loc))) // as ParseInLocation makes it
+			return true
+		}
+	}
+	for _, layout := range layouts {
+		if t, err := time.ParseInLocation(layout, text, loc); err == nil {
+			out.setKeptTime(env.keepTime(t))
+			return true
+		}
+	}
+	return false
+}
+
 // times reads a and b as times, when both are (kept or boxed), for
 // time.Time's Before, Equal and After, as expr compares them.
 func times(a, b *val) (x, y time.Time, ok bool) {
@@ -246,15 +299,23 @@ func zoneNamed(out, name *val) bool {
 	if !ok {
 		return false
 	}
-	if loc, ok := zones.Load(text); ok {
+	loc, ok := zoneOf(text)
+	if ok {
 		out.setAny(loc)
-		return true
 	}
-	loc, err := time.LoadLocation(text)
+	return ok
+}
+
+// zoneOf is time.LoadLocation(name), loaded once for the process; false
+// where it fails.
+func zoneOf(name string) (*time.Location, bool) {
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), true
+	}
+	loc, err := time.LoadLocation(name)
 	if err != nil {
-		return false
+		return nil, false
 	}
-	loc2, _ := zones.LoadOrStore(text, loc)
-	out.setAny(loc2)
-	return true
+	kept, _ := zones.LoadOrStore(strings.Clone(name), loc) // name may be a view of a pooled buffer
+	return kept.(*time.Location), true
 }
