@@ -401,4 +401,10 @@ func TestZonesLoadedOncePerProcess(t *testing.T) {
 	}
 	checkCompiledValues(t, []string{`date("2024-07-01T12:00:00Z").In(timezone(record.z)).Format("15:04 MST")`},
 		[]string{`{"z":"UTC"}`, `{"z":"Asia/Tokyo"}`, `{"z":""}`, `{"z":"Local"}`, `{"z":7}`, `{"z":"Nowhere/Else"}`})
+	buf := []byte("Asia/Dubai") // a name read from a request's buffer, which is reused
+	zoneOf(unsafeString(buf))
+	copy(buf, "Asia/Dhaka")
+	if loc, ok := zones.Load("Asia/Dubai"); !ok || loc.(*time.Location).String() != "Asia/Dubai" {
+		t.Errorf("the zones keep a view of the caller's buffer: Asia/Dubai %v", loc)
+	}
 }

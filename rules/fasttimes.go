@@ -312,10 +312,11 @@ func zoneOf(name string) (*time.Location, bool) {
 	if loc, ok := zones.Load(name); ok {
 		return loc.(*time.Location), true
 	}
+	name = strings.Clone(name) // it may be a view of a pooled buffer; the key and the location keep it
 	loc, err := time.LoadLocation(name)
 	if err != nil {
 		return nil, false
 	}
-	kept, _ := zones.LoadOrStore(strings.Clone(name), loc) // name may be a view of a pooled buffer
+	kept, _ := zones.LoadOrStore(name, loc)
 	return kept.(*time.Location), true
 }
