@@ -302,6 +302,30 @@ func TestAfterConditionsOnPlaceholders(t *testing.T) {
 	})
 }
 
+// TestAfterConditionsOnRangesAsLists filters a list with ranges read as
+// lists and count without a predicate through Caddy: each index of a
+// record's array walked, the true flags counted, and a range past the
+// memory budget failing closed.
+func TestAfterConditionsOnRangesAsLists(t *testing.T) {
+	up := afterUpstream(t, map[string]afterReply{
+		"/api/orders": {body: `[{"k":1,"items":[{"qty":1},{"qty":0}],"flags":[true,true,false]},` +
+			`{"k":2,"items":[{"qty":2}],"flags":[false,true]},{"k":3,"items":[],"flags":[]}]`},
+		"/api/orders?wide=1": {body: `[{"k":4,"items":[],"flags":[],"n":1000000}]`},
+	})
+	crud(t, `
+		resource orders /api/orders {
+			after list {
+				drop ´count(record.flags) >= 2´
+				hide items if ´len(1..(record.n ?? 0)) == (record.n ?? 0) && all(0..len(record.items) - 1, record.items[#].qty > 0)´
+			}
+		}`, up)
+	checkAfter(t, up, []afterCase{
+		{name: "ranges and counts", path: "/api/orders", status: 200, body: `[{"k":2,"flags":[false,true]},{"k":3,"flags":[]}]`},
+		{name: "a range past the memory budget", path: "/api/orders?wide=1", status: 500, kind: kindProblem,
+			body: "a rule could not be evaluated"},
+	})
+}
+
 // TestAfterConditionsOnFindLast filters a list with findLast and
 // findLastIndex through Caddy: the last match decides, an element expr
 // never tests (before the last match) fails nothing, and one it tests

@@ -225,6 +225,8 @@ var libraryConditions = []struct{ name, cond string }{
 	{"between", `record.login_count >= 2000 && record.login_count <= 3000`},
 	{"placeholder", `record.role == placeholder("{http.request.header.X-Role}")`},
 	{"table", `({"admin": 3, "editor": 2, "viewer": 1}[record.role] ?? 0) > 3`},
+	{"anyTags", `any(record.tags, # == "x")`},
+	{"rangeTags", `any(0..len(record.tags) - 1, record.tags[#] == "x")`},
 	{"mapLiteral", `{"r": record.role, "n": record.name}.r == "nobody"`},
 	{"queryescape", `queryescape(record.name) == "x"`},
 }

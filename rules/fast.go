@@ -549,6 +549,9 @@ func (c *fastCompiler) binary(n *ast.BinaryNode) (operand, bool) {
 	if n.Operator == "matches" {
 		return c.match(n)
 	}
+	if n.Operator == ".." {
+		return c.rangeList(n)
+	}
 	if n.Operator == "in" {
 		if op, ok := c.rangeMembership(n); ok {
 			return op, true

@@ -115,7 +115,7 @@ func (g exprGen) cond(depth int) string {
 // libraryCall is a call of one of expr's library built-ins on any value.
 func (g exprGen) libraryCall(d int) string {
 	v := g.value(d)
-	switch g.r.Intn(5) {
+	switch g.r.Intn(6) {
 	case 3:
 		return fmt.Sprintf("{%s: %s, %s: %s}%s", g.pick(`"a"`, `"s"`, `(record.s)`), v, g.pick(`"a"`, `"b"`, `""`), g.value(d),
 			g.pick(`.a`, `[record.s]`, `[record.n]`, `[nil]`, ``))
@@ -128,6 +128,8 @@ func (g exprGen) libraryCall(d int) string {
 			"hasSuffix", "split", "splitAfter", "join", "trim", "get", "take"), v, g.pick(`"a"`, `""`, `1`, `record.s`, `nil`))
 	case 2:
 		return fmt.Sprintf("len(%s(%s))", g.pick("keys", "values", "toPairs", "split"), g.pick(`record.o`, `record.s`, `record.t`, v))
+	case 4:
+		return fmt.Sprintf("count(%s)", g.list())
 	}
 	return fmt.Sprintf("replace(%s, %s, %s)", v, g.pick(`"a"`, `"é"`, `1`, `""`), g.pick(`"b"`, `""`, `"cD"`))
 }
@@ -220,7 +222,7 @@ func (g exprGen) valueLoop(d int) string {
 // object) or fails to begin.
 func (g exprGen) list() string {
 	return g.pick(`record.t`, `record.o`, `record.s`, `record.o.t`, `record.missing`, `record.n`,
-		`[1, 2, 1.5]`, `["a", "b", nil]`, `[]`, `nil`, `record.t ?? []`)
+		`[1, 2, 1.5]`, `["a", "b", nil]`, `[]`, `nil`, `record.t ?? []`, `(1..3)`, `(record.n..2)`)
 }
 
 // predicate is a condition on the element a predicate built-in is on (#,

@@ -77,7 +77,7 @@ const maxTablePairs = 16
 // read of a map[string]any answers; a key of another type is its error.
 func (c *fastCompiler) mapMember(n *ast.MemberNode) (operand, bool) {
 	lit, ok := n.Node.(*ast.MapNode)
-	if !ok || n.Method || n.Optional || len(lit.Pairs) > maxTablePairs {
+	if !ok || n.Method || len(lit.Pairs) > maxTablePairs { // ?. reads it alike: a map literal is never nil
 		return nil, false
 	}
 	keys, values, ok := c.mapPairs(lit)

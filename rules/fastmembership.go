@@ -1,10 +1,15 @@
 package rules
 
-import "github.com/expr-lang/expr/ast"
+import (
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/vm/runtime"
+)
 
 // x in a..b and x in [a, b, ...] compiled without building the range or
 // the list: each answers as runtime.In answers on what the VM builds, and
-// counts what the VM would build against the memory budget.
+// counts what the VM would build against the memory budget. A range read
+// as a list (sum(1..n), all(0..len(x) - 1, ...)) is built as the VM builds
+// it.
 
 // listMembership compiles x in [a, b, ...] of a list literal whose
 // elements are not all constants (record.role in [record.owner, "admin"]):
@@ -78,6 +83,32 @@ func (c *fastCompiler) rangeMembership(n *ast.BinaryNode) (operand, bool) {
 		}
 		out := &env.regs[at]
 		out.setBool(found)
+		return out, true
+	}, true
+}
+
+// rangeList compiles a..b read as a list: the []int runtime.MakeRange
+// builds, its ints counted against the memory budget before it is built.
+func (c *fastCompiler) rangeList(n *ast.BinaryNode) (operand, bool) {
+	from, to, ok := c.both(n.Left, n.Right)
+	if !ok {
+		return nil, false
+	}
+	at := c.slot()
+	return func(env *Env) (*val, bool) {
+		a, lo, ok := intOf(env, from)
+		if !ok {
+			return lo, false
+		}
+		b, hi, ok := intOf(env, to)
+		if !ok {
+			return hi, false
+		}
+		if size := b - a + 1; size > 0 && (!env.grow(size) || b < a) {
+			return hi, false // the VM's memory budget error; a range wrapping past the largest int
+		}
+		out := &env.regs[at]
+		out.setAny(runtime.MakeRange(a, b))
 		return out, true
 	}, true
 }

@@ -28,18 +28,23 @@ var predicateLoops = map[string]bool{"all": true, "any": true, "none": true, "on
 
 // predicateLoop compiles a predicate built-in over a list.
 func (c *fastCompiler) predicateLoop(n *ast.BuiltinNode) (operand, bool) {
-	if len(n.Arguments) != 2 {
+	var predicate ast.Node = &ast.PointerNode{} // count(list) counts the elements that are true
+	switch {
+	case len(n.Arguments) == 1 && n.Name == "count":
+	case len(n.Arguments) != 2:
 		return nil, false
-	}
-	body, ok := n.Arguments[1].(*ast.PredicateNode)
-	if !ok {
-		return nil, false
+	default:
+		body, ok := n.Arguments[1].(*ast.PredicateNode)
+		if !ok {
+			return nil, false
+		}
+		predicate = body.Node
 	}
 	list, scope, ok := c.openLoop(n.Arguments[0])
 	if !ok {
 		return nil, false
 	}
-	test, ok := c.test(body.Node, false)
+	test, ok := c.test(predicate, false)
 	c.closeLoop()
 	if !ok {
 		return nil, false
@@ -384,6 +389,7 @@ type elements struct {
 	raw   string // a JSON array's text
 	at    int    // the next element's index in raw (or in the list below)
 	items []any
+	ints  []int
 	text  string
 	list  reflect.Value // any other slice or array
 	n     int           // a map's members
@@ -397,6 +403,7 @@ const (
 	rawElements
 	mapElements
 	anyElements
+	intElements
 	byteElements
 	valueElements
 )
@@ -428,6 +435,9 @@ func (e *elements) begin(l *val) bool {
 	switch v := l.v.(type) {
 	case []any:
 		e.items, e.kind = v, anyElements
+		return true
+	case []int: // a range
+		e.ints, e.kind = v, intElements
 		return true
 	case string:
 		e.text, e.kind = v, byteElements
@@ -483,6 +493,11 @@ func (e *elements) element(out *val) bool {
 			return false
 		}
 		out.setTyped(e.items[e.at])
+	case intElements:
+		if e.at >= len(e.ints) {
+			return false
+		}
+		out.setInt(e.ints[e.at])
 	case byteElements:
 		if e.at >= len(e.text) {
 			return false

@@ -84,9 +84,21 @@ var timeMethods = map[string]timeMethod{
 	"UnixMicro":  int64Answer(time.Time.UnixMicro),
 	"UnixNano":   int64Answer(time.Time.UnixNano),
 	"IsZero":     {call: func(_ *Env, out *val, t time.Time, _ methodValues) bool { out.setBool(t.IsZero()); return true }},
-	"Before":     boolAnswer(time.Time.Before),
-	"After":      boolAnswer(time.Time.After),
-	"Equal":      boolAnswer(time.Time.Equal),
+	"Location":   {call: func(_ *Env, out *val, t time.Time, _ methodValues) bool { out.setAny(t.Location()); return true }},
+	// a method of two answers gives expr its first
+	"Zone": {call: func(_ *Env, out *val, t time.Time, _ methodValues) bool {
+		name, _ := t.Zone()
+		out.setStr(name)
+		return true
+	}},
+	"ISOWeek": {call: func(_ *Env, out *val, t time.Time, _ methodValues) bool {
+		year, _ := t.ISOWeek()
+		out.setInt(year)
+		return true
+	}},
+	"Before": boolAnswer(time.Time.Before),
+	"After":  boolAnswer(time.Time.After),
+	"Equal":  boolAnswer(time.Time.Equal),
 	"Compare": {args: methodArgs{times: 1}, call: func(_ *Env, out *val, t time.Time, a methodValues) bool {
 		out.setInt(t.Compare(a.times[0]))
 		return true

@@ -43,6 +43,8 @@ func TestMemoryBudgetAsExpr(t *testing.T) {
 		{`record.t[0] in [record.t[1], 1] && len(map(record.t, #)) > 0`, 998, true},
 		{`len(concat(record.t, [1])) > 0`, 998, false}, // a Safe built-in: the memory it says it built
 		{`len(concat(record.t, [1, 1])) > 0`, 998, true},
+		{`len(1..len(record.t)) > 0`, 999, false}, // a range read as a list
+		{`len(1..len(record.t)) > 0`, 1000, true},
 		{`len(map(record.t, ({"a": #}))) > 0`, 499, false}, // a map literal counts its pairs
 		{`len(map(record.t, ({"a": #}))) > 0`, 500, true},
 		{`{"a": 1, "b": 2}[record.s] == nil && len(map(record.t, #)) > 0`, 997, false},
