@@ -122,27 +122,6 @@ var timeMethods = map[string]timeMethod{
 	}},
 }
 
-// constantLayout is the layout of Format("...") read at load
-// (timelayout.go).
-func constantLayout(method string, args []ast.Node) (*timeLayout, bool) {
-	if method != "Format" || len(args) != 1 {
-		return nil, false
-	}
-	text, ok := args[0].(*ast.StringNode)
-	if !ok {
-		return nil, false
-	}
-	return compileLayout(text.Value)
-}
-
-// formatBy is Format of a layout read at load.
-func formatBy(layout *timeLayout) timeMethod {
-	return timeMethod{args: methodArgs{texts: 1}, call: func(env *Env, out *val, t time.Time, _ methodValues) bool {
-		out.setStr(env.keep(layout.appendTo(env.room(layout.size), t)))
-		return true
-	}}
-}
-
 func durationAnswer(args methodArgs, f func(d time.Duration, a methodValues) time.Duration) durationMethod {
 	return durationMethod{args: args, call: func(out *val, d time.Duration, a methodValues) bool {
 		out.setDuration(f(d, a))
@@ -176,8 +155,6 @@ var durationMethods = map[string]durationMethod{
 // monotonic clock reading it adds to now()'s).
 const timeText = "2006-01-02 15:04:05.999999999 -0700 MST"
 
-var timeTextLayout, _ = compileLayout(timeText)
-
 // methodString answers String() of a time (formatted as built.go builds
 // strings, but for a time with a monotonic clock reading, now()'s: Go's
 // text), a duration (Go's text), a time.Month, a time.Weekday or a zone
@@ -188,7 +165,7 @@ func (env *Env) methodString(out, v *val) bool {
 			out.setStr(t.String())
 			return true
 		}
-		out.setStr(env.keep(timeTextLayout.appendTo(env.room(timeTextLayout.size), t)))
+		out.setStr(env.keep(t.AppendFormat(env.room(len(timeText)+10), timeText)))
 		return true
 	}
 	if d, ok := v.duration(); ok {
@@ -223,9 +200,6 @@ func (c *fastCompiler) method(m *ast.MemberNode, argNodes []ast.Node) (operand, 
 		return nil, false
 	}
 	tm, isTime := timeMethods[name.Value]
-	if layout, ok := constantLayout(name.Value, argNodes); ok {
-		tm = formatBy(layout)
-	}
 	dm, isDuration := durationMethods[name.Value]
 	isName := name.Value == "String" && len(argNodes) == 0
 	if isTime && !tm.args.takes(len(argNodes)) || isDuration && !dm.args.takes(len(argNodes)) || !isTime && !isDuration && !isName {
