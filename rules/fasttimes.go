@@ -26,8 +26,11 @@ func (env *Env) dateOf(out *val, args []*val) bool {
 	switch len(args) {
 	case 3:
 		name, ok := args[2].text()
+		if !ok {
+			return false
+		}
 		loc, found := zoneOf(name)
-		return ok && found && env.dateInZone(out, loc, args[:2])
+		return found && env.dateInZone(out, loc, args[:2])
 	case 2:
 		return env.dateIn(out, args)
 	case 1:
