@@ -410,7 +410,7 @@ func TestAfterConditionsOnTheMemoryBudget(t *testing.T) {
 func TestAfterConditionsOnSortedAndGrouped(t *testing.T) {
 	up := afterUpstream(t, map[string]afterReply{
 		"/api/orders": {body: `[{"k":1,"items":[{"sku":"a","qty":5},{"sku":"b","qty":2},{"sku":"c","qty":9}]},` +
-			`{"k":2,"items":[{"sku":"d","qty":1},{"sku":"d","qty":3}]},{"k":3,"items":[{"sku":"e","qty":4}]}]`},
+			`{"k":2,"items":[{"sku":"d","qty":1},{"sku":"d","qty":3}],"tags":["b","a!","a"]},{"k":3,"items":[{"sku":"e","qty":4}],"tags":["y","z","x"]}]`},
 		"/api/orders?bad=1": {body: `[{"k":4,"items":[{"sku":"f","qty":1},{"sku":"g","qty":"two"}]}]`},
 	})
 	crud(t, `
@@ -418,6 +418,7 @@ func TestAfterConditionsOnSortedAndGrouped(t *testing.T) {
 			after list {
 				drop ´sortBy(record.items, .qty, "desc")[0].sku == "c"´
 				hide items if ´len(groupBy(record.items, .sku)["d"] ?? []) > 1´
+				hide tags if ´sortBy(record.tags ?? [], #)[0] == "a" || sortBy(record.tags ?? [], #, "desc")[0] == "z"´
 			}
 		}`, up)
 	checkAfter(t, up, []afterCase{

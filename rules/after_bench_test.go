@@ -220,6 +220,7 @@ var libraryConditions = []struct{ name, cond string }{
 	{"reduce", `reduce(record.tags, #acc + len(#), 0) > 50`},
 	{"index", `map(record.tags, len(#))[0] > 5`},
 	{"sortBy", `sortBy(record.tags, #)[0] == "x"`},
+	{"sort", `sort(record.tags)[0] == "x"`},
 	{"concat", `"x" in concat(record.tags, ["y"])`},
 	{"range", `record.login_count in 2000..3000`},
 	{"between", `record.login_count >= 2000 && record.login_count <= 3000`},

@@ -27,7 +27,7 @@ var libraryBuiltins = map[string]libraryCall{
 	"trimPrefix": callTrimPrefix, "trimSuffix": callTrimSuffix, "indexOf": callIndexOf,
 	"lastIndexOf": callLastIndexOf, "hasPrefix": callHasPrefix, "hasSuffix": callHasSuffix,
 	"string": callString, "replace": callReplace, "join": callJoin, "date": callDate,
-	"get": callGet, "keys": callKeys, "values": callValues, "timezone": callTimezone,
+	"get": callGet, "keys": callKeys, "values": callValues, "timezone": callTimezone, "sort": callSort,
 }
 
 // libraryCall names a compiled library built-in.
@@ -60,6 +60,7 @@ const (
 	callKeys
 	callValues
 	callTimezone
+	callSort
 )
 
 // usualCase computes call's usual case into out, a string it builds
@@ -78,6 +79,8 @@ func usualCase(env *Env, call libraryCall, out *val, args []*val) bool {
 		return len(args) == 1 && env.keysOrValues(out, args[0], call == callValues)
 	case callTimezone:
 		return len(args) == 1 && zoneNamed(out, args[0])
+	case callSort:
+		return env.sortedTexts(out, args)
 	case callReplace, callJoin:
 		return env.buildStrings(call, out, args)
 	case callAbs, callMax, callMin:

@@ -59,6 +59,8 @@ func TestSafeBuiltinsAnswerAsExpr(t *testing.T) {
 		`{"t":[3,1,2],"u":["x"],"s":"desc","n":2}`, `{"t":["b","a"],"u":[],"s":"asc","n":-1}`,
 		`{"t":[1,"a"],"u":[[1],[2,[3]]],"s":"x","n":1.5}`, `{"t":[[1,2],[3]],"u":{"a":1},"s":"","n":0}`,
 		`{"t":"str","u":null,"s":7,"n":"2"}`, `{"t":[2.5,1,-0.0],"u":[null],"s":"desc","n":3}`,
+		`{"t":["b","a!","a","é","A","a","","ab"],"s":"desc"}`, `{"t":["b","\u0061","a"],"s":"asc"}`, `{"t":[],"s":"up"}`,
+		`{"t":["x"],"s":"desc"}`, `{"t":["b",null,"a"],"s":"asc"}`,
 	})
 }
 
@@ -68,7 +70,7 @@ func TestSafeBuiltinsAnswerAsExpr(t *testing.T) {
 // or hash and the orders it refuses.
 func TestKeyedLoopsAnswerAsExpr(t *testing.T) {
 	exprs := []string{`sortBy(record.o, .n)`, `sortBy(record.o, .n, "desc")`, `sortBy(record.o, .n, record.s)`,
-		`sortBy(record.t, #)[0]`, `sortBy(record.t, -#)`, `map(sortBy(record.o, .k), .n)`, `len(sortBy(record.t, #)) > 1`,
+		`sortBy(record.t, #)[0]`, `sortBy(record.t, #)`, `sortBy(record.t, #, record.s)`, `sortBy(record.t, -#)`, `map(sortBy(record.o, .k), .n)`, `len(sortBy(record.t, #)) > 1`,
 		`groupBy(record.o, .k)`, `groupBy(record.t, # > 1)`, `len(groupBy(record.o, .k))`, `sortBy(record.o, .n ?? 0)[-1]`,
 		`groupBy(record.o, .k)["a"]`, `groupBy(record.t, # > 1)[true]`, `len(groupBy(record.o, .k)["zz"])`, `groupBy(record.o, .k)[record.s]`}
 	checkCompiledValues(t, exprs, []string{
@@ -76,6 +78,7 @@ func TestKeyedLoopsAnswerAsExpr(t *testing.T) {
 		`{"o":[{"n":"b","k":"x"},{"n":"a","k":[1]}],"t":["b","a","c"],"s":"asc"}`,
 		`{"o":[{"n":1},{"n":"a"}],"t":[1,"a"],"s":"up"}`, `{"o":[],"t":[],"s":7}`,
 		`{"o":{"a":1},"t":"ba","s":null}`, `{"o":[{"k":null,"n":null},{"k":1,"n":2}],"t":[true,false],"s":"desc"}`,
+		`{"o":[],"t":["b","a!","a","é","A","a","","ab"],"s":"desc"}`, `{"o":[],"t":["b","\u0061","a"],"s":"asc"}`,
 		manyEqualKeys(40),
 	})
 }

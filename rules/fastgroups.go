@@ -41,6 +41,8 @@ func (c *fastCompiler) keyedLoop(n *ast.BuiltinNode) (operand, bool) {
 		return nil, false
 	}
 	at, sorts := c.slot(), n.Name == "sortBy"
+	pointer, isPointer := body.Node.(*ast.PointerNode)
+	byElement := sorts && isPointer && pointer.Name == "" // sortBy(list, #): sort(list)
 	return func(env *Env) (*val, bool) {
 		var each elements
 		l, ok := beginLoop(env, list, &each, scope)
@@ -60,6 +62,9 @@ func (c *fastCompiler) keyedLoop(n *ast.BuiltinNode) (operand, bool) {
 			desc = text == "desc"
 		}
 		item, out := &env.regs[scope.item], &env.regs[at]
+		if byElement && env.sortStrings(out, l, desc) {
+			return out, true
+		}
 		var sorted runtime.SortBy
 		var groups map[any][]any
 		if !sorts {

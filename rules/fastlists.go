@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/expr-lang/expr/ast"
@@ -269,6 +270,63 @@ func (env *Env) keysOrValues(out, o *val, values bool) bool {
 		if !env.addElement(mark, &e) {
 			return false
 		}
+	}
+	out.setRaw(env.closeList(mark))
+	return true
+}
+
+// sortedTexts is sort(list[, order]) of a JSON array of at most
+// maxPlainMembers strings written without escapes: their texts sorted by
+// what they hold, as expr's sort compares strings (byte by byte), and
+// written as the list; equal strings are the same text, so expr's
+// unstable sort leaves no order of its own to match. False for anything
+// else (expr's function sorts it, or fails), and where the list would
+// reach the memory budget (so that the VM fails it).
+func (env *Env) sortedTexts(out *val, args []*val) bool {
+	desc := false
+	if len(args) == 2 {
+		order, ok := args[1].text()
+		if !ok || order != "asc" && order != "desc" {
+			return false
+		}
+		desc = order == "desc"
+	}
+	return env.sortStrings(out, args[0], desc)
+}
+
+// sortStrings is sortedTexts of list in the order desc says (and
+// sortBy(list, #), which sorts strings alike).
+func (env *Env) sortStrings(out, list *val, desc bool) bool {
+	if list.kind != rawKind || list.s[0] != '[' {
+		return false
+	}
+	var texts [maxPlainMembers]string
+	n, raw := 0, list.s
+	for i := skipSpace(raw, 1); i < len(raw) && raw[i] != ']'; n++ {
+		end := trustedValue(raw, i)
+		if n == len(texts) || raw[i] != '"' || strings.IndexByte(raw[i:end], '\\') >= 0 {
+			return false
+		}
+		texts[n] = raw[i+1 : end-1]
+		if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+	}
+	if env.memory+n >= memoryBudget {
+		return false
+	}
+	env.memory += n
+	sorted := texts[:n]
+	slices.Sort(sorted)
+	if desc {
+		slices.Reverse(sorted)
+	}
+	mark := env.openList()
+	for k, text := range sorted {
+		if k > 0 {
+			env.lists = append(env.lists, ',')
+		}
+		env.lists = append(append(append(env.lists, '"'), text...), '"')
 	}
 	out.setRaw(env.closeList(mark))
 	return true

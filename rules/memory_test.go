@@ -77,3 +77,27 @@ func TestMemoryBudgetAsExpr(t *testing.T) {
 		}
 	}
 }
+
+// TestSortedTextsCountTheirList: sort of an array of strings, sorted in
+// its text, counts its list against the memory budget as expr's sort
+// does: with a list mapped after it, one element past the budget fails
+// as in the VM.
+func TestSortedTextsCountTheirList(t *testing.T) {
+	defer func(b int) { memoryBudget = b }(memoryBudget)
+	memoryBudget = 1000
+	p, err := compileExpr(`len(sort(record.t)) > 0 && len(map(record.u, #)) > 0`, false)
+	if err != nil || p.fast == nil {
+		t.Fatalf("err %v, compiled without the VM %v", err, p != nil && p.fast != nil)
+	}
+	for _, c := range []struct {
+		n    int
+		fail bool
+	}{{959, false}, {960, true}} {
+		raw := `{"t":[` + strings.Repeat(`"b","a",`, 19) + `"c","d"],"u":[` + strings.Repeat("1,", c.n-1) + `1]}`
+		checkFastValue(t, p, raw)
+		_, vmErr := p.runVM(&Env{Record: Decode([]byte(raw)), Get: get})
+		if (vmErr != nil) != c.fail {
+			t.Errorf("%d mapped: VM error %v, want one %v", c.n, vmErr, c.fail)
+		}
+	}
+}
