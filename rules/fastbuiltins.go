@@ -287,12 +287,8 @@ func (c *fastCompiler) libraryBuiltin(n *ast.BuiltinNode) (operand, bool) {
 func (c *fastCompiler) libraryCall(fn *builtin.Function, call libraryCall, args []operand, at int) operand {
 	return func(env *Env) (*val, bool) {
 		var vals [maxLibraryArgs]*val
-		for i, arg := range args {
-			v, ok := arg(env)
-			if !ok {
-				return v, false
-			}
-			vals[i] = v
+		if v, ok := computeArgs(env, args, vals[:]); !ok {
+			return v, false
 		}
 		out := &env.regs[at]
 		if call != callOnly && usualCase(env, call, out, vals[:len(args)]) {
@@ -308,6 +304,19 @@ func (c *fastCompiler) libraryCall(fn *builtin.Function, call libraryCall, args 
 		}
 		return out, ok && env.grow(memory)
 	}
+}
+
+// computeArgs computes each of args, in order, into vals; false, with
+// the value that failed, where one fails.
+func computeArgs(env *Env, args []operand, vals []*val) (*val, bool) {
+	for i, arg := range args {
+		v, ok := arg(env)
+		if !ok {
+			return v, false
+		}
+		vals[i] = v
+	}
+	return nil, true
 }
 
 // overMap compiles max, min and join of a map's list (max(map(list, v)),

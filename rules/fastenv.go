@@ -82,12 +82,8 @@ func (c *fastCompiler) envCall(n *ast.CallNode) (operand, bool) {
 	at := c.slot()
 	return func(env *Env) (*val, bool) {
 		var vals [1]*val
-		for i, arg := range args {
-			v, ok := arg(env)
-			if !ok {
-				return v, false
-			}
-			vals[i] = v
+		if v, ok := computeArgs(env, args, vals[:]); !ok {
+			return v, false
 		}
 		out := &env.regs[at]
 		return out, call(env, out, vals[:len(args)])

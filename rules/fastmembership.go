@@ -66,25 +66,34 @@ func (c *fastCompiler) rangeMembership(n *ast.BinaryNode) (operand, bool) {
 		if !ok {
 			return x, false
 		}
-		a, lo, ok := intOf(env, from)
+		a, b, size, v, ok := rangeOf(env, from, to)
 		if !ok {
-			return lo, false
-		}
-		b, hi, ok := intOf(env, to)
-		if !ok {
-			return hi, false
-		}
-		found := false
-		if size := b - a + 1; size > 0 { // as runtime.MakeRange counts it, wrapping
-			if !env.grow(size) || b < a {
-				return hi, false // the VM's memory budget error; a range wrapping past the largest int
-			}
-			found = x.inRange(a, b)
+			return v, false
 		}
 		out := &env.regs[at]
-		out.setBool(found)
+		out.setBool(size > 0 && x.inRange(a, b))
 		return out, true
 	}, true
+}
+
+// rangeOf computes the ends of a range as runtime.ToInt reads them and
+// the size runtime.MakeRange gives it (b - a + 1, wrapping; none at or
+// below 0), its ints counted against the memory budget; false, with the
+// value that failed, for the VM's errors (an end that is no number, the
+// budget) and a range wrapping past the largest int (left to the VM).
+func rangeOf(env *Env, from, to operand) (a, b, size int, v *val, ok bool) {
+	a, lo, ok := intOf(env, from)
+	if !ok {
+		return 0, 0, 0, lo, false
+	}
+	b, hi, ok := intOf(env, to)
+	if !ok {
+		return 0, 0, 0, hi, false
+	}
+	if size = b - a + 1; size > 0 && (!env.grow(size) || b < a) {
+		return 0, 0, 0, hi, false
+	}
+	return a, b, size, hi, true
 }
 
 // rangeList compiles a..b read as a list: the []int runtime.MakeRange
@@ -96,16 +105,9 @@ func (c *fastCompiler) rangeList(n *ast.BinaryNode) (operand, bool) {
 	}
 	at := c.slot()
 	return func(env *Env) (*val, bool) {
-		a, lo, ok := intOf(env, from)
+		a, b, _, v, ok := rangeOf(env, from, to)
 		if !ok {
-			return lo, false
-		}
-		b, hi, ok := intOf(env, to)
-		if !ok {
-			return hi, false
-		}
-		if size := b - a + 1; size > 0 && (!env.grow(size) || b < a) {
-			return hi, false // the VM's memory budget error; a range wrapping past the largest int
+			return v, false
 		}
 		out := &env.regs[at]
 		out.setAny(runtime.MakeRange(a, b))
