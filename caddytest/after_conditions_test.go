@@ -279,7 +279,8 @@ func TestAfterConditionsOnComputedPatterns(t *testing.T) {
 
 // TestAfterConditionsOnPlaceholders filters a list by Caddy placeholders
 // read in each record's conditions: a request header's value, "" for one
-// not sent, and the escapes of a record's value.
+// not sent, and the escapes of a record's value (the record and the action
+// read through $env too).
 func TestAfterConditionsOnPlaceholders(t *testing.T) {
 	up := afterUpstream(t, map[string]afterReply{
 		"/api/docs": {body: `[{"k":1,"tenant":"t1","secret":"s1","slug":"a b"},{"k":2,"tenant":"t2","secret":"s2","slug":"c"},` +
@@ -288,8 +289,8 @@ func TestAfterConditionsOnPlaceholders(t *testing.T) {
 	crud(t, `
 		resource docs /api/docs {
 			after list {
-				drop ´record.tenant != placeholder("{http.request.header.X-Tenant}")´
-				hide secret if ´placeholder("{http.request.header.X-Role}") != "admin"´
+				drop ´$env.record.tenant != placeholder("{http.request.header.X-Tenant}")´
+				hide secret if ´placeholder("{http.request.header.X-Role}") != "admin" && $env.action == "list"´
 				hide slug if ´pathescape(record.slug) == record.slug && queryescape(record.slug) == record.slug´
 			}
 		}`, up)

@@ -213,16 +213,7 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 			at := l.at
 			return func(env *Env) (*val, bool) { return &env.regs[at], true }, true
 		}
-		read, ok := variables[n.Value]
-		if !ok {
-			return nil, false
-		}
-		at := c.slot()
-		return func(env *Env) (*val, bool) {
-			out := &env.regs[at]
-			read(env, out)
-			return out, true
-		}, true
+		return c.variable(n.Value)
 	case *ast.CallNode:
 		if m, ok := n.Callee.(*ast.MemberNode); ok && m.Method {
 			return c.method(m, n.Arguments)
@@ -261,6 +252,11 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 	case *ast.PointerNode:
 		return c.pointer(n)
 	case *ast.MemberNode:
+		if name, ok := n.Property.(*ast.StringNode); ok && !n.Method {
+			if id, ok := n.Node.(*ast.IdentifierNode); ok && id.Value == envVar {
+				return c.variable(name.Value) // $env.record: the variable record
+			}
+		}
 		if op, ok := c.splitPiece(n); ok {
 			return op, true
 		}
@@ -313,6 +309,21 @@ func (c *fastCompiler) operand(node ast.Node) (operand, bool) {
 		}, true
 	}
 	return nil, false
+}
+
+// variable compiles a read of the variable name (false for a name that
+// is none of variables: expr reads it).
+func (c *fastCompiler) variable(name string) (operand, bool) {
+	read, ok := variables[name]
+	if !ok {
+		return nil, false
+	}
+	at := c.slot()
+	return func(env *Env) (*val, bool) {
+		out := &env.regs[at]
+		read(env, out)
+		return out, true
+	}, true
 }
 
 // stringBuiltins are expr's built-ins of one string, computed as expr

@@ -35,7 +35,7 @@ func TestFastConditionsAgreeWithVM(t *testing.T) {
 		`reduce(record.tags, #acc + 1, 0) == 2`, `map(record.tags, # + "x")[0] == "ax"`, `repeat(record.s, 2) == "xx"`,
 		`len(sortBy(record.tags, #)) == 2`, `record.s matches record.p`, `{"a": record.s}.a == "x"`,
 	}
-	slow := []string{`$env["record"]?.s == "x"`}
+	slow := []string{`$env.placeholder("{x}") == "x"`}
 	records := []any{
 		nil, "str", 3, []any{1},
 		map[string]any{},

@@ -5,9 +5,9 @@ import "testing"
 // TestListShapesAnswerAsExpr: a range read as a list is the []int expr's
 // VM builds (walked, summed, indexed, compared), count without a
 // predicate counts the elements that are true, a member of a map literal
-// read with ?. is read alike, and Location, Zone and ISOWeek of a time
+// read with ?. is read alike, Location, Zone and ISOWeek of a time
 // answer what the VM's method call answers (a method of two answers: its
-// first).
+// first), and $env.name reads the variable.
 func TestListShapesAnswerAsExpr(t *testing.T) {
 	checkCompiledValues(t, []string{
 		`1..3`, `record.a..record.b`, `sum(1..record.b)`, `len(record.a..record.b)`, `map(1..record.b, # * 2)`,
@@ -17,6 +17,7 @@ func TestListShapesAnswerAsExpr(t *testing.T) {
 		`count([true, false, record.c])`, `count(record.t)`, `count(map(record.t, # == 1))`,
 		`{"a": 1}?.a`, `{"a": 1}?.[record.c]`, `date(record.d).Location()`, `date(record.d).Zone()`, `date(record.d).ISOWeek()`,
 		`date(record.d).Location().String()`, `date(record.d).In(timezone("Asia/Tokyo")).Zone()`,
+		`$env.record`, `$env["record"].a`, `$env.record.b + 1`, `$env.index`, `$env.action`, `$env.user?.id`, `$env?.record.c`,
 	}, []string{
 		`{"a":1,"b":4,"t":[1,2,3],"c":true,"d":"2024-12-30"}`,
 		`{"a":3,"b":2,"t":[true,false],"c":"x","d":"2024-01-01T10:00:00+02:00"}`,
