@@ -15,17 +15,17 @@ import (
 // work: comparisons, arithmetic, len, in, the string tests, ?? and ?:,
 // the library's other built-ins (fastbuiltins.go), the predicate
 // built-ins (fastpredicates.go, fastgroups.go), the lists they build
-// (fastlists.go), times (fasttimes.go, fasttimemethods.go) and
-// memberships (fastmembership.go), over record fields read straight from
-// the record's JSON (record.a.b.c reads c without decoding a or b),
-// variables and constants. The functions compute exactly what the VM
-// computes from the same compiled tree (member access is the same total
-// get, folding names where the phase does, the operators expr's runtime
-// operators, with numbers, strings and booleans held unboxed); where the VM
-// would fail they decline, and the VM runs to report the error. Shapes not
-// compiled here (map, filter, reduce and the other built-ins that build
-// lists from a predicate, the ones that account for memory, calls of
-// functions, slices) keep the VM.
+// (fastlists.go), times (fasttimes.go, fasttimemethods.go), memberships
+// and ranges (fastmembership.go), map literals (fastmaps.go), the
+// gateway's functions (fastenv.go) and patterns computed at run time
+// (patterncache.go), over record fields read straight from the record's
+// JSON (record.a.b.c reads c without decoding a or b), variables and
+// constants. The functions compute exactly what the VM computes from the
+// same compiled tree (member access is the same total get, folding names
+// where the phase does, the operators expr's runtime operators, with
+// numbers, strings and booleans held unboxed); where the VM would fail
+// they decline, and the VM runs to report the error. Only $env read whole
+// and the gateway's functions read as values ($env.lookup) keep the VM.
 
 // operand computes one value of an expression: a pointer to a constant,
 // or to the operand's own slot in env.regs, which it filled; false when
