@@ -11,7 +11,8 @@ import (
 // the compiled loop's, the list or the map they answer is built of the
 // decoded elements as the VM builds it (sortBy sorts it with the VM's own
 // runtime.SortBy, so that elements of equal keys end where the VM puts
-// them), sortBy's elements counted against the memory budget.
+// them), sortBy's elements counted against the memory budget. sortBy(list,
+// #) of strings is sort's usual case (sortStrings): nothing decoded.
 
 // keyedLoops are the predicate built-ins compiled here.
 var keyedLoops = map[string]bool{"sortBy": true, "groupBy": true}

@@ -7,7 +7,8 @@ import (
 )
 
 // Times compiled without the VM: date(...) of a day or an RFC 3339 date,
-// date(text, layout), now() and the times computed from times, each the
+// date(text, layout), a date read in a named zone, now() and the times
+// computed from times, each the
 // time.Time expr would hold, kept unboxed in the environment (keepTime);
 // durations held as their nanoseconds; compared, moved and read (Year,
 // Hour, ...) as time.Time and expr's runtime do.
