@@ -455,13 +455,19 @@ func (c *fastCompiler) member(n *ast.CallNode) (operand, bool) {
 			return b, false
 		}
 		out := &env.regs[at]
-		if b.kind == rawKind { // JSON text (a predicate's element): read without decoding it
-			rawMember(out, b.s, key, env.fold)
-		} else {
-			out.setTyped(env.Get(b.decoded(), key))
-		}
+		env.memberOf(out, b, key)
 		return out, true
 	}, true
+}
+
+// memberOf reads b[key] as __get reads it: in b's text when b is JSON
+// text (a predicate's element, a field), on its decoded value otherwise.
+func (env *Env) memberOf(out, b *val, key any) {
+	if b.kind == rawKind {
+		rawMember(out, b.s, key, env.fold)
+		return
+	}
+	out.setTyped(env.Get(b.decoded(), key))
 }
 
 // memberByValue compiles __get(base, key) of a key computed at run time
@@ -482,15 +488,21 @@ func (c *fastCompiler) memberByValue(n *ast.CallNode) (operand, bool) {
 			return b, false
 		}
 		out := &env.regs[at]
-		if name, isText := k.text(); isText && b.kind == rawKind {
-			rawMember(out, b.s, name, env.fold)
-		} else if i, isNumber := k.toInt(); isNumber && b.kind == rawKind {
-			rawMember(out, b.s, i, env.fold)
-		} else {
-			out.setTyped(env.Get(b.decoded(), k.decoded()))
-		}
+		env.memberOf(out, b, memberKey(k))
 		return out, true
 	}, true
+}
+
+// memberKey is k as a key of a member read: a string, an int for any
+// number (an index, as toIndex reads one), else the decoded value.
+func memberKey(k *val) any {
+	if name, ok := k.text(); ok {
+		return name
+	}
+	if i, ok := k.toInt(); ok {
+		return i
+	}
+	return k.decoded()
 }
 
 // variableValues read the variables other than record as the VM does.

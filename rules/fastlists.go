@@ -312,10 +312,10 @@ func (env *Env) sortStrings(out, list *val, desc bool) bool {
 			i = skipSpace(raw, i+1)
 		}
 	}
-	if env.memory+n >= memoryBudget {
+	if !env.grow(n) {
+		env.memory -= n // counted again by expr's function, which then fails
 		return false
 	}
-	env.memory += n
 	sorted := texts[:n]
 	slices.Sort(sorted)
 	if desc {
@@ -354,11 +354,7 @@ func (c *fastCompiler) memberCount(node ast.Node, list operand) (operand, bool) 
 		}
 		out := &env.regs[at]
 		if o.kind == rawKind && o.s[0] == '{' {
-			var names [maxPlainMembers]string
-			if n, ok := distinctMembers(o.s, &names, nil); ok {
-				out.setInt(n)
-				return out, true
-			}
+			return out, length(out, o)
 		}
 		env.memory = memory // counted again as o is computed again
 		l, ok := list(env)
