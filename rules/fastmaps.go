@@ -52,7 +52,13 @@ func (c *fastCompiler) mapLiteral(n *ast.MapNode) (operand, bool) {
 	at := c.slot()
 	return func(env *Env) (*val, bool) {
 		out := &env.regs[at]
-		names, vals := make([]string, len(keys)), make([]*val, len(keys))
+		var namesOf [maxTablePairs]string
+		var valsOf [maxTablePairs]*val
+		names, vals := namesOf[:], valsOf[:]
+		if len(keys) > maxTablePairs {
+			names, vals = make([]string, len(keys)), make([]*val, len(keys))
+		}
+		names, vals = names[:len(keys)], vals[:len(keys)]
 		if !computePairs(env, keys, values, names, vals) {
 			return out, false
 		}
@@ -67,8 +73,9 @@ func (c *fastCompiler) mapLiteral(n *ast.MapNode) (operand, bool) {
 	}, true
 }
 
-// maxTablePairs is the most pairs a map literal read by a member
-// (mapMember) holds: their keys and values stay on the stack.
+// maxTablePairs is the most pairs a map literal holds whose keys and
+// values stay on the stack while it is built or read (mapMember: a
+// larger one is read by expr).
 const maxTablePairs = 16
 
 // mapMember compiles {k: v, ...}[key] (and .name): the pairs computed as
