@@ -112,7 +112,7 @@ func twoDigits(s string, i int) (int, bool) {
 // count of days since 1970 (Hinnant's days_from_civil); false for a month
 // or a day the year does not have.
 func civilUTC(y, m, d, second int) (time.Time, bool) {
-	if m < 1 || m > 12 || d < 1 || d > daysIn(m, y) {
+	if !dayExists(y, m, d) {
 		return time.Time{}, false
 	}
 	if m <= 2 {
@@ -125,6 +125,10 @@ func civilUTC(y, m, d, second int) (time.Time, bool) {
 	days := era*146097 + doe - 719468
 	return time.Unix(int64(days)*86400+int64(second), 0).UTC(), true
 }
+
+// dayExists reports whether year y has month m and the month day d, as
+// time.Parse checks a date.
+func dayExists(y, m, d int) bool { return m >= 1 && m <= 12 && d >= 1 && d <= daysIn(m, y) }
 
 // daysIn is how many days month m of year y has.
 func daysIn(m, y int) int {
@@ -207,7 +211,7 @@ func (env *Env) dateInZone(out *val, loc *time.Location, args []*val) bool {
 		layouts = []string{layout}
 	}
 	if layouts[0] == time.DateOnly && len(text) == len(time.DateOnly) {
-		if y, m, d, ok := dayParts(text); ok && m >= 1 && m <= 12 && d >= 1 && d <= daysIn(m, y) {
+		if y, m, d, ok := dayParts(text); ok && dayExists(y, m, d) {
 			out.setKeptTime(env.keepTime(time.Date(y, time.Month(m), d, 0, 0, 0, 0, loc))) // as ParseInLocation makes it
 			return true
 		}
