@@ -76,7 +76,7 @@ func TestSplitPiecesAnswerAsExpr(t *testing.T) {
 	exprs := []string{`len(split(record.v, record.w))`, `split(record.v, record.w)[0]`,
 		`split(record.v, record.w)[1]`, `split(record.v, record.w)[2]`, `split(record.v, record.w)[-1]`,
 		`split(record.v, record.w)[-2]`, `split(record.v, record.w)[-4]`, `split(record.v, "@")[1] == "b"`}
-	checkCompiledValues(t, exprs, pairs("v", []string{`"a@b"`, `"@a@"`, `"a@@b"`, `"aaa"`, `""`, `"@"`, `"a\u0040b"`, `7`, `null`},
+	checkCompiledValues(t, exprs, pairs("v", []string{`"a@b"`, `"@a@"`, `"a@@b"`, `"aaa"`, `""`, `"@"`, `"a\u0040b"`, `"aé€😀"`, `7`, `null`},
 		"w", []string{`"@"`, `"aa"`, `""`, `"a"`, `1`}))
 }
 

@@ -612,18 +612,22 @@ func (c *fastCompiler) splitPiece(n *ast.MemberNode) (operand, bool) {
 }
 
 // nthPiece is strings.Split(text, by)[i], from the end when i is
-// negative, found without building the other pieces (but between runes,
-// where by is empty); false out of range.
+// negative, found without building the pieces (where by is empty, the
+// pieces are the runes, an invalid byte one of its own, as Split cuts
+// them); false out of range.
 func nthPiece(text, by string, i int) (string, bool) {
 	if by == "" {
-		pieces := strings.Split(text, by)
 		if i < 0 {
-			i += len(pieces)
+			i += utf8.RuneCountInString(text)
 		}
-		if i < 0 || i >= len(pieces) {
-			return "", false
+		for at := 0; i >= 0 && at < len(text); i-- {
+			_, size := utf8.DecodeRuneInString(text[at:])
+			if i == 0 {
+				return text[at : at+size], true
+			}
+			at += size
 		}
-		return pieces[i], true
+		return "", false
 	}
 	if i < 0 {
 		i += strings.Count(text, by) + 1
