@@ -97,7 +97,8 @@ func TestTimeMethodsInRules(t *testing.T) {
 }
 
 // TestTimeTextsAndZonesInRules writes the text of a time and of a
-// duration, and a day read in a named zone, into a create through Caddy,
+// duration, a day read in a named zone (its zone's name and location), and
+// an ISO week's year, into a create through Caddy,
 // and filters a list by the hour of a day in a zone; a zone that does not
 // exist fails closed.
 func TestTimeTextsAndZonesInRules(t *testing.T) {
@@ -110,13 +111,15 @@ func TestTimeTextsAndZonesInRules(t *testing.T) {
 				set zone_text ´timezone(record.zone).String()´
 				set local_midnight ´date(record.day, "2006-01-02", record.zone).Unix()´
 				set tokyo_day ´date(timezone("Asia/Tokyo"), record.day).Format("2006-01-02T15:04:05Z07:00")´
+				set local_zone ´date(record.day, "2006-01-02", record.zone).Zone() + " " + date(record.day, "2006-01-02", record.zone).Location().String()´
+				set iso_year ´date("2024-12-30").ISOWeek()´
 			}
 		}`, up)
 	checkBodies(t, tester, up, "POST", "/api/events", []bodyCase{
 		{"texts and zones", `{"starts_at":"2024-05-31T23:30:00-02:00","ends_at":"2024-06-01T03:00:00.5Z","day":"2024-06-01","zone":"Europe/Paris"}`, 200,
 			`{"starts_at":"2024-05-31T23:30:00-02:00","ends_at":"2024-06-01T03:00:00.5Z","day":"2024-06-01","zone":"Europe/Paris",` +
 				`"starts_text":"2024-05-31 23:30:00 -0200 -0200","span_text":"1h30m0.5s","zone_text":"Europe/Paris",` +
-				`"local_midnight":1717192800,"tokyo_day":"2024-06-01T00:00:00+09:00"}`},
+				`"local_midnight":1717192800,"tokyo_day":"2024-06-01T00:00:00+09:00","local_zone":"CEST Europe/Paris","iso_year":2025}`},
 		{"a zone that does not exist", `{"starts_at":"2024-05-31T23:30:00Z","ends_at":"2024-06-01T03:00:00Z","day":"2024-06-01","zone":"Nowhere/Zone"}`, 500,
 			problemJSON(500, "a rule could not be evaluated")},
 	})

@@ -49,6 +49,16 @@ func intAnswer(f func(time.Time) int) timeMethod {
 	return timeMethod{call: func(_ *Env, out *val, t time.Time, _ methodValues) bool { out.setInt(f(t)); return true }}
 }
 
+func textAnswer(f func(time.Time) string) timeMethod {
+	return timeMethod{call: func(_ *Env, out *val, t time.Time, _ methodValues) bool { out.setStr(f(t)); return true }}
+}
+
+// valueAnswer is a method whose answer boxes without allocating (a small
+// number such as a Month, a pointer).
+func valueAnswer(f func(time.Time) any) timeMethod {
+	return timeMethod{call: func(_ *Env, out *val, t time.Time, _ methodValues) bool { out.setAny(f(t)); return true }}
+}
+
 func int64Answer(f func(time.Time) int64) timeMethod {
 	return timeMethod{call: func(_ *Env, out *val, t time.Time, _ methodValues) bool { out.setInt64(f(t)); return true }}
 }
@@ -77,28 +87,20 @@ var timeMethods = map[string]timeMethod{
 	"Second":     intAnswer(time.Time.Second),
 	"Nanosecond": intAnswer(time.Time.Nanosecond),
 	"YearDay":    intAnswer(time.Time.YearDay),
-	"Month":      {call: func(_ *Env, out *val, t time.Time, _ methodValues) bool { out.setAny(t.Month()); return true }},
-	"Weekday":    {call: func(_ *Env, out *val, t time.Time, _ methodValues) bool { out.setAny(t.Weekday()); return true }},
+	"Month":      valueAnswer(func(t time.Time) any { return t.Month() }),
+	"Weekday":    valueAnswer(func(t time.Time) any { return t.Weekday() }),
 	"Unix":       int64Answer(time.Time.Unix),
 	"UnixMilli":  int64Answer(time.Time.UnixMilli),
 	"UnixMicro":  int64Answer(time.Time.UnixMicro),
 	"UnixNano":   int64Answer(time.Time.UnixNano),
 	"IsZero":     {call: func(_ *Env, out *val, t time.Time, _ methodValues) bool { out.setBool(t.IsZero()); return true }},
-	"Location":   {call: func(_ *Env, out *val, t time.Time, _ methodValues) bool { out.setAny(t.Location()); return true }},
+	"Location":   valueAnswer(func(t time.Time) any { return t.Location() }),
 	// a method of two answers gives expr its first
-	"Zone": {call: func(_ *Env, out *val, t time.Time, _ methodValues) bool {
-		name, _ := t.Zone()
-		out.setStr(name)
-		return true
-	}},
-	"ISOWeek": {call: func(_ *Env, out *val, t time.Time, _ methodValues) bool {
-		year, _ := t.ISOWeek()
-		out.setInt(year)
-		return true
-	}},
-	"Before": boolAnswer(time.Time.Before),
-	"After":  boolAnswer(time.Time.After),
-	"Equal":  boolAnswer(time.Time.Equal),
+	"Zone":    textAnswer(func(t time.Time) string { name, _ := t.Zone(); return name }),
+	"ISOWeek": intAnswer(func(t time.Time) int { year, _ := t.ISOWeek(); return year }),
+	"Before":  boolAnswer(time.Time.Before),
+	"After":   boolAnswer(time.Time.After),
+	"Equal":   boolAnswer(time.Time.Equal),
 	"Compare": {args: methodArgs{times: 1}, call: func(_ *Env, out *val, t time.Time, a methodValues) bool {
 		out.setInt(t.Compare(a.times[0]))
 		return true
