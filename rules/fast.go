@@ -488,21 +488,19 @@ func (c *fastCompiler) memberByValue(n *ast.CallNode) (operand, bool) {
 			return b, false
 		}
 		out := &env.regs[at]
-		env.memberOf(out, b, memberKey(k))
+		if b.kind == rawKind { // a name or an index read as it is, not boxed
+			if name, ok := k.text(); ok {
+				rawNamed(out, b.s, name, env.fold)
+				return out, true
+			}
+			if i, ok := k.toInt(); ok {
+				rawIndexed(out, b.s, i) // a number as toIndex reads it
+				return out, true
+			}
+		}
+		env.memberOf(out, b, k.decoded())
 		return out, true
 	}, true
-}
-
-// memberKey is k as a key of a member read: a string, an int for any
-// number (an index, as toIndex reads one), else the decoded value.
-func memberKey(k *val) any {
-	if name, ok := k.text(); ok {
-		return name
-	}
-	if i, ok := k.toInt(); ok {
-		return i
-	}
-	return k.decoded()
 }
 
 // variableValues read the variables other than record as the VM does.

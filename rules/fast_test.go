@@ -148,8 +148,9 @@ func agree(t *testing.T, p *program, vmEnv, fastEnv *Env, on string) {
 	}
 }
 
-// TestFastConditionsAllocateNothing: reading a nested field, arithmetic,
-// len and in over a record's JSON decode nothing and allocate nothing.
+// TestFastConditionsAllocateNothing: reading a nested field, a member by
+// a computed name or index, arithmetic, len and in over a record's JSON
+// decode nothing and allocate nothing.
 func TestFastConditionsAllocateNothing(t *testing.T) {
 	raw := `{"id":7,"name":"Jane","role":"viewer","tags":["a","b"],"profile":{"bio":"x","address":{"city":"Berlin","country":"DE"},"age":42}}`
 	members, _ := scanMembers(raw, 0, nil, nil, nil, 0, false)
@@ -158,6 +159,7 @@ func TestFastConditionsAllocateNothing(t *testing.T) {
 		`record.id * 3 % 7 == 0 || record.role != "admin"`, `len(record.name) > 300`, `len(record.name ?? "") >= 2`,
 		`record.role in ["root", "owner"]`, `"a" in record.tags`, `record.tags[-1] == "b"`, `record.profile.bio startsWith "x"`,
 		`action == "list" && resource != "orders" && index >= 0`,
+		`record.profile[record.role] == nil`, `record.tags[record.id - 6] == "b"`, `{"viewer": 1}[record.role] == 1`,
 	} {
 		p, err := compileExpr(src, true)
 		if err != nil || p.cond == nil {

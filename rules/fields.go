@@ -84,25 +84,45 @@ func lastNamed(members []member, k string, fold bool) *member {
 // array (counting from the end when negative), nil where there is none. A
 // string indexed by a number is left decoded (a byte, as expr reads it).
 func rawMember(out *val, raw string, key any, fold bool) {
+	switch k := key.(type) {
+	case string:
+		rawNamed(out, raw, k, fold)
+	case int:
+		rawIndexed(out, raw, k)
+	default:
+		out.setTyped(nil)
+		if raw[0] == '"' {
+			r := rawVal(raw)
+			out.setAny(get(r.decoded(), key))
+		}
+	}
+}
+
+// rawNamed is rawMember of a name: the last member so named of an object,
+// nil for any other value (a string has no named member).
+func rawNamed(out *val, raw, name string, fold bool) {
+	out.setTyped(nil)
+	if raw[0] == '{' {
+		if v, ok := memberText(raw, name, fold); ok {
+			out.setRaw(v)
+		}
+	}
+}
+
+// rawIndexed is rawMember of an index: an element of an array, a byte of
+// a string; nil for any other value, and out of range.
+func rawIndexed(out *val, raw string, i int) {
 	out.setTyped(nil)
 	switch raw[0] {
-	case '{':
-		if k, ok := key.(string); ok {
-			if v, ok := memberText(raw, k, fold); ok {
-				out.setRaw(v)
-			}
-		}
 	case '[':
-		if n, ok := key.(int); ok {
-			if e, ok := rawElement(raw, n); ok {
-				out.setRaw(e)
-			}
+		if e, ok := rawElement(raw, i); ok {
+			out.setRaw(e)
 		}
 	case '"':
 		r := rawVal(raw)
-		out.setAny(get(r.decoded(), key))
+		out.setAny(get(r.decoded(), i))
 	}
-	// a number, a boolean or null has no members
+	// an object has no numbered member; a number, a boolean or null none
 }
 
 // rawElement is the n-th element's text of the array raw (validated
