@@ -25,21 +25,33 @@ func (c *fastCompiler) mapPairs(n *ast.MapNode) (keys, values []operand, ok bool
 	return keys, values, true
 }
 
-// computePairs computes the pairs in order, each value into vals[i] and
-// each key's text into names[i]; false where one fails or a key is not a
-// string (the VM's error), or the map would pass the memory budget.
-func computePairs(env *Env, keys, values []operand, names []string, vals []*val) bool {
+// literalPairs are a map literal's computed keys and values, in storage on the
+// stack for a literal of at most maxTablePairs pairs.
+type literalPairs struct {
+	names [maxTablePairs]string
+	vals  [maxTablePairs]*val
+}
+
+// compute computes the pairs in order, each key's text and each value;
+// false where one fails or a key is not a string (the VM's error), or the
+// map would pass the memory budget.
+func (p *literalPairs) compute(env *Env, keys, values []operand) (names []string, vals []*val, ok bool) {
+	names, vals = p.names[:], p.vals[:]
+	if len(keys) > maxTablePairs {
+		names, vals = make([]string, len(keys)), make([]*val, len(keys))
+	}
+	names, vals = names[:len(keys)], vals[:len(keys)]
 	for i := range keys {
 		k, v, ok := computeBoth(env, keys[i], values[i])
 		if !ok {
-			return false
+			return nil, nil, false
 		}
 		if names[i], ok = k.text(); !ok {
-			return false
+			return nil, nil, false
 		}
 		vals[i] = v
 	}
-	return env.grow(len(keys))
+	return names, vals, env.grow(len(keys))
 }
 
 // mapLiteral compiles a map literal as a map[string]any of the decoded
@@ -52,14 +64,9 @@ func (c *fastCompiler) mapLiteral(n *ast.MapNode) (operand, bool) {
 	at := c.slot()
 	return func(env *Env) (*val, bool) {
 		out := &env.regs[at]
-		var namesOf [maxTablePairs]string
-		var valsOf [maxTablePairs]*val
-		names, vals := namesOf[:], valsOf[:]
-		if len(keys) > maxTablePairs {
-			names, vals = make([]string, len(keys)), make([]*val, len(keys))
-		}
-		names, vals = names[:len(keys)], vals[:len(keys)]
-		if !computePairs(env, keys, values, names, vals) {
+		var room literalPairs
+		names, vals, ok := room.compute(env, keys, values)
+		if !ok {
 			return out, false
 		}
 		m := make(map[string]any, len(keys))
@@ -98,9 +105,9 @@ func (c *fastCompiler) mapMember(n *ast.MemberNode) (operand, bool) {
 	at := c.slot()
 	return func(env *Env) (*val, bool) {
 		out := &env.regs[at]
-		var names [maxTablePairs]string
-		var vals [maxTablePairs]*val
-		if !computePairs(env, keys, values, names[:len(keys)], vals[:len(keys)]) {
+		var room literalPairs
+		names, vals, ok := room.compute(env, keys, values)
+		if !ok {
 			return out, false
 		}
 		p, ok := property(env)
@@ -113,8 +120,8 @@ func (c *fastCompiler) mapMember(n *ast.MemberNode) (operand, bool) {
 				return out, false
 			}
 		}
-		for i := range keys {
-			if names[i] == name {
+		for i, n := range names {
+			if n == name {
 				return vals[i], true
 			}
 		}
